@@ -1,0 +1,132 @@
+/**
+ * Configuration from the environment, read in one place. Every variable is documented in README "Configuration".
+ * Defaults are the sandbox: `npm start` runs with none set. In production (NODE_ENV=production) the sandbox secrets
+ * are refused, so a forgotten variable fails the start instead of signing real tokens with a published key.
+ */
+
+export const LEGACY_SYSTEMS = ['core-banking', 'card-processor', 'kyc-provider', 'fx-wallet'] as const;
+export type LegacySystem = (typeof LEGACY_SYSTEMS)[number];
+
+export const SUBGRAPHS = ['accounts', 'cards', 'kyc', 'wallet'] as const;
+export type SubgraphName = (typeof SUBGRAPHS)[number];
+
+/** Default ports: clear of PostgreSQL 5432, MySQL 3306, Redis 6379, AMQP 5672, MQTT 1883 and NATS 4222. */
+export const DEFAULT_PORTS = {
+  gateway: 4000,
+  'core-banking': 4101,
+  'card-processor': 4102,
+  'kyc-provider': 4103,
+  'fx-wallet': 4104,
+  accounts: 4201,
+  cards: 4202,
+  kyc: 4203,
+  wallet: 4204,
+} as const satisfies Record<'gateway' | LegacySystem | SubgraphName, number>;
+
+/** The sandbox secrets. Public on purpose (they are in the README); refused in production. */
+export const SANDBOX_SECRETS = {
+  jwt: 'bankgraph-sandbox-jwt-secret-do-not-use-in-production',
+  internalContext: 'bankgraph-sandbox-internal-context-secret',
+  kycAppToken: 'sandbox-kyc-app-token',
+  kycHmac: 'sandbox-kyc-hmac-secret',
+  coreBankingUser: 'mifos',
+  coreBankingPassword: 'password',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function envName(name: string): string {
+  return name.toUpperCase().replace(/-/g, '_');
+}
+
+function int(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+export function isProduction(env: Env = process.env): boolean {
+  return env.NODE_ENV === 'production';
+}
+
+/** Port a service listens on: `<NAME>_PORT` (PORT for the gateway), else its default. */
+export function portOf(service: keyof typeof DEFAULT_PORTS, env: Env = process.env): number {
+  const key = service === 'gateway' ? 'PORT' : `${envName(service)}_PORT`;
+  return int(env, key, DEFAULT_PORTS[service]);
+}
+
+/** Host every service binds to. Loopback by default: the sandbox should not be reachable from the network. */
+export function bindHost(env: Env = process.env): string {
+  return env.HOST ?? '127.0.0.1';
+}
+
+/** Base URL of a legacy system: `<SYSTEM>_URL`, else the local simulator. */
+export function legacyUrl(system: LegacySystem, env: Env = process.env): string {
+  return env[`${envName(system)}_URL`] ?? `http://127.0.0.1:${portOf(system, env)}`;
+}
+
+/** GraphQL URL of a subgraph: `SUBGRAPH_<NAME>_URL`, else the local default. */
+export function subgraphUrl(name: SubgraphName, env: Env = process.env): string {
+  return env[`SUBGRAPH_${envName(name)}_URL`] ?? `http://127.0.0.1:${portOf(name, env)}/graphql`;
+}
+
+/** Timeout of one call to a legacy system, per system: `<SYSTEM>_TIMEOUT_MS`, else LEGACY_TIMEOUT_MS, else 2000. */
+export function legacyTimeoutMs(system: LegacySystem, env: Env = process.env): number {
+  return int(env, `${envName(system)}_TIMEOUT_MS`, int(env, 'LEGACY_TIMEOUT_MS', 2000));
+}
+
+function secret(env: Env, key: string, sandbox: string): string {
+  const value = env[key];
+  if (value) return value;
+  if (isProduction(env)) throw new Error(`${key} must be set in production (the sandbox default is public)`);
+  return sandbox;
+}
+
+export interface AuthConfig {
+  /** HS256 key for sandbox tokens. Ignored when jwksUrl is set. */
+  jwtSecret: string;
+  /** JWKS endpoint of the identity provider (production). */
+  jwksUrl: string | undefined;
+  issuer: string;
+  audience: string;
+  /** Key the gateway signs the internal context with and subgraphs verify it with. */
+  internalContextSecret: string;
+  /** Lifetime of a signed internal context, seconds. */
+  internalContextTtlSeconds: number;
+}
+
+export function authConfig(env: Env = process.env): AuthConfig {
+  const jwksUrl = env.JWKS_URL || undefined;
+  return {
+    jwtSecret: jwksUrl ? '' : secret(env, 'JWT_SECRET', SANDBOX_SECRETS.jwt),
+    jwksUrl,
+    issuer: env.JWT_ISSUER ?? 'bankgraph-sandbox',
+    audience: env.JWT_AUDIENCE ?? 'bankgraph',
+    internalContextSecret: secret(env, 'INTERNAL_CONTEXT_SECRET', SANDBOX_SECRETS.internalContext),
+    internalContextTtlSeconds: int(env, 'INTERNAL_CONTEXT_TTL_SECONDS', 60),
+  };
+}
+
+export interface LegacyCredentials {
+  kycAppToken: string;
+  kycHmacSecret: string;
+  coreBankingUser: string;
+  coreBankingPassword: string;
+  coreBankingTenant: string;
+}
+
+export function legacyCredentials(env: Env = process.env): LegacyCredentials {
+  return {
+    kycAppToken: secret(env, 'KYC_APP_TOKEN', SANDBOX_SECRETS.kycAppToken),
+    kycHmacSecret: secret(env, 'KYC_HMAC_SECRET', SANDBOX_SECRETS.kycHmac),
+    coreBankingUser: secret(env, 'CORE_BANKING_USER', SANDBOX_SECRETS.coreBankingUser),
+    coreBankingPassword: secret(env, 'CORE_BANKING_PASSWORD', SANDBOX_SECRETS.coreBankingPassword),
+    coreBankingTenant: env.CORE_BANKING_TENANT ?? 'default',
+  };
+}
+
+export function logLevel(env: Env = process.env): string {
+  return env.LOG_LEVEL ?? (env.NODE_ENV === 'test' || env.VITEST ? 'silent' : 'info');
+}

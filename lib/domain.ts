@@ -1,0 +1,132 @@
+import type { Decimal, Money } from './money.js';
+
+/**
+ * Bank-wide types: what connectors return after normalising a legacy dialect, and what subgraphs serve.
+ * Dates are ISO 8601 strings ("2024-01-31", "2024-01-31T09:30:00.000Z"); money is `Money`; enums are ours.
+ * Ids are ours too: a customer is "cust-0001" in every system (the legacy systems keep it as their external ref).
+ */
+
+export type CustomerStatus = 'PENDING' | 'ACTIVE' | 'CLOSED';
+
+export interface CustomerProfile {
+  /** Our customer id, e.g. "cust-0001". */
+  readonly id: string;
+  /** The core banking system's own client id (for staff and support tooling). */
+  readonly coreBankingId: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly phone: string | null;
+  /** ISO 8601 date. */
+  readonly dateOfBirth: string | null;
+  readonly status: CustomerStatus;
+  /** ISO 8601 date the relationship started. */
+  readonly customerSince: string | null;
+}
+
+export type AccountStatus = 'SUBMITTED' | 'APPROVED' | 'ACTIVE' | 'CLOSED' | 'REJECTED';
+
+export interface Account {
+  /** Our account id, e.g. "acc-1001". */
+  readonly id: string;
+  readonly customerId: string;
+  /** The account number the customer knows. */
+  readonly number: string;
+  readonly productName: string;
+  readonly currency: string;
+  readonly balance: Money;
+  readonly availableBalance: Money;
+  readonly status: AccountStatus;
+  /** ISO 8601 date the account was activated, or null while it is not active yet. */
+  readonly openedOn: string | null;
+}
+
+export type TransactionType = 'DEPOSIT' | 'WITHDRAWAL' | 'FEE' | 'INTEREST' | 'TRANSFER_IN' | 'TRANSFER_OUT';
+
+export interface Transaction {
+  readonly id: string;
+  readonly accountId: string;
+  readonly type: TransactionType;
+  /** Always positive; the direction is in `type`. */
+  readonly amount: Money;
+  readonly runningBalance: Money | null;
+  /** ISO 8601 date. */
+  readonly bookedOn: string;
+  readonly description: string;
+  /** The external reference the writer gave (idempotency reference), if any. */
+  readonly reference: string | null;
+}
+
+export interface TransactionPageRequest {
+  readonly accountId: string;
+  /** How many, newest first. */
+  readonly first: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  readonly after?: string | null;
+}
+
+export interface TransactionPage {
+  readonly items: readonly Transaction[];
+  readonly totalCount: number;
+  /** Cursor of the next page, or null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export type CardStatus = 'INACTIVE' | 'ACTIVE' | 'FROZEN' | 'CLOSED';
+export type CardFulfilment = 'REQUESTED' | 'PRODUCED' | 'SHIPPED' | 'DELIVERED';
+
+/** A card as the bank's graph may see it: never the full PAN (the connector keeps only the last four digits). */
+export interface Card {
+  readonly id: string;
+  readonly customerId: string;
+  readonly last4: string;
+  /** "YYYY-MM". */
+  readonly expiry: string;
+  readonly status: CardStatus;
+  readonly fulfilment: CardFulfilment;
+  readonly product: string;
+  readonly scheme: 'VISA' | 'MASTERCARD';
+  readonly dailyLimit: Money | null;
+  /** The account the card draws on, if linked. */
+  readonly accountId: string | null;
+}
+
+export type KycStatus = 'NOT_STARTED' | 'PENDING' | 'CLEARED' | 'REVIEW' | 'REJECTED';
+export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';
+
+export interface KycProfile {
+  readonly customerId: string;
+  readonly applicantId: string;
+  readonly status: KycStatus;
+  /** 0 (no risk) to 100. */
+  readonly riskScore: number | null;
+  readonly riskLevel: RiskLevel | null;
+  /** ISO 8601 date-time of the last completed check. */
+  readonly lastCheckedAt: string | null;
+}
+
+export interface Wallet {
+  readonly id: string;
+  readonly customerId: string;
+  /** One pocket per currency. */
+  readonly pockets: readonly Money[];
+}
+
+export interface FxRates {
+  /** The base of every rate: ECB publishes units of X per 1 EUR. */
+  readonly base: 'EUR';
+  /** ISO 8601 date of the reference rates. */
+  readonly asOf: string;
+  readonly rates: ReadonlyMap<string, Decimal>;
+}
+
+export interface FxQuote {
+  readonly id: string;
+  readonly sell: Money;
+  readonly buy: Money;
+  /** Units of `buy.currency` per unit of `sell.currency`, exact. */
+  readonly rate: Decimal;
+  /** ISO 8601 date-time after which the quote cannot be used. */
+  readonly expiresAt: string;
+}

@@ -1,0 +1,134 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every code a client of bankgraph can see in `extensions.code`. Stable: clients switch on these, so a code is
+ * never renamed or reused for another meaning. Anything not listed reaches a client as INTERNAL_SERVER_ERROR.
+ */
+export enum ErrorCode {
+  // request and identity
+  BAD_REQUEST = 'BAD_REQUEST',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  NOT_FOUND = 'NOT_FOUND',
+  RATE_LIMITED = 'RATE_LIMITED',
+  PERSISTED_OPERATION_REQUIRED = 'PERSISTED_OPERATION_REQUIRED',
+  PERSISTED_OPERATION_NOT_FOUND = 'PERSISTED_OPERATION_NOT_FOUND',
+  // legacy systems
+  UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
+  UPSTREAM_TIMEOUT = 'UPSTREAM_TIMEOUT',
+  UPSTREAM_REJECTED = 'UPSTREAM_REJECTED',
+  UPSTREAM_BAD_RESPONSE = 'UPSTREAM_BAD_RESPONSE',
+  // business outcomes
+  INSUFFICIENT_FUNDS = 'INSUFFICIENT_FUNDS',
+  KYC_REJECTED = 'KYC_REJECTED',
+  QUOTE_EXPIRED = 'QUOTE_EXPIRED',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
+  // everything else
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
+
+/** True when `code` is one of ours, i.e. safe to show a client as is. */
+export function isPublicCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && PUBLIC_CODES.has(code);
+}
+
+/** The HTTP status a request-level error of this code answers with (field errors stay inside a 200). */
+export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.GRAPHQL_PARSE_FAILED]: 400,
+  [ErrorCode.GRAPHQL_VALIDATION_FAILED]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.PERSISTED_OPERATION_REQUIRED]: 400,
+  [ErrorCode.PERSISTED_OPERATION_NOT_FOUND]: 400,
+};
+
+export interface BankErrorOptions {
+  /** The legacy system or subgraph concerned, shown to clients so they know which part of the answer is missing. */
+  service?: string;
+  /** Extra public extensions (field names, retry-after seconds). Never legacy text. */
+  extensions?: Record<string, unknown>;
+  /** The underlying error, for logs only: never serialised to a client. */
+  cause?: unknown;
+}
+
+/**
+ * The one error type that reaches clients. `extensions.code` is always one of ErrorCode; the message is ours.
+ * Legacy detail goes in `cause`, which only logs see.
+ */
+export class BankError extends GraphQLError {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options: BankErrorOptions = {}) {
+    super(message, {
+      extensions: {
+        code,
+        ...(options.service ? { service: options.service } : {}),
+        ...options.extensions,
+      },
+      originalError: options.cause instanceof Error ? options.cause : undefined,
+    });
+    this.code = code;
+    this.name = 'BankError';
+    // Keep the cause off the enumerable surface so nothing serialises it by accident.
+    Object.defineProperty(this, 'legacyCause', { value: options.cause, enumerable: false });
+  }
+}
+
+/** Details of a failed legacy call, kept for logs and never shown to clients. */
+export interface UpstreamDetail {
+  route: string;
+  status?: number;
+  legacyCode?: string;
+  legacyMessage?: string;
+}
+
+/** A legacy system failed or refused: the error names the system (`service`) and carries a stable code. */
+export class UpstreamError extends BankError {
+  readonly system: string;
+  /** Legacy route, status and message: for logs only, so kept off the enumerable surface. */
+  declare readonly detail: UpstreamDetail;
+
+  constructor(code: ErrorCode, system: string, message: string, detail: UpstreamDetail, cause?: unknown) {
+    super(code, message, { service: system, cause });
+    this.name = 'UpstreamError';
+    this.system = system;
+    Object.defineProperty(this, 'detail', { value: detail, enumerable: false });
+  }
+
+  /** Errors that say nothing about the system's health (a 404, a validation refusal) do not trip the breaker. */
+  get isSystemFailure(): boolean {
+    return (
+      this.code === ErrorCode.UPSTREAM_UNAVAILABLE ||
+      this.code === ErrorCode.UPSTREAM_TIMEOUT ||
+      this.code === ErrorCode.UPSTREAM_BAD_RESPONSE
+    );
+  }
+}
+
+export function forbidden(message = 'You are not allowed to see this.'): BankError {
+  return new BankError(ErrorCode.FORBIDDEN, message);
+}
+
+export function unauthenticated(message = 'A valid bearer token is required.'): BankError {
+  return new BankError(ErrorCode.UNAUTHENTICATED, message);
+}
+
+export function badUserInput(field: string, message: string): BankError {
+  return new BankError(ErrorCode.BAD_USER_INPUT, message, { extensions: { field } });
+}
+
+/** For exhaustive switches over lifecycle unions: the compiler proves this is unreachable. */
+export class UnreachableCaseError extends Error {
+  constructor(value: never) {
+    super(`Unreachable case: ${JSON.stringify(value)}`);
+  }
+}
