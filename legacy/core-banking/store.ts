@@ -1,0 +1,148 @@
+import type { ClientStatusId, CurrencyCode, SavingsStatusId, TransactionTypeId } from './dialect.js';
+
+/**
+ * The core banking system's state: clients, savings accounts and their transactions. Amounts are integer minor
+ * units, dates ISO strings ("2024-01-31"); the wire dialect is applied only by the routes.
+ */
+
+export interface ClientRecord {
+  readonly id: number;
+  readonly accountNo: string;
+  readonly externalId: string | null;
+  readonly firstname: string;
+  readonly lastname: string;
+  readonly emailAddress: string | null;
+  readonly mobileNo: string | null;
+  readonly dateOfBirth: string | null;
+  status: ClientStatusId;
+  readonly submittedOnDate: string;
+  activationDate: string | null;
+}
+
+export interface SavingsRecord {
+  readonly id: number;
+  readonly accountNo: string;
+  readonly clientId: number;
+  readonly productId: number;
+  readonly externalId: string | null;
+  status: SavingsStatusId;
+  /** Ledger balance, minor units. */
+  balance: number;
+  /** Funds on hold: available balance = balance - onHold. */
+  onHold: number;
+  readonly submittedOnDate: string;
+  approvedOnDate: string | null;
+  activatedOnDate: string | null;
+  closedOnDate: string | null;
+}
+
+export interface TransactionRecord {
+  readonly id: number;
+  readonly savingsId: number;
+  readonly type: TransactionTypeId;
+  /** The business date of the transaction. */
+  readonly date: string;
+  readonly amount: number;
+  readonly runningBalance: number;
+  readonly externalId: string | null;
+  /** The system date it was entered on. */
+  readonly submittedOnDate: string;
+}
+
+export interface Product {
+  readonly id: number;
+  readonly name: string;
+  readonly shortName: string;
+  readonly currency: CurrencyCode;
+}
+
+export const PRODUCTS: ReadonlyMap<number, Product> = new Map([
+  [1, { id: 1, name: 'Everyday Current', shortName: 'EVC', currency: 'EUR' }],
+  [2, { id: 2, name: 'Easy Saver', shortName: 'EZS', currency: 'GBP' }],
+  [3, { id: 3, name: 'Dollar Account', shortName: 'USD', currency: 'USD' }],
+]);
+
+export const OFFICE = { id: 1, name: 'Head Office' } as const;
+
+export function product(id: number): Product {
+  const p = PRODUCTS.get(id);
+  if (!p) throw new Error(`unknown product ${id}`);
+  return p;
+}
+
+export function padAccountNo(id: number): string {
+  return String(id).padStart(9, '0');
+}
+
+export class CoreBankingStore {
+  readonly clients = new Map<number, ClientRecord>();
+  readonly savings = new Map<number, SavingsRecord>();
+  private readonly clientsByExternalId = new Map<string, ClientRecord>();
+  private readonly savingsByExternalId = new Map<string, SavingsRecord>();
+  private readonly savingsByClient = new Map<number, SavingsRecord[]>();
+  private readonly transactions = new Map<number, TransactionRecord[]>();
+  private readonly transactionsByExternalId = new Map<string, TransactionRecord>();
+  private readonly transactionsById = new Map<number, TransactionRecord>();
+  private nextClientId = 1001;
+  private nextSavingsId = 5001;
+  private nextTransactionId = 100001;
+
+  clientByExternalId(externalId: string): ClientRecord | undefined {
+    return this.clientsByExternalId.get(externalId);
+  }
+
+  savingsByExternalIdOf(externalId: string): SavingsRecord | undefined {
+    return this.savingsByExternalId.get(externalId);
+  }
+
+  savingsOfClient(clientId: number): readonly SavingsRecord[] {
+    return this.savingsByClient.get(clientId) ?? [];
+  }
+
+  transactionsOf(savingsId: number): readonly TransactionRecord[] {
+    return this.transactions.get(savingsId) ?? [];
+  }
+
+  transactionById(id: number): TransactionRecord | undefined {
+    return this.transactionsById.get(id);
+  }
+
+  transactionByExternalId(externalId: string): TransactionRecord | undefined {
+    return this.transactionsByExternalId.get(externalId);
+  }
+
+  addClient(fields: Omit<ClientRecord, 'id' | 'accountNo'>): ClientRecord {
+    const id = this.nextClientId++;
+    const client: ClientRecord = { ...fields, id, accountNo: padAccountNo(id) };
+    this.clients.set(id, client);
+    if (client.externalId !== null) this.clientsByExternalId.set(client.externalId, client);
+    return client;
+  }
+
+  addSavings(fields: Omit<SavingsRecord, 'id' | 'accountNo'>): SavingsRecord {
+    const id = this.nextSavingsId++;
+    const account: SavingsRecord = { ...fields, id, accountNo: padAccountNo(id) };
+    this.savings.set(id, account);
+    if (account.externalId !== null) this.savingsByExternalId.set(account.externalId, account);
+    const list = this.savingsByClient.get(account.clientId) ?? [];
+    list.push(account);
+    this.savingsByClient.set(account.clientId, list);
+    return account;
+  }
+
+  /** Books a transaction and moves the balance: deposits and interest in, withdrawals and fees out. */
+  post(
+    account: SavingsRecord,
+    fields: { type: TransactionTypeId; date: string; amount: number; externalId: string | null; submittedOnDate: string },
+  ): TransactionRecord {
+    const credit = fields.type === 1 || fields.type === 3;
+    account.balance += credit ? fields.amount : -fields.amount;
+    const txn: TransactionRecord = { ...fields, id: this.nextTransactionId++, savingsId: account.id, runningBalance: account.balance };
+    const list = this.transactions.get(account.id) ?? [];
+    list.push(txn);
+    this.transactions.set(account.id, list);
+    this.transactionsById.set(txn.id, txn);
+    if (txn.externalId !== null) this.transactionsByExternalId.set(txn.externalId, txn);
+    return txn;
+  }
+}

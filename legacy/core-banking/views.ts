@@ -1,0 +1,134 @@
+import {
+  clientStatus,
+  currencyData,
+  dateArray,
+  dateArrayOrNull,
+  savingsStatus,
+  toFloat,
+  transactionType,
+} from './dialect.js';
+import { OFFICE, product, type ClientRecord, type CoreBankingStore, type SavingsRecord, type TransactionRecord } from './store.js';
+
+/**
+ * How Fineract shows its resources on the wire. Like Fineract (Gson), fields whose value is null are left out.
+ */
+
+function withoutNulls<T extends Record<string, unknown>>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
+}
+
+export function clientView(c: ClientRecord) {
+  return withoutNulls({
+    id: c.id,
+    accountNo: c.accountNo,
+    externalId: c.externalId,
+    status: clientStatus(c.status),
+    subStatus: { active: false, mandatory: false },
+    active: c.status === 300,
+    activationDate: dateArrayOrNull(c.activationDate),
+    firstname: c.firstname,
+    lastname: c.lastname,
+    displayName: `${c.firstname} ${c.lastname}`,
+    mobileNo: c.mobileNo,
+    emailAddress: c.emailAddress,
+    dateOfBirth: dateArrayOrNull(c.dateOfBirth),
+    isStaff: false,
+    officeId: OFFICE.id,
+    officeName: OFFICE.name,
+    legalForm: { id: 1, code: 'legalFormType.person', value: 'PERSON' },
+    timeline: withoutNulls({
+      submittedOnDate: dateArray(c.submittedOnDate),
+      submittedByUsername: 'mifos',
+      activatedOnDate: dateArrayOrNull(c.activationDate),
+      activatedByUsername: c.activationDate === null ? null : 'mifos',
+    }),
+    groups: [],
+  });
+}
+
+function timeline(a: SavingsRecord) {
+  return withoutNulls({
+    submittedOnDate: dateArray(a.submittedOnDate),
+    submittedByUsername: 'mifos',
+    approvedOnDate: dateArrayOrNull(a.approvedOnDate),
+    activatedOnDate: dateArrayOrNull(a.activatedOnDate),
+    closedOnDate: dateArrayOrNull(a.closedOnDate),
+  });
+}
+
+/**
+ * An account as listed under its client. Fineract summaries carry `accountBalance` directly; this bank's build also
+ * lists `availableBalance` there (see the connector's notes).
+ */
+export function savingsSummaryView(a: SavingsRecord) {
+  const p = product(a.productId);
+  return withoutNulls({
+    id: a.id,
+    accountNo: a.accountNo,
+    externalId: a.externalId,
+    productId: p.id,
+    productName: p.name,
+    shortProductName: p.shortName,
+    status: savingsStatus(a.status),
+    currency: currencyData(p.currency),
+    accountBalance: toFloat(a.balance),
+    availableBalance: toFloat(a.balance - a.onHold),
+    accountType: { id: 1, code: 'accountType.individual', value: 'Individual' },
+    timeline: timeline(a),
+    depositType: { id: 100, code: 'depositAccountType.savingsDeposit', value: 'Savings' },
+  });
+}
+
+export function savingsView(a: SavingsRecord, store: CoreBankingStore) {
+  const p = product(a.productId);
+  const client = store.clients.get(a.clientId);
+  const txns = store.transactionsOf(a.id);
+  const sum = (...types: number[]) => toFloat(txns.filter((t) => types.includes(t.type)).reduce((s, t) => s + t.amount, 0));
+  return withoutNulls({
+    id: a.id,
+    accountNo: a.accountNo,
+    externalId: a.externalId,
+    depositType: { id: 100, code: 'depositAccountType.savingsDeposit', value: 'Savings' },
+    clientId: a.clientId,
+    clientName: client ? `${client.firstname} ${client.lastname}` : null,
+    savingsProductId: p.id,
+    savingsProductName: p.name,
+    fieldOfficerId: 0,
+    status: savingsStatus(a.status),
+    timeline: timeline(a),
+    currency: currencyData(p.currency),
+    nominalAnnualInterestRate: 0,
+    allowOverdraft: false,
+    enforceMinRequiredBalance: false,
+    onHoldFunds: toFloat(a.onHold),
+    summary: {
+      currency: currencyData(p.currency),
+      totalDeposits: sum(1),
+      totalWithdrawals: sum(2),
+      totalInterestPosted: sum(3),
+      totalWithdrawalFees: sum(4),
+      accountBalance: toFloat(a.balance),
+      availableBalance: toFloat(a.balance - a.onHold),
+    },
+  });
+}
+
+export function transactionView(t: TransactionRecord, account: SavingsRecord) {
+  return {
+    id: t.id,
+    transactionType: transactionType(t.type),
+    accountId: t.savingsId,
+    accountNo: account.accountNo,
+    date: dateArray(t.date),
+    currency: currencyData(product(account.productId).currency),
+    amount: toFloat(t.amount),
+    runningBalance: toFloat(t.runningBalance),
+    reversed: false,
+    externalId: t.externalId,
+    submittedOnDate: dateArray(t.submittedOnDate),
+    interestedPostedAsOn: false,
+    submittedByUsername: 'mifos',
+    isManualTransaction: false,
+    lienTransaction: false,
+  };
+}
