@@ -52,8 +52,9 @@ export function currencyByNumeric(numeric: string): CurrencyInfo {
   return info;
 }
 
+/** True for a supported ISO 4217 code; case-insensitive like findCurrency. */
 export function isCurrencyCode(code: string): boolean {
-  return BY_CODE.has(code);
+  return BY_CODE.has(code.toUpperCase());
 }
 
 export const SUPPORTED_CURRENCIES: readonly string[] = TABLE.map((c) => c.code);

@@ -42,14 +42,25 @@ export function moneyFromDecimalString(text: string, currencyCode: string): Mone
  */
 export function moneyFromMajorFloat(value: number, currencyCode: string): Money {
   if (!Number.isFinite(value)) throw new RangeError(`expected a finite amount, got ${value}`);
-  // Number#toString gives exponent notation below 1e-7 and above 1e21; toFixed(20) would invent digits.
-  const text = Math.abs(value) < 1e21 && (value === 0 || Math.abs(value) >= 1e-7) ? String(value) : value.toFixed(0);
+  // Above 2^53 a float no longer holds every integer: the legacy value is already not what was meant.
+  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`amount ${value} is too large to be exact as a float; refusing to guess`);
+  }
+  // String() is the shortest decimal that round-trips. Below 1e-6 it switches to exponent form ("1e-8"); such an
+  // amount is smaller than any currency's minor unit, so it is refused rather than rounded to zero.
+  const text = String(value);
+  if (/e/i.test(text)) {
+    throw new RangeError(`amount ${text} ${currencyCode} has more decimal places than the currency allows`);
+  }
   return moneyFromDecimalString(text, currencyCode);
 }
 
 /** Money from integer minor units as a number (card processors) or bigint. */
 export function moneyFromMinor(minor: number | bigint | string, currencyCode: string): Money {
-  if (typeof minor === 'number' && !Number.isSafeInteger(minor)) {
+  if (
+    (typeof minor === 'number' && !Number.isSafeInteger(minor)) ||
+    (typeof minor === 'string' && !/^-?\d+$/.test(minor))
+  ) {
     throw new RangeError(`expected an integer count of minor units, got ${minor}`);
   }
   return { minor: BigInt(minor), currency: currency(currencyCode).code };
@@ -132,3 +143,9 @@ function rescaleExact(d: Decimal, exponent: number, what: string): bigint {
   }
   return d.digits / factor;
 }
+
+/** Resolvers of the graph's `Money` type, whose parent is a `Money` value: the same in every subgraph that has it. */
+export const MoneyFieldResolvers = {
+  amount: (m: Money): string => toDecimalString(m),
+  currency: (m: Money): string => m.currency,
+};

@@ -1,0 +1,159 @@
+/**
+ * The core banking system's wire dialect (Apache Fineract, /fineract-provider/api/v1), as far as bankgraph reads it.
+ * Everything here is what the legacy system sends or accepts; nothing leaves the connector in this shape.
+ * Fineract leaves out fields whose value is null, hence the many optional fields.
+ */
+
+export const API_PREFIX = '/fineract-provider/api/v1';
+
+/** [2024, 1, 31] */
+export type FineractDate = readonly [number, number, number];
+
+export interface FineractEnum {
+  readonly id: number;
+  readonly code: string;
+  readonly value: string;
+}
+
+export interface FineractCurrency {
+  readonly code: string;
+  readonly name?: string;
+  readonly decimalPlaces?: number;
+  readonly displaySymbol?: string;
+}
+
+export interface FineractErrorItem {
+  readonly developerMessage?: string;
+  readonly defaultUserMessage?: string;
+  readonly userMessageGlobalisationCode?: string;
+  readonly parameterName?: string | null;
+}
+
+export interface FineractErrorBody {
+  readonly developerMessage?: string;
+  /** A string ("404"), as Fineract sends it. */
+  readonly httpStatusCode?: string;
+  readonly defaultUserMessage?: string;
+  readonly userMessageGlobalisationCode?: string;
+  readonly errors?: readonly FineractErrorItem[];
+}
+
+export interface FineractClient {
+  readonly id: number;
+  readonly accountNo?: string;
+  readonly externalId?: string;
+  readonly status: FineractEnum;
+  readonly active?: boolean;
+  readonly activationDate?: FineractDate;
+  readonly firstname?: string;
+  readonly lastname?: string;
+  readonly displayName?: string;
+  readonly mobileNo?: string;
+  readonly emailAddress?: string;
+  readonly dateOfBirth?: FineractDate;
+}
+
+export interface FineractSavingsStatus extends FineractEnum {
+  readonly submittedAndPendingApproval?: boolean;
+  readonly approved?: boolean;
+  readonly active?: boolean;
+  readonly closed?: boolean;
+}
+
+export interface FineractSavingsTimeline {
+  readonly submittedOnDate?: FineractDate;
+  readonly approvedOnDate?: FineractDate;
+  readonly activatedOnDate?: FineractDate;
+  readonly closedOnDate?: FineractDate;
+}
+
+/** An account as listed under its client (GET /clients/{id}/accounts). */
+export interface FineractSavingsSummary {
+  readonly id: number;
+  readonly accountNo: string;
+  readonly externalId?: string;
+  readonly productId?: number;
+  readonly productName: string;
+  readonly status: FineractSavingsStatus;
+  readonly currency: FineractCurrency;
+  readonly accountBalance?: number;
+  /** Not in every Fineract build; this bank's lists it. */
+  readonly availableBalance?: number;
+  readonly timeline?: FineractSavingsTimeline;
+}
+
+export interface FineractClientAccounts {
+  readonly savingsAccounts?: readonly FineractSavingsSummary[];
+}
+
+/** GET /savingsaccounts/{id} */
+export interface FineractSavingsAccount {
+  readonly id: number;
+  readonly accountNo: string;
+  readonly externalId?: string;
+  readonly clientId: number;
+  readonly clientName?: string;
+  readonly savingsProductId?: number;
+  readonly savingsProductName: string;
+  readonly status: FineractSavingsStatus;
+  readonly currency: FineractCurrency;
+  readonly timeline?: FineractSavingsTimeline;
+  readonly summary?: { readonly accountBalance?: number; readonly availableBalance?: number };
+}
+
+export interface FineractTransactionType extends FineractEnum {
+  readonly deposit?: boolean;
+  readonly withdrawal?: boolean;
+  readonly interestPosting?: boolean;
+  readonly feeDeduction?: boolean;
+}
+
+export interface FineractSavingsTransaction {
+  readonly id: number;
+  readonly transactionType: FineractTransactionType;
+  readonly accountId: number;
+  readonly date: FineractDate;
+  readonly currency: FineractCurrency;
+  readonly amount: number;
+  readonly runningBalance?: number;
+  readonly externalId?: string | null;
+  readonly submittedOnDate?: FineractDate;
+  readonly reversed?: boolean;
+}
+
+/** Fineract's Page. */
+export interface FineractPage<T> {
+  readonly totalFilteredRecords: number;
+  readonly pageItems: readonly T[];
+}
+
+export interface FineractBatchRequest {
+  readonly requestId: number;
+  readonly relativeUrl: string;
+  readonly method: 'GET';
+  /** requestId of an earlier request whose answer fills `$.field` in relativeUrl. */
+  readonly reference?: number;
+}
+
+export interface FineractBatchResponse {
+  readonly requestId: number;
+  readonly statusCode: number;
+  readonly headers?: readonly { readonly name: string; readonly value: string }[];
+  /** The sub-request's answer as a JSON string. */
+  readonly body?: string;
+}
+
+/** What a write answers: ids only. */
+export interface FineractCommandResult {
+  readonly officeId?: number;
+  readonly clientId?: number;
+  readonly savingsId?: number;
+  readonly resourceId: number;
+}
+
+/** The savings products and their ids. */
+export const PRODUCT_IDS = { EUR_CURRENT: 1, GBP_SAVER: 2, USD_ACCOUNT: 3 } as const;
+export type SavingsProduct = keyof typeof PRODUCT_IDS;
+
+/** Dates in requests go as text with a format and locale. */
+export const REQUEST_DATE_FORMAT = { dateFormat: 'dd MMMM yyyy', locale: 'en' } as const;

@@ -1,0 +1,301 @@
+import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
+import type { Account, CustomerProfile, Transaction, TransactionPage, TransactionPageRequest } from '../../lib/domain.js';
+import { badUserInput } from '../../lib/errors.js';
+import { toDecimalString, type Money } from '../../lib/money.js';
+import { BatchCoalescer, type SubRequest } from './batch.js';
+import {
+  API_PREFIX,
+  PRODUCT_IDS,
+  REQUEST_DATE_FORMAT,
+  type FineractClient,
+  type FineractClientAccounts,
+  type FineractCommandResult,
+  type FineractPage,
+  type FineractSavingsAccount,
+  type FineractSavingsTransaction,
+  type SavingsProduct,
+} from './dialect.js';
+import { badResponse, isNotFound, isRefusal, mapFineractError, SYSTEM } from './errors.js';
+import {
+  accountFromFull,
+  accountFromSummary,
+  accountIdOf,
+  dateParam,
+  decodeCursor,
+  encodeCursor,
+  requireSavingsId,
+  savingsIdOf,
+  toCustomer,
+  today,
+  toTransaction,
+  transactionIdOf,
+} from './normalise.js';
+
+export type { SavingsProduct } from './dialect.js';
+
+export interface CoreBankingConnectorOptions {
+  /** The system's origin ("http://127.0.0.1:4101"); /fineract-provider/api/v1 is added unless the URL has it. */
+  readonly baseUrl: string;
+  readonly timeoutMs?: number;
+  readonly credentials: { readonly user: string; readonly password: string; readonly tenant: string };
+  readonly retry?: RetryOptions;
+  readonly breaker?: BreakerOptions;
+}
+
+export interface MoneyMovement {
+  readonly accountId: string;
+  /** Positive, in the account's currency. */
+  readonly amount: Money;
+  /** Idempotency reference: the same reference never moves money twice. */
+  readonly reference: string;
+  /** ISO 8601 business date; today (UTC) when omitted. */
+  readonly bookedOn?: string;
+}
+
+/** Page size ceiling of getTransactionPages. */
+export const MAX_PAGE_SIZE = 100;
+
+const enc = encodeURIComponent;
+
+/**
+ * The core banking system (Apache Fineract). Reads go out as one POST /batches per call, whatever the number of ids;
+ * writes return ids only, like Fineract. Retries: reads, and writes that carry a reference Fineract honours
+ * (deposits and withdrawals by transaction externalId, account opening by account externalId).
+ */
+export class CoreBankingConnector {
+  readonly http: LegacyHttpClient;
+  /** Reads asked for in the same tick go out as one POST /batches. */
+  private readonly batch: BatchCoalescer;
+
+  constructor(options: CoreBankingConnectorOptions) {
+    const base = new URL(options.baseUrl);
+    if (!base.pathname.replace(/\/$/, '').endsWith(API_PREFIX)) base.pathname = `${base.pathname.replace(/\/$/, '')}${API_PREFIX}`;
+    const { user, password, tenant } = options.credentials;
+    const authorization = `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+    this.http = new LegacyHttpClient({
+      system: SYSTEM,
+      baseUrl: base.toString(),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+      headers: () => ({ authorization, 'fineract-platform-tenantid': tenant }),
+      mapError: mapFineractError,
+    });
+    this.batch = new BatchCoalescer(this.http);
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------------------------
+
+  /** Customers by our id (Fineract externalId), in input order; null for an unknown one. One HTTP call. */
+  async getCustomers(customerIds: readonly string[]): Promise<(CustomerProfile | null)[]> {
+    const route = 'GET /clients/external-id/:externalId';
+    const asked = customerIds.map((id, i) => ({ id, i })).filter(({ id }) => id !== '');
+    const answers = await this.batch.run(asked.map(({ id }) => ({ relativeUrl: `clients/external-id/${enc(id)}`, route })));
+    const out: (CustomerProfile | null)[] = customerIds.map(() => null);
+    asked.forEach(({ i }, k) => {
+      const json = answers[k];
+      if (json !== undefined) out[i] = toCustomer(json as FineractClient, route);
+    });
+    return out;
+  }
+
+  /** The accounts of each customer, in input order; [] for an unknown customer. One HTTP call. */
+  async getAccountsOfCustomers(customerIds: readonly string[]): Promise<Account[][]> {
+    const route = 'GET /clients/external-id/:externalId/accounts';
+    const asked = customerIds.map((id, i) => ({ id, i })).filter(({ id }) => id !== '');
+    const answers = await this.batch.run(asked.map(({ id }) => ({ relativeUrl: `clients/external-id/${enc(id)}/accounts`, route })));
+    const out: Account[][] = customerIds.map(() => []);
+    asked.forEach(({ id, i }, k) => {
+      const json = answers[k] as FineractClientAccounts | undefined;
+      if (json === undefined) return;
+      if (json.savingsAccounts !== undefined && !Array.isArray(json.savingsAccounts)) throw badResponse(route, 'savingsAccounts is not a list');
+      out[i] = (json.savingsAccounts ?? []).map((s) => accountFromSummary(s, id, route));
+    });
+    return out;
+  }
+
+  /**
+   * Accounts by our id ("acc-5001"), in input order; null for an unknown or malformed id (malformed ones are not
+   * sent). Fineract's account does not carry the client's externalId, so each account read is paired with a read of
+   * its client through a batch reference ("clients/$.clientId"): still one HTTP call.
+   */
+  async getAccounts(accountIds: readonly string[]): Promise<(Account | null)[]> {
+    const accountRoute = 'GET /savingsaccounts/:savingsId';
+    const clientRoute = 'GET /clients/:clientId';
+    const asked = accountIds.map((id, i) => ({ savingsId: savingsIdOf(id), i })).filter((a): a is { savingsId: number; i: number } => a.savingsId !== undefined);
+    const subs: SubRequest[] = asked.flatMap(({ savingsId }, k) => [
+      { relativeUrl: `savingsaccounts/${savingsId}`, route: accountRoute },
+      { relativeUrl: 'clients/$.clientId', reference: 2 * k, route: clientRoute },
+    ]);
+    const answers = await this.batch.run(subs);
+    const out: (Account | null)[] = accountIds.map(() => null);
+    asked.forEach(({ i }, k) => {
+      const account = answers[2 * k] as FineractSavingsAccount | undefined;
+      const client = answers[2 * k + 1] as FineractClient | undefined;
+      // An account of a client who is not one of our customers (no externalId) is not ours to show.
+      if (account === undefined || typeof client?.externalId !== 'string') return;
+      out[i] = accountFromFull(account, client.externalId, accountRoute);
+    });
+    return out;
+  }
+
+  /** Pages of transactions, newest first, in input order; an unknown or malformed account has an empty page. One HTTP call. */
+  async getTransactionPages(requests: readonly TransactionPageRequest[]): Promise<TransactionPage[]> {
+    const route = 'GET /savingsaccounts/:savingsId/transactions/search';
+    const asked = requests.map((r, i) => {
+      const offset = r.after ? decodeCursor(r.after) : 0;
+      if (offset === undefined) throw badUserInput('after', 'the cursor is not valid');
+      const first = Number.isFinite(r.first) ? Math.min(Math.max(Math.trunc(r.first), 0), MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
+      return { savingsId: savingsIdOf(r.accountId), offset, first, i };
+    });
+    const sent = asked.filter((a): a is typeof a & { savingsId: number } => a.savingsId !== undefined);
+    const answers = await this.batch.run(
+      sent.map((a) => ({
+        relativeUrl: `savingsaccounts/${a.savingsId}/transactions/search?offset=${a.offset}&limit=${a.first}&orderBy=transactionDate&sortOrder=DESC`,
+        route,
+      })),
+    );
+    const out: TransactionPage[] = requests.map(() => ({ items: [], totalCount: 0, nextCursor: null }));
+    sent.forEach(({ offset, i }, k) => {
+      const page = answers[k] as FineractPage<FineractSavingsTransaction> | undefined;
+      if (page === undefined) return;
+      if (!Array.isArray(page.pageItems) || typeof page.totalFilteredRecords !== 'number') throw badResponse(route, 'malformed page');
+      const items = page.pageItems.map((t) => toTransaction(t, route));
+      const next = offset + items.length;
+      out[i] = { items, totalCount: page.totalFilteredRecords, nextCursor: items.length > 0 && next < page.totalFilteredRecords ? encodeCursor(next) : null };
+    });
+    return out;
+  }
+
+  // ---- writes (journeys) ---------------------------------------------------------------------------------------
+
+  /** Opens a client whose externalId is our customer id. Not retried: a second try would be refused as a duplicate. */
+  async createClient(input: {
+    customerId: string;
+    firstName: string;
+    lastName: string;
+    email: string | null;
+    phone: string | null;
+    dateOfBirth: string | null;
+  }): Promise<{ coreBankingId: string }> {
+    const body = {
+      officeId: 1,
+      legalFormId: 1,
+      firstname: input.firstName,
+      lastname: input.lastName,
+      externalId: input.customerId,
+      ...(input.email ? { emailAddress: input.email } : {}),
+      ...(input.phone ? { mobileNo: input.phone } : {}),
+      ...(input.dateOfBirth ? { dateOfBirth: dateParam(input.dateOfBirth, 'dateOfBirth') } : {}),
+      active: true,
+      activationDate: dateParam(today(), 'activationDate'),
+      ...REQUEST_DATE_FORMAT,
+    };
+    const res = await this.write({ method: 'POST', path: '/clients', route: 'POST /clients', body, idempotent: false });
+    return { coreBankingId: String(res.clientId ?? res.resourceId) };
+  }
+
+  /** The customer with this id, or null: what a journey asks after an unknown outcome of createClient. */
+  async findClientByCustomerId(customerId: string): Promise<CustomerProfile | null> {
+    if (customerId === '') return null;
+    const route = 'GET /clients/external-id/:externalId';
+    try {
+      const client = await this.http.json<FineractClient>({ method: 'GET', path: `/clients/external-id/${enc(customerId)}`, route, idempotent: true });
+      return toCustomer(client, route);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Submits a savings account application with `reference` as its externalId. Safe to retry: Fineract refuses a
+   * second account with the same externalId, and that refusal is answered with the account the first try opened.
+   */
+  async createSavingsAccount(input: { coreBankingId: string; product: SavingsProduct; reference: string }): Promise<{ accountId: string }> {
+    if (!/^[1-9]\d{0,15}$/.test(input.coreBankingId)) throw badUserInput('coreBankingId', 'not a core banking client id');
+    const productId = PRODUCT_IDS[input.product];
+    const body = { clientId: Number(input.coreBankingId), productId, externalId: input.reference, submittedOnDate: dateParam(today(), 'submittedOnDate'), ...REQUEST_DATE_FORMAT };
+    try {
+      const res = await this.write({ method: 'POST', path: '/savingsaccounts', route: 'POST /savingsaccounts', body, idempotent: true });
+      return { accountId: accountIdOf(res.savingsId ?? res.resourceId) };
+    } catch (err) {
+      if (!isRefusal(err, 'error.msg.savingsaccount.duplicate.externalId')) throw err;
+      const route = 'GET /savingsaccounts/external-id/:externalId';
+      const earlier = await this.http.json<FineractSavingsAccount>({ method: 'GET', path: `/savingsaccounts/external-id/${enc(input.reference)}`, route, idempotent: true });
+      // The reference is someone else's account: refuse rather than hand it over.
+      if (earlier.clientId !== Number(input.coreBankingId) || (earlier.savingsProductId !== undefined && earlier.savingsProductId !== productId)) throw err;
+      return { accountId: accountIdOf(earlier.id) };
+    }
+  }
+
+  approveAccount(accountId: string): Promise<void> {
+    return this.command(accountId, 'approve', 'approvedOnDate');
+  }
+
+  activateAccount(accountId: string): Promise<void> {
+    return this.command(accountId, 'activate', 'activatedOnDate');
+  }
+
+  /** Closes an active account with a zero balance (a balance left is refused: UPSTREAM_REJECTED). */
+  closeAccount(accountId: string): Promise<void> {
+    return this.command(accountId, 'close', 'closedOnDate', { withdrawBalance: false });
+  }
+
+  deposit(input: MoneyMovement): Promise<{ transactionId: string }> {
+    return this.move('deposit', input);
+  }
+
+  /** INSUFFICIENT_FUNDS when the available balance does not cover it. */
+  withdraw(input: MoneyMovement): Promise<{ transactionId: string }> {
+    return this.move('withdrawal', input);
+  }
+
+  /** What became of a deposit or withdrawal with this reference: the transaction, or null if it never happened. */
+  async findTransactionByReference(accountId: string, reference: string): Promise<Transaction | null> {
+    const savingsId = savingsIdOf(accountId);
+    if (savingsId === undefined || reference === '') return null;
+    const route = 'GET /savingsaccounts/:savingsId/transactions/external-id/:externalId';
+    try {
+      const path = `/savingsaccounts/${savingsId}/transactions/external-id/${enc(reference)}`;
+      return toTransaction(await this.http.json<FineractSavingsTransaction>({ method: 'GET', path, route, idempotent: true }), route);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------------------------
+
+  private async write(call: LegacyCall): Promise<FineractCommandResult> {
+    const res = await this.http.json<FineractCommandResult>(call);
+    if (typeof res?.resourceId !== 'number') throw badResponse(call.route, 'write answer without resourceId');
+    return res;
+  }
+
+  /** Lifecycle commands are not retried: a repeat is refused once the first went through. */
+  private async command(accountId: string, command: 'approve' | 'activate' | 'close', dateField: string, extra: object = {}): Promise<void> {
+    const savingsId = requireSavingsId(accountId);
+    const body = { [dateField]: dateParam(today(), dateField), ...REQUEST_DATE_FORMAT, ...extra };
+    await this.write({ method: 'POST', path: `/savingsaccounts/${savingsId}?command=${command}`, route: `POST /savingsaccounts/:savingsId?command=${command}`, body, idempotent: false });
+  }
+
+  /**
+   * A deposit or withdrawal carrying its reference as externalId: Fineract books one transaction per externalId and
+   * answers a repeat with the first one, so the call is retried. The amount goes as an exact decimal string, after
+   * checking it is in the account's currency (Fineract would book 10.00 USD on an EUR account as 10.00 EUR).
+   */
+  private async move(command: 'deposit' | 'withdrawal', input: MoneyMovement): Promise<{ transactionId: string }> {
+    const savingsId = requireSavingsId(input.accountId);
+    if (input.amount.minor <= 0n) throw badUserInput('amount', 'the amount must be positive');
+    if (input.reference.trim() === '') throw badUserInput('reference', 'a reference is required');
+    const transactionDate = dateParam(input.bookedOn ?? today(), 'bookedOn');
+    const accountRoute = 'GET /savingsaccounts/:savingsId';
+    const account = await this.http.json<FineractSavingsAccount>({ method: 'GET', path: `/savingsaccounts/${savingsId}`, route: accountRoute, idempotent: true });
+    if (account?.currency?.code !== input.amount.currency) throw badUserInput('amount', `the account is held in ${account?.currency?.code ?? 'another currency'}`);
+    const body = { transactionDate, transactionAmount: toDecimalString(input.amount), externalId: input.reference, ...REQUEST_DATE_FORMAT };
+    const path = `/savingsaccounts/${savingsId}/transactions?command=${command}`;
+    const res = await this.write({ method: 'POST', path, route: `POST /savingsaccounts/:savingsId/transactions?command=${command}`, body, idempotent: true });
+    return { transactionId: transactionIdOf(res.resourceId) };
+  }
+}

@@ -1,0 +1,249 @@
+import { badUserInput } from '../../lib/errors.js';
+import { moneyFromMajorFloat, zero, type Money } from '../../lib/money.js';
+import type {
+  Account,
+  AccountStatus,
+  CustomerProfile,
+  CustomerStatus,
+  Transaction,
+  TransactionType,
+} from '../../lib/domain.js';
+import type {
+  FineractClient,
+  FineractCurrency,
+  FineractDate,
+  FineractSavingsAccount,
+  FineractSavingsStatus,
+  FineractSavingsSummary,
+  FineractSavingsTransaction,
+  FineractTransactionType,
+} from './dialect.js';
+import { badResponse } from './errors.js';
+
+/**
+ * Fineract's dialect into bank-wide types: ids ours (acc-5001, txn-100001), ISO 8601 dates, exact Money, our enums.
+ * Anything that does not fit is an UPSTREAM_BAD_RESPONSE naming the route, never a half-read value.
+ */
+
+const ACCOUNT_ID = /^acc-([1-9]\d{0,14})$/;
+
+/** "acc-5001" -> 5001; undefined for anything else (the caller answers without asking the legacy system). */
+export function savingsIdOf(accountId: string): number | undefined {
+  const m = ACCOUNT_ID.exec(accountId);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function accountIdOf(savingsId: number): string {
+  return `acc-${savingsId}`;
+}
+
+export function transactionIdOf(transactionId: number): string {
+  return `txn-${transactionId}`;
+}
+
+/** [2024, 1, 31] -> "2024-01-31". */
+export function isoFromFineract(value: unknown, route: string, what: string): string {
+  if (!Array.isArray(value) || value.length < 3 || !value.slice(0, 3).every((n) => Number.isInteger(n))) {
+    throw badResponse(route, `${what} is not a date array`);
+  }
+  const [y, m, d] = value as unknown as FineractDate;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1000 || y > 9999 || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
+    throw badResponse(route, `${what} is not a calendar date`);
+  }
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+function optionalIso(value: unknown, route: string, what: string): string | null {
+  return value === undefined || value === null ? null : isoFromFineract(value, route, what);
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "1988-04-12" -> "12 April 1988", the request format the connector declares (dd MMMM yyyy, en). */
+export function requestDate(iso: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return undefined;
+  const [, y, mo, d] = m;
+  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d)) return undefined;
+  return `${d} ${MONTHS[Number(mo) - 1]} ${y}`;
+}
+
+/** Today (UTC) as an ISO date: the business date of writes that do not name one. */
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** A request date (ISO in, Fineract text out); BAD_USER_INPUT when it is not a calendar date. */
+export function dateParam(iso: string, field: string): string {
+  const text = requestDate(iso);
+  if (text === undefined) throw badUserInput(field, `${field} must be an ISO 8601 date (YYYY-MM-DD)`);
+  return text;
+}
+
+/** The savings id of one of our account ids; BAD_USER_INPUT for anything else (a write needs a real account). */
+export function requireSavingsId(accountId: string): number {
+  const id = savingsIdOf(accountId);
+  if (id === undefined) throw badUserInput('accountId', 'not an account id of this bank');
+  return id;
+}
+
+function currencyCode(c: FineractCurrency | undefined, route: string): string {
+  if (typeof c?.code !== 'string') throw badResponse(route, 'currency without a code');
+  return c.code;
+}
+
+/** A float in major units, exactly (2450.75 -> 245075 minor). */
+export function money(value: unknown, currency: string, route: string, what: string): Money {
+  if (typeof value !== 'number') throw badResponse(route, `${what} is not a number`);
+  try {
+    return moneyFromMajorFloat(value, currency);
+  } catch (err) {
+    throw badResponse(route, `${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+}
+
+function text(value: unknown, route: string, what: string): string {
+  if (typeof value !== 'string') throw badResponse(route, `${what} is missing`);
+  return value;
+}
+
+function positiveInt(value: unknown, route: string, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw badResponse(route, `${what} is not an id`);
+  return value;
+}
+
+function customerStatus(status: FineractClient['status'] | undefined, route: string): CustomerStatus {
+  switch (status?.id) {
+    case 100:
+      return 'PENDING';
+    case 300:
+    case 303: // transfer in progress
+    case 304: // transfer on hold
+      return 'ACTIVE';
+    case 600:
+    case 700: // rejected
+    case 800: // withdrawn
+      return 'CLOSED';
+    default:
+      throw badResponse(route, `unknown client status ${String(status?.id)}`);
+  }
+}
+
+export function toCustomer(c: FineractClient, route: string): CustomerProfile {
+  const id = text(c.externalId, route, 'client externalId');
+  const firstName = typeof c.firstname === 'string' ? c.firstname : '';
+  const lastName = typeof c.lastname === 'string' ? c.lastname : '';
+  return {
+    id,
+    coreBankingId: String(positiveInt(c.id, route, 'client id')),
+    firstName,
+    lastName,
+    displayName: typeof c.displayName === 'string' ? c.displayName : `${firstName} ${lastName}`.trim(),
+    email: typeof c.emailAddress === 'string' && c.emailAddress !== '' ? c.emailAddress : null,
+    phone: typeof c.mobileNo === 'string' && c.mobileNo !== '' ? c.mobileNo : null,
+    dateOfBirth: optionalIso(c.dateOfBirth, route, 'dateOfBirth'),
+    status: customerStatus(c.status, route),
+    customerSince: optionalIso(c.activationDate, route, 'activationDate'),
+  };
+}
+
+function accountStatus(status: FineractSavingsStatus | undefined, route: string): AccountStatus {
+  switch (status?.id) {
+    case 100:
+      return 'SUBMITTED';
+    case 200:
+      return 'APPROVED';
+    case 300:
+    case 303: // transfer in progress
+    case 304: // transfer on hold
+      return 'ACTIVE';
+    case 400: // withdrawn by applicant
+    case 500:
+      return 'REJECTED';
+    case 600:
+    case 700: // closed before maturity
+    case 800: // matured
+      return 'CLOSED';
+    default:
+      throw badResponse(route, `unknown savings account status ${String(status?.id)}`);
+  }
+}
+
+/**
+ * Balances: an account not active yet has none on the wire (Fineract leaves nulls out), which is zero. An account
+ * with a ledger balance but no available balance is not guessed at: available = ledger would hide funds on hold.
+ */
+function balances(ledger: unknown, available: unknown, currency: string, route: string): [Money, Money] {
+  if (ledger === undefined && available === undefined) return [zero(currency), zero(currency)];
+  if (available === undefined) throw badResponse(route, 'availableBalance is missing');
+  return [money(ledger ?? 0, currency, route, 'accountBalance'), money(available, currency, route, 'availableBalance')];
+}
+
+export function accountFromSummary(s: FineractSavingsSummary, customerId: string, route: string): Account {
+  const currency = currencyCode(s.currency, route);
+  const [balance, availableBalance] = balances(s.accountBalance, s.availableBalance, currency, route);
+  return {
+    id: accountIdOf(positiveInt(s.id, route, 'savings id')),
+    customerId,
+    number: text(s.accountNo, route, 'accountNo'),
+    productName: text(s.productName, route, 'productName'),
+    currency,
+    balance,
+    availableBalance,
+    status: accountStatus(s.status, route),
+    openedOn: optionalIso(s.timeline?.activatedOnDate, route, 'activatedOnDate'),
+  };
+}
+
+export function accountFromFull(a: FineractSavingsAccount, customerId: string, route: string): Account {
+  const currency = currencyCode(a.currency, route);
+  const [balance, availableBalance] = balances(a.summary?.accountBalance, a.summary?.availableBalance, currency, route);
+  return {
+    id: accountIdOf(positiveInt(a.id, route, 'savings id')),
+    customerId,
+    number: text(a.accountNo, route, 'accountNo'),
+    productName: text(a.savingsProductName, route, 'savingsProductName'),
+    currency,
+    balance,
+    availableBalance,
+    status: accountStatus(a.status, route),
+    openedOn: optionalIso(a.timeline?.activatedOnDate, route, 'activatedOnDate'),
+  };
+}
+
+function transactionType(t: FineractTransactionType | undefined, route: string): TransactionType {
+  if (t?.deposit || t?.id === 1) return 'DEPOSIT';
+  if (t?.withdrawal || t?.id === 2) return 'WITHDRAWAL';
+  if (t?.interestPosting || t?.id === 3) return 'INTEREST';
+  if (t?.feeDeduction || t?.id === 4 || t?.id === 5 || t?.id === 7) return 'FEE'; // withdrawal fee, annual fee, charge
+  throw badResponse(route, `unknown savings transaction type ${String(t?.id)}`);
+}
+
+export function toTransaction(t: FineractSavingsTransaction, route: string): Transaction {
+  const currency = currencyCode(t.currency, route);
+  const amount = money(t.amount, currency, route, 'amount');
+  if (amount.minor < 0n) throw badResponse(route, 'negative transaction amount');
+  return {
+    id: transactionIdOf(positiveInt(t.id, route, 'transaction id')),
+    accountId: accountIdOf(positiveInt(t.accountId, route, 'transaction accountId')),
+    type: transactionType(t.transactionType, route),
+    amount,
+    runningBalance: t.runningBalance === undefined || t.runningBalance === null ? null : money(t.runningBalance, currency, route, 'runningBalance'),
+    bookedOn: isoFromFineract(t.date, route, 'transaction date'),
+    description: typeof t.transactionType?.value === 'string' ? t.transactionType.value : '',
+    reference: typeof t.externalId === 'string' && t.externalId !== '' ? t.externalId : null,
+  };
+}
+
+/** Cursors are opaque to clients: base64url of the offset of the next item. */
+export function encodeCursor(offset: number): string {
+  return Buffer.from(`o${offset}`, 'utf8').toString('base64url');
+}
+
+/** The offset in a cursor, or undefined when it is not one of ours. */
+export function decodeCursor(cursor: string): number | undefined {
+  const m = /^o(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,65 @@
+import { legacyCredentials, legacyTimeoutMs, legacyUrl } from '../lib/config.js';
+import { CardProcessorConnector } from './card-processor/index.js';
+import { CoreBankingConnector } from './core-banking/index.js';
+import { FxWalletConnector } from './fx-wallet/index.js';
+import { KycProviderConnector } from './kyc-provider/index.js';
+import type { BreakerOptions, RetryOptions } from './http.js';
+
+/**
+ * Connectors built from configuration (lib/config.ts): where each legacy system is, its timeout and credentials.
+ * Subgraph processes, `npm start` and the tests all build connectors here, so they are configured one way.
+ */
+
+type Env = Record<string, string | undefined>;
+
+export interface ConnectorOverrides {
+  readonly baseUrl?: string;
+  readonly timeoutMs?: number;
+  readonly retry?: RetryOptions;
+  readonly breaker?: BreakerOptions;
+}
+
+/** Sandbox API key of the card processor; CARD_PROCESSOR_API_KEY in production. */
+const SANDBOX_CARD_KEY = 'sandbox-card-key';
+
+export function createCoreBankingConnector(env: Env = process.env, o: ConnectorOverrides = {}): CoreBankingConnector {
+  const creds = legacyCredentials(env);
+  return new CoreBankingConnector({
+    ...o,
+    baseUrl: o.baseUrl ?? `${legacyUrl('core-banking', env)}`,
+    timeoutMs: o.timeoutMs ?? legacyTimeoutMs('core-banking', env),
+    credentials: { user: creds.coreBankingUser, password: creds.coreBankingPassword, tenant: creds.coreBankingTenant },
+  });
+}
+
+export function createCardProcessorConnector(env: Env = process.env, o: ConnectorOverrides = {}): CardProcessorConnector {
+  const apiKey = env.CARD_PROCESSOR_API_KEY ?? (env.NODE_ENV === 'production' ? undefined : SANDBOX_CARD_KEY);
+  if (!apiKey) throw new Error('CARD_PROCESSOR_API_KEY must be set in production (the sandbox default is public)');
+  return new CardProcessorConnector({
+    ...o,
+    baseUrl: o.baseUrl ?? legacyUrl('card-processor', env),
+    timeoutMs: o.timeoutMs ?? legacyTimeoutMs('card-processor', env),
+    apiKey,
+  });
+}
+
+export function createKycProviderConnector(env: Env = process.env, o: ConnectorOverrides = {}): KycProviderConnector {
+  const creds = legacyCredentials(env);
+  return new KycProviderConnector({
+    ...o,
+    baseUrl: o.baseUrl ?? legacyUrl('kyc-provider', env),
+    timeoutMs: o.timeoutMs ?? legacyTimeoutMs('kyc-provider', env),
+    appToken: creds.kycAppToken,
+    hmacSecret: creds.kycHmacSecret,
+  });
+}
+
+export function createFxWalletConnector(env: Env = process.env, o: ConnectorOverrides = {}): FxWalletConnector {
+  const ratesTtl = env.FX_RATES_TTL_MS ? Number(env.FX_RATES_TTL_MS) : undefined;
+  return new FxWalletConnector({
+    ...o,
+    baseUrl: o.baseUrl ?? legacyUrl('fx-wallet', env),
+    timeoutMs: o.timeoutMs ?? legacyTimeoutMs('fx-wallet', env),
+    ...(ratesTtl !== undefined && Number.isFinite(ratesTtl) ? { ratesTtlMs: ratesTtl } : {}),
+  });
+}

@@ -1,0 +1,226 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CardProcessorConnector } from '../../connectors/card-processor/index.js';
+import type { Card } from '../../lib/domain.js';
+import { ErrorCode, UpstreamError } from '../../lib/errors.js';
+import { toDecimalString } from '../../lib/money.js';
+import type { RunningSimulator } from '../../legacy/http.js';
+import { createCardProcessorSimulator } from '../../legacy/card-processor/server.js';
+
+const API_KEY = 'sandbox-card-key';
+const customers = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `cust-${String(from + i).padStart(4, '0')}`);
+
+/** JSON of anything the connector returns, bigints included (Money.minor), so it can be searched for PANs. */
+function json(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+const PAN_RUN = /\d{13,19}/;
+
+async function admin(sim: RunningSimulator, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${sim.url}${path}`, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
+  const text = await res.text();
+  return text ? JSON.parse(text) : undefined;
+}
+async function stats(sim: RunningSimulator): Promise<{ total: number; routes: Record<string, number> }> {
+  return (await admin(sim, 'GET', '/__stats')) as { total: number; routes: Record<string, number> };
+}
+
+/** The rejection of `promise`, which must be an UpstreamError. */
+async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(UpstreamError);
+  return err as UpstreamError;
+}
+
+describe('CardProcessorConnector', () => {
+  let sim: RunningSimulator;
+  let cards: CardProcessorConnector;
+  const extra: CardProcessorConnector[] = [];
+  const connector = (options: Partial<ConstructorParameters<typeof CardProcessorConnector>[0]> = {}) => {
+    const c = new CardProcessorConnector({ baseUrl: sim.url, apiKey: API_KEY, ...options });
+    extra.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    sim = await createCardProcessorSimulator().listen(0);
+    cards = new CardProcessorConnector({ baseUrl: sim.url, apiKey: API_KEY });
+  });
+  afterEach(async () => {
+    await admin(sim, 'DELETE', '/__faults');
+  });
+  afterAll(async () => {
+    await Promise.all([cards, ...extra].map((c) => c.close()));
+    await sim.close();
+  });
+
+  it("normalises cust-0001's two cards exactly", async () => {
+    const [mine] = await cards.getCardsOfCustomers(['cust-0001']);
+    const byId = new Map((mine ?? []).map((c) => [c.id, c]));
+    expect([...byId.keys()].sort()).toEqual(['crd_000101', 'crd_000102']);
+    const visa = byId.get('crd_000101')!;
+    const mc = byId.get('crd_000102')!;
+    expect(visa).toEqual({
+      id: 'crd_000101',
+      customerId: 'cust-0001',
+      last4: '1111',
+      expiry: '2028-09',
+      status: 'ACTIVE',
+      fulfilment: 'DELIVERED',
+      product: 'DEBIT_CLASSIC',
+      scheme: 'VISA',
+      dailyLimit: { minor: 250000n, currency: 'EUR' },
+      accountId: null,
+    } satisfies Card);
+    expect(toDecimalString(visa.dailyLimit!)).toBe('2500.00');
+    expect(mc).toMatchObject({ last4: '4444', expiry: '2027-03', status: 'FROZEN', scheme: 'MASTERCARD', product: 'CREDIT_GOLD' });
+    expect(toDecimalString(mc.dailyLimit!)).toBe('5000.00');
+    expect(mc.dailyLimit!.currency).toBe('EUR');
+  });
+
+  it('never lets a PAN out', async () => {
+    const everything = {
+      byCustomer: await cards.getCardsOfCustomers(customers(24)),
+      byId: await cards.getCards(['crd_000101', 'crd_000102', 'crd_000301']),
+      issued: await cards.issueCard({ customerId: 'cust-0950', product: 'CREDIT_GOLD', reference: 'pan-check' }),
+    };
+    const text = json(everything);
+    expect(text).toContain('"last4":"1111"'); // the check would pass vacuously on an empty answer
+    expect(text).not.toMatch(PAN_RUN);
+    expect(text).not.toContain('4111111111111111');
+    expect(text).not.toContain('pan');
+    // A refusal carries neither the PAN nor the legacy message in what a client sees.
+    const refused = await upstreamError(cards.activateCard('crd_000101', 'pan-check-activate'));
+    expect(json({ message: refused.message, extensions: refused.extensions, detail: refused.detail })).not.toMatch(PAN_RUN);
+  });
+
+  it('reads 20 customers in one call, in input order', async () => {
+    await admin(sim, 'DELETE', '/__stats');
+    const ids = customers(20).reverse();
+    const result = await cards.getCardsOfCustomers(ids);
+    const s = await stats(sim);
+    expect(s.total).toBe(1);
+    expect(s.routes['GET /v2/cards']).toBe(1);
+    expect(result).toHaveLength(20);
+    result.forEach((list, i) => {
+      const n = 20 - i;
+      expect(list.map((c) => c.customerId)).toEqual(n === 1 ? ['cust-0001', 'cust-0001'] : n % 2 === 1 ? [ids[i]] : []);
+    });
+    expect(result[17]![0]).toMatchObject({ id: 'crd_000301', status: 'ACTIVE', scheme: 'VISA', product: 'DEBIT_CLASSIC' });
+  });
+
+  it('chunks above 200 ids, and reads cards by id in one call', async () => {
+    await admin(sim, 'DELETE', '/__stats');
+    const many = [...customers(24), ...customers(226, 1000)];
+    const result = await cards.getCardsOfCustomers(many);
+    expect(result).toHaveLength(250);
+    expect(result.flat()).toHaveLength(13);
+    expect((await stats(sim)).total).toBe(2);
+    expect(await cards.getCardsOfCustomers([])).toEqual([]);
+
+    await admin(sim, 'DELETE', '/__stats');
+    const byId = await cards.getCards(['crd_000301', 'crd_missing', 'crd_000101', 'crd_000301']);
+    expect(byId.map((c) => c?.id ?? null)).toEqual(['crd_000301', null, 'crd_000101', 'crd_000301']);
+    expect((await stats(sim)).total).toBe(1);
+  });
+
+  it('issues, activates, freezes, unfreezes and closes a card', async () => {
+    const issued = await cards.issueCard({ customerId: 'cust-0951', product: 'DEBIT_CLASSIC', reference: 'life-issue' });
+    expect(issued).toMatchObject({ customerId: 'cust-0951', status: 'INACTIVE', fulfilment: 'REQUESTED', scheme: 'VISA', product: 'DEBIT_CLASSIC' });
+    expect(issued.last4).toMatch(/^\d{4}$/);
+    expect(issued.expiry).toMatch(/^20\d{2}-(0[1-9]|1[0-2])$/);
+
+    expect((await cards.activateCard(issued.id, 'life-activate')).status).toBe('ACTIVE');
+    expect((await cards.activateCard(issued.id, 'life-activate')).status).toBe('ACTIVE'); // replay
+    expect((await cards.setCardStatus(issued.id, 'FROZEN', 'life-freeze')).status).toBe('FROZEN');
+    expect((await cards.setCardStatus(issued.id, 'ACTIVE', 'life-unfreeze')).status).toBe('ACTIVE');
+    expect((await cards.setCardStatus(issued.id, 'CLOSED', 'life-close')).status).toBe('CLOSED');
+
+    const reopen = await upstreamError(cards.setCardStatus(issued.id, 'ACTIVE', 'life-reopen'));
+    expect(reopen.code).toBe(ErrorCode.UPSTREAM_REJECTED);
+    expect(reopen.system).toBe('card-processor');
+    expect(reopen.extensions).toMatchObject({ code: 'UPSTREAM_REJECTED', service: 'card-processor' });
+    expect(reopen.detail.legacyCode).toBe('invalid_state_transition');
+    expect(reopen.message).not.toMatch(/TERMINATED|cannot move/); // legacy text only in detail
+    expect(reopen.detail.legacyMessage).toMatch(/TERMINATED/);
+
+    expect(await cards.findRequest('life-freeze')).toEqual({ cardId: issued.id });
+    expect(await cards.findRequest('never-sent')).toBeNull();
+    expect((await cards.getCards([issued.id]))[0]?.status).toBe('CLOSED');
+  });
+
+  it('issues one card for one reference, however often it is sent', async () => {
+    const input = { customerId: 'cust-0952', product: 'DEBIT_CLASSIC', reference: 'once-only' };
+    const first = await cards.issueCard(input);
+    const second = await cards.issueCard(input);
+    expect(second).toEqual(first);
+    const [list] = await cards.getCardsOfCustomers(['cust-0952']);
+    expect(list).toHaveLength(1);
+    expect(list![0]!.id).toBe(first.id);
+  });
+
+  it('maps not found, refusals and bad input to our codes', async () => {
+    const missing = await upstreamError(cards.activateCard('crd_nope', 'nf-1'));
+    expect(missing.code).toBe(ErrorCode.NOT_FOUND);
+    expect(missing.detail).toMatchObject({ status: 404, legacyCode: 'card_not_found' });
+    const reused = await upstreamError(cards.issueCard({ customerId: 'cust-0953', product: 'DEBIT_CLASSIC', reference: 'once-only' }));
+    expect(reused.code).toBe(ErrorCode.UPSTREAM_REJECTED);
+    expect(reused.detail.legacyCode).toBe('invalid_request');
+
+    const wrongKey = connector({ apiKey: 'not-the-key', retry: { retries: 0 } });
+    const refused = await upstreamError(wrongKey.getCards(['crd_000101']));
+    expect(refused.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(refused.detail.status).toBe(401);
+  });
+
+  it('answers UPSTREAM_UNAVAILABLE naming card-processor when it is down', async () => {
+    await admin(sim, 'POST', '/__faults', { down: true });
+    const err = await upstreamError(connector({ retry: { baseDelayMs: 1 } }).getCardsOfCustomers(['cust-0001']));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(err.system).toBe('card-processor');
+    expect(err.extensions.service).toBe('card-processor');
+    expect(err.message).toContain('card-processor');
+  });
+
+  it('answers 5xx as UPSTREAM_UNAVAILABLE', async () => {
+    await admin(sim, 'POST', '/__faults', { errorRate: 1 });
+    const err = await upstreamError(connector({ retry: { retries: 0 } }).getCards(['crd_000101']));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(err.detail).toMatchObject({ status: 500, legacyCode: 'processor_error' });
+    expect(err.message).not.toContain('injected');
+  });
+
+  it('answers UPSTREAM_TIMEOUT when the processor does not answer in time', async () => {
+    await admin(sim, 'POST', '/__faults', { timeoutRate: 1 });
+    const started = performance.now();
+    const err = await upstreamError(connector({ timeoutMs: 200 }).getCards(['crd_000101']));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
+    expect(err.system).toBe('card-processor');
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('opens the breaker after repeated failures and then answers at once without calling', async () => {
+    const fragile = connector({ retry: { retries: 0 }, breaker: { threshold: 3, halfOpenAfterMs: 60_000 } });
+    await admin(sim, 'POST', '/__faults', { errorRate: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect((await upstreamError(fragile.getCards(['crd_000101']))).detail.status).toBe(500);
+    }
+    expect(fragile.http.breakerState).toBe('open');
+
+    await admin(sim, 'DELETE', '/__faults');
+    await admin(sim, 'DELETE', '/__stats');
+    const started = performance.now();
+    const err = await upstreamError(fragile.getCardsOfCustomers(['cust-0001']));
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(err.detail.legacyCode).toBe('BREAKER_OPEN');
+    expect((await stats(sim)).total).toBe(0);
+    // A connector with its own breaker still gets through: the system itself is fine again.
+    expect(await cards.getCards(['crd_000101'])).toHaveLength(1);
+  });
+});

@@ -1,0 +1,360 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CoreBankingConnector } from '../../connectors/core-banking/index.js';
+import { onLegacyCall, type BreakerOptions, type RetryOptions } from '../../connectors/http.js';
+import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
+import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
+import { ErrorCode, UpstreamError } from '../../lib/errors.js';
+import { toDecimalString, type Money } from '../../lib/money.js';
+
+const API = '/fineract-provider/api/v1';
+const BATCHES = `POST ${API}/batches`;
+const CREDENTIALS = { user: 'mifos', password: 'password', tenant: 'default' };
+
+let sim: Simulator;
+let running: RunningSimulator;
+let cb: CoreBankingConnector;
+const extra: CoreBankingConnector[] = [];
+
+function connector(options: { timeoutMs?: number; retry?: RetryOptions; breaker?: BreakerOptions } = {}): CoreBankingConnector {
+  const c = new CoreBankingConnector({ baseUrl: running.url, credentials: CREDENTIALS, ...options });
+  extra.push(c);
+  return c;
+}
+
+async function stats(): Promise<{ total: number; routes: Record<string, number> }> {
+  return (await (await fetch(`${running.url}/__stats`)).json()) as { total: number; routes: Record<string, number> };
+}
+
+function fault(f: Fault): void {
+  sim.addFault(f);
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(UpstreamError);
+  return err as UpstreamError;
+}
+
+const dec = (m: Money) => `${toDecimalString(m)} ${m.currency}`;
+
+beforeAll(async () => {
+  sim = createCoreBankingSimulator();
+  running = await sim.listen(0);
+  cb = new CoreBankingConnector({ baseUrl: running.url, credentials: CREDENTIALS });
+});
+afterAll(async () => {
+  await Promise.all([cb, ...extra].map((c) => c.http.close()));
+  await running.close();
+});
+beforeEach(() => {
+  sim.clearFaults();
+  sim.resetStats();
+});
+
+describe('CoreBankingConnector reads', () => {
+  it("normalises cust-0001's profile", async () => {
+    const [amelia, unknown] = await cb.getCustomers(['cust-0001', 'cust-9999']);
+    expect(unknown).toBeNull();
+    expect(amelia).toEqual({
+      id: 'cust-0001',
+      coreBankingId: '1001',
+      firstName: 'Amelia',
+      lastName: 'Hartmann',
+      displayName: 'Amelia Hartmann',
+      email: 'amelia.hartmann@example.com',
+      phone: '+49 30 1234567',
+      dateOfBirth: '1988-04-12',
+      status: 'ACTIVE',
+      customerSince: '2019-03-01',
+    });
+    expect((await stats()).routes[BATCHES]).toBe(1);
+  });
+
+  it("lists cust-0001's three accounts with exact balances and ISO dates", async () => {
+    const [accounts] = await cb.getAccountsOfCustomers(['cust-0001']);
+    expect(accounts?.map((a) => [a.id, a.number, a.productName, a.currency, dec(a.balance), dec(a.availableBalance), a.status, a.openedOn])).toEqual([
+      ['acc-5001', '000005001', 'Everyday Current', 'EUR', '2450.75 EUR', '2400.75 EUR', 'ACTIVE', '2019-03-01'],
+      ['acc-5002', '000005002', 'Easy Saver', 'GBP', '1200.00 GBP', '1200.00 GBP', 'ACTIVE', '2020-07-15'],
+      ['acc-5003', '000005003', 'Dollar Account', 'USD', '310.40 USD', '310.40 USD', 'ACTIVE', '2023-11-02'],
+    ]);
+    expect(accounts?.[0]?.balance.minor).toBe(245075n);
+    expect(accounts?.every((a) => a.customerId === 'cust-0001')).toBe(true);
+  });
+
+  it('reads accounts by our id in one call, null for unknown and malformed ids', async () => {
+    const accounts = await cb.getAccounts(['acc-5003', 'acc-99999', 'acc-05001', 'nonsense', 'acc-5001']);
+    expect(accounts.map((a) => a && [a.id, a.customerId, dec(a.balance), dec(a.availableBalance)])).toEqual([
+      ['acc-5003', 'cust-0001', '310.40 USD', '310.40 USD'],
+      null,
+      null,
+      null,
+      ['acc-5001', 'cust-0001', '2450.75 EUR', '2400.75 EUR'],
+    ]);
+    expect(await stats()).toMatchObject({ total: 1, routes: { [BATCHES]: 1 } });
+
+    sim.resetStats();
+    expect(await cb.getAccounts(['nonsense', 'acc-x'])).toEqual([null, null]);
+    expect((await stats()).total).toBe(0);
+  });
+
+  it('pages through 30 transactions with opaque cursors, newest first', async () => {
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let after: string | null = null;
+    do {
+      const [page]: Awaited<ReturnType<CoreBankingConnector['getTransactionPages']>> = await cb.getTransactionPages([{ accountId: 'acc-5001', first: 12, after }]);
+      expect(page?.totalCount).toBe(30);
+      sizes.push(page!.items.length);
+      for (const t of page!.items) seen.push(`${t.bookedOn} ${t.type} ${dec(t.amount)} ${t.runningBalance && dec(t.runningBalance)} ${t.id}`);
+      after = page!.nextCursor;
+      if (after) expect(after).not.toMatch(/^\d+$/);
+    } while (after);
+    expect(sizes).toEqual([12, 12, 6]);
+    expect(new Set(seen.map((s) => s.split(' ').pop())).size).toBe(30);
+    expect(seen[0]).toMatch(/^2026-10-01 DEPOSIT 100\.50 EUR 2450\.75 EUR txn-\d+$/);
+    expect(seen[1]).toMatch(/^2026-09-30 WITHDRAWAL 20\.25 EUR 2350\.25 EUR /);
+    expect(seen[29]).toMatch(/^2026-09-02 WITHDRAWAL 20\.25 EUR /);
+    const dates = seen.map((s) => s.slice(0, 10));
+    expect([...dates].sort().reverse()).toEqual(dates);
+  });
+
+  it('asks for several pages in one call, caps a page at 100 and answers an empty page for an unknown account', async () => {
+    const pages = await cb.getTransactionPages([
+      { accountId: 'acc-5002', first: 2 },
+      { accountId: 'acc-5003', first: 500 },
+      { accountId: 'acc-99999', first: 5 },
+      { accountId: 'garbage', first: 5 },
+    ]);
+    expect(pages.map((p) => [p.items.length, p.totalCount, p.nextCursor === null])).toEqual([
+      [2, 3, false],
+      [3, 3, true],
+      [0, 0, true],
+      [0, 0, true],
+    ]);
+    expect(pages[0]?.items.map((t) => t.type)).toEqual(['INTEREST', 'FEE']);
+    expect((await stats()).total).toBe(1);
+
+    // An account with more than 100 transactions: a page asked for with first 500 holds 100.
+    const opened = await openAccount('cap', 'EUR_CURRENT');
+    await Promise.all(
+      Array.from({ length: 105 }, (_, i) => cb.deposit({ accountId: opened, amount: { minor: 100n, currency: 'EUR' }, reference: `cap-${i}` })),
+    );
+    const [big] = await cb.getTransactionPages([{ accountId: opened, first: 500 }]);
+    expect(big?.items).toHaveLength(100);
+    expect(big?.totalCount).toBe(105);
+    const [rest] = await cb.getTransactionPages([{ accountId: opened, first: 500, after: big!.nextCursor }]);
+    expect(rest?.items).toHaveLength(5);
+  });
+
+  it('serves 20 customers (one with 50 accounts, one with 100) in exactly one call', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `cust-${String(i + 1).padStart(4, '0')}`);
+    const lists = await cb.getAccountsOfCustomers([...ids, 'cust-9999']);
+    expect(await stats()).toMatchObject({ total: 1, routes: { [BATCHES]: 1 } });
+    expect(lists).toHaveLength(21);
+    expect(lists[1]).toHaveLength(1); // cust-0002
+    expect(lists[2]).toHaveLength(50); // cust-0003
+    expect(lists[3]).toHaveLength(10); // cust-0004
+    expect(lists[4]).toHaveLength(100); // cust-0005
+    expect(lists[5]?.map((a) => a.currency)).toEqual(['EUR', 'GBP']); // cust-0006: even
+    expect(lists[6]?.map((a) => a.currency)).toEqual(['EUR']); // cust-0007: odd
+    expect(lists[20]).toEqual([]);
+    expect(lists[2]?.every((a) => a.customerId === 'cust-0003' && a.currency === 'EUR')).toBe(true);
+  });
+});
+
+describe('CoreBankingConnector errors', () => {
+  it('maps a 5xx to UPSTREAM_UNAVAILABLE naming core-banking, with the legacy text only in the detail', async () => {
+    fault({ errorRate: 1 });
+    const err = await failure(connector({ retry: { retries: 0 } }).getCustomers(['cust-0001']));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(err.extensions.service).toBe('core-banking');
+    expect(err.system).toBe('core-banking');
+    expect(err.detail.legacyMessage).toMatch(/injected fault/);
+    expect(err.message).not.toMatch(/injected|Platform|error\.msg/);
+    expect(JSON.stringify(err.toJSON())).not.toMatch(/injected|Platform/);
+  });
+
+  it('fails the whole batch with UPSTREAM_UNAVAILABLE when a sub-response is a 5xx', async () => {
+    const stub: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const body = JSON.stringify({ developerMessage: 'db down', httpStatusCode: '500', defaultUserMessage: 'x', userMessageGlobalisationCode: 'error.msg.platform.server.side.error', errors: [] });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify([{ requestId: 1, statusCode: 500, headers: [], body }, { requestId: 2, statusCode: 404, headers: [], body: '{}' }]));
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const c = new CoreBankingConnector({ baseUrl: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`, credentials: CREDENTIALS, retry: { retries: 0 } });
+    try {
+      const err = await failure(c.getCustomers(['cust-0001', 'cust-0002']));
+      expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+      expect(err.message).not.toMatch(/db down/);
+      expect(err.detail.legacyMessage).toBe('db down');
+    } finally {
+      await c.http.close();
+      await new Promise((r) => stub.close(r));
+    }
+  });
+
+  it('maps a timeout to UPSTREAM_TIMEOUT', async () => {
+    fault({ timeoutRate: 1 });
+    const started = performance.now();
+    const err = await failure(connector({ timeoutMs: 200 }).getAccounts(['acc-5001']));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
+    expect(err.extensions.service).toBe('core-banking');
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('opens the breaker after repeated failures, then fails at once without calling', async () => {
+    fault({ errorRate: 1 });
+    const c = connector({ retry: { retries: 0 }, breaker: { threshold: 3, halfOpenAfterMs: 60_000 } });
+    for (let i = 0; i < 3; i++) expect((await failure(c.getCustomers(['cust-0001']))).code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect((await stats()).total).toBe(3);
+    expect(c.http.breakerState).toBe('open');
+    sim.clearFaults();
+    const err = await failure(c.getAccountsOfCustomers(['cust-0001']));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(err.detail.legacyCode).toBe('BREAKER_OPEN');
+    expect((await stats()).total).toBe(3);
+  });
+
+  it('does not count a 404 or a refusal towards the breaker', async () => {
+    const c = connector({ breaker: { threshold: 2 } });
+    for (let i = 0; i < 3; i++) expect(await c.findTransactionByReference('acc-5001', `nothing-${i}`)).toBeNull();
+    expect(c.http.breakerState).toBe('closed');
+  });
+
+  it('retries a read until it succeeds', async () => {
+    fault({ errorRate: 1 });
+    const stop = onLegacyCall((e) => {
+      if (e.system === 'core-banking' && e.outcome === 'unavailable') sim.clearFaults();
+    });
+    try {
+      const [amelia] = await connector({ retry: { retries: 2, baseDelayMs: 1 } }).getCustomers(['cust-0001']);
+      expect(amelia?.id).toBe('cust-0001');
+    } finally {
+      stop();
+    }
+    expect((await stats()).routes[BATCHES]).toBe(2);
+  });
+
+  it('gives up a read after its retries', async () => {
+    fault({ errorRate: 1 });
+    await failure(connector({ retry: { retries: 2, baseDelayMs: 1 } }).getAccounts(['acc-5001']));
+    expect((await stats()).routes[BATCHES]).toBe(3);
+  });
+
+  it('never retries a write without a reference', async () => {
+    fault({ errorRate: 1 });
+    const c = connector({ retry: { retries: 3, baseDelayMs: 1 } });
+    const err = await failure(c.createClient({ customerId: 'cust-8001', firstName: 'R', lastName: 'T', email: null, phone: null, dateOfBirth: null }));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    await failure(c.approveAccount('acc-5001'));
+    const s = await stats();
+    expect(s.routes[`POST ${API}/clients`]).toBe(1);
+    expect(s.routes[`POST ${API}/savingsaccounts/:savingsId`]).toBe(1);
+  });
+
+  it('retries a deposit, which carries a reference, and books it once', async () => {
+    fault({ route: `POST ${API}/savingsaccounts/:savingsId/transactions`, errorRate: 1 });
+    const stop = onLegacyCall((e) => {
+      if (e.outcome === 'unavailable' && e.route.includes('command=deposit')) sim.clearFaults();
+    });
+    let result: { transactionId: string };
+    try {
+      result = await connector({ retry: { retries: 2, baseDelayMs: 1 } }).deposit({ accountId: 'acc-5002', amount: { minor: 1n, currency: 'GBP' }, reference: 'retry-dep' });
+    } finally {
+      stop();
+    }
+    expect((await stats()).routes[`POST ${API}/savingsaccounts/:savingsId/transactions`]).toBe(2);
+    const found = await cb.findTransactionByReference('acc-5002', 'retry-dep');
+    expect(found?.id).toBe(result.transactionId);
+    const [page] = await cb.getTransactionPages([{ accountId: 'acc-5002', first: 10 }]);
+    expect(page?.totalCount).toBe(4);
+  });
+});
+
+/** Opens, approves and activates an account for a new client; returns our account id. */
+async function openAccount(tag: string, product: 'EUR_CURRENT' | 'GBP_SAVER' | 'USD_ACCOUNT'): Promise<string> {
+  const { coreBankingId } = await cb.createClient({ customerId: `cust-${tag}`, firstName: 'Test', lastName: tag, email: null, phone: null, dateOfBirth: null });
+  const { accountId } = await cb.createSavingsAccount({ coreBankingId, product, reference: `open-${tag}` });
+  await cb.approveAccount(accountId);
+  await cb.activateAccount(accountId);
+  return accountId;
+}
+
+describe('CoreBankingConnector writes', () => {
+  it('opens a client and an account, refusing a repeated lifecycle command', async () => {
+    const { coreBankingId } = await cb.createClient({
+      customerId: 'cust-5555',
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      email: 'grace.hopper@example.com',
+      phone: '+1 555 0100',
+      dateOfBirth: '1906-12-09',
+    });
+    expect(coreBankingId).toMatch(/^\d+$/);
+    const profile = await cb.findClientByCustomerId('cust-5555');
+    expect(profile).toMatchObject({ id: 'cust-5555', coreBankingId, dateOfBirth: '1906-12-09', email: 'grace.hopper@example.com', status: 'ACTIVE' });
+    expect(await cb.findClientByCustomerId('cust-5556')).toBeNull();
+
+    const dup = await failure(cb.createClient({ customerId: 'cust-5555', firstName: 'G', lastName: 'H', email: null, phone: null, dateOfBirth: null }));
+    expect(dup.code).toBe(ErrorCode.UPSTREAM_REJECTED);
+    expect(dup.detail.legacyCode).toBe('error.msg.client.duplicate.externalId');
+
+    const { accountId } = await cb.createSavingsAccount({ coreBankingId, product: 'USD_ACCOUNT', reference: 'journey-1:open' });
+    expect(await cb.createSavingsAccount({ coreBankingId, product: 'USD_ACCOUNT', reference: 'journey-1:open' })).toEqual({ accountId });
+    const [submitted] = await cb.getAccounts([accountId]);
+    expect(submitted).toMatchObject({ customerId: 'cust-5555', currency: 'USD', status: 'SUBMITTED', openedOn: null });
+    expect(dec(submitted!.balance)).toBe('0.00 USD');
+
+    const early = await failure(cb.activateAccount(accountId));
+    expect(early.code).toBe(ErrorCode.UPSTREAM_REJECTED);
+    expect(early.detail.legacyCode).toBe('error.msg.savingsaccount.not.in.approved.state');
+    await cb.approveAccount(accountId);
+    await cb.activateAccount(accountId);
+    expect((await failure(cb.activateAccount(accountId))).code).toBe(ErrorCode.UPSTREAM_REJECTED);
+    const [active] = await cb.getAccounts([accountId]);
+    expect(active?.status).toBe('ACTIVE');
+    expect(active?.openedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('moves money once per reference and reports insufficient funds', async () => {
+    const accountId = await openAccount('money', 'EUR_CURRENT');
+    const first = await cb.deposit({ accountId, amount: { minor: 10_050n, currency: 'EUR' }, reference: 'j-2:deposit', bookedOn: '2026-11-20' });
+    const again = await cb.deposit({ accountId, amount: { minor: 10_050n, currency: 'EUR' }, reference: 'j-2:deposit', bookedOn: '2026-11-20' });
+    expect(again).toEqual(first);
+    const [account] = await cb.getAccounts([accountId]);
+    expect(dec(account!.balance)).toBe('100.50 EUR');
+
+    const found = await cb.findTransactionByReference(accountId, 'j-2:deposit');
+    expect(found).toMatchObject({ id: first.transactionId, accountId, type: 'DEPOSIT', bookedOn: '2026-11-20', reference: 'j-2:deposit' });
+    expect(dec(found!.amount)).toBe('100.50 EUR');
+    expect(await cb.findTransactionByReference(accountId, 'j-2:never')).toBeNull();
+
+    const short = await failure(cb.withdraw({ accountId, amount: { minor: 10_051n, currency: 'EUR' }, reference: 'j-2:withdraw' }));
+    expect(short.code).toBe(ErrorCode.INSUFFICIENT_FUNDS);
+    expect(short.extensions.service).toBe('core-banking');
+    expect(short.message).not.toMatch(/error\.msg|Insufficient account balance/);
+    expect(await cb.findTransactionByReference(accountId, 'j-2:withdraw')).toBeNull();
+
+    const out = await cb.withdraw({ accountId, amount: { minor: 10_050n, currency: 'EUR' }, reference: 'j-2:withdraw-all' });
+    expect(out.transactionId).toMatch(/^txn-\d+$/);
+    await cb.closeAccount(accountId);
+    expect((await cb.getAccounts([accountId]))[0]?.status).toBe('CLOSED');
+  });
+
+  it('refuses money in another currency than the account before any write', async () => {
+    const err = await cb.deposit({ accountId: 'acc-5001', amount: { minor: 100n, currency: 'USD' }, reference: 'wrong-ccy' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.BAD_USER_INPUT });
+    expect((await stats()).routes[`POST ${API}/savingsaccounts/:savingsId/transactions`]).toBeUndefined();
+  });
+});

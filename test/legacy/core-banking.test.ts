@@ -1,0 +1,299 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
+import type { RunningSimulator, Simulator } from '../../legacy/http.js';
+
+const API = '/fineract-provider/api/v1';
+const AUTH = {
+  authorization: `Basic ${Buffer.from('mifos:password').toString('base64')}`,
+  'fineract-platform-tenantid': 'default',
+};
+const NOW = new Date('2026-11-20T09:30:00Z');
+
+let sim: Simulator;
+let running: RunningSimulator;
+
+beforeAll(async () => {
+  sim = createCoreBankingSimulator({ now: () => NOW });
+  running = await sim.listen(0);
+});
+afterAll(() => running.close());
+beforeEach(() => {
+  sim.clearFaults();
+  sim.resetStats();
+});
+
+type Json = any; // any: the assertions read arbitrary JSON of the legacy dialect, and a wrong guess fails the test anyway
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH): Promise<{ status: number; json: Json; headers: Headers }> {
+  const res = await fetch(`${running.url}${API}${path}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+function expectFineractError(json: Json, status: number, code?: string): void {
+  expect(json.httpStatusCode).toBe(String(status));
+  expect(typeof json.httpStatusCode).toBe('string');
+  expect(typeof json.developerMessage).toBe('string');
+  expect(typeof json.defaultUserMessage).toBe('string');
+  expect(typeof json.userMessageGlobalisationCode).toBe('string');
+  expect(Array.isArray(json.errors)).toBe(true);
+  if (code) {
+    const codes = [json.userMessageGlobalisationCode, ...json.errors.map((e: Json) => e.userMessageGlobalisationCode)];
+    expect(codes).toContain(code);
+  }
+}
+
+/** A request body with dates in the format it declares. */
+const date = (body: Record<string, unknown>) => ({ dateFormat: 'dd MMMM yyyy', locale: 'en', ...body });
+
+describe('core-banking simulator: authentication', () => {
+  it('refuses a request without the tenant header (400) or with another tenant (401)', async () => {
+    const noTenant = await api('GET', '/clients/1001', undefined, { authorization: AUTH.authorization });
+    expect(noTenant.status).toBe(400);
+    expectFineractError(noTenant.json, 400);
+    const otherTenant = await api('GET', '/clients/1001', undefined, { ...AUTH, 'fineract-platform-tenantid': 'other' });
+    expect(otherTenant.status).toBe(401);
+    expectFineractError(otherTenant.json, 401);
+  });
+
+  it('refuses missing or wrong Basic credentials with 401', async () => {
+    const none = await api('GET', '/clients/1001', undefined, { 'fineract-platform-tenantid': 'default' });
+    expect(none.status).toBe(401);
+    expectFineractError(none.json, 401, 'error.msg.not.authenticated');
+    expect(none.headers.get('www-authenticate')).toMatch(/^Basic/);
+    const wrong = await api('GET', '/clients/1001', undefined, {
+      ...AUTH,
+      authorization: `Basic ${Buffer.from('mifos:wrong').toString('base64')}`,
+    });
+    expect(wrong.status).toBe(401);
+    const ok = await api('GET', '/clients/1001');
+    expect(ok.status).toBe(200);
+  });
+
+  it('guards the batch endpoint too', async () => {
+    const res = await api('POST', '/batches', [{ requestId: 1, relativeUrl: 'clients/1001', method: 'GET' }], { 'fineract-platform-tenantid': 'default' });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('core-banking simulator: reads in the Fineract dialect', () => {
+  it('answers 404 in the Fineract error shape, httpStatusCode as a string', async () => {
+    const res = await api('GET', '/clients/99999');
+    expect(res.status).toBe(404);
+    expectFineractError(res.json, 404, 'error.msg.client.id.invalid');
+    expect(res.json.errors[0]).toMatchObject({ parameterName: 'id' });
+    const route = await api('GET', '/no-such-thing');
+    expect(route.status).toBe(404);
+    expectFineractError(route.json, 404);
+  });
+
+  it('shows cust-0001 as client 1001 with date arrays and enum objects', async () => {
+    const byId = await api('GET', '/clients/1001');
+    const byExternal = await api('GET', '/clients/external-id/cust-0001');
+    expect(byExternal.json).toEqual(byId.json);
+    expect(byId.json).toMatchObject({
+      id: 1001,
+      externalId: 'cust-0001',
+      firstname: 'Amelia',
+      lastname: 'Hartmann',
+      emailAddress: 'amelia.hartmann@example.com',
+      mobileNo: '+49 30 1234567',
+      dateOfBirth: [1988, 4, 12],
+      activationDate: [2019, 3, 1],
+      status: { id: 300, code: 'clientStatusType.active', value: 'Active' },
+    });
+  });
+
+  it('lists account summaries with accountBalance directly, floats in major units', async () => {
+    const res = await api('GET', '/clients/external-id/cust-0001/accounts');
+    const accounts = res.json.savingsAccounts;
+    expect(accounts.map((a: Json) => [a.id, a.accountNo, a.productName, a.currency.code, a.accountBalance])).toEqual([
+      [5001, '000005001', 'Everyday Current', 'EUR', 2450.75],
+      [5002, '000005002', 'Easy Saver', 'GBP', 1200],
+      [5003, '000005003', 'Dollar Account', 'USD', 310.4],
+    ]);
+    expect(accounts[0].status).toMatchObject({ id: 300, code: 'savingsAccountStatusType.active', active: true, closed: false });
+    expect(accounts[0].currency).toMatchObject({ code: 'EUR', decimalPlaces: 2 });
+    expect((await api('GET', '/clients/external-id/cust-0003/accounts')).json.savingsAccounts).toHaveLength(50);
+    expect((await api('GET', '/clients/external-id/cust-0002/accounts')).json.savingsAccounts).toHaveLength(1);
+  });
+
+  it('shows a savings account in full, with summary balances and a timeline', async () => {
+    const res = await api('GET', '/savingsaccounts/5001');
+    expect(res.json).toMatchObject({
+      id: 5001,
+      clientId: 1001,
+      savingsProductName: 'Everyday Current',
+      summary: { accountBalance: 2450.75, availableBalance: 2400.75 },
+      timeline: { activatedOnDate: [2019, 3, 1] },
+      status: { id: 300 },
+    });
+  });
+
+  it('pages transactions newest first', async () => {
+    const first = await api('GET', '/savingsaccounts/5001/transactions/search?offset=0&limit=2&orderBy=transactionDate&sortOrder=DESC');
+    expect(first.json.totalFilteredRecords).toBe(30);
+    expect(first.json.pageItems).toHaveLength(2);
+    expect(first.json.pageItems[0]).toMatchObject({
+      transactionType: { id: 1, code: 'savingsAccountTransactionType.deposit', deposit: true, withdrawal: false },
+      accountId: 5001,
+      date: [2026, 10, 1],
+      amount: 100.5,
+      runningBalance: 2450.75,
+      externalId: null,
+      reversed: false,
+    });
+    expect(first.json.pageItems[1]).toMatchObject({ transactionType: { id: 2 }, date: [2026, 9, 30], amount: 20.25, runningBalance: 2350.25 });
+    const last = await api('GET', '/savingsaccounts/5001/transactions/search?offset=28&limit=5&orderBy=transactionDate&sortOrder=DESC');
+    expect(last.json.pageItems.map((t: Json) => t.date)).toEqual([[2026, 9, 3], [2026, 9, 2]]);
+  });
+});
+
+describe('core-banking simulator: batches', () => {
+  it('answers each sub-request with its own status and its body as a JSON string, in one counted call', async () => {
+    const res = await api('POST', '/batches?enclosingTransaction=false', [
+      { requestId: 1, relativeUrl: 'clients/external-id/cust-0001', method: 'GET' },
+      { requestId: 2, relativeUrl: 'clients/external-id/cust-9999', method: 'GET' },
+      { requestId: 3, relativeUrl: 'savingsaccounts/5002', method: 'GET' },
+      { requestId: 4, relativeUrl: 'clients/$.clientId', method: 'GET', reference: 3 },
+      { requestId: 5, relativeUrl: 'clients/$.clientId', method: 'GET', reference: 2 },
+      { requestId: 6, relativeUrl: 'savingsaccounts/5001/transactions/search?offset=0&limit=3', method: 'GET' },
+      { requestId: 7, relativeUrl: 'clients', method: 'POST', body: '{}' },
+      { requestId: 8, relativeUrl: 'http://elsewhere.example/clients/1001', method: 'GET' },
+    ]);
+    expect(res.status).toBe(200);
+    const byId = new Map<number, Json>(res.json.map((r: Json) => [r.requestId, r]));
+    for (const r of res.json) expect(typeof r.body).toBe('string');
+    expect(byId.get(1).statusCode).toBe(200);
+    expect(JSON.parse(byId.get(1).body)).toMatchObject({ id: 1001, externalId: 'cust-0001' });
+    expect(byId.get(2).statusCode).toBe(404);
+    expectFineractError(JSON.parse(byId.get(2).body), 404);
+    expect(JSON.parse(byId.get(3).body)).toMatchObject({ id: 5002, summary: { accountBalance: 1200 } });
+    expect(JSON.parse(byId.get(4).body)).toMatchObject({ id: 1001, externalId: 'cust-0001' });
+    expect(byId.get(5).statusCode).toBe(409);
+    expect(JSON.parse(byId.get(6).body).pageItems).toHaveLength(3);
+    expect(byId.get(7).statusCode).toBe(400);
+    expect(byId.get(8).statusCode).toBe(400);
+    const stats = (await (await fetch(`${running.url}/__stats`)).json()) as Json;
+    expect(stats.total).toBe(1);
+    expect(stats.routes[`POST ${API}/batches`]).toBe(1);
+  });
+
+  it('refuses a body that is not a list of requests', async () => {
+    const res = await api('POST', '/batches', { requestId: 1 });
+    expect(res.status).toBe(400);
+    expectFineractError(res.json, 400);
+  });
+});
+
+describe('core-banking simulator: writes', () => {
+  it('creates a client and refuses a second one with the same externalId', async () => {
+    const body = date({ officeId: 1, firstname: 'Ada', lastname: 'Lovelace', externalId: 'cust-7001', active: true, activationDate: '20 November 2026', dateOfBirth: '12 April 1988' });
+    const created = await api('POST', '/clients', body);
+    expect(created.status).toBe(200);
+    expect(Object.keys(created.json).sort()).toEqual(['clientId', 'officeId', 'resourceId']);
+    const client = await api('GET', `/clients/${created.json.clientId}`);
+    expect(client.json).toMatchObject({ externalId: 'cust-7001', dateOfBirth: [1988, 4, 12], activationDate: [2026, 11, 20], timeline: { submittedOnDate: [2026, 11, 20] } });
+    const again = await api('POST', '/clients', body);
+    expect(again.status).toBe(403);
+    expect(again.json.userMessageGlobalisationCode).toBe('error.msg.client.duplicate.externalId');
+    expectFineractError(again.json, 403);
+    const invalid = await api('POST', '/clients', { officeId: 1, active: false });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.errors.map((e: Json) => e.parameterName)).toEqual(expect.arrayContaining(['firstname', 'lastname']));
+  });
+
+  it('opens an account in three commands and refuses them out of order or twice', async () => {
+    const opened = await api('POST', '/savingsaccounts', date({ clientId: 1002, productId: 2, externalId: 'open-1', submittedOnDate: '19 November 2026' }));
+    expect(opened.status).toBe(200);
+    const id = opened.json.savingsId;
+    expect(opened.json).toMatchObject({ clientId: 1002, resourceId: id });
+    const submitted = await api('GET', `/savingsaccounts/${id}`);
+    expect(submitted.json).toMatchObject({ status: { id: 100, submittedAndPendingApproval: true }, currency: { code: 'GBP' } });
+
+    const early = await api('POST', `/savingsaccounts/${id}?command=activate`, date({ activatedOnDate: '20 November 2026' }));
+    expect(early.status).toBe(403);
+    expect(early.json.userMessageGlobalisationCode).toBe('error.msg.savingsaccount.not.in.approved.state');
+    const deposit = await api('POST', `/savingsaccounts/${id}/transactions?command=deposit`, date({ transactionDate: '20 November 2026', transactionAmount: 5 }));
+    expect(deposit.status).toBe(403);
+
+    expect((await api('POST', `/savingsaccounts/${id}?command=approve`, date({ approvedOnDate: '20 November 2026' }))).status).toBe(200);
+    const twice = await api('POST', `/savingsaccounts/${id}?command=approve`, date({ approvedOnDate: '20 November 2026' }));
+    expect(twice.status).toBe(403);
+    expect(twice.json.userMessageGlobalisationCode).toBe('error.msg.savingsaccount.not.in.submittedandpendingapproval.state');
+    expect((await api('POST', `/savingsaccounts/${id}?command=activate`, date({ activatedOnDate: '20 November 2026' }))).status).toBe(200);
+    const active = await api('GET', `/savingsaccounts/${id}`);
+    expect(active.json).toMatchObject({ status: { id: 300, active: true }, timeline: { approvedOnDate: [2026, 11, 20], activatedOnDate: [2026, 11, 20] } });
+
+    const duplicate = await api('POST', '/savingsaccounts', date({ clientId: 1002, productId: 2, externalId: 'open-1', submittedOnDate: '19 November 2026' }));
+    expect(duplicate.status).toBe(403);
+  });
+
+  it('books a deposit once however often it is sent with the same externalId', async () => {
+    const body = date({ transactionDate: '20 November 2026', transactionAmount: '10.05', externalId: 'dep-1' });
+    const first = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', body);
+    const second = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', body);
+    expect(first.status).toBe(200);
+    expect(second.json).toEqual(first.json);
+    expect(Object.keys(first.json).sort()).toEqual(['clientId', 'officeId', 'resourceId', 'savingsId']);
+    const page = await api('GET', '/savingsaccounts/5004/transactions/search?offset=0&limit=10');
+    expect(page.json.totalFilteredRecords).toBe(4);
+    expect(page.json.pageItems[0]).toMatchObject({ id: first.json.resourceId, amount: 10.05, externalId: 'dep-1', submittedOnDate: [2026, 11, 20] });
+    const account = await api('GET', '/savingsaccounts/5004');
+    expect(account.json.summary.accountBalance).toBe(1030.55);
+
+    const found = await api('GET', '/savingsaccounts/5004/transactions/external-id/dep-1');
+    expect(found.json).toMatchObject({ id: first.json.resourceId });
+    expect((await api('GET', '/savingsaccounts/5004/transactions/external-id/never')).status).toBe(404);
+    const reused = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', { ...body, transactionAmount: 11 });
+    expect(reused.status).toBe(403);
+  });
+
+  it('refuses a withdrawal beyond the available balance', async () => {
+    // 5001 holds 2450.75 of which 2400.75 is available.
+    const res = await api('POST', '/savingsaccounts/5001/transactions?command=withdrawal', date({ transactionDate: '20 November 2026', transactionAmount: 2400.76 }));
+    expect(res.status).toBe(403);
+    expect(res.json.userMessageGlobalisationCode).toBe('error.msg.savingsaccount.transaction.insufficient.account.balance');
+    expect((await api('GET', '/savingsaccounts/5001')).json.summary.accountBalance).toBe(2450.75);
+  });
+});
+
+describe('core-banking simulator: admin routes', () => {
+  it('counts calls per route in /__stats and resets them', async () => {
+    await api('GET', '/clients/1001');
+    await api('GET', '/clients/1002');
+    await api('GET', '/savingsaccounts/5001');
+    const stats = (await (await fetch(`${running.url}/__stats`)).json()) as Json;
+    expect(stats).toMatchObject({ system: 'core-banking', total: 3 });
+    expect(stats.routes[`GET ${API}/clients/:clientId`]).toBe(2);
+    expect((await fetch(`${running.url}/__stats`, { method: 'DELETE' })).status).toBe(204);
+    expect(((await (await fetch(`${running.url}/__stats`)).json()) as Json).total).toBe(0);
+  });
+
+  it('injects errors in the Fineract shape, latency and a dead system through /__faults', async () => {
+    const addFault = (fault: object) =>
+      fetch(`${running.url}/__faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+
+    expect((await addFault({ route: `GET ${API}/clients/:clientId`, errorRate: 1 })).status).toBe(201);
+    const failed = await api('GET', '/clients/1001');
+    expect(failed.status).toBe(500);
+    expectFineractError(failed.json, 500);
+    expect((await api('GET', '/savingsaccounts/5001')).status).toBe(200);
+
+    await fetch(`${running.url}/__faults`, { method: 'DELETE' });
+    await addFault({ latencyMs: 150 });
+    const started = performance.now();
+    expect((await api('GET', '/clients/1001')).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+
+    await fetch(`${running.url}/__faults`, { method: 'DELETE' });
+    await addFault({ down: true });
+    await expect(api('GET', '/clients/1001')).rejects.toThrow();
+    await fetch(`${running.url}/__faults`, { method: 'DELETE' });
+    expect((await api('GET', '/clients/1001')).status).toBe(200);
+  });
+});
