@@ -1,0 +1,72 @@
+import type { KeyValueStore, SetOptions } from './types.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number | null;
+}
+
+/** The embedded default: one process's memory. Lost on restart; not shared between processes. */
+export class MemoryStore implements KeyValueStore {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, Entry>();
+
+  async get(key: string): Promise<string | null> {
+    return this.live(key)?.value ?? null;
+  }
+
+  async set(key: string, value: string, options: SetOptions = {}): Promise<void> {
+    this.entries.set(key, { value, expiresAt: expiry(options) });
+  }
+
+  async setIfAbsent(key: string, value: string, options: SetOptions = {}): Promise<boolean> {
+    if (this.live(key)) return false;
+    this.entries.set(key, { value, expiresAt: expiry(options) });
+    return true;
+  }
+
+  async compareAndSet(key: string, expected: string, next: string, options: SetOptions = {}): Promise<boolean> {
+    const entry = this.live(key);
+    if (!entry || entry.value !== expected) return false;
+    this.entries.set(key, { value: next, expiresAt: options.ttlMs !== undefined ? expiry(options) : entry.expiresAt });
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const existed = this.live(key) !== undefined;
+    this.entries.delete(key);
+    return existed;
+  }
+
+  async incrementBy(key: string, by: number, options: SetOptions = {}): Promise<number> {
+    if (!Number.isSafeInteger(by)) throw new RangeError(`increment must be an integer, got ${by}`);
+    const entry = this.live(key);
+    if (entry && !/^-?\d+$/.test(entry.value)) throw new TypeError(`value of ${key} is not an integer`);
+    const next = (entry ? Number(entry.value) : 0) + by;
+    this.entries.set(key, { value: String(next), expiresAt: entry ? entry.expiresAt : expiry(options) });
+    return next;
+  }
+
+  async ttlMs(key: string): Promise<number | null> {
+    const entry = this.live(key);
+    return entry?.expiresAt != null ? Math.max(0, entry.expiresAt - Date.now()) : null;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt !== null && entry.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+}
+
+function expiry(options: SetOptions): number | null {
+  return options.ttlMs !== undefined ? Date.now() + options.ttlMs : null;
+}

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { MemoryStore, RedisStore, createStore, type KeyValueStore } from '../../lib/store/index.js';
+import { requireRedis, uniquePrefix } from '../support/redis.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One contract, two stores: whatever passes against memory must pass against Redis. */
+function contract(name: string, make: () => Promise<KeyValueStore>, cleanup: () => Promise<void>) {
+  describe(`${name} store`, () => {
+    let store: KeyValueStore;
+    beforeAll(async () => {
+      store = await make();
+    });
+    afterAll(async () => {
+      await cleanup();
+      await store.close();
+    });
+
+    it('sets, gets and deletes', async () => {
+      expect(await store.get('a')).toBeNull();
+      await store.set('a', '1');
+      expect(await store.get('a')).toBe('1');
+      expect(await store.delete('a')).toBe(true);
+      expect(await store.delete('a')).toBe(false);
+      expect(await store.get('a')).toBeNull();
+    });
+
+    it('writes only the first of concurrent setIfAbsent calls', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.setIfAbsent('once', `writer-${i}`)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect(await store.get('once')).toBe(`writer-${winner}`);
+    });
+
+    it('compareAndSet replaces only the expected value', async () => {
+      await store.set('state', 'RUNNING');
+      expect(await store.compareAndSet('state', 'PENDING', 'DONE')).toBe(false);
+      expect(await store.get('state')).toBe('RUNNING');
+      expect(await store.compareAndSet('state', 'RUNNING', 'DONE')).toBe(true);
+      expect(await store.get('state')).toBe('DONE');
+      expect(await store.compareAndSet('missing', 'x', 'y')).toBe(false);
+    });
+
+    it('expires keys after their TTL, and keeps the TTL through compareAndSet', async () => {
+      await store.set('short', 'v', { ttlMs: 150 });
+      await store.compareAndSet('short', 'v', 'w');
+      const ttl = await store.ttlMs('short');
+      expect(ttl).not.toBeNull();
+      expect(ttl!).toBeGreaterThan(0);
+      expect(ttl!).toBeLessThanOrEqual(150);
+      await sleep(250);
+      expect(await store.get('short')).toBeNull();
+      expect(await store.setIfAbsent('short', 'again')).toBe(true);
+      expect(await store.ttlMs('short')).toBeNull();
+    });
+
+    it('counts atomically; the TTL is set when the counter is created', async () => {
+      const values = await Promise.all(Array.from({ length: 25 }, () => store.incrementBy('hits', 2, { ttlMs: 10_000 })));
+      expect(Math.max(...values)).toBe(50);
+      expect(new Set(values).size).toBe(25);
+      expect(await store.ttlMs('hits')).toBeGreaterThan(9_000);
+      await expect(store.incrementBy('hits', 1.5)).rejects.toThrow(/integer/);
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+contract('memory', async () => new MemoryStore(), async () => {});
+
+let redisUrl = '';
+let prefix = '';
+contract(
+  'redis',
+  async () => {
+    redisUrl = await requireRedis();
+    prefix = uniquePrefix('store');
+    return new RedisStore(redisUrl, { prefix });
+  },
+  async () => {
+    if (!redisUrl) return;
+    const admin = new Redis(redisUrl);
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length) await admin.del(...keys);
+    admin.disconnect();
+  },
+);
+
+describe('createStore', () => {
+  it('is in memory without REDIS_URL and Redis with it', async () => {
+    const memory = createStore({});
+    expect(memory.kind).toBe('memory');
+    await memory.close();
+    const redis = createStore({ REDIS_URL: await requireRedis(), REDIS_PREFIX: uniquePrefix('create') });
+    expect(redis.kind).toBe('redis');
+    await redis.ping();
+    await redis.close();
+  });
+});
