@@ -72,6 +72,17 @@ export function subgraphUrl(name: SubgraphName, env: Env = process.env): string 
   return env[`SUBGRAPH_${envName(name)}_URL`] ?? `http://127.0.0.1:${portOf(name, env)}/graphql`;
 }
 
+/**
+ * The URL to use instead of the one written in the supergraph, if any: `SUBGRAPH_<NAME>_URL`, or the local port
+ * when `<NAME>_PORT` is set (a local run on other ports). Otherwise undefined: the supergraph's own URL stands, so
+ * any composed supergraph can be served as it is.
+ */
+export function subgraphUrlOverride(name: SubgraphName, env: Env = process.env): string | undefined {
+  const explicit = env[`SUBGRAPH_${envName(name)}_URL`];
+  if (explicit) return explicit;
+  return env[`${envName(name)}_PORT`] ? `http://127.0.0.1:${portOf(name, env)}/graphql` : undefined;
+}
+
 /** Timeout of one call to a legacy system, per system: `<SYSTEM>_TIMEOUT_MS`, else LEGACY_TIMEOUT_MS, else 2000. */
 export function legacyTimeoutMs(system: LegacySystem, env: Env = process.env): number {
   return int(env, `${envName(system)}_TIMEOUT_MS`, int(env, 'LEGACY_TIMEOUT_MS', 2000));

@@ -1,0 +1,162 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { BankError, ErrorCode } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { readBody } from './body.js';
+import type { GatewayContext, RequestRecord } from './context.js';
+import type { Authentication } from './plugins/authentication.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './plugins/request-id.js';
+import { logRequest } from './plugins/request-log.js';
+import type { ReadinessReport } from './readiness.js';
+
+/**
+ * The HTTP edge: plain node:http in front of `apollo.executeHTTPGraphQLRequest`.
+ *   GET  /health   alive (never calls anything)
+ *   GET  /ready    every subgraph answering, else 503 naming the ones that do not (the server only listens once the
+ *                  supergraph is loaded, so a listening gateway has one)
+ *   POST /graphql  JSON body up to the limit; GET /graphql for queries (Apollo's CSRF rules apply to both)
+ * Everything else is a JSON 404. Every response carries the request id.
+ */
+
+export interface EdgeOptions {
+  apollo: ApolloServer<GatewayContext>;
+  authentication: Authentication;
+  readiness: () => Promise<ReadinessReport>;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** True once stop() began: responses then close their connection, /ready answers 503. */
+  isStopping: () => boolean;
+}
+
+export function createRequestHandler(options: EdgeOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const record: RequestRecord = {
+      requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+      startedAt: process.hrtime.bigint(),
+      errorCodes: [],
+    };
+    res.setHeader(REQUEST_ID_HEADER, record.requestId);
+    if (options.isStopping()) res.setHeader('connection', 'close');
+    route(options, record, req, res).catch((err: unknown) => {
+      options.logger.error({ requestId: record.requestId, err }, 'unexpected error in the HTTP edge');
+      if (res.headersSent) return void res.destroy();
+      sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { requestId: record.requestId }));
+    });
+  };
+}
+
+async function route(options: EdgeOptions, record: RequestRecord, req: IncomingMessage, res: ServerResponse) {
+  const target = targetOf(req.url);
+  const method = req.method ?? 'GET';
+  if (!target) return sendJson(res, 400, errorBody(ErrorCode.BAD_REQUEST, 'The request target is not a valid path.'));
+  const { path, search } = target;
+  const isRead = method === 'GET' || method === 'HEAD';
+
+  if (path === '/health' && isRead) return sendJson(res, 200, { status: 'ok' });
+  if (path === '/ready' && isRead) {
+    const report: ReadinessReport = options.isStopping()
+      ? { ready: false, reason: 'shutting down', subgraphs: [] }
+      : await options.readiness();
+    if (!report.ready) options.logger.warn({ requestId: record.requestId, reason: report.reason }, 'not ready');
+    return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'unavailable', ...report });
+  }
+
+  res.on('finish', () => logRequest(options.logger, record, { method, path, status: res.statusCode }));
+  if (path !== '/graphql') {
+    const message = `Nothing at ${method} ${path}: GraphQL is served at /graphql.`;
+    return sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, message));
+  }
+  if (method !== 'GET' && method !== 'POST') {
+    res.setHeader('allow', 'GET, POST');
+    return sendJson(res, 405, errorBody(ErrorCode.BAD_REQUEST, `/graphql accepts GET and POST, not ${method}.`));
+  }
+  const body = method === 'POST' ? await postBody(options.bodyLimitBytes, req, res) : undefined;
+  if (body === REFUSED) return;
+
+  const response = await options.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method, headers: headerMapOf(req), search, body },
+    context: () => contextFor(options, record, req),
+  });
+  await send(res, response);
+}
+
+const REFUSED = Symbol('refused');
+
+/** The parsed JSON body, the raw text for other content types (Apollo refuses them clearly), or REFUSED (answered). */
+async function postBody(limit: number, req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const read = await readBody(req, limit);
+  if (read.kind === 'too-large') {
+    if (!read.drained) res.setHeader('connection', 'close');
+    sendJson(res, 413, errorBody(ErrorCode.BAD_REQUEST, `The request body is larger than the limit of ${limit} bytes.`));
+    return REFUSED;
+  }
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') return read.text;
+  if (read.text.trim() === '') return undefined;
+  try {
+    return JSON.parse(read.text);
+  } catch {
+    sendJson(res, 400, errorBody(ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.'));
+    return REFUSED;
+  }
+}
+
+/** The Apollo context: only built for a caller with a valid token (see plugins/authentication.ts). */
+async function contextFor(options: EdgeOptions, record: RequestRecord, req: IncomingMessage): Promise<GatewayContext> {
+  try {
+    const principal = await options.authentication.principalOf(req.headers.authorization);
+    record.principal = principal;
+    return { requestId: record.requestId, principal, record };
+  } catch (err) {
+    if (err instanceof BankError) {
+      record.errorCodes.push(err.code);
+      throw err;
+    }
+    options.logger.error({ requestId: record.requestId, err }, 'authentication failed unexpectedly');
+    record.errorCodes.push(ErrorCode.INTERNAL_SERVER_ERROR);
+    throw new GraphQLError('Unexpected error.', {
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId: record.requestId, http: { status: 500 } },
+    });
+  }
+}
+
+/** Path and query of an origin-form request target (`/graphql?query=...`); undefined for anything else. */
+function targetOf(url: string | undefined): { path: string; search: string } | undefined {
+  if (!url?.startsWith('/') || url.startsWith('//')) return undefined;
+  try {
+    const parsed = new URL(url, 'http://gateway');
+    return { path: parsed.pathname, search: parsed.search };
+  } catch {
+    return undefined;
+  }
+}
+
+function headerMapOf(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+async function send(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  res.statusCode = response.status ?? 200;
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function errorBody(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+  return { errors: [{ message, extensions: { code, ...extensions } }] };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}

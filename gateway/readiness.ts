@@ -1,0 +1,47 @@
+import type { Fetcher } from './fetcher.js';
+import type { SubgraphEndpoint } from './supergraph.js';
+
+/**
+ * Readiness: the supergraph is loaded and every subgraph answers `GET /health` (no auth, no GraphQL: cheap enough
+ * for a load balancer to call every few seconds). Liveness (`/health`) is separate and never calls anything.
+ */
+
+export type SubgraphHealth =
+  | { readonly name: string; readonly ok: true }
+  | { readonly name: string; readonly ok: false; readonly reason: string };
+
+export interface ReadinessReport {
+  readonly ready: boolean;
+  /** Why the gateway is not ready, when it is not. */
+  readonly reason?: string;
+  readonly subgraphs: readonly SubgraphHealth[];
+}
+
+/** `http://host/graphql` -> `http://host/health`; `http://host/accounts/graphql` -> `http://host/accounts/health`. */
+export function healthUrlOf(graphqlUrl: string): string {
+  const url = new URL(graphqlUrl);
+  url.pathname = url.pathname.endsWith('/graphql')
+    ? `${url.pathname.slice(0, -'/graphql'.length)}/health`
+    : `${url.pathname.replace(/\/$/, '')}/health`;
+  url.search = '';
+  return url.toString();
+}
+
+/** Probes every subgraph in parallel with `fetcher` (whose deadline bounds the probe). */
+export async function probeSubgraphs(subgraphs: readonly SubgraphEndpoint[], fetcher: Fetcher): Promise<ReadinessReport> {
+  const results = await Promise.all(
+    subgraphs.map(async ({ name, url }): Promise<SubgraphHealth> => {
+      try {
+        const response = await fetcher(healthUrlOf(url), { method: 'GET' });
+        await response.arrayBuffer(); // drain, so the keep-alive connection is reusable
+        return response.ok ? { name, ok: true } : { name, ok: false, reason: `HTTP ${response.status}` };
+      } catch (err) {
+        return { name, ok: false, reason: (err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable' };
+      }
+    }),
+  );
+  const failed = results.filter((r) => !r.ok).map((r) => r.name);
+  if (failed.length === 0) return { ready: true, subgraphs: results };
+  const reason = `subgraph${failed.length > 1 ? 's' : ''} not answering: ${failed.join(', ')}`;
+  return { ready: false, reason, subgraphs: results };
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accounts, cards } from './fixtures.js';
+import { capturingLogger, post, request, startStack, tokenFor, type Stack } from './helpers.js';
+
+// One graphql instance, as in production (see the note in helpers.ts).
+
+const { logger, lines } = capturingLogger();
+let stack: Stack;
+let token: string;
+beforeAll(async () => {
+  [stack, token] = await Promise.all([startStack({
+      fixtures: [accounts, cards],
+      logger,
+      gateway: { subgraphTimeoutMs: (subgraph) => (subgraph === 'accounts' ? 300 : 3000) },
+    }), tokenFor({ customer: 'cust-0001' })]);
+});
+afterAll(() => stack?.stop());
+
+describe('errors as clients see them', () => {
+  it('an unexpected resolver error becomes "Unexpected error." with the request id; the legacy text appears nowhere', async () => {
+    const reply = await post(stack.gateway.url, { query: '{ cardCount legacyFailure }' }, { token, headers: { 'x-request-id': 'ora-1' } });
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).toEqual({ cardCount: 2, legacyFailure: null });
+    expect(reply.body.errors).toEqual([
+      {
+        message: 'Unexpected error.',
+        path: ['legacyFailure'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'ora-1' },
+      },
+    ]);
+    for (const secret of ['ORA-00942', '/legacy/stack', 'CoreBanking.java', 'stacktrace', 'exception', 'serviceName']) {
+      expect(reply.text).not.toContain(secret);
+    }
+    // The original is in the log, under the same request id, for whoever investigates.
+    const logged = lines.find((l) => l.requestId === 'ora-1' && l.msg === 'unexpected error (masked for the client)');
+    expect(logged).toMatchObject({ service: 'accounts', path: 'legacyFailure' });
+    expect(JSON.stringify(logged)).toContain('ORA-00942');
+  });
+
+  it('a BankError from a subgraph arrives intact: message, code and the legacy service it names', async () => {
+    const reply = await post(stack.gateway.url, { query: '{ coreBankingDown }' }, { token });
+    expect(reply.body.data).toEqual({ coreBankingDown: null });
+    expect(reply.body.errors).toEqual([
+      {
+        message: 'Core banking is unavailable.',
+        path: ['coreBankingDown'],
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'core-banking' },
+      },
+    ]);
+    expect(reply.text).not.toContain('ECONNREFUSED');
+    expect(reply.text).not.toContain('fineract');
+  });
+
+  it('a subgraph slower than its deadline is UPSTREAM_TIMEOUT naming it', async () => {
+    const started = Date.now();
+    const reply = await post(stack.gateway.url, { query: '{ slow(ms: 2000) cardCount }' }, { token });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(reply.body.data).toEqual({ slow: null, cardCount: 2 });
+    expect(reply.body.errors).toEqual([
+      { message: 'The accounts service did not answer in time.', extensions: { code: 'UPSTREAM_TIMEOUT', service: 'accounts' } },
+    ]);
+  });
+
+  it('a stopped subgraph costs only its own fields: UPSTREAM_UNAVAILABLE naming it, the rest still answers', async () => {
+    await stack.subgraphs.cards!.stop();
+
+    const reply = await post(stack.gateway.url, { query: '{ me { id name cards { last4 } } cardCount echo(text: "hi") }' }, { token });
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).toEqual({ me: { id: 'cust-0001', name: 'Ada Lovelace', cards: null }, cardCount: null, echo: 'hi' });
+    expect(reply.body.errors).toEqual([
+      { message: 'The cards service is unavailable.', extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'cards' } },
+    ]);
+  });
+
+  it('/ready is 503 naming the stopped subgraph, /health stays 200', async () => {
+    const ready = await request(`${stack.gateway.origin}/ready`, {});
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({
+      ready: false,
+      reason: 'subgraph not answering: cards',
+      subgraphs: [
+        { name: 'accounts', ok: true },
+        { name: 'cards', ok: false, reason: 'unreachable' },
+      ],
+    });
+    expect((await request(`${stack.gateway.origin}/health`, {})).status).toBe(200);
+  });
+});
