@@ -130,3 +130,8 @@ export interface FxQuote {
   /** ISO 8601 date-time after which the quote cannot be used. */
   readonly expiresAt: string;
 }
+
+/** A reference to a customer entity: all a subgraph needs to resolve its own fields of Customer. */
+export interface CustomerRef {
+  readonly id: string;
+}

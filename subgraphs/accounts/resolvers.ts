@@ -1,0 +1,86 @@
+import { badUserInput, BankError, ErrorCode, forbidden, UpstreamError } from '../../lib/errors.js';
+import type { CustomerProfile } from '../../lib/domain.js';
+import { MoneyFieldResolvers } from '../../lib/money.js';
+import { maskEmail, maskPhone } from '../../lib/permissions.js';
+import { canReadCustomer, type Principal } from '../../lib/principal.js';
+import { selectsField } from '../../lib/selection.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { AccountsContext } from './context.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
+
+/** Most customers a staff member may look up in one request. */
+export const MAX_CUSTOMERS_PER_REQUEST = 100;
+/** Largest transaction page. */
+export const MAX_TRANSACTIONS_PAGE = 100;
+
+export const resolvers: Resolvers = {
+  Query: {
+    me: (_parent, _args, ctx) => (ctx.principal.kind === 'customer' ? { id: ctx.principal.customerId } : null),
+    customer: async (_parent, { id }, ctx, info) => (await customerRefs([id], ctx, info))[0] ?? null,
+    customers: (_parent, { ids }, ctx, info) => {
+      if (ids.length > MAX_CUSTOMERS_PER_REQUEST) {
+        throw badUserInput('ids', `at most ${MAX_CUSTOMERS_PER_REQUEST} customers per request, got ${ids.length}`);
+      }
+      return customerRefs(ids, ctx, info);
+    },
+    account: async (_parent, { id }, ctx) => {
+      const account = await ctx.loaders.account.load(id);
+      if (!account) return null;
+      if (!canReadCustomer(ctx.principal, account.customerId)) throw forbidden();
+      return account;
+    },
+  },
+  Customer: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    profile: async (customer, _args, ctx) => {
+      const profile = await ctx.loaders.customer.load(customer.id);
+      return profile && maskProfileFor(ctx.principal, profile);
+    },
+    accounts: (customer, _args, ctx) => ctx.loaders.accountsOfCustomer.load(customer.id).then((list) => [...list]),
+  },
+  Account: {
+    __resolveReference: (ref, ctx) => ctx.loaders.account.load(ref.id),
+    name: (account) => account.productName,
+    transactions: (account, { first, after }, ctx) => {
+      const size = first ?? 10;
+      if (!Number.isInteger(size) || size < 1 || size > MAX_TRANSACTIONS_PAGE) {
+        throw badUserInput('first', `first must be between 1 and ${MAX_TRANSACTIONS_PAGE}, got ${size}`);
+      }
+      return ctx.loaders.transactions.load({ accountId: account.id, first: size, after: after ?? null });
+    },
+  },
+  TransactionConnection: {
+    nodes: (page) => [...page.items],
+    totalCount: (page) => page.totalCount,
+    pageInfo: (page) => ({ hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor }),
+  },
+  Money: MoneyFieldResolvers,
+};
+
+/**
+ * Customers by id for staff: null for ids core banking does not know. When core banking cannot be reached, the
+ * references are returned anyway so that the other systems' fields still answer; the profile and accounts fields
+ * then carry core banking's error themselves.
+ */
+async function customerRefs(ids: readonly string[], ctx: AccountsContext, info: GraphQLResolveInfo): Promise<({ id: string } | null)[]> {
+  // Ask for the accounts in the same tick as the existence check, so both go to core banking in one call. A failure
+  // here is reported by the accounts field itself, which loads the same keys.
+  if (selectsField(info, 'accounts')) void ctx.loaders.accountsOfCustomer.loadMany(ids);
+  const profiles = await ctx.loaders.customer.loadMany(ids);
+  return profiles.map((p, i) => {
+    if (p instanceof UpstreamError && p.isSystemFailure) return { id: ids[i] as string };
+    if (p instanceof Error) throw p instanceof BankError ? p : new BankError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { cause: p });
+    return p ? { id: p.id } : null;
+  });
+}
+
+/** Support staff see contact details masked and no date of birth; owners and operations see them whole. */
+function maskProfileFor(principal: Principal, profile: CustomerProfile): CustomerProfile {
+  if (principal.kind !== 'staff' || principal.role !== 'support') return profile;
+  return {
+    ...profile,
+    email: profile.email && maskEmail(profile.email),
+    phone: profile.phone && maskPhone(profile.phone),
+    dateOfBirth: null,
+  };
+}

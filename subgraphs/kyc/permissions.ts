@@ -1,0 +1,9 @@
+import { FEDERATION_RULES, allow, bankShield, canReadThisCustomer, isCustomer } from '../../lib/permissions.js';
+
+/** Who may read what in the KYC subgraph. Deny by default: a field missing here is FORBIDDEN. */
+export const permissions = bankShield({
+  Query: { ...FEDERATION_RULES.Query, me: isCustomer },
+  _Service: allow,
+  Customer: canReadThisCustomer,
+  KycProfile: allow,
+});

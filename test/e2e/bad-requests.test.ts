@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../support/stack.js';
+
+describe('bad requests get a clear 400-class answer and the server keeps serving', () => {
+  let stack: Stack;
+  let token: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    token = await stack.customerToken('cust-0001');
+  });
+  afterAll(() => stack?.stop());
+
+  const post = (body: string, contentType = 'application/json') =>
+    fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${token}` }, body });
+
+  async function stillServes() {
+    const answer = await stack.graphql('{ me { id } }', {}, token);
+    expect(answer.body).toEqual({ data: { me: { id: 'cust-0001' } } });
+  }
+
+  it('malformed JSON', async () => {
+    const res = await post('{"query": "{ me { id } }"');
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toMatch(/JSON/i);
+    await stillServes();
+  });
+
+  it('a content type that is not JSON', async () => {
+    const res = await post('{ me { id } }', 'text/plain');
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    await stillServes();
+  });
+
+  it('an unknown field', async () => {
+    const res = await post(JSON.stringify({ query: '{ me { id pinCode } }' }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]?.message).toMatch(/pinCode/);
+    expect(body.errors[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    await stillServes();
+  });
+
+  it('a missing required variable', async () => {
+    const res = await post(JSON.stringify({ query: 'query($id: ID!) { account(id: $id) { id } }', variables: {} }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { message: string }[] };
+    expect(body.errors[0]?.message).toMatch(/\$id/);
+    await stillServes();
+  });
+
+  it('bad user input names the field', async () => {
+    const answer = await stack.graphql('{ me { wallet { total(currency: "XXX") { amount } } } }', {}, token);
+    expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currency' });
+    const page = await stack.graphql('{ me { accounts { transactions(first: 1000) { totalCount } } } }', {}, token);
+    expect(page.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+});

@@ -1,0 +1,141 @@
+import { createCardProcessorSimulator } from '../../legacy/card-processor/server.js';
+import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
+import { createFxWalletSimulator } from '../../legacy/fx-wallet/server.js';
+import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
+import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
+import {
+  createCardProcessorConnector,
+  createCoreBankingConnector,
+  createFxWalletConnector,
+  createKycProviderConnector,
+  type ConnectorOverrides,
+} from '../../connectors/factory.js';
+import { createGateway, type RunningGateway } from '../../gateway/server.js';
+import { authConfig, type LegacySystem, type SubgraphName } from '../../lib/config.js';
+import { ContextVerifier } from '../../lib/context.js';
+import { mintSandboxToken } from '../../lib/tokens.js';
+import type { RunningSubgraph } from '../../lib/subgraph-server.js';
+import { createAccountsSubgraph } from '../../subgraphs/accounts/server.js';
+import { createCardsSubgraph } from '../../subgraphs/cards/server.js';
+import { createKycSubgraph } from '../../subgraphs/kyc/server.js';
+import { createWalletSubgraph } from '../../subgraphs/wallet/server.js';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The whole system in one process, every server on port 0: the real simulators, the real subgraphs over the real
+ * connectors, and the real gateway over the committed supergraph. Tests and benchmarks start one and talk HTTP to
+ * it, as a client would. (`npm start` runs the same pieces as separate processes.)
+ */
+
+export interface StackOptions {
+  /** Per-system connector settings (short timeouts, breaker thresholds) for failure tests. */
+  readonly connectors?: Partial<Record<LegacySystem, ConnectorOverrides>>;
+  /** Supergraph file to serve. @default schema/supergraph.graphql */
+  readonly supergraphPath?: string;
+}
+
+export interface Stats {
+  system: string;
+  total: number;
+  routes: Record<string, number>;
+}
+
+export interface GraphQLAnswer {
+  status: number;
+  headers: Headers;
+  // A GraphQL response is whatever JSON the server sends; tests assert on its shape.
+  body: { data?: Record<string, unknown> | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+}
+
+export interface Stack {
+  readonly gatewayUrl: string;
+  readonly gateway: RunningGateway;
+  readonly simulators: Record<LegacySystem, { sim: Simulator; running: RunningSimulator }>;
+  readonly subgraphs: Record<SubgraphName, RunningSubgraph>;
+  customerToken(customerId: string): Promise<string>;
+  staffToken(role: 'support' | 'operations'): Promise<string>;
+  /** POSTs a GraphQL request to the gateway. */
+  graphql(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLAnswer>;
+  /** Legacy calls per system since the last reset (from the simulators' own /__stats). */
+  stats(): Promise<Record<LegacySystem, Stats>>;
+  resetStats(): Promise<void>;
+  fault(system: LegacySystem, fault: Fault): void;
+  clearFaults(): void;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const sims = {
+    'core-banking': createCoreBankingSimulator(),
+    'card-processor': createCardProcessorSimulator(),
+    'kyc-provider': createKycProviderSimulator(),
+    'fx-wallet': createFxWalletSimulator(),
+  } satisfies Record<LegacySystem, Simulator>;
+  const entries = await Promise.all(
+    (Object.entries(sims) as [LegacySystem, Simulator][]).map(async ([name, sim]) => [name, { sim, running: await sim.listen(0) }] as const),
+  );
+  const simulators = Object.fromEntries(entries) as Stack['simulators'];
+  const env: Record<string, string | undefined> = { NODE_ENV: 'test' };
+  const o = (system: LegacySystem): ConnectorOverrides => ({ baseUrl: simulators[system].running.url, ...options.connectors?.[system] });
+
+  const coreBanking = createCoreBankingConnector(env, o('core-banking'));
+  const cardProcessor = createCardProcessorConnector(env, o('card-processor'));
+  const kycProvider = createKycProviderConnector(env, o('kyc-provider'));
+  const fxWallet = createFxWalletConnector(env, o('fx-wallet'));
+
+  const auth = authConfig(env);
+  const verifier = new ContextVerifier(auth.internalContextSecret);
+  const built = await Promise.all([
+    createAccountsSubgraph({ coreBanking, verifier }),
+    createCardsSubgraph({ cardProcessor, verifier }),
+    createKycSubgraph({ kycProvider, verifier }),
+    createWalletSubgraph({ fxWallet, verifier }),
+  ]);
+  const [accounts, cards, kyc, wallet] = await Promise.all(built.map((s) => s.listen(0)));
+  const subgraphs = { accounts, cards, kyc, wallet } as Record<SubgraphName, RunningSubgraph>;
+
+  const gateway = await createGateway({
+    supergraphPath: options.supergraphPath ?? DEFAULT_SUPERGRAPH,
+    subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.url])),
+    port: 0,
+    auth,
+  });
+
+  const systems = Object.keys(simulators) as LegacySystem[];
+  return {
+    gatewayUrl: gateway.url,
+    gateway,
+    simulators,
+    subgraphs,
+    customerToken: (customer) => mintSandboxToken({ customer }),
+    staffToken: (staff) => mintSandboxToken({ staff }),
+    async graphql(query, variables, token) {
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLAnswer['body'] };
+    },
+    async stats() {
+      return Object.fromEntries(systems.map((s) => [s, simulators[s].sim.getStats()])) as Record<LegacySystem, Stats>;
+    },
+    async resetStats() {
+      for (const s of systems) simulators[s].sim.resetStats();
+    },
+    fault(system, fault) {
+      simulators[system].sim.addFault(fault);
+    },
+    clearFaults() {
+      for (const s of systems) simulators[s].sim.clearFaults();
+    },
+    async stop() {
+      await gateway.stop();
+      await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
+      await Promise.all([coreBanking.http.close(), cardProcessor.http.close(), kycProvider.http.close(), fxWallet.http.close()]);
+      await Promise.all(Object.values(simulators).map((s) => s.running.close()));
+    },
+  };
+}
