@@ -1,0 +1,118 @@
+/**
+ * `npm start`: the whole sandbox on this machine, each service in its own process (as docker-compose runs them):
+ * the legacy simulators, the subgraphs, then the gateway. State is in memory (no REDIS_URL needed).
+ * Ctrl-C (or SIGTERM) stops everything; if any service dies, the rest are stopped and the exit code says so.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { bindHost, legacyUrl, portOf, LEGACY_SYSTEMS, SUBGRAPHS } from '../lib/config.js';
+
+interface Service {
+  readonly name: string;
+  readonly entry: string;
+  readonly url: string;
+  /** Where to ask whether it is up. */
+  readonly probe: string;
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const host = bindHost();
+const display = host === '0.0.0.0' ? '127.0.0.1' : host;
+
+const simulators: Service[] = LEGACY_SYSTEMS.map((system) => ({
+  name: system,
+  entry: `legacy/${system}/index.ts`,
+  url: legacyUrl(system),
+  probe: `${legacyUrl(system)}/__stats`,
+}));
+const subgraphs: Service[] = SUBGRAPHS.map((name) => ({
+  name: `subgraph-${name}`,
+  entry: `subgraphs/${name}/index.ts`,
+  url: `http://${display}:${portOf(name)}/graphql`,
+  probe: `http://${display}:${portOf(name)}/health`,
+}));
+const gatewayUrl = `http://${display}:${portOf('gateway')}`;
+const gateway: Service = { name: 'gateway', entry: 'gateway/index.ts', url: `${gatewayUrl}/graphql`, probe: `${gatewayUrl}/health` };
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function launch(service: Service): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
+    cwd: root,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(service.name, child);
+  const prefix = `[${service.name}]`.padEnd(24);
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => console.log(`${prefix}${line}`));
+  }
+  child.on('exit', (code, signal) => {
+    children.delete(service.name);
+    if (stopping) return;
+    console.error(`${prefix}exited (${signal ?? `code ${code}`}); stopping the others`);
+    void stopAll(1);
+  });
+}
+
+async function waitUntilUp(services: Service[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const s of services) {
+    for (;;) {
+      if (stopping) return;
+      try {
+        const res = await fetch(s.probe, { signal: AbortSignal.timeout(1000) });
+        if (res.status < 500) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`${s.name} did not come up at ${s.probe} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const exits = [...children.values()].map((c) => new Promise<void>((done) => c.once('exit', () => done())));
+  for (const c of children.values()) c.kill('SIGTERM');
+  const force = setTimeout(() => {
+    for (const c of children.values()) c.kill('SIGKILL');
+  }, 12_000);
+  await Promise.all(exits);
+  clearTimeout(force);
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  for (const s of simulators) launch(s);
+  await waitUntilUp(simulators);
+  for (const s of subgraphs) launch(s);
+  await waitUntilUp(subgraphs);
+  launch(gateway);
+  await waitUntilUp([gateway]);
+} catch (err) {
+  console.error((err as Error).message);
+  await stopAll(1);
+}
+
+if (!stopping) {
+  const rows = [...simulators, ...subgraphs, gateway].map((s) => `  ${s.name.padEnd(22)}${s.url}`);
+  console.log(`
+bankgraph is running (in-memory state; set REDIS_URL for Redis).
+${rows.join('\n')}
+
+  Gateway:  ${gateway.url}   health ${gatewayUrl}/health   ready ${gatewayUrl}/ready
+  Token:    npm run -s token -- --customer cust-0001      (or --staff support|operations)
+  Try:      TOKEN=$(npm run -s token -- --customer cust-0001 | tail -1)
+            curl -s ${gateway.url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+              -d '{"query":"{ me { profile { displayName } accounts { id balance { amount currency } } } }"}'
+  Stop:     Ctrl-C
+`);
+}
