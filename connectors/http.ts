@@ -17,6 +17,11 @@ import { ErrorCode, UpstreamError } from '../lib/errors.js';
  * Safe to repeat means: a read, or a write that carries an idempotency reference the legacy system honours.
  * Everything else is tried exactly once, whatever happens: retrying a money-moving call without a reference is how
  * money moves twice. Please leave `idempotent` honest.
+ *
+ * What is retried (RetryPolicy, at the end): UPSTREAM_UNAVAILABLE and rate limits (429), after the system's own
+ * Retry-After when it sends one and it fits `maxRetryAfterMs`; never a refusal, nor an error marked
+ * `retryable: false` (our credentials refused). What opens the breaker: failures that say the system is failing
+ * (UpstreamError.isSystemFailure), a 429 never.
  */
 
 export interface BreakerOptions {
@@ -35,7 +40,14 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /** Retry a safe call after a timeout too. Off by default: the timeout has already spent the caller's budget. */
   readonly retryOnTimeout?: boolean;
+  /**
+   * Longest Retry-After (a 429's, or a 503's) a safe call waits for before its next attempt. A wait within it is
+   * honoured in full (retrying earlier would only be refused again); a longer one fails the call at once rather than
+   * holding the caller's request open. @default 2000
+   */
+  readonly maxRetryAfterMs?: number;
 }
+
 
 export interface LegacyClientOptions {
   /** The legacy system's name ("card-processor"): named in errors, logs and metrics. */
@@ -69,6 +81,12 @@ export interface LegacyCall {
   readonly idempotent: boolean;
   /** Overrides the client's timeout for this call. */
   readonly timeoutMs?: number;
+  /**
+   * Looks into a 2xx answer and throws an UpstreamError when it is a failure all the same (a batch whose parts
+   * failed). It runs inside the attempt, so what it throws counts towards the breaker and is retried like a failed
+   * call of the same code.
+   */
+  readonly check?: (response: LegacyResponse) => void;
 }
 
 export interface PreparedCall extends LegacyCall {
@@ -105,10 +123,7 @@ export class LegacyHttpClient {
   readonly system: string;
   private readonly pool: Pool;
   private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly retryOnTimeout: boolean;
+  private readonly retry: RetryPolicy;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly options: LegacyClientOptions;
   private readonly basePath: string;
@@ -124,10 +139,7 @@ export class LegacyHttpClient {
       keepAliveMaxTimeout: 60_000,
     });
     this.timeoutMs = options.timeoutMs ?? 2000;
-    this.retries = options.retry?.retries ?? 2;
-    this.baseDelayMs = options.retry?.baseDelayMs ?? 25;
-    this.maxDelayMs = options.retry?.maxDelayMs ?? 1000;
-    this.retryOnTimeout = options.retry?.retryOnTimeout ?? false;
+    this.retry = new RetryPolicy(options.retry);
     this.breaker = circuitBreaker(
       handleWhen((err) => err instanceof UpstreamError && err.isSystemFailure),
       {
@@ -157,14 +169,13 @@ export class LegacyHttpClient {
       ...call,
       rawBody: call.body === undefined ? undefined : typeof call.body === 'string' ? call.body : JSON.stringify(call.body),
     };
-    const maxAttempts = call.idempotent ? 1 + this.retries : 1;
+    const maxAttempts = call.idempotent ? 1 + this.retry.retries : 1;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(prepared, attempt);
       } catch (err) {
-        const upstream = err as UpstreamError;
-        if (attempt >= maxAttempts || !this.isRetryable(upstream)) throw upstream;
-        await sleep(this.backoffMs(attempt, upstream));
+        if (attempt >= maxAttempts || !this.retry.isRetryable(err)) throw err;
+        await sleep(this.retry.delayMs(attempt, err as UpstreamError));
       }
     }
   }
@@ -185,21 +196,6 @@ export class LegacyHttpClient {
     await this.pool.close();
   }
 
-  private isRetryable(err: UpstreamError): boolean {
-    if (!(err instanceof UpstreamError)) return false;
-    if (err.code === ErrorCode.UPSTREAM_TIMEOUT) return this.retryOnTimeout;
-    if (err.detail.legacyCode === 'BREAKER_OPEN') return false;
-    if (err.detail.status === 429) return true;
-    return err.code === ErrorCode.UPSTREAM_UNAVAILABLE;
-  }
-
-  private backoffMs(attempt: number, err: UpstreamError): number {
-    const retryAfter = (err as UpstreamError & { retryAfterMs?: number }).retryAfterMs;
-    if (retryAfter !== undefined) return Math.min(retryAfter, this.maxDelayMs);
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    return ceiling / 2 + Math.random() * (ceiling / 2);
-  }
-
   private async attempt(call: PreparedCall, attempt: number): Promise<LegacyResponse> {
     const started = performance.now();
     const emit = (outcome: LegacyCallEvent['outcome'], status?: number) => {
@@ -215,7 +211,12 @@ export class LegacyHttpClient {
       for (const l of listeners) l(event);
     };
     try {
-      const res = await this.breaker.execute(() => this.send(call));
+      // The check runs inside the breaker: a 2xx that is a failure all the same counts like any other failure.
+      const res = await this.breaker.execute(async () => {
+        const response = await this.send(call);
+        call.check?.(response);
+        return response;
+      });
       emit('ok', res.status);
       return res;
     } catch (err) {
@@ -283,10 +284,8 @@ export class LegacyHttpClient {
     const response: LegacyResponse = { status: res.statusCode, headers: res.headers, text, json };
     if (res.statusCode >= 200 && res.statusCode < 300) return response;
     const mapped = (this.options.mapError ?? defaultMapError(this.system))(response, call);
-    if (res.statusCode === 429) {
-      const seconds = Number(res.headers['retry-after']);
-      if (Number.isFinite(seconds)) Object.defineProperty(mapped, 'retryAfterMs', { value: seconds * 1000 });
-    }
+    const retryAfterMs = retryAfterOf(res.headers['retry-after']);
+    if (retryAfterMs !== undefined) mapped.detail.retryAfterMs = retryAfterMs;
     throw mapped;
   }
 
@@ -327,6 +326,57 @@ export function defaultMapError(system: string) {
     }
     return new UpstreamError(ErrorCode.UPSTREAM_REJECTED, system, `${system} refused the request`, detail);
   };
+}
+
+/**
+ * When a failed call is tried again, and after how long. Only calls safe to repeat get here; this decides which of
+ * their failures a repeat may mend: a system unavailable or rate limited, not one that refused the request or our
+ * credentials.
+ */
+class RetryPolicy {
+  readonly retries: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly retryOnTimeout: boolean;
+  private readonly maxRetryAfterMs: number;
+
+  constructor(options: RetryOptions = {}) {
+    this.retries = options.retries ?? 2;
+    this.baseDelayMs = options.baseDelayMs ?? 25;
+    this.maxDelayMs = options.maxDelayMs ?? 1000;
+    this.retryOnTimeout = options.retryOnTimeout ?? false;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 2000;
+  }
+
+  /** Whether another attempt may succeed where this one failed. */
+  isRetryable(err: unknown): boolean {
+    if (!(err instanceof UpstreamError)) return false;
+    if (err.detail.retryable === false) return false;
+    if (err.code === ErrorCode.UPSTREAM_TIMEOUT) return this.retryOnTimeout;
+    if (err.detail.legacyCode === 'BREAKER_OPEN') return false;
+    // A wait beyond the budget fails now: sooner would be refused again, later keeps the caller waiting too long.
+    const retryAfter = err.detail.retryAfterMs;
+    if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) return false;
+    if (err.isRateLimited) return true;
+    return err.code === ErrorCode.UPSTREAM_UNAVAILABLE;
+  }
+
+  /** The wait before attempt `attempt + 1`: the system's Retry-After in full, else exponential backoff with jitter. */
+  delayMs(attempt: number, err: UpstreamError): number {
+    const retryAfter = err.detail.retryAfterMs;
+    if (retryAfter !== undefined) return retryAfter;
+    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+}
+
+/** Retry-After as ms: delay-seconds ("2") or an HTTP-date (RFC 9110 10.2.3); undefined when absent or unreadable. */
+export function retryAfterOf(header: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,9 +3,10 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/
 import { GraphQLError } from 'graphql';
 import { BankError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import { readBody } from './body.js';
+import { readBody, sendJson } from '../lib/http.js';
 import type { GatewayContext, RequestRecord } from './context.js';
 import type { Authentication } from './plugins/authentication.js';
+import { refusePartnerOnFullGraph } from './plugins/partner-access.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './plugins/request-id.js';
 import { logRequest } from './plugins/request-log.js';
 import type { ReadinessReport } from './readiness.js';
@@ -102,11 +103,15 @@ async function postBody(limit: number, req: IncomingMessage, res: ServerResponse
   }
 }
 
-/** The Apollo context: only built for a caller with a valid token (see plugins/authentication.ts). */
+/**
+ * The Apollo context: only built for a caller with a valid token (see plugins/authentication.ts) who may use the full
+ * graph (not a partner yet: plugins/partner-access.ts).
+ */
 async function contextFor(options: EdgeOptions, record: RequestRecord, req: IncomingMessage): Promise<GatewayContext> {
   try {
     const principal = await options.authentication.principalOf(req.headers.authorization);
     record.principal = principal;
+    refusePartnerOnFullGraph(principal);
     return { requestId: record.requestId, principal, record };
   } catch (err) {
     if (err instanceof BankError) {
@@ -153,10 +158,4 @@ async function send(res: ServerResponse, response: HTTPGraphQLResponse): Promise
 
 function errorBody(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
   return { errors: [{ message, extensions: { code, ...extensions } }] };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
 }

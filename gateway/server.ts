@@ -5,6 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { authConfig, bindHost, isProduction, type AuthConfig } from '../lib/config.js';
 import { ContextSigner } from '../lib/context.js';
+import { drain } from '../lib/http.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { TokenVerifier } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
@@ -105,7 +106,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     stopOnTerminationSignals: false, // gateway/index.ts drains first, then stops Apollo
     formatError: maskError,
     plugins: [
-      // Authentication runs before these, while the context is built (see http.ts and plugins/authentication.ts).
+      // Authentication and the partner refusal run before these, while the context is built (see http.ts,
+      // plugins/authentication.ts and plugins/partner-access.ts).
       // -- after execution: what the client saw goes to the request log line
       requestLogPlugin(),
       // -- errors: mask the unexpected, log the original, add the request id
@@ -158,23 +160,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       await pool.close();
     })());
   return { url: `${origin}/graphql`, origin, server, stop };
-}
-
-/**
- * Stops accepting and lets in-flight requests finish; forces after `ms`. A keep-alive connection becomes idle only
- * once its response is sent, and server.close() closes idle connections just once, hence the sweep.
- */
-async function drain(server: Server, ms: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const sweep = setInterval(() => server.closeIdleConnections(), 50);
-  const force = setTimeout(() => server.closeAllConnections(), ms);
-  try {
-    await closed;
-  } finally {
-    clearInterval(sweep);
-    clearTimeout(force);
-  }
 }
 
 /** A host as it goes in a URL: wildcard binds are reached on loopback; IPv6 literals take brackets. */

@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { SupergraphManager, SupergraphSdlUpdateFunction } from '@apollo/gateway';
 import { Kind, parse } from 'graphql';
 import type { Logger } from '../lib/log.js';
@@ -44,7 +44,9 @@ export interface FileSupergraphOptions {
 /**
  * A supergraph read from a file and reloaded when the file changes (Apollo's `supergraphSdl` hook with `update`).
  * A new file that does not build keeps the previous schema serving and is logged; the next change tries again.
- * It watches the directory, not the file, so an atomic replace (write elsewhere, rename over) is seen too.
+ * It watches the directory, not the file, and any change in it triggers a (debounced) read: an atomic replace (write
+ * elsewhere, rename over) changes the file's name entry, but a Kubernetes ConfigMap volume swaps its `..data` symlink
+ * and never touches an entry named like the file. Reading is cheap, and an unchanged text is not reloaded.
  */
 export class FileSupergraph implements SupergraphManager {
   private readonly path: string;
@@ -62,9 +64,7 @@ export class FileSupergraph implements SupergraphManager {
     const supergraphSdl = await this.read();
     this.accepted = supergraphSdl;
     this.options.onLoad?.(supergraphSdl);
-    this.watcher = watch(dirname(this.path), (_event, filename) => {
-      if (filename === null || filename === basename(this.path)) this.schedule(update);
-    });
+    this.watcher = watch(dirname(this.path), () => this.schedule(update));
     this.watcher.on('error', (err) => this.options.logger.error({ err, path: this.path }, 'supergraph watcher failed'));
     return { supergraphSdl, cleanup: () => this.close() };
   }

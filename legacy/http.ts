@@ -7,8 +7,16 @@ import type { AddressInfo, Socket } from 'node:net';
  *   GET    /__stats   calls per route ({ system, total, routes: { "GET /clients/:id": 3 } })
  *   DELETE /__stats   resets the counts
  *   GET    /__faults  the faults in force
- *   POST   /__faults  adds a fault: { route?, latencyMs?, jitterMs?, errorRate?, timeoutRate?, down? }
+ *   POST   /__faults  adds a fault: { route?, latencyMs?, jitterMs?, errorRate?, timeoutRate?, down?,
+ *                                    lostResponseRate?, subRequestErrorRate? }
  *                     (route is "METHOD /pattern" as in /__stats; without it the fault covers the whole system)
+ *                     - errorRate, timeoutRate and down act before the handler: nothing happens in the system.
+ *                     - lostResponseRate acts after it: the handler runs (a payment is booked, a card issued), then
+ *                       the connection is reset instead of answering, so the caller cannot tell whether it worked.
+ *                       The fault that makes a retry without an idempotency reference do things twice.
+ *                     - subRequestErrorRate: for systems with a batch endpoint (core banking's POST /batches), the
+ *                       share of sub-requests answered with the system's 5xx inside a 2xx batch answer; `route` then
+ *                       names the sub-request's route ("GET /fineract-provider/api/v1/clients/:clientId").
  *   DELETE /__faults  clears every fault
  *
  * Simulators stand for the outside world, so this file must not import anything of bankgraph's.
@@ -50,6 +58,17 @@ export interface Fault {
   readonly timeoutRate?: number;
   /** Every matching call has its connection reset without an answer. */
   readonly down?: boolean;
+  /**
+   * Share of calls (0..1) whose handler runs (the effect happens) and whose answer is then lost: the connection is
+   * reset instead. What a retried write meets after a network blip; only an idempotency reference keeps it single.
+   */
+  readonly lostResponseRate?: number;
+  /**
+   * Share of sub-requests (0..1) of a batch endpoint answered with the system's own 5xx inside the batch's 2xx.
+   * `route` names the sub-request's route; without it, every sub-request. Only simulators with a batch endpoint
+   * read it (subRequestFails).
+   */
+  readonly subRequestErrorRate?: number;
 }
 
 export interface SimulatorOptions {
@@ -134,6 +153,11 @@ export class Simulator {
     this.faults = [];
   }
 
+  /** For a batch endpoint: whether the sub-request to `routeKey` ("GET /pattern") is to fail (subRequestErrorRate). */
+  subRequestFails(routeKey: string): boolean {
+    return this.faults.some((f) => (!f.route || f.route === routeKey) && f.subRequestErrorRate !== undefined && Math.random() < f.subRequestErrorRate);
+  }
+
   /** The request listener, for embedding in another server or a test. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.dispatch(req, res).catch((err: unknown) => {
@@ -214,6 +238,11 @@ export class Simulator {
         return;
       }
       const out = await route.handler({ method, path: url.pathname, params, query: url.searchParams, headers: req.headers, rawBody, body });
+      if (this.losesAnswer(key)) {
+        // The work is done; the answer never arrives.
+        req.socket.destroy();
+        return;
+      }
       send(res, out);
       return;
     }
@@ -232,6 +261,10 @@ export class Simulator {
       if (f.errorRate && Math.random() < f.errorRate) return 'error';
     }
     return 'ok';
+  }
+
+  private losesAnswer(routeKey: string): boolean {
+    return this.faults.some((f) => (!f.route || f.route === routeKey) && f.lostResponseRate !== undefined && Math.random() < f.lostResponseRate);
   }
 
   private admin(method: string, path: string, rawBody: string): SimResponse {
@@ -264,7 +297,7 @@ export class Simulator {
 
 function validateFault(f: Fault): Fault {
   if (typeof f !== 'object' || f === null) throw new Error('a fault must be an object');
-  for (const k of ['errorRate', 'timeoutRate'] as const) {
+  for (const k of ['errorRate', 'timeoutRate', 'lostResponseRate', 'subRequestErrorRate'] as const) {
     const v = f[k];
     if (v !== undefined && (typeof v !== 'number' || v < 0 || v > 1)) throw new Error(`${k} must be between 0 and 1`);
   }

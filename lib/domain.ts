@@ -56,6 +56,11 @@ export interface Transaction {
   readonly description: string;
   /** The external reference the writer gave (idempotency reference), if any. */
   readonly reference: string | null;
+  /**
+   * True when the transaction was reversed (undone) after booking: it stays in the history for the record, but no
+   * money moved, and the balance does not include it.
+   */
+  readonly reversed: boolean;
 }
 
 export interface TransactionPageRequest {
@@ -133,5 +138,10 @@ export interface FxQuote {
 
 /** A reference to a customer entity: all a subgraph needs to resolve its own fields of Customer. */
 export interface CustomerRef {
+  readonly id: string;
+}
+
+/** A reference to an entity another subgraph resolves (an Account or Card by id). */
+export interface EntityRef {
   readonly id: string;
 }

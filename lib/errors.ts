@@ -89,6 +89,13 @@ export interface UpstreamDetail {
   status?: number;
   legacyCode?: string;
   legacyMessage?: string;
+  /**
+   * False when repeating the call cannot help, whatever the code says: our own credentials or signature were refused
+   * (a misconfiguration), so every attempt fails the same way. Unset: the code decides (see LegacyHttpClient).
+   */
+  retryable?: boolean;
+  /** How long the system asked us to wait before trying again (its Retry-After), ms. */
+  retryAfterMs?: number;
 }
 
 /** A legacy system failed or refused: the error names the system (`service`) and carries a stable code. */
@@ -104,8 +111,21 @@ export class UpstreamError extends BankError {
     Object.defineProperty(this, 'detail', { value: detail, enumerable: false });
   }
 
-  /** Errors that say nothing about the system's health (a 404, a validation refusal) do not trip the breaker. */
+  /**
+   * A 429: the system is protecting itself from too many calls, not failing. It is retried after its Retry-After,
+   * and it does not count towards the breaker: a burst over the system's rate must not cut every caller off for the
+   * breaker's seconds.
+   */
+  get isRateLimited(): boolean {
+    return this.detail.status === 429;
+  }
+
+  /**
+   * Errors that say the system is failing trip the breaker. Those that say nothing about its health (a 404, a
+   * validation refusal, a rate limit) do not.
+   */
   get isSystemFailure(): boolean {
+    if (this.isRateLimited) return false;
     return (
       this.code === ErrorCode.UPSTREAM_UNAVAILABLE ||
       this.code === ErrorCode.UPSTREAM_TIMEOUT ||

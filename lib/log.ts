@@ -29,9 +29,13 @@ export const REDACT_PATHS = [
   'req.headers["x-bankgraph-context"]',
 ];
 
-const PAN_LIKE = /\b(?:\d[ -]?){13,19}\b/g;
+/** 13 to 19 digits, maybe grouped by spaces or dashes; it ends on a digit, so the text after it is left alone. */
+const PAN_LIKE = /\b(?:\d[ -]?){12,18}\d\b/g;
 
-/** Masks PAN-like digit runs in free text, keeping the last four digits. */
+/**
+ * Masks PAN-like digit runs in free text, keeping the last four digits. The one PAN scrubber: logs use it, and so
+ * does any connector keeping legacy text for logs (the card processor quoting a card number in an error).
+ */
 export function scrubText(text: string): string {
   return text.replace(PAN_LIKE, (m) => {
     const digits = m.replace(/\D/g, '');
@@ -52,20 +56,33 @@ export function createLogger(name: string, destination?: DestinationStream): Log
           method.apply(this, scrubbed);
         },
       },
-      serializers: {
-        err: (err: unknown) => {
-          const e = err as { name?: string; message?: string; stack?: string; code?: string };
-          return {
-            type: e?.name,
-            message: scrubText(String(e?.message ?? err)),
-            code: e?.code,
-            stack: e?.stack ? scrubText(e.stack) : undefined,
-          };
-        },
-      },
+      serializers: { err: serializeError },
     },
     destination,
   );
+}
+
+/**
+ * The `err` of a log line: type, message, code and stack, all PAN-scrubbed, and the `detail` of a failed legacy call
+ * (UpstreamError keeps it off the enumerable surface so that nothing else serialises it): route, status, legacy code
+ * and message, each string scrubbed too.
+ */
+export function serializeError(err: unknown): Record<string, unknown> {
+  const e = err as { name?: string; message?: string; stack?: string; code?: string; detail?: unknown } | null | undefined;
+  const detail = e?.detail;
+  return {
+    type: e?.name,
+    message: scrubText(String(e?.message ?? err)),
+    code: e?.code,
+    ...(typeof detail === 'object' && detail !== null ? { detail: scrubValues(detail as Record<string, unknown>) } : {}),
+    stack: e?.stack ? scrubText(e.stack) : undefined,
+  };
+}
+
+function scrubValues(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) out[k] = typeof v === 'string' ? scrubText(v) : v;
+  return out;
 }
 
 export type { Logger };

@@ -42,9 +42,13 @@ export function moneyFromDecimalString(text: string, currencyCode: string): Mone
  */
 export function moneyFromMajorFloat(value: number, currencyCode: string): Money {
   if (!Number.isFinite(value)) throw new RangeError(`expected a finite amount, got ${value}`);
-  // Above 2^53 a float no longer holds every integer: the legacy value is already not what was meant.
-  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(`amount ${value} is too large to be exact as a float; refusing to guess`);
+  // A double holds 15 significant decimal digits for sure (beyond that, String() gives the nearest double's shortest
+  // form, which need not be the amount meant: 70368744177664.01 comes back as 70368744177664.02). With the currency's
+  // decimals, that leaves 15 - exponent digits before the point: anything larger is refused, not guessed at.
+  const { exponent, code } = currency(currencyCode);
+  const limit = 10 ** (15 - exponent);
+  if (Math.abs(value) >= limit) {
+    throw new RangeError(`amount ${value} ${code} is too large to be exact as a float (at most ${15 - exponent} digits before the point); refusing to guess`);
   }
   // String() is the shortest decimal that round-trips. Below 1e-6 it switches to exponent form ("1e-8"); such an
   // amount is smaller than any currency's minor unit, so it is refused rather than rounded to zero.

@@ -1,15 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { applyMiddleware } from 'graphql-middleware';
 import type { IMiddlewareGenerator } from 'graphql-middleware';
-import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import { CONTEXT_HEADER, ContextVerifier, InvalidContextError, type InternalContext } from './context.js';
-import { ErrorCode, isPublicCode } from './errors.js';
+import { isDeliberateError, maskFormattedError, UNEXPECTED_MESSAGE } from './error-masking.js';
+import { ErrorCode, UpstreamError } from './errors.js';
+import { drain, readBody, sendJson } from './http.js';
 import { createLogger, type Logger } from './log.js';
+import type { PrincipalContext } from './permissions.js';
 
 /**
  * What every subgraph shares: the HTTP edge (GET /health, POST /graphql), the signed-context check that keeps a
@@ -28,13 +31,21 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   /** Builds the per-request context (DataLoaders live here, never on a global). */
   readonly createContext: (base: InternalContext) => TContext;
   readonly verifier: ContextVerifier;
+  /** @default createLogger(`subgraph-${name}`) */
   readonly logger?: Logger;
+  /**
+   * How long stop() lets in-flight requests finish before closing their connections. Above what one legacy call may
+   * cost (a 2 s attempt, retried twice, and a Retry-After of up to 2 s), so a request a slow system holds up still
+   * gets its answer during a rolling deploy. @default 15000
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface RunningSubgraph {
   /** http://host:port/graphql */
   readonly url: string;
   readonly port: number;
+  /** Stops accepting, lets in-flight requests finish (forcing after drainTimeoutMs), stops Apollo. */
   stop(): Promise<void>;
 }
 
@@ -45,6 +56,7 @@ export interface SubgraphServer {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_DRAIN_TIMEOUT_MS = 15_000;
 
 export async function createSubgraphServer<TContext extends BaseContext>(
   def: SubgraphDefinition<TContext>,
@@ -57,18 +69,24 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     }), def.permissions);
   const apollo = new ApolloServer<TContext>({
     schema,
-    // The gateway is the only client and it does not ask for traces; skip the per-field timing work.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      // The gateway is the only client and it does not ask for traces; skip the per-field timing work.
+      ApolloServerPluginInlineTraceDisabled(),
+      // Legacy failures at warn (with their detail), unexpected errors at error: both with the request id.
+      errorLogPlugin<TContext>(logger, def.name),
+    ],
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false, // only the gateway calls us, with a signed context, never a browser
-    formatError: (formatted, error) => maskSubgraphError(formatted, error, logger, def.name),
+    // The gateway masks again; masking here too keeps a subgraph safe on its own (and its logs the only place for
+    // an original).
+    formatError: (formatted, error) => maskFormattedError(formatted, isDeliberateError(error)),
   });
   await apollo.start();
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     serve(req, res).catch((err: unknown) => {
       logger.error({ err }, 'subgraph request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: UNEXPECTED_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
       else res.destroy();
     });
   };
@@ -92,14 +110,15 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       sendJson(res, 401, { errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
       return;
     }
-    const raw = await readBody(req);
-    if (raw === null) {
+    const read = await readBody(req, MAX_BODY_BYTES);
+    if (read.kind === 'too-large') {
+      if (!read.drained) res.setHeader('connection', 'close');
       sendJson(res, 413, { errors: [{ message: 'request body too large', extensions: { code: ErrorCode.BAD_REQUEST } }] });
       return;
     }
     let body: unknown;
     try {
-      body = raw ? JSON.parse(raw) : undefined;
+      body = read.text ? JSON.parse(read.text) : undefined;
     } catch {
       sendJson(res, 400, { errors: [{ message: 'malformed JSON body', extensions: { code: ErrorCode.BAD_REQUEST } }] });
       return;
@@ -121,99 +140,65 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     }
   }
 
+  const drainTimeoutMs = def.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   return {
     name: def.name,
     handle,
-    listen: (port = 0, host = '127.0.0.1') => listen(handle, port, host, async () => apollo.stop()),
+    listen: (port = 0, host = '127.0.0.1') => listen(handle, port, host, drainTimeoutMs, async () => apollo.stop()),
   };
 }
 
 /**
- * Only our typed errors and GraphQL's own request errors keep their message; anything else is a bug or a leak
- * waiting to happen and becomes "Unexpected error." (the original is logged with the request id).
+ * Logs what went wrong in a request, with its request id (one id follows a request through every process):
+ *  - a legacy system's failure (UpstreamError) at warn, with its detail (route, status, legacy code and message,
+ *    PAN-scrubbed by the logger's err serializer): the client only sees "core-banking is unavailable";
+ *  - anything not deliberate (lib/error-masking.ts) at error: the client sees "Unexpected error.", this is the original.
  */
-function maskSubgraphError(formatted: GraphQLFormattedError, error: unknown, logger: Logger, name: string): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (isPublicCode(code)) {
-    const { service } = formatted.extensions ?? {};
-    return {
-      message: formatted.message,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code, ...(service ? { service } : {}), ...pickPublic(formatted.extensions) },
-    };
-  }
-  logger.error({ err: error, subgraph: name, path: formatted.path }, 'masked an unexpected error');
+function errorLogPlugin<TContext extends BaseContext>(logger: Logger, subgraph: string): ApolloServerPlugin<TContext> {
   return {
-    message: 'Unexpected error.',
-    ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          const requestId = (contextValue as Partial<PrincipalContext> | undefined)?.requestId;
+          for (const error of errors) {
+            const original = error.originalError;
+            const path = error.path?.join('.');
+            if (original instanceof UpstreamError) {
+              logger.warn({ requestId, subgraph, service: original.system, code: original.code, path, err: original }, 'legacy call failed');
+            } else if (!isDeliberateError(error)) {
+              logger.error({ requestId, subgraph, path, err: original ?? error }, 'unexpected error (masked for the client)');
+            }
+          }
+        },
+      };
+    },
   };
-}
-
-/** Public extension keys a typed error may carry besides code and service. */
-const PUBLIC_EXTENSION_KEYS = ['field', 'retryAfterSeconds'] as const;
-
-function pickPublic(ext: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of PUBLIC_EXTENSION_KEYS) if (ext && ext[k] !== undefined) out[k] = ext[k];
-  return out;
 }
 
 function listen(
   handle: (req: IncomingMessage, res: ServerResponse) => void,
   port: number,
   host: string,
+  drainTimeoutMs: number,
   onStop: () => Promise<void>,
 ): Promise<RunningSubgraph> {
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, handle);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       const { port: actual } = server.address() as AddressInfo;
+      let stopped: Promise<void> | undefined;
       resolve({
         url: `http://${host}:${actual}/graphql`,
         port: actual,
-        stop: async () => {
-          await new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeIdleConnections();
-            // In-flight requests get a moment to finish; then the sockets go.
-            setTimeout(() => {
-              for (const s of sockets) s.destroy();
-            }, 2000).unref();
-          });
-          await onStop();
-        },
+        stop: () =>
+          (stopped ??= (async () => {
+            await drain(server, drainTimeoutMs);
+            await onStop();
+          })()),
       });
     });
   });
-}
-
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
 }
 
 /** Runs a subgraph as a process: used by each subgraphs/<name>/index.ts. Stops cleanly on SIGTERM. */

@@ -1,6 +1,7 @@
 import type { Card } from '../../lib/domain.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
+import { chunks, listable } from '../util.js';
 import { mapCardProcessorError, normaliseCard, normaliseCardList, STATE_OF, SYSTEM } from './wire.js';
 
 /**
@@ -27,17 +28,6 @@ export const CARD_BATCH_LIMIT = 200;
 
 /** The reason the processor records for state changes made through bankgraph (our API takes none). */
 const STATE_CHANGE_REASON = 'CUSTOMER_REQUEST';
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Ids the processor's comma-separated lists can carry; any other id cannot exist there. */
-function listable(id: string): boolean {
-  return id !== '' && !id.includes(',');
-}
 
 export class CardProcessorConnector {
   readonly http: LegacyHttpClient;

@@ -1,6 +1,7 @@
 import type { Card, CardFulfilment, CardStatus } from '../../lib/domain.js';
 import { ErrorCode, UpstreamError, type UpstreamDetail } from '../../lib/errors.js';
 import { currencyByNumeric } from '../../lib/currency.js';
+import { scrubText } from '../../lib/log.js';
 import { moneyFromMinor, type Money } from '../../lib/money.js';
 import type { LegacyCall, LegacyResponse } from '../http.js';
 
@@ -122,11 +123,6 @@ export function normaliseCardList(raw: unknown, route: string): Card[] {
   return raw.data.map((c) => normaliseCard(c, route));
 }
 
-/** Masks anything that looks like a card number in legacy text before it goes into an error's detail. */
-export function maskPans(text: string): string {
-  return text.replace(/\b(?:\d[ -]?){12,18}\d\b/g, (m) => `****${m.replace(/\D/g, '').slice(-4)}`);
-}
-
 /**
  * The processor's error body `{ error: { type, message, request_id } }` as one of our codes. Legacy text only goes
  * in the detail (PAN-masked, for logs), never in the message.
@@ -140,15 +136,16 @@ export function mapCardProcessorError(response: LegacyResponse, call: LegacyCall
     route: call.route,
     status: response.status,
     ...(type ? { legacyCode: type } : {}),
-    legacyMessage: maskPans(`${legacyText.slice(0, 500)}${requestId}`),
+    // PAN-masked before it is kept at all: the detail goes to logs.
+    legacyMessage: scrubText(`${legacyText.slice(0, 500)}${requestId}`),
   };
   const { status } = response;
   if (status >= 500 || status === 429 || type === 'processor_error') {
     return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, detail);
   }
   if (status === 401 || status === 403 || type === 'unauthorized') {
-    // Our own credentials were refused: nothing the caller can fix, and every call will fail the same way.
-    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, detail);
+    // Our own credentials were refused: nothing the caller can fix, and every call, a retry too, fails the same way.
+    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, { ...detail, retryable: false });
   }
   if (type === 'card_not_found' || (status === 404 && type === undefined)) {
     return new UpstreamError(ErrorCode.NOT_FOUND, SYSTEM, `${SYSTEM} does not know this card`, detail);

@@ -1,16 +1,18 @@
-import type { LegacyHttpClient } from '../http.js';
+import type { LegacyHttpClient, LegacyResponse } from '../http.js';
 import type { FineractBatchRequest, FineractBatchResponse } from './dialect.js';
 import { badResponse, mapFineractError } from './errors.js';
 
 /**
  * Fineract's POST /batches: many reads in one HTTP call. Each sub-response has its own status and its body as a
  * JSON string. A 404 means "no such thing" (undefined here); 409 means the parent it referred to failed, so its own
- * answer is decided by the parent's. Any other failure of a sub-request fails that read, typed like a failed call
- * of its own (5xx: UPSTREAM_UNAVAILABLE).
+ * answer is decided by the parent's. A 5xx sub-response means the system is failing, whatever the 200 around it
+ * says: the whole call fails as a 5xx would, inside the attempt, so it counts towards the breaker and is retried.
+ * Any other failure of a sub-request (a refusal) fails only that read, typed like a failed call of its own.
  *
  * `BatchCoalescer` merges every read asked for in the same tick into one POST /batches: a dashboard's profile and
  * account-list reads (two DataLoaders) and the reads of concurrent requests share one legacy call. Each caller gets
- * only its own slice back, and a failed sub-request fails only the caller that asked for it.
+ * only its own slice back, and a refused sub-request fails only the caller that asked for it (a 5xx fails the call,
+ * and so every caller in it: the system is failing for all of them).
  */
 
 export interface SubRequest {
@@ -39,8 +41,28 @@ async function sendBatch(http: LegacyHttpClient, requests: readonly SubRequest[]
     method: 'GET',
     ...(r.reference !== undefined ? { reference: r.reference + 1 } : {}),
   }));
+  let byId = new Map<number, FineractBatchResponse>();
   // A batch of reads is a read: safe to repeat.
-  const response = await http.call({ method: 'POST', path: '/batches?enclosingTransaction=false', route, body, idempotent: true });
+  await http.call({
+    method: 'POST',
+    path: '/batches?enclosingTransaction=false',
+    route,
+    body,
+    idempotent: true,
+    // Read inside the attempt: an unreadable or failing batch counts towards the breaker like any failed call.
+    check: (response) => {
+      byId = readItems(route, requests.length, response);
+      failOnServerError(requests, byId);
+    },
+  });
+  return requests.map((_, i) => {
+    const answer = byId.get(i + 1) as FineractBatchResponse;
+    return { statusCode: answer.statusCode, body: answer.body };
+  });
+}
+
+/** The sub-responses by requestId; UPSTREAM_BAD_RESPONSE unless each of the `count` requests has one. */
+function readItems(route: string, count: number, response: LegacyResponse): Map<number, FineractBatchResponse> {
   if (!Array.isArray(response.json)) throw badResponse(route, 'batch answer is not an array');
   const byId = new Map<number, FineractBatchResponse>();
   for (const item of response.json as unknown[]) {
@@ -48,10 +70,25 @@ async function sendBatch(http: LegacyHttpClient, requests: readonly SubRequest[]
     if (typeof r?.requestId !== 'number' || typeof r.statusCode !== 'number') throw badResponse(route, 'malformed batch item');
     byId.set(r.requestId, r as FineractBatchResponse);
   }
-  return requests.map((_, i) => {
+  for (let id = 1; id <= count; id++) if (!byId.has(id)) throw badResponse(route, `no answer for request ${id}`);
+  return byId;
+}
+
+/** Throws the first 5xx sub-response as the failure of the whole call (UPSTREAM_UNAVAILABLE naming its route). */
+function failOnServerError(requests: readonly SubRequest[], byId: ReadonlyMap<number, FineractBatchResponse>): void {
+  requests.forEach((sub, i) => {
     const answer = byId.get(i + 1);
-    if (!answer) throw badResponse(route, `no answer for request ${i + 1}`);
-    return { statusCode: answer.statusCode, body: answer.body };
+    if (!answer || answer.statusCode < 500) return;
+    let json: unknown;
+    try {
+      json = answer.body ? JSON.parse(answer.body) : undefined;
+    } catch {
+      json = undefined; // a failing system's body need not be JSON: the status says enough
+    }
+    throw mapFineractError(
+      { status: answer.statusCode, headers: {}, text: answer.body ?? '', json },
+      { method: 'GET', path: sub.relativeUrl, route: `POST /batches > ${sub.route}`, idempotent: true },
+    );
   });
 }
 

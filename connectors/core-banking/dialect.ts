@@ -56,6 +56,7 @@ export interface FineractClient {
 export interface FineractSavingsStatus extends FineractEnum {
   readonly submittedAndPendingApproval?: boolean;
   readonly approved?: boolean;
+  readonly rejected?: boolean;
   readonly active?: boolean;
   readonly closed?: boolean;
 }
@@ -63,6 +64,7 @@ export interface FineractSavingsStatus extends FineractEnum {
 export interface FineractSavingsTimeline {
   readonly submittedOnDate?: FineractDate;
   readonly approvedOnDate?: FineractDate;
+  readonly rejectedOnDate?: FineractDate;
   readonly activatedOnDate?: FineractDate;
   readonly closedOnDate?: FineractDate;
 }
@@ -157,3 +159,6 @@ export type SavingsProduct = keyof typeof PRODUCT_IDS;
 
 /** Dates in requests go as text with a format and locale. */
 export const REQUEST_DATE_FORMAT = { dateFormat: 'dd MMMM yyyy', locale: 'en' } as const;
+
+/** The ClientClosureReason code value a journey closes a client with ("Onboarding not completed"). */
+export const CLIENT_CLOSURE_REASON_ID = 31;

@@ -22,8 +22,9 @@ export function globalisationCodes(json: unknown): string[] {
 
 /**
  * Fineract's error body into our typed error. The legacy wording goes to `detail` (logs only); the message is ours.
- * 5xx and 429: UPSTREAM_UNAVAILABLE (the system is failing); 404: NOT_FOUND; insufficient balance:
- * INSUFFICIENT_FUNDS; any other refusal: UPSTREAM_REJECTED with the globalisation code as `legacyCode`.
+ * 5xx and 429: UPSTREAM_UNAVAILABLE (the system is failing, or protecting itself); 401: UPSTREAM_UNAVAILABLE, not
+ * retried (our credentials); 404: NOT_FOUND; insufficient balance: INSUFFICIENT_FUNDS; any other refusal (Fineract's
+ * 400 and 403): UPSTREAM_REJECTED with the globalisation code as `legacyCode`.
  */
 export function mapFineractError(response: LegacyResponse, call: LegacyCall): UpstreamError {
   const body = asErrorBody(response.json);
@@ -41,6 +42,11 @@ export function mapFineractError(response: LegacyResponse, call: LegacyCall): Up
   };
   if (response.status >= 500 || response.status === 429) {
     return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, detail);
+  }
+  if (response.status === 401) {
+    // Our credentials or tenant were refused: our misconfiguration, not the customer's, and every call (a retry too)
+    // fails the same way. (Fineract's 403 is a refused business rule, not an authorisation problem: see below.)
+    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, { ...detail, retryable: false });
   }
   if (response.status === 404) {
     return new UpstreamError(ErrorCode.NOT_FOUND, SYSTEM, `${SYSTEM} does not know this resource`, detail);

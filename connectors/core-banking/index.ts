@@ -1,7 +1,6 @@
-import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
-import type { Account, CustomerProfile, Transaction, TransactionPage, TransactionPageRequest } from '../../lib/domain.js';
+import { LegacyHttpClient, type BreakerOptions, type RetryOptions } from '../http.js';
+import type { Account, AccountStatus, CustomerProfile, Transaction, TransactionPage, TransactionPageRequest } from '../../lib/domain.js';
 import { badUserInput } from '../../lib/errors.js';
-import { toDecimalString, type Money } from '../../lib/money.js';
 import { BatchCoalescer, type SubRequest } from './batch.js';
 import {
   API_PREFIX,
@@ -9,17 +8,19 @@ import {
   REQUEST_DATE_FORMAT,
   type FineractClient,
   type FineractClientAccounts,
-  type FineractCommandResult,
   type FineractPage,
   type FineractSavingsAccount,
   type FineractSavingsTransaction,
   type SavingsProduct,
 } from './dialect.js';
 import { badResponse, isNotFound, isRefusal, mapFineractError, SYSTEM } from './errors.js';
+import { closeClientCommand, readAccountState, savingsCommand, withdrawOpening, write, type WithdrawalOutcome } from './lifecycle.js';
+import { move, type MoneyMovement } from './movements.js';
 import {
   accountFromFull,
   accountFromSummary,
   accountIdOf,
+  checkTransactionCursor,
   dateParam,
   decodeCursor,
   encodeCursor,
@@ -28,10 +29,12 @@ import {
   toCustomer,
   today,
   toTransaction,
-  transactionIdOf,
 } from './normalise.js';
 
 export type { SavingsProduct } from './dialect.js';
+export { checkTransactionCursor } from './normalise.js';
+export type { WithdrawalOutcome } from './lifecycle.js';
+export type { MoneyMovement } from './movements.js';
 
 export interface CoreBankingConnectorOptions {
   /** The system's origin ("http://127.0.0.1:4101"); /fineract-provider/api/v1 is added unless the URL has it. */
@@ -42,16 +45,6 @@ export interface CoreBankingConnectorOptions {
   readonly breaker?: BreakerOptions;
 }
 
-export interface MoneyMovement {
-  readonly accountId: string;
-  /** Positive, in the account's currency. */
-  readonly amount: Money;
-  /** Idempotency reference: the same reference never moves money twice. */
-  readonly reference: string;
-  /** ISO 8601 business date; today (UTC) when omitted. */
-  readonly bookedOn?: string;
-}
-
 /** Page size ceiling of getTransactionPages. */
 export const MAX_PAGE_SIZE = 100;
 
@@ -60,7 +53,9 @@ const enc = encodeURIComponent;
 /**
  * The core banking system (Apache Fineract). Reads go out as one POST /batches per call, whatever the number of ids;
  * writes return ids only, like Fineract. Retries: reads, and writes that carry a reference Fineract honours
- * (deposits and withdrawals by transaction externalId, account opening by account externalId).
+ * (deposits and withdrawals by transaction externalId, account opening by account externalId). Lifecycle commands
+ * (approve, activate, close, closeClient) are not retried: a repeat is refused, so a journey reads the state first
+ * (getAccountStatus, findClientByCustomerId) to re-run one safely. withdrawAccountOpening reads it itself.
  */
 export class CoreBankingConnector {
   readonly http: LegacyHttpClient;
@@ -143,8 +138,9 @@ export class CoreBankingConnector {
   async getTransactionPages(requests: readonly TransactionPageRequest[]): Promise<TransactionPage[]> {
     const route = 'GET /savingsaccounts/:savingsId/transactions/search';
     const asked = requests.map((r, i) => {
-      const offset = r.after ? decodeCursor(r.after) : 0;
-      if (offset === undefined) throw badUserInput('after', 'the cursor is not valid');
+      // Callers check each cursor first (checkTransactionCursor): here one bad cursor fails the whole batch.
+      checkTransactionCursor(r.after);
+      const offset = r.after ? (decodeCursor(r.after) as number) : 0;
       const first = Number.isFinite(r.first) ? Math.min(Math.max(Math.trunc(r.first), 0), MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
       return { savingsId: savingsIdOf(r.accountId), offset, first, i };
     });
@@ -191,11 +187,14 @@ export class CoreBankingConnector {
       activationDate: dateParam(today(), 'activationDate'),
       ...REQUEST_DATE_FORMAT,
     };
-    const res = await this.write({ method: 'POST', path: '/clients', route: 'POST /clients', body, idempotent: false });
+    const res = await write(this.http, { method: 'POST', path: '/clients', route: 'POST /clients', body, idempotent: false });
     return { coreBankingId: String(res.clientId ?? res.resourceId) };
   }
 
-  /** The customer with this id, or null: what a journey asks after an unknown outcome of createClient. */
+  /**
+   * The customer with this id, or null: what a journey asks after an unknown outcome of createClient. Its `status`
+   * tells a closed client (CLOSED) from an open one (ACTIVE), e.g. before closeClient.
+   */
   async findClientByCustomerId(customerId: string): Promise<CustomerProfile | null> {
     if (customerId === '') return null;
     const route = 'GET /clients/external-id/:externalId';
@@ -217,7 +216,7 @@ export class CoreBankingConnector {
     const productId = PRODUCT_IDS[input.product];
     const body = { clientId: Number(input.coreBankingId), productId, externalId: input.reference, submittedOnDate: dateParam(today(), 'submittedOnDate'), ...REQUEST_DATE_FORMAT };
     try {
-      const res = await this.write({ method: 'POST', path: '/savingsaccounts', route: 'POST /savingsaccounts', body, idempotent: true });
+      const res = await write(this.http, { method: 'POST', path: '/savingsaccounts', route: 'POST /savingsaccounts', body, idempotent: true });
       return { accountId: accountIdOf(res.savingsId ?? res.resourceId) };
     } catch (err) {
       if (!isRefusal(err, 'error.msg.savingsaccount.duplicate.externalId')) throw err;
@@ -229,26 +228,57 @@ export class CoreBankingConnector {
     }
   }
 
-  approveAccount(accountId: string): Promise<void> {
-    return this.command(accountId, 'approve', 'approvedOnDate');
+  /** SUBMITTED -> APPROVED. Not retried; to re-run safely, approve only while getAccountStatus says SUBMITTED. */
+  async approveAccount(accountId: string): Promise<void> {
+    return savingsCommand(this.http, requireSavingsId(accountId), 'approve');
   }
 
-  activateAccount(accountId: string): Promise<void> {
-    return this.command(accountId, 'activate', 'activatedOnDate');
+  /** APPROVED -> ACTIVE. Not retried; to re-run safely, activate only while getAccountStatus says APPROVED. */
+  async activateAccount(accountId: string): Promise<void> {
+    return savingsCommand(this.http, requireSavingsId(accountId), 'activate');
   }
 
   /** Closes an active account with a zero balance (a balance left is refused: UPSTREAM_REJECTED). */
-  closeAccount(accountId: string): Promise<void> {
-    return this.command(accountId, 'close', 'closedOnDate', { withdrawBalance: false });
+  async closeAccount(accountId: string): Promise<void> {
+    return savingsCommand(this.http, requireSavingsId(accountId), 'close', { withdrawBalance: false });
   }
 
-  deposit(input: MoneyMovement): Promise<{ transactionId: string }> {
-    return this.move('deposit', input);
+  /** The account's status in one read (retried), or null for an unknown or malformed id. */
+  async getAccountStatus(accountId: string): Promise<AccountStatus | null> {
+    const savingsId = savingsIdOf(accountId);
+    if (savingsId === undefined) return null;
+    return (await readAccountState(this.http, savingsId))?.status ?? null;
+  }
+
+  /**
+   * The compensation of opening an account: reads its status and undoes the opening from there. SUBMITTED: reject;
+   * APPROVED: undo the approval, then reject; ACTIVE with a zero balance and no hold: close; CLOSED or REJECTED:
+   * nothing (ALREADY_GONE). ACTIVE with money on it: UPSTREAM_REJECTED (legacyCode ACCOUNT_HOLDS_MONEY), and nothing
+   * is done: a person must look. Safe to call again after a crash or a timeout at any point; a repeat that finds the
+   * work done answers ALREADY_GONE. NOT_FOUND for an account the system does not know.
+   */
+  async withdrawAccountOpening(accountId: string): Promise<WithdrawalOutcome> {
+    return withdrawOpening(this.http, requireSavingsId(accountId));
+  }
+
+  /**
+   * Closes a client (ACTIVE -> CLOSED), reason "Onboarding not completed". Not retried. Refused (UPSTREAM_REJECTED)
+   * while the client has an account that is not closed or rejected (legacyCode
+   * error.msg.client.close.non.closed.savings.account) and when the client is not active, a closed one included:
+   * check findClientByCustomerId(...).status first to re-run it safely.
+   */
+  async closeClient(coreBankingId: string): Promise<void> {
+    if (!/^[1-9]\d{0,15}$/.test(coreBankingId)) throw badUserInput('coreBankingId', 'not a core banking client id');
+    await closeClientCommand(this.http, Number(coreBankingId));
+  }
+
+  async deposit(input: MoneyMovement): Promise<{ transactionId: string }> {
+    return move(this.http, 'deposit', input);
   }
 
   /** INSUFFICIENT_FUNDS when the available balance does not cover it. */
-  withdraw(input: MoneyMovement): Promise<{ transactionId: string }> {
-    return this.move('withdrawal', input);
+  async withdraw(input: MoneyMovement): Promise<{ transactionId: string }> {
+    return move(this.http, 'withdrawal', input);
   }
 
   /** What became of a deposit or withdrawal with this reference: the transaction, or null if it never happened. */
@@ -263,39 +293,5 @@ export class CoreBankingConnector {
       if (isNotFound(err)) return null;
       throw err;
     }
-  }
-
-  // ---- helpers ---------------------------------------------------------------------------------------------------
-
-  private async write(call: LegacyCall): Promise<FineractCommandResult> {
-    const res = await this.http.json<FineractCommandResult>(call);
-    if (typeof res?.resourceId !== 'number') throw badResponse(call.route, 'write answer without resourceId');
-    return res;
-  }
-
-  /** Lifecycle commands are not retried: a repeat is refused once the first went through. */
-  private async command(accountId: string, command: 'approve' | 'activate' | 'close', dateField: string, extra: object = {}): Promise<void> {
-    const savingsId = requireSavingsId(accountId);
-    const body = { [dateField]: dateParam(today(), dateField), ...REQUEST_DATE_FORMAT, ...extra };
-    await this.write({ method: 'POST', path: `/savingsaccounts/${savingsId}?command=${command}`, route: `POST /savingsaccounts/:savingsId?command=${command}`, body, idempotent: false });
-  }
-
-  /**
-   * A deposit or withdrawal carrying its reference as externalId: Fineract books one transaction per externalId and
-   * answers a repeat with the first one, so the call is retried. The amount goes as an exact decimal string, after
-   * checking it is in the account's currency (Fineract would book 10.00 USD on an EUR account as 10.00 EUR).
-   */
-  private async move(command: 'deposit' | 'withdrawal', input: MoneyMovement): Promise<{ transactionId: string }> {
-    const savingsId = requireSavingsId(input.accountId);
-    if (input.amount.minor <= 0n) throw badUserInput('amount', 'the amount must be positive');
-    if (input.reference.trim() === '') throw badUserInput('reference', 'a reference is required');
-    const transactionDate = dateParam(input.bookedOn ?? today(), 'bookedOn');
-    const accountRoute = 'GET /savingsaccounts/:savingsId';
-    const account = await this.http.json<FineractSavingsAccount>({ method: 'GET', path: `/savingsaccounts/${savingsId}`, route: accountRoute, idempotent: true });
-    if (account?.currency?.code !== input.amount.currency) throw badUserInput('amount', `the account is held in ${account?.currency?.code ?? 'another currency'}`);
-    const body = { transactionDate, transactionAmount: toDecimalString(input.amount), externalId: input.reference, ...REQUEST_DATE_FORMAT };
-    const path = `/savingsaccounts/${savingsId}/transactions?command=${command}`;
-    const res = await this.write({ method: 'POST', path, route: `POST /savingsaccounts/:savingsId/transactions?command=${command}`, body, idempotent: true });
-    return { transactionId: transactionIdOf(res.resourceId) };
   }
 }

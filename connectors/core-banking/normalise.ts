@@ -149,7 +149,8 @@ export function toCustomer(c: FineractClient, route: string): CustomerProfile {
   };
 }
 
-function accountStatus(status: FineractSavingsStatus | undefined, route: string): AccountStatus {
+/** Fineract's savings status into ours: 400 (withdrawn by applicant) and 500 (rejected) are both REJECTED. */
+export function accountStatus(status: FineractSavingsStatus | undefined, route: string): AccountStatus {
   switch (status?.id) {
     case 100:
       return 'SUBMITTED';
@@ -172,13 +173,15 @@ function accountStatus(status: FineractSavingsStatus | undefined, route: string)
 }
 
 /**
- * Balances: an account not active yet has none on the wire (Fineract leaves nulls out), which is zero. An account
- * with a ledger balance but no available balance is not guessed at: available = ledger would hide funds on hold.
+ * Balances: an account not active yet has none on the wire (Fineract leaves nulls out), which is zero. One balance
+ * without the other is not guessed at: available = ledger would hide funds on hold, and a ledger of 0 next to an
+ * available balance would show a customer's money as gone.
  */
 function balances(ledger: unknown, available: unknown, currency: string, route: string): [Money, Money] {
   if (ledger === undefined && available === undefined) return [zero(currency), zero(currency)];
   if (available === undefined) throw badResponse(route, 'availableBalance is missing');
-  return [money(ledger ?? 0, currency, route, 'accountBalance'), money(available, currency, route, 'availableBalance')];
+  if (ledger === undefined) throw badResponse(route, 'accountBalance is missing');
+  return [money(ledger, currency, route, 'accountBalance'), money(available, currency, route, 'availableBalance')];
 }
 
 export function accountFromSummary(s: FineractSavingsSummary, customerId: string, route: string): Account {
@@ -221,10 +224,15 @@ function transactionType(t: FineractTransactionType | undefined, route: string):
   throw badResponse(route, `unknown savings transaction type ${String(t?.id)}`);
 }
 
+/**
+ * A savings transaction. A reversed one (Fineract's undo) stays in the history with `reversed: true` and no effect
+ * on the balance; it is shown, flagged, rather than dropped, so the history matches what the customer was told.
+ */
 export function toTransaction(t: FineractSavingsTransaction, route: string): Transaction {
   const currency = currencyCode(t.currency, route);
   const amount = money(t.amount, currency, route, 'amount');
   if (amount.minor < 0n) throw badResponse(route, 'negative transaction amount');
+  if (typeof t.reversed !== 'boolean') throw badResponse(route, 'transaction without its reversed flag');
   return {
     id: transactionIdOf(positiveInt(t.id, route, 'transaction id')),
     accountId: accountIdOf(positiveInt(t.accountId, route, 'transaction accountId')),
@@ -234,6 +242,7 @@ export function toTransaction(t: FineractSavingsTransaction, route: string): Tra
     bookedOn: isoFromFineract(t.date, route, 'transaction date'),
     description: typeof t.transactionType?.value === 'string' ? t.transactionType.value : '',
     reference: typeof t.externalId === 'string' && t.externalId !== '' ? t.externalId : null,
+    reversed: t.reversed,
   };
 }
 
@@ -246,4 +255,14 @@ export function encodeCursor(offset: number): string {
 export function decodeCursor(cursor: string): number | undefined {
   const m = /^o(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * BAD_USER_INPUT (field "after") unless `after` is absent or one of our transaction cursors. A caller checks each
+ * page's cursor before batching the pages: inside a batch, one bad cursor would fail every page of it.
+ */
+export function checkTransactionCursor(after: string | null | undefined): void {
+  if (after !== null && after !== undefined && after !== '' && decodeCursor(after) === undefined) {
+    throw badUserInput('after', 'The cursor is not valid: pass the pageInfo.endCursor of a previous page.');
+  }
 }

@@ -3,6 +3,7 @@ import { findCurrency } from '../../lib/currency.js';
 import { badUserInput } from '../../lib/errors.js';
 import { toDecimalString, type Decimal, type Money } from '../../lib/money.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
+import { chunks, listable } from '../util.js';
 import { convertTotal, parseEcbRates, rate } from './rates.js';
 import {
   badResponse,
@@ -53,17 +54,6 @@ export interface CreateQuoteInput {
 /** The most owners the wallet takes in one batch read. */
 export const WALLET_BATCH_LIMIT = 100;
 const RATES_PATH = '/api/rates/eurofxref-daily.xml';
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Ids the wallet's comma-separated owner list can carry; any other id cannot exist there. */
-function listable(id: string): boolean {
-  return id !== '' && !id.includes(',');
-}
 
 function currencyCode(code: string, field: string): string {
   const info = findCurrency(code.trim());

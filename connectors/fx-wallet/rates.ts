@@ -2,7 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { FxRates } from '../../lib/domain.js';
 import { currency, findCurrency } from '../../lib/currency.js';
 import { BankError, ErrorCode } from '../../lib/errors.js';
-import { convertMoney, crossRate, parseDecimal, type Decimal, type Money } from '../../lib/money.js';
+import { crossRate, divideHalfEven, parseDecimal, type Decimal, type Money } from '../../lib/money.js';
 
 /**
  * ECB-style reference rates: parsing eurofxref-daily.xml, and the pure helpers that derive cross rates and
@@ -102,17 +102,34 @@ export function rate(rates: FxRates, from: string, to: string): Decimal {
 }
 
 /**
- * What these pockets are worth together in `to`: each converted exactly at the reference rate (rounded once, half to
- * even, to `to`'s minor units), then summed in minor units.
+ * What these pockets are worth together in `to`, rounded once: each pocket is converted at the exact ratio of its
+ * reference rates (EUR->X: rate[X]; X->EUR: 1 / rate[X]; X->Y: rate[Y] / rate[X]), the exact fractions are summed,
+ * and only the sum is rounded, half to even, to `to`'s minor units. Rounding each pocket (or each derived rate)
+ * first would let the errors of many pockets add up to a cent or more.
  */
 export function convertTotal(pockets: readonly Money[], to: string, rates: FxRates): Money {
   const code = to.trim().toUpperCase();
-  if (!findCurrency(code)) throw unknownCurrency(code);
-  baseRate(rates, code);
-  let minor = 0n;
+  const target = findCurrency(code);
+  if (!target) throw unknownCurrency(code);
+  const toRate = baseRate(rates, code);
+  // The running sum as numerator / denominator, both integers: minor units of `to`, exactly.
+  let numerator = 0n;
+  let denominator = 1n;
   for (const pocket of pockets) {
-    const from = currency(pocket.currency).code;
-    minor += from === code ? pocket.minor : convertMoney(pocket, rate(rates, from, code), code).minor;
+    const from = currency(pocket.currency);
+    const fromRate = baseRate(rates, from.code);
+    // minor_to = minor_from * 10^(to.exp - from.exp) * (toRate.digits / 10^toRate.scale) / (fromRate.digits / 10^fromRate.scale)
+    let n = pocket.minor * toRate.digits * 10n ** BigInt(fromRate.scale);
+    let d = fromRate.digits * 10n ** BigInt(toRate.scale);
+    const shift = target.exponent - from.exponent;
+    if (shift >= 0) n *= 10n ** BigInt(shift);
+    else d *= 10n ** BigInt(-shift);
+    if (d === denominator) {
+      numerator += n;
+    } else {
+      numerator = numerator * d + n * denominator;
+      denominator *= d;
+    }
   }
-  return { minor, currency: code };
+  return { minor: divideHalfEven(numerator, denominator), currency: code };
 }

@@ -1,5 +1,6 @@
 import type { KycProfile, RiskLevel } from '../../lib/domain.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
+import { chunks, listable } from '../util.js';
 import {
   LEVEL_OF,
   SYSTEM,
@@ -59,17 +60,6 @@ export interface ScreenNameInput {
 
 /** The most external ids the provider takes in one batch read. */
 export const KYC_BATCH_LIMIT = 100;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Ids the provider's comma-separated batch can carry; any other id cannot exist there. */
-function listable(id: string): boolean {
-  return id !== '' && !id.includes(',');
-}
 
 function idempotencyKey(reference: string): Record<string, string> {
   if (reference.trim() === '') throw new TypeError('a KYC write needs a non-empty reference (its Idempotency-Key)');

@@ -39,12 +39,14 @@ export function mapKycError(response: LegacyResponse, call: LegacyCall): Upstrea
   const detail = { route: call.route, status: response.status, ...(type ? { legacyCode: type } : {}), legacyMessage };
   const { status } = response;
   if (status === 429 || type === 'rate_limit') {
-    // detail.status 429 is what lets LegacyHttpClient retry a safe call after Retry-After.
+    // The provider protecting itself, not failing: status 429 is what makes LegacyHttpClient retry a safe call after
+    // its Retry-After and keeps the answer out of the breaker's count (UpstreamError.isRateLimited).
     return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is busy, try again shortly`, detail);
   }
   if (status === 401 || status === 403 || type === 'authorization_error') {
-    // Our credentials or signature were refused: a misconfiguration on our side, not the customer's doing.
-    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, detail);
+    // Our credentials or signature were refused: a misconfiguration on our side, not the customer's doing, and one
+    // that a repeat cannot mend (a fresh signature per attempt is already the rule).
+    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, { ...detail, retryable: false });
   }
   if (status >= 500) return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, detail);
   if (status === 404 || type === 'resource_not_found') {
@@ -123,7 +125,8 @@ function risk(v: unknown): WireApplicant['risk'] {
   if (v === null || v === undefined) return null;
   const r = rec(v, 'risk');
   const score = r.score;
-  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 100) throw new ShapeError('risk.score is not 0..100');
+  // The provider scores in whole points; 12.5 is not a score it sends, so it is not one we guess at.
+  if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > 100) throw new ShapeError('risk.score is not a whole number 0..100');
   return { score, band: oneOf(r.band, ['low', 'medium', 'high'] as const, 'risk.band') };
 }
 

@@ -9,7 +9,15 @@ import type { RouteTable } from './router.js';
  *
  * Sub-requests are dispatched in process to the same handlers as the HTTP routes. This sandbox runs GET
  * sub-requests only, so `enclosingTransaction` (accepted, true or false) never has anything to roll back.
+ *
+ * A fault with `subRequestErrorRate` (legacy/http.ts) answers sub-requests with the platform's 500 inside the 200:
+ * a database failing under the batch endpoint, which a client must not read as "200, all is well".
  */
+
+export interface BatchOptions {
+  /** Whether a sub-request to this route (the pattern, as in RouteTable) is to fail with a 500 (an injected fault). */
+  readonly subRequestFails?: (pattern: string) => boolean;
+}
 
 interface BatchItem {
   readonly requestId: number;
@@ -87,7 +95,7 @@ function subError(status: number, code: string, message: string): SimResponse {
   return errorResponse(status, code, message, [errorItem(code, message, null)]);
 }
 
-export function batchRoutes(routes: RouteTable): void {
+export function batchRoutes(routes: RouteTable, options: BatchOptions = {}): void {
   routes.add('POST', '/batches', (req) => {
     const enclosing = req.query.get('enclosingTransaction');
     if (enclosing !== null && enclosing !== 'true' && enclosing !== 'false') {
@@ -96,7 +104,7 @@ export function batchRoutes(routes: RouteTable): void {
     const items = parseItems(req);
     const answers = new Map<number, { status: number; json: unknown }>();
     const responses = items.map((item) => {
-      const out = runOne(routes, req, item, answers);
+      const out = runOne(routes, req, item, answers, options);
       answers.set(item.requestId, { status: out.status ?? 200, json: out.json });
       return sub(item.requestId, out);
     });
@@ -104,7 +112,13 @@ export function batchRoutes(routes: RouteTable): void {
   });
 }
 
-function runOne(routes: RouteTable, outer: SimRequest, item: BatchItem, answers: Map<number, { status: number; json: unknown }>): SimResponse {
+function runOne(
+  routes: RouteTable,
+  outer: SimRequest,
+  item: BatchItem,
+  answers: Map<number, { status: number; json: unknown }>,
+  options: BatchOptions,
+): SimResponse {
   let relativeUrl = item.relativeUrl;
   if (item.reference !== undefined) {
     const parent = answers.get(item.reference);
@@ -126,6 +140,7 @@ function runOne(routes: RouteTable, outer: SimRequest, item: BatchItem, answers:
   if (url.origin !== 'http://batch') return subError(400, 'error.msg.batch.relativeUrl.invalid', `Request ${item.requestId}: relativeUrl must be relative.`);
   const match = routes.match('GET', url.pathname);
   if (!match) return routeNotFound('GET', url.pathname);
+  if (options.subRequestFails?.(match.pattern)) return serverError('core-banking injected fault');
   try {
     return match.handler({ method: 'GET', path: url.pathname, params: match.params, query: url.searchParams, headers: outer.headers, rawBody: '', body: undefined });
   } catch (err) {

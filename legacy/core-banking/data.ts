@@ -63,8 +63,16 @@ function accountsOf(n: number, since: string): SeedAccount[] {
   return accounts;
 }
 
+interface SeedTransaction {
+  readonly type: TransactionTypeId;
+  readonly date: string;
+  readonly amount: number;
+  /** Undone after booking: in the history, without effect on the balance. */
+  readonly reversed?: true;
+}
+
 /** Transactions of a seeded account, oldest first, ending at its balance. */
-function historyOf(savingsId: number, balance: number): { type: TransactionTypeId; date: string; amount: number }[] {
+function historyOf(savingsId: number, balance: number): SeedTransaction[] {
   if (savingsId === 5001) {
     // 30 days back from 2026-10-01, newest a deposit of 100.50, alternating with withdrawals of 20.25.
     const newestFirst = Array.from({ length: 30 }, (_, i) => ({
@@ -74,16 +82,18 @@ function historyOf(savingsId: number, balance: number): { type: TransactionTypeI
     }));
     return newestFirst.reverse();
   }
-  // An opening deposit, a fee and an interest posting that bring the balance to the seeded one.
+  // An opening deposit, a fee and an interest posting that bring the balance to the seeded one. Account 5002 also
+  // has a withdrawal of 50.00 that was undone: the sandbox's one reversed transaction.
   return [
     { type: 1, date: '2026-09-01', amount: balance + 125 },
     { type: 4, date: '2026-09-15', amount: 250 },
+    ...(savingsId === 5002 ? [{ type: 2, date: '2026-09-20', amount: 5000, reversed: true } as const] : []),
     { type: 3, date: '2026-10-01', amount: 125 },
   ];
 }
 
-function openingBalance(balance: number, history: readonly { type: TransactionTypeId; amount: number }[]): number {
-  return history.reduce((b, t) => (t.type === 1 || t.type === 3 ? b - t.amount : b + t.amount), balance);
+function openingBalance(balance: number, history: readonly SeedTransaction[]): number {
+  return history.reduce((b, t) => (t.reversed ? b : t.type === 1 || t.type === 3 ? b - t.amount : b + t.amount), balance);
 }
 
 export function buildSandbox(): CoreBankingStore {
@@ -101,6 +111,8 @@ export function buildSandbox(): CoreBankingStore {
       status: 300,
       submittedOnDate: since,
       activationDate: since,
+      closedOnDate: null,
+      closureReasonId: null,
     });
     for (const seed of accountsOf(n, since)) {
       const account: SavingsRecord = store.addSavings({
@@ -113,11 +125,15 @@ export function buildSandbox(): CoreBankingStore {
         submittedOnDate: seed.activated,
         approvedOnDate: seed.activated,
         activatedOnDate: seed.activated,
+        rejectedOnDate: null,
         closedOnDate: null,
       });
       const history = historyOf(account.id, seed.balance);
       account.balance = openingBalance(seed.balance, history);
-      for (const t of history) store.post(account, { ...t, externalId: null, submittedOnDate: t.date });
+      for (const { reversed, ...t } of history) {
+        const txn = store.post(account, { ...t, externalId: null, submittedOnDate: t.date });
+        if (reversed) store.reverse(account, txn);
+      }
       if (account.balance !== seed.balance) throw new Error(`sandbox account ${account.id} does not add up`);
     }
   }

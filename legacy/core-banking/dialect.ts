@@ -103,7 +103,7 @@ export function routeNotFound(method: string, path: string): SimResponse {
 // ---- enums -----------------------------------------------------------------------------------------------------
 
 export type ClientStatusId = 100 | 300 | 600;
-export type SavingsStatusId = 100 | 200 | 300 | 600;
+export type SavingsStatusId = 100 | 200 | 300 | 500 | 600;
 export type TransactionTypeId = 1 | 2 | 3 | 4;
 
 const CLIENT_STATUS: Record<ClientStatusId, [string, string]> = {
@@ -121,6 +121,7 @@ const SAVINGS_STATUS: Record<SavingsStatusId, [string, string]> = {
   100: ['savingsAccountStatusType.submitted.and.pending.approval', 'Submitted and pending approval'],
   200: ['savingsAccountStatusType.approved', 'Approved'],
   300: ['savingsAccountStatusType.active', 'Active'],
+  500: ['savingsAccountStatusType.rejected', 'Rejected'],
   600: ['savingsAccountStatusType.closed', 'Closed'],
 };
 
@@ -132,7 +133,7 @@ export function savingsStatus(id: SavingsStatusId) {
     value,
     submittedAndPendingApproval: id === 100,
     approved: id === 200,
-    rejected: false,
+    rejected: id === 500,
     withdrawnByApplicant: false,
     active: id === 300,
     closed: id === 600,

@@ -1,5 +1,6 @@
 import {
   errorItem,
+  invalidParam,
   isoDay,
   notFound,
   objectBody,
@@ -9,7 +10,7 @@ import {
   type FineractErrorItem,
 } from './dialect.js';
 import { numericId, type RouteTable } from './router.js';
-import { OFFICE, type ClientRecord, type CoreBankingStore } from './store.js';
+import { CLIENT_CLOSURE_REASONS, OFFICE, type ClientRecord, type CoreBankingStore } from './store.js';
 import { clientView, savingsSummaryView } from './views.js';
 
 export interface RouteContext {
@@ -98,7 +99,53 @@ export function clientRoutes(routes: RouteTable, { store, now }: RouteContext): 
         status: activationDate === null ? 100 : 300,
         submittedOnDate: isoDay(now()),
         activationDate,
+        closedOnDate: null,
+        closureReasonId: null,
       });
       return { json: { officeId: OFFICE.id, clientId: client.id, resourceId: client.id } };
+    })
+    .add('POST', '/clients/:clientId', (req) => {
+      const client = clientById(store, req.params.clientId);
+      const command = req.query.get('command') ?? '';
+      if (command !== 'close') throw invalidParam('client', 'command', 'not.supported', `Unrecognized command \`${command}\` for clients.`, command);
+      closeClient(store, client, objectBody(req.body ?? {}, req.rawBody, 'client'));
+      return { json: { officeId: OFFICE.id, clientId: client.id, resourceId: client.id } };
     });
+}
+
+/** Savings states that keep a client open: submitted, approved, active. */
+const OPEN_SAVINGS = new Set([100, 200, 300]);
+
+/**
+ * POST /clients/{id}?command=close, as Fineract checks it: an active client, a known closure reason, a date not
+ * before the activation, and no savings account left that is not closed or rejected. Closing twice is refused.
+ */
+function closeClient(store: CoreBankingStore, client: ClientRecord, body: Record<string, unknown>): void {
+  const reason = body.closureReasonId;
+  if (reason === undefined || reason === null || reason === '') {
+    throw validation([errorItem('validation.msg.client.closureReasonId.cannot.be.blank', 'The parameter `closureReasonId` is mandatory.', 'closureReasonId')]);
+  }
+  const closureDate = requireDate(body, 'closureDate', 'client');
+  if (client.status !== 300) {
+    throw refused('error.msg.client.close.is.not.active', `Client with identifier ${client.id} is not active and cannot be closed.`, 'id', client.id);
+  }
+  const reasonId = Number(reason);
+  if (!CLIENT_CLOSURE_REASONS.has(reasonId)) {
+    throw notFound('error.msg.codevalue.id.invalid', `Code value with identifier ${String(reason)} does not exist`, 'closureReasonId', reason);
+  }
+  if (client.activationDate !== null && closureDate < client.activationDate) {
+    throw refused('error.msg.client.close.date.cannot.before.client.actived', 'The closure date cannot be before the client activation date.', 'closureDate', closureDate);
+  }
+  const open = store.savingsOfClient(client.id).find((a) => OPEN_SAVINGS.has(a.status));
+  if (open) {
+    throw refused(
+      'error.msg.client.close.non.closed.savings.account',
+      'Client cannot be closed because of non-closed savings account.',
+      'id',
+      client.id,
+    );
+  }
+  client.status = 600;
+  client.closedOnDate = closureDate;
+  client.closureReasonId = reasonId;
 }

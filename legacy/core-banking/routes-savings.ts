@@ -25,14 +25,32 @@ export function savingsById(store: CoreBankingStore, idText: string | undefined)
   return account;
 }
 
-/** What each lifecycle command needs, its date parameter, and the refusal when the account is elsewhere. */
-const COMMANDS: Record<string, { from: SavingsStatusId; to: SavingsStatusId; dateParam: string; code: string; message: string }> = {
+/**
+ * What each lifecycle command needs: the state it starts from, the state it leads to, its date parameter (null: none,
+ * like undoapproval) and the refusal when the account is elsewhere. A command already done is refused like any other
+ * command out of order: the caller reads the state first.
+ */
+const COMMANDS: Record<string, { from: SavingsStatusId; to: SavingsStatusId; dateParam: string | null; code: string; message: string }> = {
   approve: {
     from: 100,
     to: 200,
     dateParam: 'approvedOnDate',
     code: 'error.msg.savingsaccount.not.in.submittedandpendingapproval.state',
     message: 'Savings account approval is not allowed: the account is not in submitted and pending approval state.',
+  },
+  reject: {
+    from: 100,
+    to: 500,
+    dateParam: 'rejectedOnDate',
+    code: 'error.msg.savingsaccount.reject.not.in.submittedandpendingapproval.state',
+    message: 'Savings account rejection is not allowed: the account is not in submitted and pending approval state.',
+  },
+  undoapproval: {
+    from: 200,
+    to: 100,
+    dateParam: null,
+    code: 'error.msg.savingsaccount.undoapproval.not.in.approved.state',
+    message: 'Undoing the approval is not allowed: the account is not in approved state.',
   },
   activate: {
     from: 200,
@@ -97,6 +115,7 @@ export function savingsRoutes(routes: RouteTable, { store, now }: RouteContext):
         submittedOnDate,
         approvedOnDate: null,
         activatedOnDate: null,
+        rejectedOnDate: null,
         closedOnDate: null,
       });
       return { json: { officeId: OFFICE.id, clientId: client.id, savingsId: account.id, resourceId: account.id } };
@@ -110,20 +129,19 @@ export function savingsRoutes(routes: RouteTable, { store, now }: RouteContext):
       }
       const body = objectBody(req.body ?? {}, req.rawBody, 'savingsaccount');
       if (account.status !== command.from) throw refused(command.code, command.message, 'id', account.id);
-      const date = requireDate(body, command.dateParam, 'savingsaccount');
-      if (name === 'close') closeAccount(store, account, date, body.withdrawBalance === true, now);
+      const date = command.dateParam === null ? null : requireDate(body, command.dateParam, 'savingsaccount');
+      if (name === 'close' && date !== null) closeAccount(store, account, date, body.withdrawBalance === true, now);
       if (name === 'approve') account.approvedOnDate = date;
+      if (name === 'undoapproval') account.approvedOnDate = null;
+      if (name === 'reject') account.rejectedOnDate = date;
       if (name === 'activate') account.activatedOnDate = date;
       account.status = command.to;
-      return {
-        json: {
-          officeId: OFFICE.id,
-          clientId: account.clientId,
-          savingsId: account.id,
-          resourceId: account.id,
-          changes: { status: savingsStatus(account.status), [command.dateParam]: date },
-        },
+      const changes = {
+        status: savingsStatus(account.status),
+        ...(command.dateParam !== null ? { [command.dateParam]: date } : {}),
+        ...(name === 'undoapproval' ? { approvedOnDate: null } : {}),
       };
+      return { json: { officeId: OFFICE.id, clientId: account.clientId, savingsId: account.id, resourceId: account.id, changes } };
     });
 }
 

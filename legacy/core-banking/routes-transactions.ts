@@ -11,7 +11,7 @@ import {
 import { numericId, type RouteTable } from './router.js';
 import type { RouteContext } from './routes-clients.js';
 import { savingsById } from './routes-savings.js';
-import { OFFICE, type SavingsRecord, type TransactionRecord } from './store.js';
+import { OFFICE, type CoreBankingStore, type SavingsRecord, type TransactionRecord } from './store.js';
 import { transactionView } from './views.js';
 
 const MAX_LIMIT = 1000;
@@ -110,7 +110,42 @@ export function transactionRoutes(routes: RouteTable, { store, now }: RouteConte
       }
       const txn = store.post(account, { type, date, amount, externalId, submittedOnDate: isoDay(now()) });
       return { json: written(account, txn) };
+    })
+    .add('POST', '/savingsaccounts/:savingsId/transactions/:transactionId', (req) => {
+      const account = savingsById(store, req.params.savingsId);
+      const id = numericId(req.params.transactionId);
+      const txn = id === undefined ? undefined : store.transactionById(id);
+      if (!txn || txn.savingsId !== account.id) {
+        throw notFound('error.msg.saving.account.transaction.id.invalid', `Transaction with identifier ${req.params.transactionId} does not exist`, 'transactionId', req.params.transactionId);
+      }
+      const name = req.query.get('command') ?? '';
+      if (name !== 'undo') {
+        throw invalidParam('savingsaccount.transaction', 'command', 'not.supported', `Unrecognized command \`${name}\` for a savings transaction.`, name);
+      }
+      objectBody(req.body ?? {}, req.rawBody, 'savingsaccount.transaction');
+      undo(store, account, txn);
+      return { json: { ...written(account, txn), changes: { reversed: true } } };
     });
+}
+
+/**
+ * POST /savingsaccounts/{id}/transactions/{txId}?command=undo, as Fineract checks it: a deposit or withdrawal of an
+ * active account, not undone already, and (for a deposit) money enough left to take it back.
+ */
+function undo(store: CoreBankingStore, account: SavingsRecord, txn: TransactionRecord): void {
+  if (account.status !== 300) {
+    throw refused('error.msg.savingsaccount.transaction.account.is.not.active', 'Transactions are not allowed: the account is not active.', 'id', account.id);
+  }
+  if (txn.reversed) {
+    throw refused('error.msg.savingsaccount.transaction.already.reversed', `Transaction with identifier ${txn.id} is already reversed.`, 'transactionId', txn.id);
+  }
+  if (txn.type !== 1 && txn.type !== 2) {
+    throw refused('error.msg.savingsaccount.transaction.undo.not.allowed', 'Only deposits and withdrawals can be undone.', 'transactionId', txn.id);
+  }
+  if (txn.type === 1 && txn.amount > account.balance - account.onHold) {
+    throw refused('error.msg.savingsaccount.transaction.insufficient.account.balance', 'Insufficient account balance.', 'transactionId', txn.id);
+  }
+  store.reverse(account, txn);
 }
 
 function written(account: SavingsRecord, txn: TransactionRecord) {

@@ -67,13 +67,14 @@ function withAuth(handler: Handler): Handler {
 
 export function createCoreBankingSimulator(options: CoreBankingSimulatorOptions = {}): Simulator {
   const context = { store: buildSandbox(), now: options.now ?? (() => new Date()) };
+  const sim = new Simulator({ system: 'core-banking', serverError, notFound: routeNotFound });
   const routes = new RouteTable();
   clientRoutes(routes, context);
   transactionRoutes(routes, context);
   savingsRoutes(routes, context);
-  batchRoutes(routes);
+  // Sub-request faults name the route as /__stats does: "GET /fineract-provider/api/v1/clients/:clientId".
+  batchRoutes(routes, { subRequestFails: (pattern) => sim.subRequestFails(`GET ${API_PREFIX}${pattern}`) });
 
-  const sim = new Simulator({ system: 'core-banking', serverError, notFound: routeNotFound });
   for (const route of routes.list()) {
     sim.route(route.method, `${API_PREFIX}${route.pattern}`, withAuth(route.handler));
   }

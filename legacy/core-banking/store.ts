@@ -17,6 +17,9 @@ export interface ClientRecord {
   status: ClientStatusId;
   readonly submittedOnDate: string;
   activationDate: string | null;
+  closedOnDate: string | null;
+  /** A code value of CLIENT_CLOSURE_REASONS once closed. */
+  closureReasonId: number | null;
 }
 
 export interface SavingsRecord {
@@ -33,6 +36,7 @@ export interface SavingsRecord {
   readonly submittedOnDate: string;
   approvedOnDate: string | null;
   activatedOnDate: string | null;
+  rejectedOnDate: string | null;
   closedOnDate: string | null;
 }
 
@@ -43,10 +47,13 @@ export interface TransactionRecord {
   /** The business date of the transaction. */
   readonly date: string;
   readonly amount: number;
-  readonly runningBalance: number;
+  /** The balance after it; recomputed when an earlier transaction is undone. */
+  runningBalance: number;
   readonly externalId: string | null;
   /** The system date it was entered on. */
   readonly submittedOnDate: string;
+  /** Undone (POST .../transactions/{id}?command=undo): kept in the history, without effect on the balance. */
+  reversed: boolean;
 }
 
 export interface Product {
@@ -60,6 +67,13 @@ export const PRODUCTS: ReadonlyMap<number, Product> = new Map([
   [1, { id: 1, name: 'Everyday Current', shortName: 'EVC', currency: 'EUR' }],
   [2, { id: 2, name: 'Easy Saver', shortName: 'EZS', currency: 'GBP' }],
   [3, { id: 3, name: 'Dollar Account', shortName: 'USD', currency: 'USD' }],
+]);
+
+/** The code values of Fineract's ClientClosureReason code (the `closureReasonId` of a client close). */
+export const CLIENT_CLOSURE_REASONS: ReadonlyMap<number, string> = new Map([
+  [31, 'Onboarding not completed'],
+  [32, 'Customer request'],
+  [33, 'Other'],
 ]);
 
 export const OFFICE = { id: 1, name: 'Head Office' } as const;
@@ -135,9 +149,8 @@ export class CoreBankingStore {
     account: SavingsRecord,
     fields: { type: TransactionTypeId; date: string; amount: number; externalId: string | null; submittedOnDate: string },
   ): TransactionRecord {
-    const credit = fields.type === 1 || fields.type === 3;
-    account.balance += credit ? fields.amount : -fields.amount;
-    const txn: TransactionRecord = { ...fields, id: this.nextTransactionId++, savingsId: account.id, runningBalance: account.balance };
+    account.balance += effectOf(fields);
+    const txn: TransactionRecord = { ...fields, id: this.nextTransactionId++, savingsId: account.id, runningBalance: account.balance, reversed: false };
     const list = this.transactions.get(account.id) ?? [];
     list.push(txn);
     this.transactions.set(account.id, list);
@@ -145,4 +158,20 @@ export class CoreBankingStore {
     if (txn.externalId !== null) this.transactionsByExternalId.set(txn.externalId, txn);
     return txn;
   }
+
+  /**
+   * Undoes a transaction as Fineract does: it stays, flagged reversed, and the balance moves back. Its running balance
+   * becomes the one before it, and every later transaction's running balance loses its effect.
+   */
+  reverse(account: SavingsRecord, txn: TransactionRecord): void {
+    const effect = effectOf(txn);
+    txn.reversed = true;
+    account.balance -= effect;
+    for (const t of this.transactionsOf(account.id)) if (t.id >= txn.id) t.runningBalance -= effect;
+  }
+}
+
+/** What a transaction does to the balance: deposits and interest add, withdrawals and fees take away. */
+function effectOf(t: { type: TransactionTypeId; amount: number }): number {
+  return t.type === 1 || t.type === 3 ? t.amount : -t.amount;
 }

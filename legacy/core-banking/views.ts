@@ -41,6 +41,8 @@ export function clientView(c: ClientRecord) {
       submittedByUsername: 'mifos',
       activatedOnDate: dateArrayOrNull(c.activationDate),
       activatedByUsername: c.activationDate === null ? null : 'mifos',
+      closedOnDate: dateArrayOrNull(c.closedOnDate),
+      closedByUsername: c.closedOnDate === null ? null : 'mifos',
     }),
     groups: [],
   });
@@ -51,6 +53,9 @@ function timeline(a: SavingsRecord) {
     submittedOnDate: dateArray(a.submittedOnDate),
     submittedByUsername: 'mifos',
     approvedOnDate: dateArrayOrNull(a.approvedOnDate),
+    approvedByUsername: a.approvedOnDate === null ? null : 'mifos',
+    rejectedOnDate: dateArrayOrNull(a.rejectedOnDate),
+    rejectedByUsername: a.rejectedOnDate === null ? null : 'mifos',
     activatedOnDate: dateArrayOrNull(a.activatedOnDate),
     closedOnDate: dateArrayOrNull(a.closedOnDate),
   });
@@ -83,7 +88,8 @@ export function savingsView(a: SavingsRecord, store: CoreBankingStore) {
   const p = product(a.productId);
   const client = store.clients.get(a.clientId);
   const txns = store.transactionsOf(a.id);
-  const sum = (...types: number[]) => toFloat(txns.filter((t) => types.includes(t.type)).reduce((s, t) => s + t.amount, 0));
+  // Reversed transactions moved no money: the totals leave them out, as Fineract's summary does.
+  const sum = (...types: number[]) => toFloat(txns.filter((t) => !t.reversed && types.includes(t.type)).reduce((s, t) => s + t.amount, 0));
   return withoutNulls({
     id: a.id,
     accountNo: a.accountNo,
@@ -123,7 +129,7 @@ export function transactionView(t: TransactionRecord, account: SavingsRecord) {
     currency: currencyData(product(account.productId).currency),
     amount: toFloat(t.amount),
     runningBalance: toFloat(t.runningBalance),
-    reversed: false,
+    reversed: t.reversed,
     externalId: t.externalId,
     submittedOnDate: dateArray(t.submittedOnDate),
     interestedPostedAsOn: false,

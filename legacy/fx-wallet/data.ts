@@ -43,8 +43,18 @@ export function seedWallets(): SeedWallet[] {
         : [{ ccy: 'EUR', bal: `${100 * n}.0000` }];
     out.push({ walletId: `wal_${pad(n)}`, ownerId, pockets });
   }
+  // The bank's own treasury wallet: cross-currency payments are converted through it (sell the customer's currency,
+  // buy the beneficiary's). Deep pockets in every traded currency.
+  out.push({
+    walletId: TREASURY_WALLET_ID,
+    ownerId: 'bank-treasury',
+    pockets: ['EUR', ...REFERENCE_RATES.map(([ccy]) => ccy)].map((ccy) => ({ ccy, bal: '100000000.0000' })),
+  });
   return out;
 }
+
+/** The bank's treasury wallet (owner `bank-treasury`), see seedWallets. */
+export const TREASURY_WALLET_ID = 'wal_treasury';
 
 /** The day of the ECB-style reference rates. */
 export const RATES_DATE = '2026-11-20';

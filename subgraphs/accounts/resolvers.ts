@@ -1,3 +1,4 @@
+import { checkTransactionCursor } from '../../connectors/core-banking/index.js';
 import { badUserInput, BankError, ErrorCode, forbidden, UpstreamError } from '../../lib/errors.js';
 import type { CustomerProfile } from '../../lib/domain.js';
 import { MoneyFieldResolvers } from '../../lib/money.js';
@@ -25,9 +26,11 @@ export const resolvers: Resolvers = {
     },
     account: async (_parent, { id }, ctx) => {
       const account = await ctx.loaders.account.load(id);
-      if (!account) return null;
-      if (!canReadCustomer(ctx.principal, account.customerId)) throw forbidden();
-      return account;
+      if (account && canReadCustomer(ctx.principal, account.customerId)) return account;
+      // Staff may read any account, so null tells them only what they could learn anyway. Anyone else hears the same
+      // for an unknown id and for someone else's account: a different answer would tell which ids exist.
+      if (ctx.principal.kind === 'staff') return null;
+      throw forbidden('There is no such account of yours.');
     },
   },
   Customer: {
@@ -46,6 +49,8 @@ export const resolvers: Resolvers = {
       if (!Number.isInteger(size) || size < 1 || size > MAX_TRANSACTIONS_PAGE) {
         throw badUserInput('first', `first must be between 1 and ${MAX_TRANSACTIONS_PAGE}, got ${size}`);
       }
+      // Checked here, before the page joins the batch: in the batch, one bad cursor would fail every account's page.
+      checkTransactionCursor(after);
       return ctx.loaders.transactions.load({ accountId: account.id, first: size, after: after ?? null });
     },
   },
@@ -68,7 +73,7 @@ async function customerRefs(ids: readonly string[], ctx: AccountsContext, info: 
   if (selectsField(info, 'accounts')) void ctx.loaders.accountsOfCustomer.loadMany(ids);
   const profiles = await ctx.loaders.customer.loadMany(ids);
   return profiles.map((p, i) => {
-    if (p instanceof UpstreamError && p.isSystemFailure) return { id: ids[i] as string };
+    if (p instanceof UpstreamError && (p.isSystemFailure || p.isRateLimited)) return { id: ids[i] as string };
     if (p instanceof Error) throw p instanceof BankError ? p : new BankError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { cause: p });
     return p ? { id: p.id } : null;
   });

@@ -8,9 +8,11 @@ export const resolvers: Resolvers = {
     me: (_parent, _args, ctx) => (ctx.principal.kind === 'customer' ? { id: ctx.principal.customerId } : null),
     card: async (_parent, { id }, ctx) => {
       const card = await ctx.loaders.card.load(id);
-      if (!card) return null;
-      if (!canReadCustomer(ctx.principal, card.customerId)) throw forbidden();
-      return card;
+      if (card && canReadCustomer(ctx.principal, card.customerId)) return card;
+      // Staff may read any card, so null tells them only what they could learn anyway. Anyone else hears the same for
+      // an unknown id and for someone else's card: a different answer would tell which ids exist.
+      if (ctx.principal.kind === 'staff') return null;
+      throw forbidden('There is no such card of yours.');
     },
   },
   Customer: {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CardProcessorConnector } from '../../connectors/card-processor/index.js';
+import { onLegacyCall } from '../../connectors/http.js';
 import type { Card } from '../../lib/domain.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
 import { toDecimalString } from '../../lib/money.js';
@@ -164,6 +165,24 @@ describe('CardProcessorConnector', () => {
     expect(list![0]!.id).toBe(first.id);
   });
 
+  it('retries an issue whose answer was lost, and issues one card: the reference (request_ref) makes it safe', async () => {
+    // The processor issues the card, then the answer is lost; the retry must find that card, not make a second.
+    await admin(sim, 'POST', '/__faults', { route: 'POST /v2/cards', lostResponseRate: 1 });
+    await admin(sim, 'DELETE', '/__stats');
+    const stop = onLegacyCall((e) => {
+      if (e.system === 'card-processor' && e.outcome === 'unavailable') void admin(sim, 'DELETE', '/__faults');
+    });
+    let issued: Card;
+    try {
+      issued = await connector({ retry: { retries: 2, baseDelayMs: 200 } }).issueCard({ customerId: 'cust-0954', product: 'DEBIT_CLASSIC', reference: 'lost-issue' });
+    } finally {
+      stop();
+    }
+    expect((await stats(sim)).routes['POST /v2/cards']).toBe(2);
+    const [list] = await cards.getCardsOfCustomers(['cust-0954']);
+    expect(list?.map((c) => c.id)).toEqual([issued.id]);
+  });
+
   it('maps not found, refusals and bad input to our codes', async () => {
     const missing = await upstreamError(cards.activateCard('crd_nope', 'nf-1'));
     expect(missing.code).toBe(ErrorCode.NOT_FOUND);
@@ -172,10 +191,13 @@ describe('CardProcessorConnector', () => {
     expect(reused.code).toBe(ErrorCode.UPSTREAM_REJECTED);
     expect(reused.detail.legacyCode).toBe('invalid_request');
 
-    const wrongKey = connector({ apiKey: 'not-the-key', retry: { retries: 0 } });
+    // Our key refused: every attempt would fail the same way, so it is not retried.
+    const wrongKey = connector({ apiKey: 'not-the-key', retry: { retries: 2, baseDelayMs: 1 } });
+    await admin(sim, 'DELETE', '/__stats');
     const refused = await upstreamError(wrongKey.getCards(['crd_000101']));
     expect(refused.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-    expect(refused.detail.status).toBe(401);
+    expect(refused.detail).toMatchObject({ status: 401, retryable: false });
+    expect((await stats(sim)).total).toBe(1);
   });
 
   it('answers UPSTREAM_UNAVAILABLE naming card-processor when it is down', async () => {

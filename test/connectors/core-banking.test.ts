@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CoreBankingConnector } from '../../connectors/core-banking/index.js';
+import { checkTransactionCursor, CoreBankingConnector } from '../../connectors/core-banking/index.js';
 import { onLegacyCall, type BreakerOptions, type RetryOptions } from '../../connectors/http.js';
 import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
 import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
@@ -134,12 +134,12 @@ describe('CoreBankingConnector reads', () => {
       { accountId: 'garbage', first: 5 },
     ]);
     expect(pages.map((p) => [p.items.length, p.totalCount, p.nextCursor === null])).toEqual([
-      [2, 3, false],
+      [2, 4, false],
       [3, 3, true],
       [0, 0, true],
       [0, 0, true],
     ]);
-    expect(pages[0]?.items.map((t) => t.type)).toEqual(['INTEREST', 'FEE']);
+    expect(pages[0]?.items.map((t) => [t.type, t.reversed])).toEqual([['INTEREST', false], ['WITHDRAWAL', true]]);
     expect((await stats()).total).toBe(1);
 
     // An account with more than 100 transactions: a page asked for with first 500 holds 100.
@@ -263,24 +263,84 @@ describe('CoreBankingConnector errors', () => {
     expect(s.routes[`POST ${API}/savingsaccounts/:savingsId`]).toBe(1);
   });
 
-  it('retries a deposit, which carries a reference, and books it once', async () => {
-    fault({ route: `POST ${API}/savingsaccounts/:savingsId/transactions`, errorRate: 1 });
+  it('retries a deposit whose answer was lost, which carries a reference, and books it once', async () => {
+    // The first attempt is booked and its answer lost: only the reference keeps the retry from booking it again.
+    const accountId = await openAccount('lost-dep', 'GBP_SAVER');
+    fault({ route: `POST ${API}/savingsaccounts/:savingsId/transactions`, lostResponseRate: 1 });
     const stop = onLegacyCall((e) => {
       if (e.outcome === 'unavailable' && e.route.includes('command=deposit')) sim.clearFaults();
     });
     let result: { transactionId: string };
     try {
-      result = await connector({ retry: { retries: 2, baseDelayMs: 1 } }).deposit({ accountId: 'acc-5002', amount: { minor: 1n, currency: 'GBP' }, reference: 'retry-dep' });
+      result = await connector({ retry: { retries: 2, baseDelayMs: 1 } }).deposit({ accountId, amount: { minor: 1n, currency: 'GBP' }, reference: 'retry-dep' });
     } finally {
       stop();
     }
     expect((await stats()).routes[`POST ${API}/savingsaccounts/:savingsId/transactions`]).toBe(2);
-    const found = await cb.findTransactionByReference('acc-5002', 'retry-dep');
+    const found = await cb.findTransactionByReference(accountId, 'retry-dep');
     expect(found?.id).toBe(result.transactionId);
-    const [page] = await cb.getTransactionPages([{ accountId: 'acc-5002', first: 10 }]);
-    expect(page?.totalCount).toBe(4);
+    const [page] = await cb.getTransactionPages([{ accountId, first: 10 }]);
+    expect(page?.totalCount).toBe(1);
+    expect(dec((await cb.getAccounts([accountId]))[0]!.balance)).toBe('0.01 GBP');
+  });
+
+  it('answers a refused login (401, our credentials) with UPSTREAM_UNAVAILABLE, and does not retry it', async () => {
+    const misconfigured = new CoreBankingConnector({
+      baseUrl: running.url,
+      credentials: { ...CREDENTIALS, password: 'not-the-password' },
+      retry: { retries: 3, baseDelayMs: 1 },
+    });
+    extra.push(misconfigured);
+    const err = await failure(misconfigured.getCustomers(['cust-0001']));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(err.detail).toMatchObject({ status: 401, legacyCode: 'error.msg.not.authenticated', retryable: false });
+    expect(JSON.stringify(err.toJSON())).not.toContain('not-the-password');
+    expect((await stats()).routes[BATCHES]).toBe(1);
+  });
+
+  it('counts a batch whose sub-requests fail with 500 towards the breaker, retrying it first', async () => {
+    // The batch answers 200; the sub-requests inside it are the platform's 500s.
+    fault({ subRequestErrorRate: 1 });
+    const c = connector({ retry: { retries: 2, baseDelayMs: 1 }, breaker: { threshold: 3, halfOpenAfterMs: 60_000 } });
+    const err = await failure(c.getCustomers(['cust-0001']));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /clients/external-id/:externalId' });
+    expect(err.detail.legacyMessage).toMatch(/injected fault/);
+    expect((await stats()).routes[BATCHES]).toBe(3); // retried
+    expect(c.http.breakerState).toBe('open');
+
+    sim.clearFaults();
+    expect((await failure(c.getAccountsOfCustomers(['cust-0001']))).detail.legacyCode).toBe('BREAKER_OPEN');
+    expect((await stats()).routes[BATCHES]).toBe(3);
+  });
+
+  it('fails a sub-request of one route only, as the fault names it', async () => {
+    fault({ route: `GET ${API}/clients/:clientId`, subRequestErrorRate: 1 });
+    const c = connector({ retry: { retries: 0 } });
+    expect((await c.getCustomers(['cust-0001']))[0]?.id).toBe('cust-0001'); // another route: untouched
+    const err = await failure(c.getAccounts(['acc-5001'])); // the account's client read is the one that fails
+    expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /clients/:clientId' });
   });
 });
+
+/** A batch answer from a stub core banking: each item the answer to one sub-request (in order). */
+async function withStubbedBatch(items: readonly { statusCode: number; body: unknown }[], run: (c: CoreBankingConnector) => Promise<void>): Promise<void> {
+  const stub: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(items.map((item, i) => ({ requestId: i + 1, statusCode: item.statusCode, headers: [], body: JSON.stringify(item.body) }))));
+    });
+  });
+  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+  const c = new CoreBankingConnector({ baseUrl: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`, credentials: CREDENTIALS, retry: { retries: 0 } });
+  try {
+    await run(c);
+  } finally {
+    await c.http.close();
+    await new Promise((r) => stub.close(r));
+  }
+}
 
 /** Opens, approves and activates an account for a new client; returns our account id. */
 async function openAccount(tag: string, product: 'EUR_CURRENT' | 'GBP_SAVER' | 'USD_ACCOUNT'): Promise<string> {
@@ -290,6 +350,46 @@ async function openAccount(tag: string, product: 'EUR_CURRENT' | 'GBP_SAVER' | '
   await cb.activateAccount(accountId);
   return accountId;
 }
+
+describe('CoreBankingConnector: answers that do not fit', () => {
+  const account = (summary: object) => ({
+    id: 5001, accountNo: '000005001', clientId: 1001, savingsProductName: 'Everyday Current',
+    status: { id: 300 }, currency: { code: 'EUR' }, summary,
+  });
+  const client = { id: 1001, externalId: 'cust-0001', status: { id: 300 } };
+
+  it('refuses an account with an available balance and no ledger balance, instead of showing a ledger of 0', async () => {
+    await withStubbedBatch([{ statusCode: 200, body: account({ availableBalance: 2400.75 }) }, { statusCode: 200, body: client }], async (c) => {
+      const err = await failure(c.getAccounts(['acc-5001']));
+      expect(err.code).toBe(ErrorCode.UPSTREAM_BAD_RESPONSE);
+      expect(err.detail.legacyMessage).toBe('accountBalance is missing');
+    });
+    // Both absent is an account without a balance yet: zero.
+    await withStubbedBatch([{ statusCode: 200, body: account({}) }, { statusCode: 200, body: client }], async (c) => {
+      expect(dec((await c.getAccounts(['acc-5001']))[0]!.balance)).toBe('0.00 EUR');
+    });
+  });
+
+  it('refuses a transaction without its reversed flag', async () => {
+    const txn = { id: 7, transactionType: { id: 1 }, accountId: 5001, date: [2026, 10, 1], currency: { code: 'EUR' }, amount: 1 };
+    await withStubbedBatch([{ statusCode: 200, body: { totalFilteredRecords: 1, pageItems: [txn] } }], async (c) => {
+      expect((await failure(c.getTransactionPages([{ accountId: 'acc-5001', first: 1 }]))).code).toBe(ErrorCode.UPSTREAM_BAD_RESPONSE);
+    });
+    await withStubbedBatch([{ statusCode: 200, body: { totalFilteredRecords: 1, pageItems: [{ ...txn, reversed: false }] } }], async (c) => {
+      expect((await c.getTransactionPages([{ accountId: 'acc-5001', first: 1 }]))[0]?.items[0]).toMatchObject({ id: 'txn-7', reversed: false });
+    });
+  });
+
+  it('checks a transactions cursor on its own (checkTransactionCursor), before any page is batched', async () => {
+    const [page] = await cb.getTransactionPages([{ accountId: 'acc-5001', first: 10 }]);
+    expect(() => checkTransactionCursor(page!.nextCursor)).not.toThrow();
+    expect(() => checkTransactionCursor(null)).not.toThrow();
+    expect(() => checkTransactionCursor(undefined)).not.toThrow();
+    for (const bad of ['garbage', '10', Buffer.from('o-1').toString('base64url')]) {
+      expect(() => checkTransactionCursor(bad)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT, extensions: expect.objectContaining({ field: 'after' }) }));
+    }
+  });
+});
 
 describe('CoreBankingConnector writes', () => {
   it('opens a client and an account, refusing a repeated lifecycle command', async () => {
@@ -352,9 +452,133 @@ describe('CoreBankingConnector writes', () => {
     expect((await cb.getAccounts([accountId]))[0]?.status).toBe('CLOSED');
   });
 
+  it('keeps a reversed (undone) transaction in the history, flagged, with no effect on the balance', async () => {
+    // The sandbox's own: acc-5002's withdrawal of 50.00 on 2026-09-20, undone.
+    const [seeded] = await cb.getTransactionPages([{ accountId: 'acc-5002', first: 10 }]);
+    const reversed = seeded?.items.filter((t) => t.reversed) ?? [];
+    expect(reversed.map((t) => [t.type, dec(t.amount), t.bookedOn, t.runningBalance && dec(t.runningBalance)])).toEqual([
+      ['WITHDRAWAL', '50.00 GBP', '2026-09-20', '1198.75 GBP'], // the balance before it
+    ]);
+    expect(seeded?.items.filter((t) => !t.reversed).map((t) => t.type)).toEqual(['INTEREST', 'FEE', 'DEPOSIT']);
+    expect(dec((await cb.getAccounts(['acc-5002']))[0]!.balance)).toBe('1200.00 GBP');
+
+    // A deposit undone the way Fineract does it (an operator's command): still there, flagged, and the money gone.
+    const accountId = await openAccount('undo-dep', 'EUR_CURRENT');
+    const { transactionId } = await cb.deposit({ accountId, amount: { minor: 2_500n, currency: 'EUR' }, reference: 'undo-me' });
+    const undo = await fetch(`${running.url}${API}/savingsaccounts/${accountId.slice(4)}/transactions/${transactionId.slice(4)}?command=undo`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('mifos:password').toString('base64')}`, 'fineract-platform-tenantid': 'default', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(undo.status).toBe(200);
+    expect(await cb.findTransactionByReference(accountId, 'undo-me')).toMatchObject({ id: transactionId, type: 'DEPOSIT', reversed: true });
+    expect(dec((await cb.getAccounts([accountId]))[0]!.balance)).toBe('0.00 EUR');
+    const [page] = await cb.getTransactionPages([{ accountId, first: 10 }]);
+    expect(page?.items.map((t) => [t.id, t.reversed])).toEqual([[transactionId, true]]);
+  });
+
   it('refuses money in another currency than the account before any write', async () => {
     const err = await cb.deposit({ accountId: 'acc-5001', amount: { minor: 100n, currency: 'USD' }, reference: 'wrong-ccy' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.BAD_USER_INPUT });
     expect((await stats()).routes[`POST ${API}/savingsaccounts/:savingsId/transactions`]).toBeUndefined();
+  });
+});
+
+describe('CoreBankingConnector: undoing an opening', () => {
+  const COMMANDS = `POST ${API}/savingsaccounts/:savingsId`;
+  let n = 0;
+  /** A new client with an account taken as far as `to`; returns both ids. */
+  async function accountIn(to: 'SUBMITTED' | 'APPROVED' | 'ACTIVE'): Promise<{ coreBankingId: string; accountId: string }> {
+    const tag = `undo-${++n}`;
+    const { coreBankingId } = await cb.createClient({ customerId: `cust-${tag}`, firstName: 'Undo', lastName: tag, email: null, phone: null, dateOfBirth: null });
+    const { accountId } = await cb.createSavingsAccount({ coreBankingId, product: 'EUR_CURRENT', reference: `open-${tag}` });
+    if (to !== 'SUBMITTED') await cb.approveAccount(accountId);
+    if (to === 'ACTIVE') await cb.activateAccount(accountId);
+    return { coreBankingId, accountId };
+  }
+
+  it('reads an account status in one call; null for an unknown or malformed id', async () => {
+    expect(await cb.getAccountStatus('acc-5001')).toBe('ACTIVE');
+    expect((await stats()).total).toBe(1);
+    expect(await cb.getAccountStatus('acc-99999')).toBeNull();
+    sim.resetStats();
+    expect(await cb.getAccountStatus('nonsense')).toBeNull();
+    expect((await stats()).total).toBe(0);
+    const { accountId } = await accountIn('SUBMITTED');
+    // A journey re-running "approve" asks first, and approves only a SUBMITTED account.
+    if ((await cb.getAccountStatus(accountId)) === 'SUBMITTED') await cb.approveAccount(accountId);
+    expect(await cb.getAccountStatus(accountId)).toBe('APPROVED');
+  });
+
+  it('rejects a SUBMITTED account, undoes the approval of an APPROVED one, closes an empty ACTIVE one; twice is the same', async () => {
+    const cases = [['SUBMITTED', 'REJECTED'], ['APPROVED', 'REJECTED'], ['ACTIVE', 'CLOSED']] as const;
+    for (const [from, outcome] of cases) {
+      const { accountId } = await accountIn(from);
+      expect(await cb.withdrawAccountOpening(accountId)).toBe(outcome);
+      expect(await cb.getAccountStatus(accountId)).toBe(outcome);
+      expect(await cb.withdrawAccountOpening(accountId)).toBe('ALREADY_GONE');
+      expect(await cb.getAccountStatus(accountId)).toBe(outcome);
+    }
+    // Fineract's 500 is our REJECTED in every read.
+    const { accountId } = await accountIn('SUBMITTED');
+    await cb.withdrawAccountOpening(accountId);
+    const [account] = await cb.getAccounts([accountId]);
+    expect(account?.status).toBe('REJECTED');
+  });
+
+  it('carries on after a crash between undoing the approval and rejecting, and settles a concurrent run', async () => {
+    const { accountId } = await accountIn('APPROVED');
+    const stop = onLegacyCall((e) => {
+      if (e.outcome === 'ok' && e.route.includes('command=undoapproval')) fault({ route: COMMANDS, errorRate: 1 });
+    });
+    try {
+      expect((await failure(cb.withdrawAccountOpening(accountId))).code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    } finally {
+      stop();
+    }
+    expect(await cb.getAccountStatus(accountId)).toBe('SUBMITTED');
+    sim.clearFaults();
+    expect(await cb.withdrawAccountOpening(accountId)).toBe('REJECTED');
+
+    const other = await accountIn('SUBMITTED');
+    const outcomes = await Promise.all([cb.withdrawAccountOpening(other.accountId), cb.withdrawAccountOpening(other.accountId)]);
+    expect(outcomes.sort()).toEqual(['ALREADY_GONE', 'REJECTED']);
+  });
+
+  it('never moves money to undo an opening: an ACTIVE account with a balance is UPSTREAM_REJECTED and left alone', async () => {
+    const { accountId } = await accountIn('ACTIVE');
+    await cb.deposit({ accountId, amount: { minor: 500n, currency: 'EUR' }, reference: 'undo-money' });
+    sim.resetStats();
+    const err = await failure(cb.withdrawAccountOpening(accountId));
+    expect(err.code).toBe(ErrorCode.UPSTREAM_REJECTED);
+    expect(err.detail.legacyCode).toBe('ACCOUNT_HOLDS_MONEY');
+    expect((await stats()).routes[COMMANDS]).toBeUndefined();
+    const [account] = await cb.getAccounts([accountId]);
+    expect([account?.status, dec(account!.balance)]).toEqual(['ACTIVE', '5.00 EUR']);
+    expect((await failure(cb.withdrawAccountOpening('acc-99999'))).code).toBe(ErrorCode.NOT_FOUND);
+    await expect(cb.withdrawAccountOpening('nonsense')).rejects.toMatchObject({ code: ErrorCode.BAD_USER_INPUT });
+  });
+
+  it('closes a client once its accounts are gone, refusing it before and after', async () => {
+    const { coreBankingId, accountId } = await accountIn('ACTIVE');
+    const customerId = `cust-undo-${n}`;
+    const open = await failure(cb.closeClient(coreBankingId));
+    expect(open.code).toBe(ErrorCode.UPSTREAM_REJECTED);
+    expect(open.detail.legacyCode).toBe('error.msg.client.close.non.closed.savings.account');
+    expect((await cb.findClientByCustomerId(customerId))?.status).toBe('ACTIVE');
+
+    await cb.withdrawAccountOpening(accountId);
+    await cb.closeClient(coreBankingId);
+    expect((await cb.findClientByCustomerId(customerId))?.status).toBe('CLOSED');
+    const twice = await failure(cb.closeClient(coreBankingId));
+    expect(twice.detail.legacyCode).toBe('error.msg.client.close.is.not.active');
+    await expect(cb.closeClient('abc')).rejects.toMatchObject({ code: ErrorCode.BAD_USER_INPUT });
+  });
+
+  it('does not retry closeClient', async () => {
+    const { coreBankingId } = await accountIn('SUBMITTED');
+    fault({ errorRate: 1 });
+    expect((await failure(connector({ retry: { retries: 3, baseDelayMs: 1 } }).closeClient(coreBankingId))).code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect((await stats()).routes[`POST ${API}/clients/:clientId`]).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { convertTotal, FxWalletConnector, parseEcbRates, rate } from '../../connectors/fx-wallet/index.js';
+import { onLegacyCall } from '../../connectors/http.js';
 import type { RunningSimulator } from '../../legacy/http.js';
 import { createFxWalletSimulator } from '../../legacy/fx-wallet/server.js';
 import type { Wallet } from '../../lib/domain.js';
@@ -135,16 +136,33 @@ describe('reference rates', () => {
   it("total cust-0001's wallet in EUR exactly", async () => {
     const rates = await fx.getRates();
     const [wallet] = await fx.getWallets(['cust-0001']);
-    // Each pocket at the inverse reference rate (10 places, half to even), rounded once to cents (half to even):
-    //   EUR 1500.00                                          = 150000 cents
-    //   USD 820.50 * 0.9223390518 (1/1.0842)  =  756.779192001900 EUR ->  75678 cents
-    //   GBP 240.00 * 1.1721955222 (1/0.8531)  =  281.326925328000 EUR ->  28133 cents
-    //   JPY 12000  * 0.0061595319 (1/162.35)  =   73.914382800000 EUR ->   7391 cents
-    //   150000 + 75678 + 28133 + 7391 = 261202 cents = EUR 2612.02
+    // Each pocket at the exact inverse of its reference rate, the exact fractions summed, the sum rounded once:
+    //   EUR 1500.00                          = 150000                cents
+    //   USD 820.50 / 1.0842   = 82050 * 10^4 / 10842   =  75677.919... cents
+    //   GBP 240.00 / 0.8531   = 24000 * 10^4 / 8531    =  28132.692... cents
+    //   JPY 12000  / 162.35   = 12000 * 10^4 / 16235   =   7391.438... cents
+    //   sum 261202.050... cents -> 261202 = EUR 2612.02
     const total = convertTotal(wallet?.pockets ?? [], 'EUR', rates);
     expect(total).toEqual({ minor: 261202n, currency: 'EUR' });
     expect(fx.convertTotal(wallet?.pockets ?? [], 'EUR', rates)).toEqual(total);
     expect(convertTotal([], 'USD', rates)).toEqual({ minor: 0n, currency: 'USD' });
+  });
+
+  it('round a total once, at the end: no rounded cross rate, no rounded pocket', async () => {
+    const rates = await fx.getRates();
+    // JPY -> USD is 1.0842 / 162.35 exactly. In cents: 100000007 * 100 * 10842 / (16235 * 100), half to even.
+    const num = 100000007n * 10842n;
+    const q = num / 16235n;
+    const twice = (num % 16235n) * 2n;
+    const exact = twice > 16235n || (twice === 16235n && q % 2n === 1n) ? q + 1n : q;
+    expect(exact).toBe(66781649n); // 667816.4926... USD
+    const jpy = { minor: 100000007n, currency: 'JPY' };
+    // Through the 10-place cross rate (0.0066781645) it would be 66781650: a cent off.
+    expect(convertTotal([jpy], 'USD', rates)).toEqual({ minor: exact, currency: 'USD' });
+
+    // GBP 0.01 is 1.0842 / 0.8531 = 1.2709 US cents: 1 rounded alone, but four together are 5.0836 cents -> 5, not 4.
+    const gbpCent = { minor: 1n, currency: 'GBP' };
+    expect(convertTotal([gbpCent, gbpCent, gbpCent, gbpCent], 'USD', rates)).toEqual({ minor: 5n, currency: 'USD' });
   });
 
   it('are cached for ratesTtlMs, shared by concurrent callers, and refetched after invalidateRates', async () => {
@@ -210,6 +228,25 @@ describe('quotes and conversions', () => {
       ['EUR', '1500.00'], ['USD', '820.50'], ['GBP', '240.00'], ['JPY', '12000'],
     ]);
     expect((await fx.findConversion('r-life'))?.conversionId).toBe(done.conversionId);
+  });
+
+  it('retries a conversion whose answer was lost, and converts once: the client_ref makes it safe', async () => {
+    const quote = await fx.createQuote({ sell: 'EUR', buy: 'USD', sellAmount: eur('10.00') });
+    await admin('POST', '/__faults', { route: 'POST /api/conversions', lostResponseRate: 1 });
+    await admin('DELETE', '/__stats');
+    const stop = onLegacyCall((e) => {
+      if (e.system === 'fx-wallet' && e.outcome === 'unavailable') void admin('DELETE', '/__faults');
+    });
+    let done: { conversionId: string };
+    try {
+      done = await connector({ retry: { retries: 2, baseDelayMs: 200, maxDelayMs: 400 } }).convert({ quoteId: quote.id, walletId: 'wal_0006', reference: 'c-lost' });
+    } finally {
+      stop();
+    }
+    expect(await calls('POST /api/conversions')).toBe(2);
+    expect(await fx.findConversion('c-lost')).toMatchObject({ conversionId: done.conversionId, status: 'COMPLETED' });
+    // EUR 600.00 less 10.00, once.
+    expect(show((await fx.getWallets(['cust-0006']))[0]?.pockets ?? [])).toEqual(expect.arrayContaining([['EUR', '590.00'], ['USD', toDecimalString(quote.buy)]]));
   });
 
   it('a buy-side quote carries the amount to buy', async () => {

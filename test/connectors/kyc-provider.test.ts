@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KycProviderConnector, type KycProviderConnectorOptions } from '../../connectors/kyc-provider/index.js';
+import { read, readApplicantList, readRisk } from '../../connectors/kyc-provider/wire.js';
 import { onLegacyCall, type LegacyCallEvent } from '../../connectors/http.js';
 import type { RunningSimulator } from '../../legacy/http.js';
 import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
@@ -112,6 +113,26 @@ describe('KycProviderConnector', () => {
     expect(profile?.lastCheckedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/);
   });
 
+  it('retries a createApplicant whose answer was lost, and creates one applicant: the Idempotency-Key makes it safe', async () => {
+    await admin('POST', '/__faults', { route: 'POST /v3/applicants', lostResponseRate: 1 });
+    await admin('DELETE', '/__stats');
+    const stop = onLegacyCall((e) => {
+      if (e.system === 'kyc-provider' && e.outcome === 'unavailable') void admin('DELETE', '/__faults');
+    });
+    let created: { applicantId: string };
+    const person = { customerId: 'cust-0104', firstName: 'Lost', lastName: 'Answer', email: null, dateOfBirth: null };
+    try {
+      created = await connector({ retry: { retries: 2, baseDelayMs: 200 } }).createApplicant(person, 'jrn-lost:create-applicant');
+    } finally {
+      stop();
+    }
+    expect((await admin('GET', '/__stats'))?.routes?.['POST /v3/applicants']).toBe(2);
+    const [profile] = await kyc.getProfiles(['cust-0104']);
+    expect(profile?.applicantId).toBe(created.applicantId);
+    // The applicant made by the lost attempt is the one answered: a second would be a new, newer applicant.
+    expect((await kyc.createApplicant(person, 'jrn-lost:create-applicant')).applicantId).toBe(created.applicantId);
+  });
+
   it('gets CONSIDER (profile REVIEW) for the "Consider" trigger, and 85/HIGH for "Risky"', async () => {
     const run = async (customerId: string, lastName: string) => {
       const { applicantId } = await kyc.createApplicant({ customerId, firstName: 'Test', lastName, email: null, dateOfBirth: null }, `${customerId}:a`);
@@ -167,6 +188,14 @@ describe('KycProviderConnector', () => {
     expect((await upstreamError(wrongToken.getCheck('chk_0001'))).code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
   });
 
+  it('does not retry a refused signature: a repeat cannot mend our own misconfiguration', async () => {
+    const misconfigured = connector({ hmacSecret: 'wrong-hmac-secret-4712', retry: { retries: 3, baseDelayMs: 1 } });
+    await admin('DELETE', '/__stats');
+    const err = await upstreamError(misconfigured.getCheck('chk_0001'));
+    expect(err.detail).toMatchObject({ status: 401, retryable: false });
+    expect((await admin('GET', '/__stats'))?.routes).toEqual({ 'GET /v3/checks/:id': 1 });
+  });
+
   it('answers UPSTREAM_UNAVAILABLE naming kyc-provider when it is down, and 5xx the same', async () => {
     await admin('POST', '/__faults', { down: true });
     const down = await upstreamError(connector().getProfiles(['cust-0001']));
@@ -188,6 +217,24 @@ describe('KycProviderConnector', () => {
     expect(err.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
     expect(err.extensions.service).toBe('kyc-provider');
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe('the KYC wire', () => {
+  it('takes a risk score only as a whole number from 0 to 100', () => {
+    expect(read('GET /v3/applicants/:id/risk_score', { score: 12, band: 'low' }, readRisk)).toEqual({ score: 12, band: 'low' });
+    for (const score of [12.5, -1, 101, '12', Number.NaN, null]) {
+      let err: unknown;
+      try {
+        read('GET /v3/applicants/:id/risk_score', { score, band: 'low' }, readRisk);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UpstreamError);
+      expect((err as UpstreamError).code).toBe(ErrorCode.UPSTREAM_BAD_RESPONSE);
+    }
+    const applicant = { id: 'app_1', external_id: 'cust-0001', created_at: '2025-01-01T00:00:00Z', latest_check: null, risk: { score: 33.3, band: 'medium' } };
+    expect(() => read('GET /v3/applicants', { applicants: [applicant] }, readApplicantList)).toThrow(UpstreamError);
   });
 });
 
@@ -238,6 +285,35 @@ describe('KycProviderConnector under the provider rate limit', () => {
     await kyc.getProfiles(['cust-0001']);
     const err = await upstreamError(kyc.getProfiles(['cust-0001']));
     expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-    expect(err.detail).toMatchObject({ status: 429, legacyCode: 'rate_limit' });
+    expect(err.detail).toMatchObject({ status: 429, legacyCode: 'rate_limit', retryAfterMs: 1000 });
+  });
+
+  it('fails at once, without waiting or retrying early, when Retry-After is beyond maxRetryAfterMs', async () => {
+    const sim = await createKycProviderSimulator({ ratePerSecond: 1, now: () => new Date(clock) }).listen(0);
+    sims.push(sim);
+    const impatient = new KycProviderConnector({ baseUrl: sim.url, ...SECRETS, retry: { retries: 3, baseDelayMs: 1, maxRetryAfterMs: 500 } });
+    made.push(impatient);
+    await impatient.getProfiles(['cust-0001']); // the bucket's one token
+    const started = Date.now();
+    const err = await upstreamError(impatient.getProfiles(['cust-0001']));
+    expect(Date.now() - started).toBeLessThan(300); // the provider asked for 1 s: more than this caller may wait
+    expect(err.detail).toMatchObject({ status: 429, retryAfterMs: 1000 });
+    const stats = (await (await fetch(`${sim.url}/__stats`)).json()) as { routes: Record<string, number> };
+    expect(stats.routes['GET /v3/applicants']).toBe(2); // no early retry, which the provider would refuse again
+  });
+
+  it('does not open the breaker for a burst over the rate limit: the provider is protecting itself, not failing', async () => {
+    const sim = await createKycProviderSimulator({ ratePerSecond: 2, now: () => new Date(clock) }).listen(0);
+    sims.push(sim);
+    const burst = new KycProviderConnector({ baseUrl: sim.url, ...SECRETS, retry: { retries: 0 }, breaker: { threshold: 3, halfOpenAfterMs: 60_000 } });
+    made.push(burst);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => burst.getProfiles(['cust-0001'])));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as UpstreamError);
+    expect(refused).toHaveLength(10);
+    expect(refused.every((e) => e.detail.status === 429 && !e.isSystemFailure)).toBe(true);
+    expect(burst.http.breakerState).toBe('closed');
+
+    clock += 1000; // the provider's next second: the bucket is full again, and the connector still calls it
+    expect((await burst.getProfiles(['cust-0001']))[0]?.customerId).toBe('cust-0001');
   });
 });

@@ -51,6 +51,6 @@ describe('batching: legacy calls do not grow with the data', () => {
       expect(customers.map((c) => c.id)).toEqual(ids);
       expect(customers.every((c) => c.profile !== null)).toBe(true);
     });
-    expect(calls).toEqual({ 'core-banking': 1, 'card-processor': 1, 'kyc-provider': 1, 'fx-wallet': 1 });
+    expect(calls).toEqual({ 'core-banking': 1, 'card-processor': 1, 'kyc-provider': 1, 'fx-wallet': 1, 'payment-rail': 0, notifier: 0 });
   });
 });

@@ -120,12 +120,13 @@ describe('the unified dashboard for cust-0001', () => {
         { amount: '12000', currency: 'JPY' },
       ]),
     );
-    // Each pocket is converted at the ECB cross rate (1 / rate, 10 decimal places, half even) and rounded to cents
-    // once; then the cents are added:
-    //   USD 820.50 * 0.9223390518 (1/1.0842)  =  756.779192... -> 756.78
-    //   GBP 240.00 * 1.1721954050 (1/0.8531)  =  281.326897... -> 281.33
-    //   JPY 12000  * 0.0061595319 (1/162.35)  =   73.914382... ->  73.91
-    //   1500.00 + 756.78 + 281.33 + 73.91 = 2612.02
+    // Each pocket is converted exactly (amount / ECB rate, as a fraction, nothing rounded), the exact values are
+    // added, and the sum is rounded to cents once, half to even:
+    //   EUR 1500.00                              = 1500.000000...
+    //   USD 820.50 / 1.0842                      =  756.779192...
+    //   GBP 240.00 / 0.8531                      =  281.326925...
+    //   JPY 12000  / 162.35                      =   73.914382...
+    //   sum 2612.020500... -> 2612.02
     expect(me.wallet.total).toEqual({ amount: '2612.02', currency: 'EUR' });
   });
 });

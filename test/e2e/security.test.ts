@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { startStack, type Stack } from '../support/stack.js';
 import { DASHBOARD } from '../support/operations.js';
-import { SANDBOX_SECRETS } from '../../lib/config.js';
+import { authConfig, SANDBOX_SECRETS } from '../../lib/config.js';
+import { ContextSigner } from '../../lib/context.js';
+import { mintSandboxToken } from '../../lib/tokens.js';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -70,6 +72,7 @@ describe('who may see what (end to end)', () => {
     const account = await stack.graphql('query($id: ID!) { account(id: $id) { id balance { amount } } }', { id: otherAccount }, token);
     expect(account.body.data?.account ?? null).toBeNull();
     expect(account.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(account.body.errors?.[0]?.message).toBe('There is no such account of yours.');
     expect(JSON.stringify(account.body)).not.toContain('"amount"');
 
     const customer = await stack.graphql('{ customer(id: "cust-0002") { profile { email } } }', {}, token);
@@ -80,6 +83,68 @@ describe('who may see what (end to end)', () => {
     const card = await stack.graphql('{ card(id: "crd_000101") { last4 } }', {}, await stack.customerToken('cust-0003'));
     expect(card.body.data?.card ?? null).toBeNull();
     expect(card.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(card.body.errors?.[0]?.message).toBe('There is no such card of yours.');
+  });
+
+  it('answers a customer the same for an account or card that does not exist as for one of someone else (no existence oracle)', async () => {
+    const token = await stack.customerToken('cust-0001');
+    const strip = (a: { body: unknown }) => JSON.stringify(a.body);
+    const accountOf = (id: string) => stack.graphql('query($id: ID!) { account(id: $id) { id } }', { id }, token);
+    const [elsewhere, unknown, malformed] = await Promise.all([accountOf('acc-5004'), accountOf('acc-99999'), accountOf('nonsense')]);
+    expect(strip(unknown)).toBe(strip(elsewhere));
+    expect(strip(malformed)).toBe(strip(elsewhere));
+    expect(elsewhere.body.errors?.[0]).toMatchObject({ message: 'There is no such account of yours.', extensions: { code: 'FORBIDDEN' } });
+
+    const cardOf = (id: string) => stack.graphql('query($id: ID!) { card(id: $id) { id } }', { id }, token);
+    const [othersCard, noCard] = await Promise.all([cardOf('crd_000301'), cardOf('crd_999999')]);
+    expect(strip(noCard)).toBe(strip(othersCard));
+    expect(othersCard.body.errors?.[0]).toMatchObject({ message: 'There is no such card of yours.', extensions: { code: 'FORBIDDEN' } });
+
+    // Staff may see any account or card anyway: for them an unknown id is simply null.
+    const staff = await stack.staffToken('support');
+    const forStaff = await stack.graphql('{ account(id: "acc-99999") { id } card(id: "crd_999999") { id } }', {}, staff);
+    expect(forStaff.body).toEqual({ data: { account: null, card: null } });
+  });
+
+  it("refuses a partner on the full graph (FORBIDDEN, 403), whatever its consent: no customer, account or card data", async () => {
+    const consent = { id: 'cns-1', customerId: 'cust-0001', accountIds: ['acc-5001'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const partner = await mintSandboxToken({ partner: 'budget-app', scopes: ['accounts', 'balances', 'transactions'], consent });
+    const queries = [
+      DASHBOARD,
+      '{ customer(id: "cust-0001") { profile { displayName email } accounts { id balance { amount } } cards { last4 } } }',
+      '{ account(id: "acc-5001") { id balance { amount } transactions(first: 5) { nodes { id } } } }',
+      '{ card(id: "crd_000101") { last4 status } }',
+    ];
+    for (const query of queries) {
+      const answer = await stack.graphql(query, {}, partner);
+      expect(answer.status).toBe(403);
+      expect(answer.body.data ?? null).toBeNull();
+      expect(answer.body.errors).toHaveLength(1);
+      expect(answer.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Partner tokens cannot use the GraphQL endpoint/), extensions: { code: 'FORBIDDEN' } });
+      expect(JSON.stringify(answer.body)).not.toMatch(/Hartmann|acc-5001"|2450|1111/);
+    }
+  });
+
+  it('denies a partner in the subgraphs too, should a partner context ever reach one', async () => {
+    const consent = { id: 'cns-2', customerId: 'cust-0001', accountIds: ['acc-5001'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const principal = { kind: 'partner' as const, clientId: 'budget-app', scopes: ['accounts', 'balances'], consent };
+    const context = await new ContextSigner(authConfig({ NODE_ENV: 'test' }).internalContextSecret, 60).sign({ principal, requestId: 'req-partner' });
+    const ask = async (url: string, query: string) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bankgraph-context': context }, body: JSON.stringify({ query }) });
+      return (await res.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
+    };
+    const account = await ask(stack.subgraphs.accounts.url, '{ account(id: "acc-5001") { id balance { amount } } }');
+    expect(account.data?.account ?? null).toBeNull();
+    expect(account.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const card = await ask(stack.subgraphs.cards.url, '{ card(id: "crd_000101") { last4 } }');
+    expect(card.data?.card ?? null).toBeNull();
+    expect(card.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const entity = await ask(
+      stack.subgraphs.accounts.url,
+      '{ _entities(representations: [{ __typename: "Customer", id: "cust-0001" }]) { ... on Customer { profile { displayName } accounts { id } } } }',
+    );
+    expect(JSON.stringify(entity)).not.toMatch(/Hartmann|acc-5001/);
+    expect(entity.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('masks contact details for support staff and hides the date of birth', async () => {

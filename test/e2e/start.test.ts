@@ -19,7 +19,7 @@ function freePort(): Promise<number> {
 
 describe('npm start (the README quick start)', () => {
   it('starts every service as its own process, answers the dashboard, and stops cleanly on SIGTERM', async () => {
-    const names = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT'];
+    const names = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'PAYMENT_RAIL_PORT', 'NOTIFIER_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT', 'JOURNEYS_PORT'];
     const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())] as const)));
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {

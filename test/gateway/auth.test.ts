@@ -24,6 +24,24 @@ function expectRefused(reply: GraphQLReply, message: RegExp) {
   expect(reply.body.errors?.[0]?.message).toMatch(message);
 }
 
+describe('partner tokens at the gateway', () => {
+  it('refuses a valid partner token with FORBIDDEN (403) before any subgraph is asked, and logs who it was', async () => {
+    const before = { accounts: stack.subgraphs.accounts!.received.length, cards: stack.subgraphs.cards!.received.length };
+    const consent = { id: 'cns-9', customerId: 'cust-0001', accountIds: ['acc-5001'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const token = await tokenFor({ partner: 'budget-app', scopes: ['accounts'], consent });
+    const reply = await post(stack.gateway.url, ME, { token, headers: { 'x-request-id': 'partner-1' } });
+    expect(reply.status).toBe(403);
+    expect(reply.body.data).toBeUndefined();
+    expect(reply.body.errors).toEqual([
+      { message: expect.stringMatching(/^Partner tokens cannot use the GraphQL endpoint/), extensions: { code: 'FORBIDDEN' } },
+    ]);
+    expect(stack.subgraphs.accounts!.received.length).toBe(before.accounts);
+    expect(stack.subgraphs.cards!.received.length).toBe(before.cards);
+    const line = logLines.find((l) => l.requestId === 'partner-1' && l.msg === 'request');
+    expect(line).toMatchObject({ status: 403, principal: 'partner:budget-app', errorCodes: ['FORBIDDEN'] });
+  });
+});
+
 describe('authentication at the gateway', () => {
   it('serves a customer with a valid token; every subgraph received a signed context naming that customer', async () => {
     const before = { accounts: stack.subgraphs.accounts!.received.length, cards: stack.subgraphs.cards!.received.length };

@@ -1,7 +1,20 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../gateway/server.js';
 import { accounts, accountsBeforeBranchHours, cards } from './fixtures.js';
-import { capturingLogger, composeSupergraph, eventually, post, startStack, tokenFor, type Stack } from './helpers.js';
+import {
+  AUTH,
+  capturingLogger,
+  composeSupergraph,
+  eventually,
+  post,
+  startStack,
+  startSubgraph,
+  tokenFor,
+  type Stack,
+} from './helpers.js';
 
 // One graphql instance, as in production (see the note in helpers.ts).
 
@@ -46,5 +59,46 @@ describe('supergraph reload', () => {
     // The old fields and cross-subgraph plans still work on the new schema.
     const me = await post(stack.gateway.url, { query: '{ me { id cards { last4 } } }' }, { token });
     expect(me.body).toEqual({ data: { me: { id: 'cust-0001', cards: [{ last4: '4242' }, { last4: '1881' }] } } });
+  });
+});
+
+describe('supergraph reload from a Kubernetes ConfigMap volume', () => {
+  // A ConfigMap volume: supergraph.graphql -> ..data/supergraph.graphql, ..data -> ..<timestamp>/. An update writes a
+  // new timestamped directory and swaps ..data by renaming a fresh symlink over it: no event ever names
+  // supergraph.graphql itself.
+  it('picks up the new supergraph when the ..data symlink is swapped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bankgraph-configmap-'));
+    const subgraphs = await Promise.all([startSubgraph(accounts), startSubgraph(cards)]);
+    const { logger, lines } = capturingLogger();
+    const publish = async (version: string, sdl: string) => {
+      await mkdir(join(dir, version));
+      await writeFile(join(dir, version, 'supergraph.graphql'), sdl);
+    };
+    await publish('..2026_01_01_00_00_00.1', composeSupergraph([accountsBeforeBranchHours, cards]));
+    await symlink('..2026_01_01_00_00_00.1', join(dir, '..data'));
+    await symlink(join('..data', 'supergraph.graphql'), join(dir, 'supergraph.graphql'));
+    const gateway = await createGateway({
+      supergraphPath: join(dir, 'supergraph.graphql'),
+      subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
+      auth: AUTH,
+      logger,
+      port: 0,
+    });
+    try {
+      const token = await tokenFor({ customer: 'cust-0001' });
+      expect((await post(gateway.url, BRANCH_HOURS, { token })).status).toBe(400);
+
+      await publish('..2026_01_02_00_00_00.2', composeSupergraph([accounts, cards]));
+      await symlink('..2026_01_02_00_00_00.2', join(dir, '..data_tmp'));
+      await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+
+      await eventually(async () => (await post(gateway.url, BRANCH_HOURS, { token })).status === 200);
+      expect((await post(gateway.url, BRANCH_HOURS, { token })).body).toEqual({ data: { branchHours: 'Mon-Fri 09:00-17:00', cardCount: 2 } });
+      expect(lines.filter((l) => l.msg === 'supergraph reloaded')).toHaveLength(1);
+    } finally {
+      await gateway.stop();
+      await Promise.all(subgraphs.map((s) => s.stop()));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -151,6 +151,59 @@ describe('core-banking simulator: reads in the Fineract dialect', () => {
     const last = await api('GET', '/savingsaccounts/5001/transactions/search?offset=28&limit=5&orderBy=transactionDate&sortOrder=DESC');
     expect(last.json.pageItems.map((t: Json) => t.date)).toEqual([[2026, 9, 3], [2026, 9, 2]]);
   });
+
+  it('has one reversed transaction: the withdrawal of 50 on 5002, which the balance and the totals leave out', async () => {
+    const page = await api('GET', '/savingsaccounts/5002/transactions/search?offset=0&limit=10');
+    expect(page.json.totalFilteredRecords).toBe(4);
+    expect(page.json.pageItems.map((t: Json) => [t.transactionType.id, t.date, t.amount, t.runningBalance, t.reversed])).toEqual([
+      [3, [2026, 10, 1], 1.25, 1200, false],
+      [2, [2026, 9, 20], 50, 1198.75, true],
+      [4, [2026, 9, 15], 2.5, 1198.75, false],
+      [1, [2026, 9, 1], 1201.25, 1201.25, false],
+    ]);
+    const account = (await api('GET', '/savingsaccounts/5002')).json;
+    expect(account.summary).toMatchObject({ accountBalance: 1200, totalWithdrawals: 0, totalDeposits: 1201.25 });
+  });
+});
+
+describe('core-banking simulator: undoing a transaction', () => {
+  const deposit = async (savingsId: number, amount: number, externalId: string) =>
+    (await api('POST', `/savingsaccounts/${savingsId}/transactions?command=deposit`, date({ transactionDate: '20 November 2026', transactionAmount: amount, externalId }))).json
+      .resourceId as number;
+  const undo = (savingsId: number, txnId: number | string, command = 'undo') => api('POST', `/savingsaccounts/${savingsId}/transactions/${txnId}?command=${command}`, {});
+
+  it('reverses a deposit: flagged, the balance back, later running balances moved; refused twice', async () => {
+    const first = await deposit(5006, 10, 'undo-a');
+    const second = await deposit(5006, 5, 'undo-b');
+    const before = (await api('GET', '/savingsaccounts/5006')).json.summary.accountBalance as number;
+
+    const res = await undo(5006, first);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ savingsId: 5006, resourceId: first, changes: { reversed: true } });
+    expect((await api('GET', '/savingsaccounts/5006')).json.summary.accountBalance).toBeCloseTo(before - 10, 2);
+    const byId = new Map<number, Json>((await api('GET', '/savingsaccounts/5006/transactions/search?offset=0&limit=10')).json.pageItems.map((t: Json) => [t.id, t]));
+    expect(byId.get(first)).toMatchObject({ reversed: true, amount: 10 });
+    expect(byId.get(second)).toMatchObject({ reversed: false });
+    expect(byId.get(second).runningBalance).toBeCloseTo(before - 10, 2);
+    expect((await api('GET', '/savingsaccounts/5006/transactions/external-id/undo-a')).json.reversed).toBe(true);
+
+    const again = await undo(5006, first);
+    expect(again.status).toBe(403);
+    expectFineractError(again.json, 403, 'error.msg.savingsaccount.transaction.already.reversed');
+  });
+
+  it('refuses an unknown command, a transaction of another account, a fee, and a deposit already spent', async () => {
+    const txn = await deposit(5008, 1, 'undo-c');
+    expect((await undo(5008, txn, 'adjust')).status).toBe(400);
+    expect((await undo(5001, txn)).status).toBe(404);
+    expect((await undo(5008, 999999)).status).toBe(404);
+    const fee = (await api('GET', '/savingsaccounts/5008/transactions/search?offset=0&limit=10')).json.pageItems.find((t: Json) => t.transactionType.id === 4);
+    expectFineractError((await undo(5008, fee.id)).json, 403, 'error.msg.savingsaccount.transaction.undo.not.allowed');
+
+    const balance = (await api('GET', '/savingsaccounts/5008')).json.summary.accountBalance as number;
+    await api('POST', '/savingsaccounts/5008/transactions?command=withdrawal', date({ transactionDate: '20 November 2026', transactionAmount: balance }));
+    expectFineractError((await undo(5008, txn)).json, 403, 'error.msg.savingsaccount.transaction.insufficient.account.balance');
+  });
 });
 
 describe('core-banking simulator: batches', () => {
@@ -181,6 +234,24 @@ describe('core-banking simulator: batches', () => {
     const stats = (await (await fetch(`${running.url}/__stats`)).json()) as Json;
     expect(stats.total).toBe(1);
     expect(stats.routes[`POST ${API}/batches`]).toBe(1);
+  });
+
+  it('answers sub-requests with the platform 500 inside a 200 under a subRequestErrorRate fault, for one route or all', async () => {
+    const items = [
+      { requestId: 1, relativeUrl: 'clients/1001', method: 'GET' },
+      { requestId: 2, relativeUrl: 'savingsaccounts/5001', method: 'GET' },
+    ];
+    sim.addFault({ route: `GET ${API}/savingsaccounts/:savingsId`, subRequestErrorRate: 1 });
+    const one = await api('POST', '/batches', items);
+    expect(one.status).toBe(200);
+    expect(one.json.map((r: Json) => r.statusCode)).toEqual([200, 500]);
+    expectFineractError(JSON.parse(one.json[1].body), 500, 'error.msg.platform.server.side.error');
+    // A plain call to the same route is not a sub-request: it answers.
+    expect((await api('GET', '/savingsaccounts/5001')).status).toBe(200);
+
+    sim.clearFaults();
+    sim.addFault({ subRequestErrorRate: 1 });
+    expect((await api('POST', '/batches', items)).json.map((r: Json) => r.statusCode)).toEqual([500, 500]);
   });
 
   it('refuses a body that is not a list of requests', async () => {
@@ -259,6 +330,78 @@ describe('core-banking simulator: writes', () => {
     expect(res.status).toBe(403);
     expect(res.json.userMessageGlobalisationCode).toBe('error.msg.savingsaccount.transaction.insufficient.account.balance');
     expect((await api('GET', '/savingsaccounts/5001')).json.summary.accountBalance).toBe(2450.75);
+  });
+});
+
+describe('core-banking simulator: undoing an opening', () => {
+  const open = async (clientId: number, ref: string) =>
+    (await api('POST', '/savingsaccounts', date({ clientId, productId: 1, externalId: ref, submittedOnDate: '20 November 2026' }))).json.savingsId as number;
+  const command = (id: number, name: string, body: Record<string, unknown> = {}) => api('POST', `/savingsaccounts/${id}?command=${name}`, date(body));
+
+  it('rejects a submitted account and undoes an approval, refusing both from any other state', async () => {
+    const id = await open(1003, 'undo-1');
+    const notApproved = await command(id, 'undoapproval');
+    expect(notApproved.status).toBe(403);
+    expectFineractError(notApproved.json, 403, 'error.msg.savingsaccount.undoapproval.not.in.approved.state');
+    expect((await command(id, 'approve', { approvedOnDate: '20 November 2026' })).status).toBe(200);
+    expect((await command(id, 'reject', { rejectedOnDate: '20 November 2026' })).status).toBe(403);
+    const undone = await command(id, 'undoapproval');
+    expect(undone.status).toBe(200);
+    expect(undone.json.changes.status).toMatchObject({ id: 100 });
+    const submitted = await api('GET', `/savingsaccounts/${id}`);
+    expect(submitted.json.status).toMatchObject({ id: 100, submittedAndPendingApproval: true });
+    expect(submitted.json.timeline.approvedOnDate).toBeUndefined();
+
+    expect((await command(id, 'reject')).status).toBe(400); // rejectedOnDate is mandatory
+    const rejected = await command(id, 'reject', { rejectedOnDate: '20 November 2026' });
+    expect(rejected.status).toBe(200);
+    const after = await api('GET', `/savingsaccounts/${id}`);
+    expect(after.json.status).toEqual({
+      id: 500, code: 'savingsAccountStatusType.rejected', value: 'Rejected',
+      submittedAndPendingApproval: false, approved: false, rejected: true, withdrawnByApplicant: false, active: false, closed: false,
+    });
+    expect(after.json.timeline.rejectedOnDate).toEqual([2026, 11, 20]);
+    const again = await command(id, 'reject', { rejectedOnDate: '20 November 2026' });
+    expect(again.status).toBe(403);
+    expectFineractError(again.json, 403, 'error.msg.savingsaccount.reject.not.in.submittedandpendingapproval.state');
+    expect((await command(id, 'approve', { approvedOnDate: '20 November 2026' })).status).toBe(403);
+    expect((await command(5001, 'reject', { rejectedOnDate: '20 November 2026' })).status).toBe(403);
+    expect((await command(5001, 'undoapproval')).status).toBe(403);
+    const listed = (await api('GET', '/clients/1003/accounts')).json.savingsAccounts.find((a: Json) => a.id === id);
+    expect(listed.status).toMatchObject({ id: 500, rejected: true });
+  });
+
+  it('closes a client only once no account is left open, and only once', async () => {
+    const created = await api('POST', '/clients', date({ officeId: 1, firstname: 'Close', lastname: 'Me', externalId: 'cust-7101', active: true, activationDate: '19 November 2026' }));
+    const clientId = created.json.clientId as number;
+    const close = (body: Record<string, unknown>) => api('POST', `/clients/${clientId}?command=close`, date(body));
+    const submitted = await open(clientId, 'close-1');
+    const active = await open(clientId, 'close-2');
+    await command(active, 'approve', { approvedOnDate: '20 November 2026' });
+    await command(active, 'activate', { activatedOnDate: '20 November 2026' });
+
+    expect((await close({ closureDate: '20 November 2026' })).status).toBe(400); // closureReasonId is mandatory
+    expect((await close({ closureDate: '20 November 2026', closureReasonId: 999 })).status).toBe(404);
+    expect((await close({ closureDate: '18 November 2026', closureReasonId: 31 })).status).toBe(403); // before activation
+    expect((await api('POST', `/clients/${clientId}?command=reopen`, {})).status).toBe(400);
+    const refused = await close({ closureDate: '20 November 2026', closureReasonId: 31 });
+    expect(refused.status).toBe(403);
+    expectFineractError(refused.json, 403, 'error.msg.client.close.non.closed.savings.account');
+
+    await command(submitted, 'reject', { rejectedOnDate: '20 November 2026' });
+    expect((await close({ closureDate: '20 November 2026', closureReasonId: 31 })).status).toBe(403); // one still active
+    expect((await command(active, 'close', { closedOnDate: '20 November 2026' })).status).toBe(200);
+    const closed = await close({ closureDate: '20 November 2026', closureReasonId: 31 });
+    expect(closed.status).toBe(200);
+    expect(closed.json).toEqual({ officeId: 1, clientId, resourceId: clientId });
+    const client = await api('GET', `/clients/${clientId}`);
+    expect(client.json).toMatchObject({ status: { id: 600, code: 'clientStatusType.closed' }, active: false, timeline: { closedOnDate: [2026, 11, 20] } });
+
+    const twice = await close({ closureDate: '20 November 2026', closureReasonId: 31 });
+    expect(twice.status).toBe(403);
+    expectFineractError(twice.json, 403, 'error.msg.client.close.is.not.active');
+    const late = await api('POST', '/savingsaccounts', date({ clientId, productId: 1, submittedOnDate: '20 November 2026' }));
+    expect(late.status).toBe(403);
   });
 });
 

@@ -79,6 +79,18 @@ describe('moneyFromMajorFloat', () => {
     expect(() => moneyFromMajorFloat(9007199254740993, 'EUR')).toThrow(/too large/);
     expect(() => moneyFromMinor('12.5', 'EUR')).toThrow(RangeError);
   });
+
+  // Below 2^53 yet beyond 15 significant digits, String() answers the nearest double, not the amount sent.
+  it('refuses an amount with more significant digits than a float keeps (15 less the currency decimals before the point)', () => {
+    expect(String(70368744177664.01)).toBe('70368744177664.02'); // what a guess would book
+    expect(() => moneyFromMajorFloat(70368744177664.01, 'EUR')).toThrow(/too large/);
+    expect(() => moneyFromMajorFloat(-70368744177664.01, 'EUR')).toThrow(/too large/);
+    expect(() => moneyFromMajorFloat(1e13, 'EUR')).toThrow(/too large/);
+    expect(moneyFromMajorFloat(9999999999999.99, 'EUR').minor).toBe(999999999999999n);
+    expect(() => moneyFromMajorFloat(1e15, 'JPY')).toThrow(/too large/);
+    expect(moneyFromMajorFloat(999999999999999, 'JPY').minor).toBe(999999999999999n);
+    expect(() => moneyFromMajorFloat(1e12, 'KWD')).toThrow(/too large/);
+  });
 });
 
 describe('moneyFromMinor and addMoney', () => {

@@ -63,6 +63,15 @@ function contract(name: string, make: () => Promise<KeyValueStore>, cleanup: () 
       await expect(store.incrementBy('hits', 1.5)).rejects.toThrow(/integer/);
     });
 
+    it('keeps sets of members (indexes)', async () => {
+      await Promise.all(['j1', 'j2', 'j3', 'j2'].map((m) => store.addToSet('active', m)));
+      expect((await store.setMembers('active')).sort()).toEqual(['j1', 'j2', 'j3']);
+      await store.removeFromSet('active', 'j2');
+      await store.removeFromSet('active', 'nope');
+      expect((await store.setMembers('active')).sort()).toEqual(['j1', 'j3']);
+      expect(await store.setMembers('empty')).toEqual([]);
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

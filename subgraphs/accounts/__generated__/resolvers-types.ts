@@ -35,7 +35,7 @@ export type Account = {
   /** Date the account was activated; null while it is not active. */
   openedOn?: Maybe<Scalars['Date']['output']>;
   status: AccountStatus;
-  /** The account's transactions, newest first. */
+  /** The account's transactions, newest first (reversed ones included, flagged). */
   transactions?: Maybe<TransactionConnection>;
 };
 
@@ -101,7 +101,10 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
-  /** An account by id: the owner's, or any for staff. */
+  /**
+   * An account by id: the owner's, or any for staff (null for an id the bank does not know). A customer asking for an
+   * id that is not one of their accounts gets FORBIDDEN, whether or not it exists.
+   */
   account?: Maybe<Account>;
   /** A customer by id (staff only). */
   customer?: Maybe<Customer>;
@@ -135,6 +138,11 @@ export type Transaction = {
   id: Scalars['ID']['output'];
   /** The external reference the writer gave, if any. */
   reference?: Maybe<Scalars['String']['output']>;
+  /**
+   * True when the transaction was reversed (undone) after it was booked. It stays in the history for the record, but
+   * no money moved: the balance and runningBalance of later transactions leave it out.
+   */
+  reversed: Scalars['Boolean']['output'];
   /** The balance after this transaction, when core banking reports it. */
   runningBalance?: Maybe<Money>;
   type: TransactionType;
@@ -347,6 +355,7 @@ export type TransactionResolvers<ContextType = AccountsContext, ParentType exten
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reversed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   runningBalance?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['TransactionType'], ParentType, ContextType>;
 }>;

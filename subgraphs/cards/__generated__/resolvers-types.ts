@@ -66,7 +66,10 @@ export type Money = {
 
 export type Query = {
   __typename?: 'Query';
-  /** A card by id: the holder's, or any for staff. */
+  /**
+   * A card by id: the holder's, or any for staff (null for an id the processor does not know). A customer asking for an
+   * id that is not one of their cards gets FORBIDDEN, whether or not it exists.
+   */
   card?: Maybe<Card>;
   /** The signed-in customer. */
   me?: Maybe<Customer>;

@@ -1,4 +1,9 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+
+/**
+ * The plain node:http pieces the gateway and the subgraphs share: reading a request body up to a limit, answering
+ * JSON, and draining a server on shutdown.
+ */
 
 export type BodyRead =
   | { readonly kind: 'complete'; readonly text: string }
@@ -46,4 +51,31 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
       if (!settled) reject(err);
     });
   });
+}
+
+/** Answers `body` as JSON with `status`, keeping the headers already set on `res` (request id, connection). */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', String(Buffer.byteLength(text)));
+  res.end(text);
+}
+
+/**
+ * Stops accepting and lets in-flight requests finish; forces their connections closed after `ms`. A keep-alive
+ * connection becomes idle only once its response is sent, and server.close() closes idle connections just once,
+ * hence the sweep.
+ */
+export async function drain(server: Server, ms: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const force = setTimeout(() => server.closeAllConnections(), ms);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(force);
+  }
 }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, UpstreamError } from '../../lib/errors.js';
+import { scrubText, serializeError } from '../../lib/log.js';
+
+describe('lib/log.ts', () => {
+  it('scrubText masks PAN-like runs, keeping the last four digits and the text around them', () => {
+    expect(scrubText('card 4111111111111111 expired')).toBe('card ****1111 expired');
+    expect(scrubText('card 4111 1111 1111 1111, and 5555-5555-5555-4444.')).toBe('card ****1111, and ****4444.');
+    expect(scrubText('order 123456789012 of 12 digits stays')).toBe('order 123456789012 of 12 digits stays');
+  });
+
+  it("the err serializer includes an UpstreamError's detail, which is off its enumerable surface, scrubbed", () => {
+    const err = new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'card-processor', 'card-processor is unavailable', {
+      route: 'GET /v2/cards',
+      status: 502,
+      legacyCode: 'processor_error',
+      legacyMessage: 'no route to vault for 4111111111111111',
+    });
+    expect(JSON.stringify(err)).not.toContain('detail');
+    expect(serializeError(err)).toMatchObject({
+      type: 'UpstreamError',
+      code: ErrorCode.UPSTREAM_UNAVAILABLE,
+      detail: { route: 'GET /v2/cards', status: 502, legacyCode: 'processor_error', legacyMessage: 'no route to vault for ****1111' },
+    });
+    expect(serializeError(new Error('plain'))).not.toHaveProperty('detail');
+  });
+});

@@ -1,0 +1,218 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { gql } from 'graphql-tag';
+import { GraphQLError } from 'graphql';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CoreBankingConnector } from '../../connectors/core-banking/index.js';
+import { authConfig } from '../../lib/config.js';
+import { CONTEXT_HEADER, ContextSigner, ContextVerifier } from '../../lib/context.js';
+import { BankError, ErrorCode } from '../../lib/errors.js';
+import { createLogger, type Logger } from '../../lib/log.js';
+import { allow, bankShield } from '../../lib/permissions.js';
+import type { Principal } from '../../lib/principal.js';
+import { createSubgraphServer, type RunningSubgraph } from '../../lib/subgraph-server.js';
+import { createAccountsSubgraph } from '../../subgraphs/accounts/server.js';
+
+/**
+ * lib/subgraph-server.ts on its own: tiny subgraphs built by createSubgraphServer, called as the gateway would (with
+ * a signed context and a request id), their log captured.
+ */
+
+const AUTH = authConfig({});
+const signer = new ContextSigner(AUTH.internalContextSecret, 60);
+const verifier = new ContextVerifier(AUTH.internalContextSecret);
+const STAFF: Principal = { kind: 'staff', staffId: 's-1', role: 'operations' };
+
+type Line = Record<string, any>; // any: log lines are arbitrary JSON; a wrong guess fails the assertion anyway
+
+/** A logger writing JSON lines into `lines`, at debug level whatever LOG_LEVEL says. */
+function capturingLogger(name: string): { logger: Logger; lines: Line[] } {
+  const lines: Line[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Line);
+      done();
+    },
+  });
+  const previous = process.env.LOG_LEVEL;
+  process.env.LOG_LEVEL = 'debug';
+  try {
+    return { logger: createLogger(name, sink), lines };
+  } finally {
+    if (previous === undefined) delete process.env.LOG_LEVEL;
+    else process.env.LOG_LEVEL = previous;
+  }
+}
+
+async function ask(url: string, query: string, requestId: string, principal: Principal = STAFF) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: await signer.sign({ principal, requestId }) },
+    body: JSON.stringify({ query }),
+  });
+  const text = await res.text();
+  return { status: res.status, text, body: JSON.parse(text) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+}
+
+const running: RunningSubgraph[] = [];
+const servers: Server[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((r) => r.stop()));
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+const typeDefs = gql`
+  type Query {
+    boom: String
+    dressedUp: String
+    refused: String
+    slow(ms: Int!): String
+  }
+`;
+
+async function tinySubgraph(logger: Logger, options: { drainTimeoutMs?: number; onSlow?: () => void } = {}): Promise<RunningSubgraph> {
+  const server = await createSubgraphServer({
+    name: 'tiny',
+    typeDefs,
+    resolvers: {
+      Query: {
+        boom: () => {
+          throw new Error('ORA-00942: table or view does not exist (db01.internal:1521)');
+        },
+        // A plain Error with one of our codes copied onto it is still not a deliberate error.
+        dressedUp: () => {
+          throw Object.assign(new Error('ORA-01017 invalid username/password on db01.internal'), { extensions: { code: 'FORBIDDEN' } });
+        },
+        refused: () => {
+          throw new BankError(ErrorCode.FORBIDDEN, 'You are not allowed to see this.');
+        },
+        slow: async (_p: unknown, { ms }: { ms: number }) => {
+          options.onSlow?.();
+          await new Promise((r) => setTimeout(r, ms));
+          return 'finally';
+        },
+      },
+    },
+    permissions: bankShield({ Query: { boom: allow, dressedUp: allow, refused: allow, slow: allow } }),
+    createContext: (base) => base,
+    verifier,
+    logger,
+    ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+  });
+  const r = await server.listen(0);
+  running.push(r);
+  return r;
+}
+
+describe('subgraph error masking', () => {
+  it('masks an unexpected error as "Unexpected error." and logs the original with the request id', async () => {
+    const { logger, lines } = capturingLogger('subgraph-tiny');
+    const sub = await tinySubgraph(logger);
+    const answer = await ask(sub.url, '{ boom }', 'req-ora-1');
+    expect(answer.body.errors).toHaveLength(1);
+    expect(answer.body.errors?.[0]).toMatchObject({ message: 'Unexpected error.', path: ['boom'], extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
+    expect(Object.keys(answer.body.errors?.[0]?.extensions ?? {})).toEqual(['code']);
+    expect(answer.text).not.toMatch(/ORA-|db01/);
+    const logged = lines.filter((l) => l.requestId === 'req-ora-1');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'error', subgraph: 'tiny', path: 'boom', err: { message: expect.stringContaining('ORA-00942') } });
+  });
+
+  it('masks a plain Error even when it carries one of our codes, and lets a BankError through as it is', async () => {
+    const { logger, lines } = capturingLogger('subgraph-tiny');
+    const sub = await tinySubgraph(logger);
+    const dressed = await ask(sub.url, '{ dressedUp }', 'req-dressed');
+    expect(dressed.body.errors?.[0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
+    expect(dressed.text).not.toMatch(/ORA-|db01/);
+    expect(lines.some((l) => l.requestId === 'req-dressed' && l.level === 'error')).toBe(true);
+
+    const refused = await ask(sub.url, '{ refused }', 'req-refused');
+    expect(refused.body.errors?.[0]).toMatchObject({ message: 'You are not allowed to see this.', extensions: { code: ErrorCode.FORBIDDEN } });
+    expect(lines.some((l) => l.requestId === 'req-refused')).toBe(false);
+
+    // GraphQL's own errors (Apollo adds the code) keep their message.
+    const invalid = await ask(sub.url, '{ nothingHere }', 'req-invalid');
+    expect(invalid.body.errors?.[0]).toMatchObject({ message: expect.stringContaining('nothingHere'), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(new GraphQLError('x').extensions.code).toBeUndefined();
+  });
+});
+
+/** A core banking that fails every call with a 500 whose developer message quotes a card number. */
+async function failingCoreBanking(): Promise<string> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const message = 'Deadlock on SAVINGS_TXN while matching card 4111 1111 1111 1111 (also 5555555555554444)';
+      const body = JSON.stringify({ developerMessage: message, httpStatusCode: '500', defaultUserMessage: message, userMessageGlobalisationCode: 'error.msg.platform.server.side.error', errors: [] });
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('subgraph logging of legacy failures', () => {
+  it("logs core banking's 500 at warn with the route, status and request id, the card numbers scrubbed", async () => {
+    const { logger, lines } = capturingLogger('subgraph-accounts');
+    const coreBanking = new CoreBankingConnector({ baseUrl: await failingCoreBanking(), credentials: { user: 'u', password: 'p', tenant: 't' }, retry: { retries: 0 } });
+    const server = await createAccountsSubgraph({ coreBanking, verifier, logger });
+    const sub = await server.listen(0);
+    running.push(sub);
+    try {
+      const answer = await ask(sub.url, '{ account(id: "acc-5001") { id } }', 'req-legacy-500');
+      expect(answer.body.errors?.[0]).toMatchObject({ extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE, service: 'core-banking' } });
+      expect(answer.text).not.toMatch(/Deadlock|4111/);
+
+      const logged = lines.filter((l) => l.requestId === 'req-legacy-500');
+      expect(logged).toHaveLength(1);
+      const [line] = logged;
+      expect(line).toMatchObject({
+        level: 'warn',
+        msg: 'legacy call failed',
+        subgraph: 'accounts',
+        service: 'core-banking',
+        err: {
+          code: ErrorCode.UPSTREAM_UNAVAILABLE,
+          detail: { route: expect.stringContaining('POST /batches'), status: 500, legacyCode: 'error.msg.platform.server.side.error' },
+        },
+      });
+      expect(line!.err.detail.legacyMessage).toMatch(/Deadlock on SAVINGS_TXN while matching card \*\*\*\*1111 \(also \*\*\*\*4444\)/);
+      const { time: _time, pid: _pid, ...rest } = line!; // a millisecond timestamp is 13 digits too
+      expect(JSON.stringify(rest)).not.toMatch(/(?:\d[ -]?){12,18}\d/);
+    } finally {
+      await coreBanking.http.close();
+    }
+  });
+});
+
+describe('subgraph shutdown', () => {
+  it('lets a request in flight finish past 2 s before it stops (default drain deadline 15 s)', async () => {
+    const { logger } = capturingLogger('subgraph-tiny');
+    let started!: () => void;
+    const atResolver = new Promise<void>((r) => (started = r));
+    const sub = await tinySubgraph(logger, { onSlow: () => started() });
+    const inFlight = ask(sub.url, '{ slow(ms: 2500) }', 'req-slow');
+    await atResolver;
+    const stopped = sub.stop();
+    const answer = await inFlight;
+    expect(answer.body).toEqual({ data: { slow: 'finally' } });
+    await stopped;
+    await expect(fetch(sub.url.replace('/graphql', '/health'))).rejects.toThrow();
+  });
+
+  it('cuts a request still in flight at drainTimeoutMs', async () => {
+    const { logger } = capturingLogger('subgraph-tiny');
+    let started!: () => void;
+    const atResolver = new Promise<void>((r) => (started = r));
+    const sub = await tinySubgraph(logger, { drainTimeoutMs: 100, onSlow: () => started() });
+    const inFlight = ask(sub.url, '{ slow(ms: 1500) }', 'req-cut');
+    await atResolver;
+    const began = performance.now();
+    await sub.stop();
+    expect(performance.now() - began).toBeLessThan(1000);
+    await expect(inFlight).rejects.toThrow();
+  });
+});
