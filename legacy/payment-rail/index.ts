@@ -1,0 +1,11 @@
+import { runSimulator } from '../http.js';
+import { createPaymentRailSimulator } from './server.js';
+
+/** Runs the payment rail simulator (both rails) as a process (PAYMENT_RAIL_PORT, default 4105; HOST, default loopback). */
+const port = Number(process.env.PAYMENT_RAIL_PORT ?? 4105);
+const host = process.env.HOST ?? '127.0.0.1';
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  throw new Error(`PAYMENT_RAIL_PORT must be a port number, got "${process.env.PAYMENT_RAIL_PORT}"`);
+}
+
+await runSimulator(createPaymentRailSimulator(), port, host);
