@@ -9,6 +9,7 @@ interface Entry {
 export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
+  private readonly sets = new Map<string, Set<string>>();
 
   async get(key: string): Promise<string | null> {
     return this.live(key)?.value ?? null;
@@ -46,6 +47,22 @@ export class MemoryStore implements KeyValueStore {
     return next;
   }
 
+  async addToSet(key: string, member: string): Promise<void> {
+    let set = this.sets.get(key);
+    if (!set) this.sets.set(key, (set = new Set()));
+    set.add(member);
+  }
+
+  async removeFromSet(key: string, member: string): Promise<void> {
+    const set = this.sets.get(key);
+    set?.delete(member);
+    if (set?.size === 0) this.sets.delete(key);
+  }
+
+  async setMembers(key: string): Promise<string[]> {
+    return [...(this.sets.get(key) ?? [])];
+  }
+
   async ttlMs(key: string): Promise<number | null> {
     const entry = this.live(key);
     return entry?.expiresAt != null ? Math.max(0, entry.expiresAt - Date.now()) : null;
@@ -55,6 +72,7 @@ export class MemoryStore implements KeyValueStore {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.sets.clear();
   }
 
   private live(key: string): Entry | undefined {

@@ -58,6 +58,18 @@ export class RedisStore implements KeyValueStore {
     return this.scripted('bgIncrement', this.k(key), String(by), options.ttlMs !== undefined ? String(options.ttlMs) : '');
   }
 
+  async addToSet(key: string, member: string): Promise<void> {
+    await this.client.sadd(this.k(key), member);
+  }
+
+  async removeFromSet(key: string, member: string): Promise<void> {
+    await this.client.srem(this.k(key), member);
+  }
+
+  async setMembers(key: string): Promise<string[]> {
+    return this.client.smembers(this.k(key));
+  }
+
   async ttlMs(key: string): Promise<number | null> {
     const ms = await this.client.pttl(this.k(key));
     return ms >= 0 ? ms : null;

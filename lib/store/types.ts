@@ -20,6 +20,11 @@ export interface KeyValueStore {
   delete(key: string): Promise<boolean>;
   /** Adds to a counter (created at 0); the TTL is set when the counter is created. Returns the new value. */
   incrementBy(key: string, by: number, options?: SetOptions): Promise<number>;
+  /** Adds a member to a set (an index: active journeys, a customer's journeys). */
+  addToSet(key: string, member: string): Promise<void>;
+  removeFromSet(key: string, member: string): Promise<void>;
+  /** Every member of a set, in no particular order. */
+  setMembers(key: string): Promise<string[]>;
   /** Remaining time to live in ms; null when the key has none or does not exist. */
   ttlMs(key: string): Promise<number | null>;
   /** Throws when the store cannot be reached (for /ready). */

@@ -1,0 +1,111 @@
+import { ErrorCode } from '../../../lib/errors.js';
+import { runAttempt, stepContext } from './attempt.js';
+import { EngineClosed, type EngineContext } from './context.js';
+import { alertNeedsAttention, countTerminal } from './metrics.js';
+import type { JourneyJob } from './queue.js';
+import { appendReason, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, lastAttempt, liveBackgroundSteps, modeOf, now, stepOf, withAttempt, withOutput, withStep } from './record.js';
+import { classifyStepError, errorCodeOf, isTerminal, type AttemptRecord, type JourneyRecord, type StepRecord } from './types.js';
+
+/**
+ * Background steps (`mode: 'background'`): queued once the journey is COMPLETED, each delivery runs one attempt
+ * (after asking `recover`, if the previous delivery timed out or died), persisted like any other. A failure is
+ * retried by the queue with backoff; one that is final (rejected, permanent, or attempts used up) marks the step
+ * FAILED and the journey NEEDS_ATTENTION, with the alert. StepPending counts as a failed delivery here.
+ *
+ * Background writes take no lease: the journey is terminal, the queue runs one delivery of a step at a time, and
+ * every write is a compare-and-set that re-checks the step's status.
+ */
+
+/** Enqueues the journey's QUEUED (or interrupted RUNNING) background steps; idempotent thanks to the job id. */
+export async function enqueueBackground(ctx: EngineContext, record: JourneyRecord): Promise<void> {
+  const flow = ctx.flows.get(record.type);
+  for (const step of liveBackgroundSteps(record)) {
+    const def = flow?.steps.find((d) => d.name === step.name);
+    const policy = def?.retry ?? DEFAULT_RETRY;
+    try {
+      await ctx.queue.enqueue({ journeyId: record.id, step: step.name }, { attempts: policy.maxAttempts, backoffMs: policy.baseDelayMs });
+    } catch (err) {
+      // The step stays QUEUED in the record and the journey in the active index: the recovery sweep enqueues it again.
+      ctx.logger.error({ err, journeyId: record.id, step: step.name }, 'enqueueing a background step failed; recovery will retry');
+    }
+  }
+}
+
+export function backgroundHandler(ctx: EngineContext): (job: JourneyJob) => Promise<void> {
+  return (job) => runBackgroundStep(ctx, job);
+}
+
+async function runBackgroundStep(ctx: EngineContext, job: JourneyJob): Promise<void> {
+  if (ctx.closing.aborted) throw new EngineClosed();
+  const found = await ctx.store.get(job.journeyId);
+  if (!found) {
+    ctx.logger.warn({ journeyId: job.journeyId, step: job.step }, 'a background job names a journey that is not in the store');
+    return;
+  }
+  const def = ctx.flows.get(found.type)?.steps.find((d) => d.name === job.step);
+  if (!def || modeOf(def) !== 'background') {
+    ctx.logger.error({ journeyId: job.journeyId, step: job.step, journeyType: found.type }, 'a background job names no background step of its flow');
+    return;
+  }
+  const name = def.name;
+  const policy = def.retry ?? DEFAULT_RETRY;
+  const timeoutMs = def.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  const claim = await ctx.store.update(job.journeyId, (r) => {
+    const s = stepOf(r, name);
+    return isTerminal(r.status) && (s.status === 'QUEUED' || s.status === 'RUNNING') ? withStep(r, name, { status: 'RUNNING', startedAt: s.startedAt ?? now() }) : null;
+  });
+  if (!claim.written) return; // done already: a duplicate delivery
+  let record = claim.record;
+  const before = stepOf(claim.previous, name);
+  const append = async (attempt: Omit<AttemptRecord, 'number'>) => {
+    record = (await ctx.store.update(record.id, (r) => withAttempt(r, name, attempt))).record;
+  };
+  const settle = async (patch: (r: JourneyRecord) => JourneyRecord) => ctx.store.update(record.id, (r) => (stepOf(r, name).status === 'RUNNING' ? patch(r) : null));
+
+  // The previous delivery timed out, or died mid-run (the step was left RUNNING): ask before running again.
+  if (def.recover && (before.status === 'RUNNING' || lastAttempt(before, 'run')?.outcome === 'TIMED_OUT')) {
+    const asked = await runAttempt(ctx, 'recover', timeoutMs, (signal) => def.recover!(stepContext(record, name, 'recover', signal)));
+    if (asked.ok && asked.value !== null) {
+      const output = asked.value;
+      await append(asked.attempt);
+      await settle((r) => withOutput(withStep(r, name, { status: 'SUCCEEDED', endedAt: now(), errorCode: null }), name, output));
+      return;
+    }
+    await append(asked.ok ? { ...asked.attempt, outcome: 'FAILED', errorCode: ErrorCode.NOT_FOUND } : asked.attempt);
+    if (!asked.ok) return fail(asked.error);
+  }
+
+  const result = await runAttempt(ctx, 'run', timeoutMs, (signal) => def.run(stepContext(record, name, 'run', signal)));
+  await append(result.attempt);
+  if (result.ok) {
+    const output = result.value;
+    await settle((r) => withOutput(withStep(r, name, { status: 'SUCCEEDED', endedAt: now(), errorCode: null }), name, output));
+    return;
+  }
+  return fail(result.error);
+
+  async function fail(error: unknown): Promise<void> {
+    const cls = classifyStepError(error);
+    const code = errorCodeOf(error);
+    const failures = failedDeliveries(stepOf(record, name));
+    if (cls !== 'rejected' && cls !== 'permanent' && failures < policy.maxAttempts) {
+      await settle((r) => withStep(r, name, { status: 'QUEUED', errorCode: code }));
+      throw error; // the queue delivers it again after its backoff
+    }
+    const why = `background step ${name} failed after ${failures} attempt${failures === 1 ? '' : 's'} (${code})`;
+    const update = await settle((r) => ({
+      ...withStep(r, name, { status: 'FAILED', endedAt: now(), errorCode: code }),
+      status: 'NEEDS_ATTENTION',
+      reason: appendReason(r.reason, why),
+    }));
+    if (!update.written) return;
+    countTerminal(update.previous, update.record);
+    alertNeedsAttention(ctx.logger, update.record, why);
+  }
+}
+
+/** Deliveries that failed: every attempt except successes and a `recover` that merely found nothing. */
+function failedDeliveries(step: StepRecord): number {
+  return step.attempts.filter((a) => a.outcome !== 'SUCCEEDED' && !(a.kind === 'recover' && a.errorCode === ErrorCode.NOT_FOUND)).length;
+}

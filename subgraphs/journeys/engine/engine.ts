@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { badUserInput, BankError, ErrorCode } from '../../../lib/errors.js';
+import { createLogger, type Logger } from '../../../lib/log.js';
+import type { KeyValueStore } from '../../../lib/store/index.js';
+import { backgroundHandler } from './background.js';
+import type { EngineContext } from './context.js';
+import { journeyIdOf, requestHashOf } from './ids.js';
+import { handBackLease } from './lease.js';
+import { InProcessQueue, type JobQueue } from './queue.js';
+import { newJourneyRecord } from './record.js';
+import { Recovery } from './recovery.js';
+import { JourneyRunner } from './runner.js';
+import { JourneyStore } from './store.js';
+import { isTerminal, type FlowDefinition, type JourneyEngine, type JourneyRecord, type RetryPolicy, type StartOptions } from './types.js';
+
+/**
+ * The journey engine: idempotent start, durable run, recovery.
+ *
+ * A duplicate that arrives while the first request is still running WAITS for it (polling the store every 25 ms, up
+ * to its waitMs) and answers with the same journey, rather than failing with IDEMPOTENCY_KEY_IN_USE. A client that
+ * retries after a network error then gets the answer it missed instead of an error it must retry again; both
+ * callers see one journey, run once. If the journey's worker has died meanwhile (lease expired), the waiting call
+ * takes it over at once instead of waiting for the recovery timer.
+ *
+ * Order of start: validate (a BAD_USER_INPUT writes nothing), then the record is created with setIfAbsent (status
+ * RUNNING, leased to this worker) before any step runs; the same key with another request is refused
+ * (IDEMPOTENCY_KEY_REUSED); a finished journey is returned as stored (a replay). The run goes on in the background
+ * if waitMs elapses first; start then answers with the record as persisted (RUNNING).
+ *
+ * close() is a graceful shutdown: it stops the timers, the queue worker and the drives (in-flight attempts are
+ * abandoned, their outcome left for recovery to establish), then hands the running journeys back (lease expiresAt =
+ * now) so that another worker resumes them at once. abandon() does the same without handing back.
+ */
+
+export interface JourneyEngineOptions {
+  /** Where journey records live (Redis in production: shared by every worker). */
+  readonly store: KeyValueStore;
+  /** Every flow this engine may start or recover, one per type. A worker recovers only the types it knows. */
+  readonly flows: readonly FlowDefinition[];
+  /** Background steps' queue; the engine owns it (registers its handler, closes it). @default new InProcessQueue() */
+  readonly queue?: JobQueue;
+  /** This worker's lease owner id, recorded on every attempt. @default `<hostname>:<pid>:<random>` */
+  readonly workerId?: string;
+  /** How long a lease lasts without renewal (renewed every leaseMs/3). @default 15000 */
+  readonly leaseMs?: number;
+  /** Recovery sweep period; 0 = no timer (call recoverStalled yourself). @default 5000 */
+  readonly recoveryIntervalMs?: number;
+  /** How long start waits for the critical steps when StartOptions.waitMs is not given. @default 10000 */
+  readonly defaultWaitMs?: number;
+  /** How long terminal records (and so idempotency) are kept; at least 24 h. @default 7 days */
+  readonly retentionMs?: number;
+  /** @default createLogger('journeys-engine') */
+  readonly logger?: Logger;
+}
+
+export interface JourneyEngineHandle extends JourneyEngine {
+  readonly workerId: string;
+  /** The records, for readers that need more than get/listByCustomer (tests, admin tools). */
+  readonly journeys: JourneyStore;
+  /**
+   * Stops like close() but hands nothing back: the leases run out on their own, as if the process had died.
+   * For tests of recovery, and for a shutdown that cannot reach the store.
+   */
+  abandon(): Promise<void>;
+}
+
+const POLL_MS = 25;
+const MAX_KEY_LENGTH = 255;
+const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngineHandle {
+  const flows = registry(options.flows);
+  const store = new JourneyStore(options.store, options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {});
+  const queue = options.queue ?? new InProcessQueue();
+  const closer = new AbortController();
+  const ctx: EngineContext = {
+    store,
+    flows,
+    queue,
+    workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    leaseMs: options.leaseMs ?? 15_000,
+    logger: options.logger ?? createLogger('journeys-engine'),
+    closing: closer.signal,
+  };
+  const defaultWaitMs = options.defaultWaitMs ?? 10_000;
+  const runner = new JourneyRunner(ctx);
+  const recovery = new Recovery(ctx, runner);
+  queue.process(backgroundHandler(ctx));
+  recovery.start(options.recoveryIntervalMs ?? 5_000);
+  let stopping: Promise<void> | undefined;
+
+  async function start(flow: FlowDefinition, o: StartOptions): Promise<JourneyRecord> {
+    if (closer.signal.aborted) throw new Error('the journey engine is closed');
+    // The registered flow runs the journey, so that this worker and any worker recovering it behave alike.
+    const registered = flows.get(flow.type);
+    if (!registered) throw new Error(`journey type ${flow.type} is not registered: pass its flow to createJourneyEngine({ flows }) so that any worker can recover it`);
+    const input = registered.validate(o.input, o.principal);
+    if (typeof o.idempotencyKey !== 'string' || o.idempotencyKey.trim() === '' || o.idempotencyKey.length > MAX_KEY_LENGTH) {
+      throw badUserInput('idempotencyKey', `idempotencyKey must be a non-blank string of at most ${MAX_KEY_LENGTH} characters`);
+    }
+    const id = journeyIdOf(o.principal, o.idempotencyKey);
+    const requestHash = requestHashOf(registered.type, input);
+    const waitMs = o.waitMs ?? defaultWaitMs;
+
+    let existing = await store.get(id);
+    if (!existing) {
+      const record = newJourneyRecord({
+        id,
+        flow: registered,
+        principal: o.principal,
+        customerId: registered.customerOf(input, o.principal),
+        idempotencyKey: o.idempotencyKey,
+        requestHash,
+        input,
+        owner: ctx.workerId,
+        leaseMs: ctx.leaseMs,
+      });
+      if (await store.create(record)) {
+        ctx.logger.info({ journeyId: id, journeyType: record.type }, 'journey started');
+        return answer(runner.drive(id), id, waitMs);
+      }
+      existing = await store.get(id);
+      if (!existing) throw new Error(`journey ${id}: setIfAbsent found a record, but it is gone`);
+    }
+    if (existing.requestHash !== requestHash) {
+      throw new BankError(
+        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        'This idempotency key was already used for a different request. Use a new key for a new request, or repeat the original request exactly.',
+        { extensions: { journeyId: id } },
+      );
+    }
+    return isTerminal(existing.status) ? existing : waitFor(existing, waitMs);
+  }
+
+  /** The creator's answer: the terminal record its drive wrote, or what is persisted once waitMs has elapsed. */
+  async function answer(drive: Promise<JourneyRecord | null>, id: string, waitMs: number): Promise<JourneyRecord> {
+    let timer: NodeJS.Timeout | undefined;
+    const elapsed = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
+    const done = await Promise.race([drive, elapsed]);
+    clearTimeout(timer);
+    if (done && isTerminal(done.status)) return done;
+    const record = await store.get(id);
+    if (!record) throw new Error(`journey ${id} is not in the store`);
+    return record;
+  }
+
+  /** A duplicate's answer: polls until the journey is terminal or waitMs has elapsed. */
+  async function waitFor(first: JourneyRecord, waitMs: number): Promise<JourneyRecord> {
+    const deadline = Date.now() + waitMs;
+    let record = first;
+    while (!isTerminal(record.status) && Date.now() < deadline && !closer.signal.aborted) {
+      if (await recovery.nudge(record)) ctx.logger.info({ journeyId: record.id }, 'a waiting duplicate took over a stalled journey');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
+      record = (await store.get(record.id)) ?? record;
+    }
+    return record;
+  }
+
+  /** Stops the recovery timer, the queue worker and the drives (in-flight attempts are abandoned, not awaited). */
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      closer.abort();
+      recovery.stop();
+      await queue.close();
+      await runner.settled();
+    })();
+    return stopping;
+  }
+
+  return {
+    workerId: ctx.workerId,
+    journeys: store,
+    start,
+    get: (id) => store.get(id),
+    listByCustomer: (customerId) => store.listByCustomer(customerId),
+    recoverStalled: () => recovery.sweep({ awaitDrives: true }),
+    async close() {
+      const running = runner.drivingIds();
+      await stop();
+      // Graceful: the leases of the journeys we were running expire now, so another worker's sweep (or a waiting
+      // duplicate request) takes them over at once instead of after leaseMs.
+      for (const id of running) {
+        await handBackLease(ctx, id).catch((err: unknown) => ctx.logger.warn({ err, journeyId: id }, 'handing a journey back failed; its lease will expire'));
+      }
+    },
+    abandon: stop,
+  };
+}
+
+/** Flows by type, checked once: a mistake here would otherwise surface in the middle of someone's payment. */
+function registry(flows: readonly FlowDefinition[]): ReadonlyMap<string, FlowDefinition> {
+  const byType = new Map<string, FlowDefinition>();
+  for (const flow of flows) {
+    if (byType.has(flow.type)) throw new Error(`two flows have the journey type ${flow.type}`);
+    const names = new Set<string>();
+    for (const step of flow.steps) {
+      // Step names go into references (`<id>.<step>`) and job ids (`<id>|<step>`): keep them plain.
+      if (!STEP_NAME.test(step.name)) throw new Error(`${flow.type}: step name "${step.name}" must match ${STEP_NAME}`);
+      if (names.has(step.name)) throw new Error(`${flow.type}: two steps are named ${step.name}`);
+      names.add(step.name);
+      for (const policy of [step.retry, step.compensateRetry]) if (policy) checkPolicy(flow.type, step.name, policy);
+    }
+    byType.set(flow.type, flow);
+  }
+  return byType;
+}
+
+function checkPolicy(type: string, step: string, p: RetryPolicy): void {
+  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1 || !(p.baseDelayMs >= 0) || !(p.maxDelayMs >= p.baseDelayMs)) {
+    throw new Error(`${type}.${step}: a retry policy needs an integer maxAttempts >= 1 and 0 <= baseDelayMs <= maxDelayMs`);
+  }
+}

@@ -1,0 +1,169 @@
+import { Queue, Worker } from 'bullmq';
+import { createLogger, type Logger } from '../../../lib/log.js';
+
+/**
+ * The queue of background steps. A job names a journey and a step; the handler reads everything else from the
+ * journey record, so a job may be delivered twice (the handler skips a step that is no longer QUEUED or RUNNING)
+ * and enqueueing is idempotent per (journey, step) while the job is alive.
+ *
+ * The engine takes ownership of the queue it is given: it registers the handler and closes the queue on close().
+ */
+export interface JourneyJob {
+  readonly journeyId: string;
+  readonly step: string;
+}
+
+export interface EnqueueOptions {
+  /** Deliveries in all, including the first. */
+  readonly attempts: number;
+  /** First retry delay; doubled each retry. */
+  readonly backoffMs: number;
+}
+
+export interface JobQueue {
+  /** Adds the job unless the same (journeyId, step) is already waiting, delayed or running. */
+  enqueue(job: JourneyJob, options: EnqueueOptions): Promise<void>;
+  /** Registers the one handler; a handler that throws asks for a retry (until `attempts` deliveries). */
+  process(handler: (job: JourneyJob) => Promise<void>): void;
+  /** Stops taking jobs and waits for the running ones. */
+  close(): Promise<void>;
+}
+
+/** `${journeyId}|${step}`: one live job per background step (BullMQ refuses ':' in custom job ids). */
+export function jobIdOf(job: JourneyJob): string {
+  return `${job.journeyId}|${job.step}`;
+}
+
+interface Entry {
+  readonly job: JourneyJob;
+  readonly options: EnqueueOptions;
+  deliveries: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Timers in this process: the embedded default. Jobs are lost with the process; the recovery sweep re-enqueues the
+ * QUEUED steps it finds, so nothing is lost for good. With several processes, use BullMqQueue: two in-process
+ * queues could each run the same step (safe thanks to the step's reference, but wasteful).
+ */
+export class InProcessQueue implements JobQueue {
+  private handler: ((job: JourneyJob) => Promise<void>) | undefined;
+  private readonly live = new Map<string, Entry>();
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+
+  async enqueue(job: JourneyJob, options: EnqueueOptions): Promise<void> {
+    if (this.closed) throw new Error('the queue is closed');
+    const key = jobIdOf(job);
+    if (this.live.has(key)) return;
+    const entry: Entry = { job: { journeyId: job.journeyId, step: job.step }, options, deliveries: 0 };
+    this.live.set(key, entry);
+    if (this.handler) this.schedule(key, entry, 0);
+  }
+
+  process(handler: (job: JourneyJob) => Promise<void>): void {
+    if (this.handler) throw new Error('InProcessQueue.process was already called');
+    this.handler = handler;
+    for (const [key, entry] of this.live) this.schedule(key, entry, 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const entry of this.live.values()) clearTimeout(entry.timer);
+    this.live.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private schedule(key: string, entry: Entry, delayMs: number): void {
+    entry.timer = setTimeout(() => {
+      const run = this.deliver(key, entry);
+      this.running.add(run);
+      void run.finally(() => this.running.delete(run));
+    }, delayMs);
+    entry.timer.unref();
+  }
+
+  private async deliver(key: string, entry: Entry): Promise<void> {
+    if (this.closed || !this.handler) return;
+    entry.deliveries++;
+    try {
+      await this.handler(entry.job);
+      this.live.delete(key);
+    } catch {
+      // The handler has recorded the failure in the journey; the queue only decides whether to deliver again.
+      if (this.closed) return;
+      if (entry.deliveries >= entry.options.attempts) this.live.delete(key);
+      else this.schedule(key, entry, entry.options.backoffMs * 2 ** (entry.deliveries - 1));
+    }
+  }
+}
+
+export interface BullMqQueueOptions {
+  /** Redis URL, e.g. redis://127.0.0.1:6379. */
+  readonly redisUrl: string;
+  /** Queue name (no ':'). @default 'journeys' */
+  readonly name?: string;
+  /** Key prefix. The braces are a Redis Cluster hash tag: all of the queue's keys land in one slot. @default '{bankgraph}' */
+  readonly prefix?: string;
+  /** Jobs this process runs at once. @default 8 */
+  readonly concurrency?: number;
+  /** Where connection trouble is reported. @default createLogger('journeys-queue') */
+  readonly logger?: Logger;
+}
+
+/**
+ * BullMQ on Redis: jobs survive the process, and any worker of any process may run them. Completed and failed
+ * jobs are removed, so that a re-enqueue by the recovery sweep is possible again once a job is gone (the handler
+ * ignores steps that are already done).
+ */
+export class BullMqQueue implements JobQueue {
+  readonly queue: Queue<JourneyJob>;
+  private worker: Worker<JourneyJob> | undefined;
+  private readonly options: Required<Omit<BullMqQueueOptions, 'logger'>>;
+  private readonly logger: Logger;
+
+  constructor(options: BullMqQueueOptions) {
+    const { logger, ...rest } = options;
+    this.options = { name: 'journeys', prefix: '{bankgraph}', concurrency: 8, ...rest };
+    this.logger = logger ?? createLogger('journeys-queue');
+    this.queue = new Queue<JourneyJob>(this.options.name, { connection: { url: this.options.redisUrl }, prefix: this.options.prefix });
+    this.queue.on('error', (err) => this.logger.error({ err }, 'the journeys queue failed'));
+  }
+
+  async enqueue(job: JourneyJob, options: EnqueueOptions): Promise<void> {
+    await this.queue.add(
+      'step',
+      { journeyId: job.journeyId, step: job.step },
+      {
+        jobId: jobIdOf(job),
+        attempts: options.attempts,
+        backoff: { type: 'exponential', delay: options.backoffMs },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    );
+  }
+
+  process(handler: (job: JourneyJob) => Promise<void>): void {
+    if (this.worker) throw new Error('BullMqQueue.process was already called');
+    this.worker = new Worker<JourneyJob>(this.options.name, (job) => handler(job.data), {
+      // Workers block on Redis: BullMQ requires maxRetriesPerRequest null on their connection.
+      connection: { url: this.options.redisUrl, maxRetriesPerRequest: null },
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency,
+    });
+    // Job failures are recorded in the journey by the handler; this catches connection trouble, which BullMQ
+    // would otherwise report as an unhandled 'error' event.
+    this.worker.on('error', (err) => this.logger.error({ err }, 'the journeys queue worker failed'));
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+
+  /** Removes the queue and all its jobs from Redis (tests, decommissioning). */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+  }
+}

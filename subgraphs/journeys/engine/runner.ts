@@ -1,0 +1,94 @@
+import { enqueueBackground } from './background.js';
+import { compensate } from './compensation.js';
+import { EngineClosed, flowOf, LeaseLost, ownedWrite, type EngineContext } from './context.js';
+import { LeaseKeeper } from './lease.js';
+import { countTerminal } from './metrics.js';
+import { modeOf, stepOf, withStep } from './record.js';
+import { withResult } from './result.js';
+import { runCriticalStep } from './step.js';
+import { isTerminal, type FlowDefinition, type JourneyRecord } from './types.js';
+
+/**
+ * Drives a journey this worker holds the lease of, from whatever state is persisted, to a terminal state: the
+ * critical steps in order (step.ts), then COMPLETED (background steps QUEUED and enqueued), or compensation
+ * (compensation.ts). The loop re-reads the record before each step, so it resumes a journey started by another
+ * worker exactly as it resumes its own; nothing it needs lives only in memory.
+ */
+export class JourneyRunner {
+  private readonly driving = new Map<string, Promise<JourneyRecord | null>>();
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  /**
+   * Resolves with the terminal record this worker wrote, or null when it stopped early (lease lost, engine closed,
+   * store failure: the journey is then left for recovery). Never rejects. One drive per journey per engine.
+   */
+  drive(journeyId: string): Promise<JourneyRecord | null> {
+    const existing = this.driving.get(journeyId);
+    if (existing) return existing;
+    const run = this.driveOwned(journeyId).finally(() => this.driving.delete(journeyId));
+    this.driving.set(journeyId, run);
+    return run;
+  }
+
+  isDriving(journeyId: string): boolean {
+    return this.driving.has(journeyId);
+  }
+
+  drivingIds(): string[] {
+    return [...this.driving.keys()];
+  }
+
+  /** Resolves once every drive has stopped (after close(), in-flight attempts are abandoned at once). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.driving.values()]);
+  }
+
+  private async driveOwned(journeyId: string): Promise<JourneyRecord | null> {
+    const keeper = new LeaseKeeper(this.ctx, journeyId);
+    keeper.start();
+    try {
+      for (;;) {
+        if (this.ctx.closing.aborted) throw new EngineClosed();
+        if (keeper.lost) throw new LeaseLost(journeyId, null);
+        const record = await this.ctx.store.get(journeyId);
+        if (!record) throw new Error(`journey ${journeyId} vanished from the store while running`);
+        if (isTerminal(record.status)) return record;
+        if (record.lease?.owner !== this.ctx.workerId) throw new LeaseLost(journeyId, record.lease?.owner ?? null);
+        const flow = flowOf(this.ctx, record.type);
+        const next = record.status === 'RUNNING' ? await this.advance(flow, record) : await compensate(this.ctx, flow, record);
+        if (isTerminal(next.status)) return next;
+      }
+    } catch (err) {
+      if (err instanceof LeaseLost || err instanceof EngineClosed) {
+        this.ctx.logger.info({ journeyId, why: err.message }, 'stopped driving a journey');
+      } else {
+        this.ctx.logger.error({ err, journeyId }, 'driving a journey failed; recovery resumes it once its lease expires');
+      }
+      return null;
+    } finally {
+      keeper.stop();
+    }
+  }
+
+  /** Runs the next critical step, or completes the journey when none is left. */
+  private async advance(flow: FlowDefinition, record: JourneyRecord): Promise<JourneyRecord> {
+    const next = flow.steps.find((def) => {
+      const status = stepOf(record, def.name).status;
+      return modeOf(def) === 'critical' && status !== 'SUCCEEDED' && status !== 'SKIPPED';
+    });
+    return next ? runCriticalStep(this.ctx, record, next) : this.complete(flow, record);
+  }
+
+  private async complete(flow: FlowDefinition, record: JourneyRecord): Promise<JourneyRecord> {
+    const update = await ownedWrite(this.ctx, record.id, (r) => {
+      let done: JourneyRecord = { ...r, status: 'COMPLETED', reason: null, errorCode: null };
+      for (const step of r.steps) if (step.mode === 'background' && step.status === 'PENDING') done = withStep(done, step.name, { status: 'QUEUED' });
+      return withResult(this.ctx, flow, done);
+    });
+    countTerminal(update.previous, update.record);
+    // A crash right here leaves QUEUED steps in a COMPLETED journey: the recovery sweep enqueues them.
+    await enqueueBackground(this.ctx, update.record);
+    return update.record;
+  }
+}

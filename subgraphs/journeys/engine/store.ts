@@ -1,0 +1,131 @@
+import type { KeyValueStore } from '../../../lib/store/index.js';
+import { needsWork, now } from './record.js';
+import { isTerminal, type JourneyRecord } from './types.js';
+
+/**
+ * Journey records over the KeyValueStore, as JSON at `journey:<id>`.
+ *
+ * Every write is a compare-and-set on the exact JSON that was read, with `version + 1`: a writer that lost the race
+ * re-reads and decides again on the fresh record (optimistic concurrency), it never overwrites. Indexes are sets:
+ * `journeys:active` (journeys with work left: recovery scans it) and `journeys:customer:<id>`.
+ *
+ * Retention: a terminal record keeps a TTL of `retentionMs` (refreshed by each later write, e.g. a background step
+ * finishing), a running one has none. Idempotency rests on these records, so retention may not be shorter than 24 h.
+ *
+ * Redis Cluster: every operation touches a single key (no MULTI, no multi-key scripts), so keys may live in any slot.
+ */
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_RETENTION_MS = 7 * DAY_MS;
+const MAX_CAS_ROUNDS = 100;
+
+export const ACTIVE_KEY = 'journeys:active';
+export const journeyKey = (id: string) => `journey:${id}`;
+export const customerKey = (customerId: string) => `journeys:customer:${customerId}`;
+
+export interface Update {
+  /** The record now in the store (the one written, or the current one when `decide` declined). */
+  readonly record: JourneyRecord;
+  /** The record the decision was made on. */
+  readonly previous: JourneyRecord;
+  readonly written: boolean;
+}
+
+/** Decides the next record from the current one; null = leave it as it is. May throw to abandon the write. */
+export type Decide = (current: JourneyRecord) => JourneyRecord | null;
+
+export class JourneyNotFound extends Error {
+  override readonly name = 'JourneyNotFound';
+  constructor(readonly journeyId: string) {
+    super(`journey ${journeyId} is not in the store`);
+  }
+}
+
+export class JourneyStore {
+  readonly retentionMs: number;
+
+  constructor(
+    readonly kv: KeyValueStore,
+    options: { retentionMs?: number } = {},
+  ) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (!(this.retentionMs >= DAY_MS)) {
+      throw new RangeError(`retentionMs must be at least 24 h (${DAY_MS} ms) for idempotency to hold, got ${this.retentionMs}`);
+    }
+  }
+
+  async get(id: string): Promise<JourneyRecord | null> {
+    const raw = await this.kv.get(journeyKey(id));
+    return raw === null ? null : parse(raw, id);
+  }
+
+  /**
+   * Writes a new record if none has this id (setIfAbsent); true if it wrote. The indexes are written before it (a
+   * crash in between leaves at worst an index entry without a record, which is swept, never a running journey that
+   * recovery cannot find) and again after it (a sweep may have dropped the entry while the record did not exist yet).
+   */
+  async create(record: JourneyRecord): Promise<boolean> {
+    await this.index(record);
+    const created = await this.kv.setIfAbsent(journeyKey(record.id), JSON.stringify(record), this.ttlOf(record));
+    if (created) await this.index(record);
+    return created;
+  }
+
+  /**
+   * Reads, decides, compare-and-sets; on a lost race, reads and decides again. `version` and `updatedAt` are set
+   * here. Throws JourneyNotFound when there is no record, and whatever `decide` throws.
+   */
+  async update(id: string, decide: Decide): Promise<Update> {
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      const raw = await this.kv.get(journeyKey(id));
+      if (raw === null) throw new JourneyNotFound(id);
+      const current = parse(raw, id);
+      const decided = decide(current);
+      if (decided === null) return { record: current, previous: current, written: false };
+      const next: JourneyRecord = { ...decided, version: current.version + 1, updatedAt: now() };
+      if (await this.kv.compareAndSet(journeyKey(id), raw, JSON.stringify(next), this.ttlOf(next))) {
+        if (!needsWork(next)) await this.kv.removeFromSet(ACTIVE_KEY, id);
+        return { record: next, previous: current, written: true };
+      }
+    }
+    throw new Error(`journey ${id}: ${MAX_CAS_ROUNDS} compare-and-set rounds lost in a row; giving up this write`);
+  }
+
+  /** Ids of journeys with work left (and possibly stale entries, which `forgetActive` removes). */
+  activeIds(): Promise<string[]> {
+    return this.kv.setMembers(ACTIVE_KEY);
+  }
+
+  async forgetActive(id: string): Promise<void> {
+    await this.kv.removeFromSet(ACTIVE_KEY, id);
+  }
+
+  /** A customer's journeys, newest first; entries whose record has expired are dropped from the index. */
+  async listByCustomer(customerId: string): Promise<JourneyRecord[]> {
+    const ids = await this.kv.setMembers(customerKey(customerId));
+    const records: JourneyRecord[] = [];
+    for (const id of ids) {
+      const record = await this.get(id);
+      if (record) records.push(record);
+      else await this.kv.removeFromSet(customerKey(customerId), id);
+    }
+    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  }
+
+  private async index(record: JourneyRecord): Promise<void> {
+    if (needsWork(record)) await this.kv.addToSet(ACTIVE_KEY, record.id);
+    if (record.customerId !== null) await this.kv.addToSet(customerKey(record.customerId), record.id);
+  }
+
+  private ttlOf(record: JourneyRecord): { ttlMs?: number } {
+    return isTerminal(record.status) ? { ttlMs: this.retentionMs } : {};
+  }
+}
+
+function parse(raw: string, id: string): JourneyRecord {
+  try {
+    return JSON.parse(raw) as JourneyRecord;
+  } catch (err) {
+    throw new Error(`journey ${id}: the stored record is not JSON`, { cause: err });
+  }
+}

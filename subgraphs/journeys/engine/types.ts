@@ -1,0 +1,282 @@
+import type { Principal } from '../../../lib/principal.js';
+import { BankError, ErrorCode } from '../../../lib/errors.js';
+
+/**
+ * The journey engine's contract. A journey is a declared flow (an ordered list of steps) run durably: every
+ * transition is persisted before the next step starts, every step gives the legacy system a reference derived from
+ * the journey id and the step name (so running it again never repeats its effect), failures are retried or
+ * compensated, and nothing ends silently. A new journey is a new flow file, never new engine code.
+ */
+
+/** JSON values: what records, inputs, step outputs and results are made of (they live in the store as JSON). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+// ---- lifecycles (discriminated by status; switches over them are exhaustive) ----------------------------------
+
+/**
+ * RUNNING: critical steps under way (or being retried).
+ * COMPENSATING: a step failed for good; completed steps are being undone, newest first.
+ * COMPLETED: every critical step succeeded (background steps may still be QUEUED).
+ * REJECTED: a business rule said no (KYC "consider", sanctions hit, a payout the rail refused) and whatever had been
+ *   done was undone. Not an error: `reason` says why.
+ * COMPENSATED: a technical failure ended the journey and every completed step was undone.
+ * NEEDS_ATTENTION: a compensation (or a background step) kept failing; a person must look. `reason` says what.
+ */
+export type JourneyStatus = 'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'REJECTED' | 'COMPENSATED' | 'NEEDS_ATTENTION';
+export const TERMINAL_STATUSES: readonly JourneyStatus[] = ['COMPLETED', 'REJECTED', 'COMPENSATED', 'NEEDS_ATTENTION'];
+export function isTerminal(status: JourneyStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export type StepStatus =
+  | 'PENDING'
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'SKIPPED'
+  /** A background step waiting in the queue. */
+  | 'QUEUED'
+  | 'FAILED'
+  | 'COMPENSATING'
+  | 'COMPENSATED'
+  | 'COMPENSATION_FAILED';
+
+export type AttemptKind = 'run' | 'recover' | 'compensate';
+export type AttemptOutcome = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'PENDING' | 'REJECTED';
+
+export interface AttemptRecord {
+  readonly number: number;
+  readonly kind: AttemptKind;
+  /** ISO 8601 date-times. */
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly outcome: AttemptOutcome;
+  /** A public ErrorCode (or our own step code); never legacy text. */
+  readonly errorCode: string | null;
+  /** Which worker ran it (a lease owner id): shows takeovers after a crash. */
+  readonly worker: string;
+}
+
+export interface StepRecord {
+  readonly name: string;
+  readonly mode: StepMode;
+  readonly status: StepStatus;
+  readonly attempts: readonly AttemptRecord[];
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly errorCode: string | null;
+}
+
+export interface Lease {
+  /** Worker id of the process running the journey. */
+  readonly owner: string;
+  /** Epoch ms; after it, another worker may take the journey over. */
+  readonly expiresAt: number;
+}
+
+export interface JourneyRecord {
+  /** Derived from the principal and the idempotency key: the same request always has the same id. */
+  readonly id: string;
+  readonly type: string;
+  /** Optimistic-concurrency counter: every write is a compare-and-set on the previous version. */
+  readonly version: number;
+  readonly principal: Principal;
+  /** The customer the journey concerns (for Customer.journeys and access), when there is one. */
+  readonly customerId: string | null;
+  readonly idempotencyKey: string;
+  /** SHA-256 of the journey type and the validated input: a replay must match it. */
+  readonly requestHash: string;
+  readonly input: Json;
+  readonly status: JourneyStatus;
+  readonly steps: readonly StepRecord[];
+  /** Each succeeded step's output, by step name. */
+  readonly state: Readonly<Record<string, Json>>;
+  /** Set once the journey is terminal (the flow's `result`). */
+  readonly result: Json | null;
+  /** Why it was REJECTED or needs attention. */
+  readonly reason: string | null;
+  readonly errorCode: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly lease: Lease | null;
+  /**
+   * Set when the journey enters COMPENSATING: what it becomes once every completed step is undone (REJECTED for a
+   * business refusal; NEEDS_ATTENTION when the failed step's own outcome is unknown; COMPENSATED otherwise).
+   * Persisted so that a worker taking over a compensation ends it the same way. (Engine addition.)
+   */
+  readonly afterCompensation?: 'REJECTED' | 'COMPENSATED' | 'NEEDS_ATTENTION';
+}
+
+// ---- flows and steps -----------------------------------------------------------------------------------------
+
+export type StepMode = 'critical' | 'background';
+
+export interface RetryPolicy {
+  /** Attempts in all, including the first. */
+  readonly maxAttempts: number;
+  /** First backoff; doubled each attempt, with full jitter. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface StepContext<I extends Json = Json> {
+  readonly journeyId: string;
+  readonly input: I;
+  /** Outputs of the steps that succeeded so far, by step name. */
+  readonly state: Readonly<Record<string, Json>>;
+  /**
+   * The reference to give the legacy system: `<journeyId>.<step>` for run and recover, `<journeyId>.<step>.undo`
+   * for compensate. Deterministic: the same step of the same journey always sends the same reference.
+   */
+  readonly reference: string;
+  readonly attempt: number;
+  readonly principal: Principal;
+  /**
+   * Aborted when the attempt has timed out or the engine is closing: pass it to HTTP calls so that an abandoned
+   * attempt stops. (Engine addition; optional so that tests may build contexts by hand.)
+   */
+  readonly signal?: AbortSignal;
+}
+
+export interface StepDefinition<I extends Json = Json> {
+  /** In the bank's language: `debitSourceAccount`, not `step3`. Unique within the flow. */
+  readonly name: string;
+  /**
+   * Does the step. Must be safe to run again with the same `ctx.reference` (the legacy system dedupes on it, or the
+   * step checks first). Its output is stored under `state[name]`.
+   */
+  run(ctx: StepContext<I>): Promise<Json>;
+  /**
+   * After a timeout the outcome is unknown: asks the legacy system what became of `ctx.reference`. Returns the
+   * output if the step's effect happened, null if it did not (the step is then run again). Without it, a timed-out
+   * step is simply run again (its reference makes that safe).
+   */
+  recover?(ctx: StepContext<I>): Promise<Json | null>;
+  /** Undoes a succeeded step. Idempotent (uses its own reference) and retried; `output` is what run returned. */
+  compensate?(ctx: StepContext<I>, output: Json): Promise<void>;
+  /** Skipped (status SKIPPED) when true, e.g. no FX conversion when the currencies are the same. */
+  skipIf?(ctx: StepContext<I>): boolean;
+  /** @default { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 2000 } */
+  readonly retry?: RetryPolicy;
+  /** Longest one attempt may take before it counts as timed out (unknown outcome). @default 10000 */
+  readonly timeoutMs?: number;
+  /** Critical steps run before the mutation answers; background ones are queued and retried there. @default 'critical' */
+  readonly mode?: StepMode;
+  /**
+   * How long in all a critical step may keep answering StepPending (measured from its first pending answer) before
+   * it counts as a permanent failure. Pending answers do not use up `retry.maxAttempts`. (Engine addition.)
+   * @default 60000
+   */
+  readonly pendingBudgetMs?: number;
+  /**
+   * How `compensate` is retried before the journey is parked as NEEDS_ATTENTION, with equal jitter (each wait at
+   * least half its ceiling), so that the default's waits span 7.75-15.5 s: longer than a connector breaker's open
+   * period, which a failure just before compensation has often tripped. (Engine addition.)
+   * @default { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 8000 }
+   */
+  readonly compensateRetry?: RetryPolicy;
+}
+
+export interface FlowDefinition<I extends Json = Json> {
+  /** The journey type, e.g. ONBOARD_CUSTOMER. */
+  readonly type: string;
+  /**
+   * Checks and normalises the raw input before anything starts (amounts positive and within precision and limits,
+   * IBAN checksums...). Throws a BankError BAD_USER_INPUT naming the field; nothing is written then.
+   */
+  validate(raw: unknown, principal: Principal): I;
+  /** The customer this journey concerns, if any. */
+  customerOf(input: I, principal: Principal): string | null;
+  readonly steps: readonly StepDefinition<I>[];
+  /** The journey's result once it is terminal (ids of what it created, the rail that carried a payment...). */
+  result(record: JourneyRecord): Json;
+}
+
+// ---- what steps throw --------------------------------------------------------------------------------------
+
+/**
+ * A business rule said no (KYC "consider", a sanctions hit, a payout the rail refused with a reason code). The
+ * engine undoes the completed steps and ends the journey REJECTED with this reason. Not retried.
+ */
+export class StepRejected extends Error {
+  override readonly name = 'StepRejected';
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Not done yet (an asynchronous check still running, a payment not settled): run again after `retryAfterMs`. */
+export class StepPending extends Error {
+  override readonly name = 'StepPending';
+  constructor(
+    readonly retryAfterMs: number,
+    message = 'not finished yet',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * How the engine treats an error a step throws:
+ *   StepRejected                                   -> rejected (compensate, REJECTED)
+ *   StepPending                                    -> pending (run again later; does not use up attempts... up to the step timeout budget)
+ *   UPSTREAM_TIMEOUT                               -> unknown outcome (recover, then retry)
+ *   UPSTREAM_UNAVAILABLE, UPSTREAM_BAD_RESPONSE    -> transient (retry with backoff)
+ *   anything else (UPSTREAM_REJECTED, NOT_FOUND, INSUFFICIENT_FUNDS, bugs) -> permanent (compensate, COMPENSATED)
+ */
+export type ErrorClass = 'rejected' | 'pending' | 'unknown-outcome' | 'transient' | 'permanent';
+
+export function classifyStepError(err: unknown): ErrorClass {
+  if (err instanceof StepRejected) return 'rejected';
+  if (err instanceof StepPending) return 'pending';
+  if (err instanceof BankError) {
+    switch (err.code) {
+      case ErrorCode.UPSTREAM_TIMEOUT:
+        return 'unknown-outcome';
+      case ErrorCode.UPSTREAM_UNAVAILABLE:
+      case ErrorCode.UPSTREAM_BAD_RESPONSE:
+        return 'transient';
+      default:
+        return 'permanent';
+    }
+  }
+  return 'permanent';
+}
+
+/** The public code of an error, for attempt records: ours, never legacy text. */
+export function errorCodeOf(err: unknown): string {
+  if (err instanceof StepRejected) return err.code;
+  if (err instanceof StepPending) return 'PENDING';
+  if (err instanceof BankError) return err.code;
+  return ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+// ---- the engine ----------------------------------------------------------------------------------------------
+
+export interface StartOptions {
+  readonly principal: Principal;
+  readonly idempotencyKey: string;
+  /** Raw input; the flow validates it before anything is written. */
+  readonly input: unknown;
+  /** How long to wait for the critical steps before answering with the journey still RUNNING. */
+  readonly waitMs?: number;
+}
+
+export interface JourneyEngine {
+  /**
+   * Starts a journey, or returns the existing one for the same principal and key (Stripe's semantics):
+   * a replay with the same request returns the stored journey; the same key with another request is refused with
+   * IDEMPOTENCY_KEY_REUSED; a duplicate that arrives while the first is still running waits for the same result
+   * (up to waitMs) rather than failing. Answers when the critical steps are done, or after waitMs.
+   */
+  start(flow: FlowDefinition, options: StartOptions): Promise<JourneyRecord>;
+  get(journeyId: string): Promise<JourneyRecord | null>;
+  /** A customer's journeys, newest first. */
+  listByCustomer(customerId: string): Promise<JourneyRecord[]>;
+  /** Takes over journeys whose worker died (lease expired) and drives them to a terminal state. Returns how many. */
+  recoverStalled(): Promise<number>;
+  /** Stops workers and timers; leaves running journeys for another worker to recover. */
+  close(): Promise<void>;
+}

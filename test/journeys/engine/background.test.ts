@@ -1,0 +1,157 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JourneyEngineHandle } from '../../../subgraphs/journeys/engine/engine.js';
+import { journeysTotal, needsAttentionTotal } from '../../../subgraphs/journeys/engine/metrics.js';
+import { BullMqQueue, InProcessQueue, type JobQueue } from '../../../subgraphs/journeys/engine/queue.js';
+import type { JourneyRecord } from '../../../subgraphs/journeys/engine/types.js';
+import { requireRedis } from '../../support/redis.js';
+import {
+  counterValue,
+  CUSTOMER,
+  deleteKeys,
+  eventually,
+  failing,
+  gate,
+  Ledger,
+  ledgerStep,
+  newKey,
+  STORES,
+  testEngine,
+  toyFlow,
+  unavailable,
+  type StoreKind,
+  type StoreUnderTest,
+} from './fixtures.js';
+
+/** Background steps: queued once the journey is COMPLETED, retried by the queue, parked when they keep failing. */
+
+interface QueueKind {
+  readonly name: string;
+  readonly store: StoreKind;
+  make(): Promise<{ queue: () => JobQueue; cleanup(): Promise<void> }>;
+}
+
+const QUEUES: QueueKind[] = [
+  ...STORES.map((store) => ({ name: `in-process queue, ${store.name} store`, store, make: async () => ({ queue: () => new InProcessQueue(), cleanup: async () => {} }) })),
+  {
+    name: 'BullMQ queue, redis store',
+    store: STORES.find((s) => s.name === 'redis')!,
+    async make() {
+      const redisUrl = await requireRedis();
+      const prefix = `{bankgraph-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}}`;
+      return { queue: () => new BullMqQueue({ redisUrl, prefix }), cleanup: () => deleteKeys(redisUrl, `${prefix}*`) };
+    },
+  },
+];
+
+describe.each(QUEUES)('background steps with the $name', (kind) => {
+  let store: StoreUnderTest;
+  let queues: Awaited<ReturnType<QueueKind['make']>>;
+  let engines: JourneyEngineHandle[] = [];
+  beforeAll(async () => {
+    store = await kind.store.make();
+    queues = await kind.make();
+  });
+  afterEach(async () => {
+    await Promise.all(engines.map((e) => e.close()));
+    engines = [];
+  });
+  afterAll(async () => {
+    await queues.cleanup();
+    await store.cleanup();
+  });
+  const engineFor = (flow: ReturnType<typeof toyFlow>, queue: JobQueue = queues.queue()) => {
+    const engine = testEngine(store.kv, [flow], { queue });
+    engines.push(engine);
+    return engine;
+  };
+  const finished = (engine: JourneyEngineHandle, id: string, step: string) =>
+    eventually(async () => {
+      const r = await engine.get(id);
+      const s = r?.steps.find((x) => x.name === step);
+      return s && (s.status === 'SUCCEEDED' || s.status === 'FAILED') ? r! : undefined;
+    }, 10_000, `${step} to finish`);
+
+  it('answers COMPLETED before the background step runs; the step then succeeds', async () => {
+    const ledger = new Ledger();
+    const held = gate();
+    const flow = toyFlow([
+      ledgerStep(ledger, 'openAccount'),
+      ledgerStep(ledger, 'sendWelcomeEmail', {
+        mode: 'background',
+        run: async (ctx) => {
+          await held.promise;
+          return ledger.apply(ctx.reference, { sent: true });
+        },
+      }),
+    ]);
+    const engine = engineFor(flow);
+    const record = await engine.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 1 } });
+    expect(record.status).toBe('COMPLETED');
+    expect(record.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'QUEUED']);
+    expect(ledger.effectsEndingWith('.sendWelcomeEmail')).toBe(0);
+    expect(await store.kv.setMembers('journeys:active')).toContain(record.id);
+
+    held.open();
+    const done = await finished(engine, record.id, 'sendWelcomeEmail');
+    expect(done.status).toBe('COMPLETED');
+    expect(done.state.sendWelcomeEmail).toEqual({ sent: true });
+    expect(done.steps[1]!.attempts).toMatchObject([{ kind: 'run', outcome: 'SUCCEEDED', worker: engine.workerId }]);
+    expect(ledger.effectsEndingWith('.sendWelcomeEmail')).toBe(1);
+    expect(await store.kv.setMembers('journeys:active')).not.toContain(record.id);
+  });
+
+  it('a background step failing twice is retried by the queue, then SUCCEEDED', async () => {
+    const ledger = new Ledger();
+    const step = ledgerStep(ledger, 'fulfilCard', { mode: 'background', retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 } });
+    const flow = toyFlow([ledgerStep(ledger, 'issueCard'), { ...step, run: failing(2, unavailable, step.run) }]);
+    const engine = engineFor(flow);
+    const record = await engine.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 1 } });
+    const done = await finished(engine, record.id, 'fulfilCard');
+    expect(done.status).toBe('COMPLETED');
+    expect(done.steps[1]!.status).toBe('SUCCEEDED');
+    expect(done.steps[1]!.attempts.map((a) => [a.outcome, a.errorCode])).toEqual([
+      ['FAILED', 'UPSTREAM_UNAVAILABLE'],
+      ['FAILED', 'UPSTREAM_UNAVAILABLE'],
+      ['SUCCEEDED', null],
+    ]);
+    expect(ledger.effectsEndingWith('.fulfilCard')).toBe(1);
+  });
+
+  it('a background step that exhausts its retries is FAILED and the journey NEEDS_ATTENTION, with the alert', async () => {
+    const flow = toyFlow([
+      ledgerStep(new Ledger(), 'issueCard'),
+      { name: 'fulfilCard', mode: 'background', retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, run: async () => Promise.reject(unavailable()) },
+    ]);
+    const engine = engineFor(flow);
+    const record = await engine.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 1 } });
+    expect(record.status).toBe('COMPLETED');
+    const done = await finished(engine, record.id, 'fulfilCard');
+    expect(done.steps[1]!.status).toBe('FAILED');
+    expect(done.steps[1]!.attempts).toHaveLength(3);
+    expect(done.status).toBe('NEEDS_ATTENTION');
+    expect(done.reason).toBe('background step fulfilCard failed after 3 attempts (UPSTREAM_UNAVAILABLE)');
+    expect(done.result).toEqual(record.result);
+    expect(await counterValue(needsAttentionTotal, { type: flow.type })).toBe(1);
+    expect(await counterValue(journeysTotal, { type: flow.type, status: 'NEEDS_ATTENTION' })).toBe(1);
+  });
+
+  it('recovery enqueues the QUEUED steps of a journey completed by a worker that died before enqueueing', async () => {
+    const ledger = new Ledger();
+    const flow = toyFlow([ledgerStep(ledger, 'openAccount'), ledgerStep(ledger, 'sendWelcomeEmail', { mode: 'background' })]);
+    // Worker A completes the journey, but its enqueue never reaches a queue (it "dies" right after COMPLETED).
+    const lost: JobQueue = { enqueue: async () => {}, process: () => {}, close: async () => {} };
+    const a = engineFor(flow, lost);
+    const record = await a.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 1 } });
+    expect(record.steps[1]!.status).toBe('QUEUED');
+    await a.abandon();
+
+    const b = engineFor(flow);
+    await b.recoverStalled();
+    const done: JourneyRecord = await finished(b, record.id, 'sendWelcomeEmail');
+    expect(done.steps[1]!.status).toBe('SUCCEEDED');
+    // A second sweep finds nothing left to do, and enqueues nothing twice.
+    await b.recoverStalled();
+    expect(ledger.callsEndingWith('.sendWelcomeEmail')).toBe(1);
+    expect(await store.kv.setMembers('journeys:active')).not.toContain(record.id);
+  });
+});
