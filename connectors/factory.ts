@@ -3,6 +3,8 @@ import { CardProcessorConnector } from './card-processor/index.js';
 import { CoreBankingConnector } from './core-banking/index.js';
 import { FxWalletConnector } from './fx-wallet/index.js';
 import { KycProviderConnector } from './kyc-provider/index.js';
+import { NotifierConnector } from './notifier/index.js';
+import { createSandboxRails, type PaymentRail } from './payment-rail/index.js';
 import type { BreakerOptions, RetryOptions } from './http.js';
 
 /**
@@ -61,5 +63,22 @@ export function createFxWalletConnector(env: Env = process.env, o: ConnectorOver
     baseUrl: o.baseUrl ?? legacyUrl('fx-wallet', env),
     timeoutMs: o.timeoutMs ?? legacyTimeoutMs('fx-wallet', env),
     ...(ratesTtl !== undefined && Number.isFinite(ratesTtl) ? { ratesTtlMs: ratesTtl } : {}),
+  });
+}
+
+/** The payment rails, in order of preference (the sandbox: an instant EUR rail, then correspondent banking). */
+export function createPaymentRails(env: Env = process.env, o: ConnectorOverrides = {}): PaymentRail[] {
+  return createSandboxRails(o.baseUrl ?? legacyUrl('payment-rail', env), {
+    timeoutMs: o.timeoutMs ?? legacyTimeoutMs('payment-rail', env),
+    ...(o.breaker ? { breaker: o.breaker } : {}),
+    ...(o.retry ? { retry: o.retry } : {}),
+  });
+}
+
+export function createNotifierConnector(env: Env = process.env, o: ConnectorOverrides = {}): NotifierConnector {
+  return new NotifierConnector({
+    ...o,
+    baseUrl: o.baseUrl ?? legacyUrl('notifier', env),
+    timeoutMs: o.timeoutMs ?? legacyTimeoutMs('notifier', env),
   });
 }

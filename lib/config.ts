@@ -4,10 +4,10 @@
  * are refused, so a forgotten variable fails the start instead of signing real tokens with a published key.
  */
 
-export const LEGACY_SYSTEMS = ['core-banking', 'card-processor', 'kyc-provider', 'fx-wallet'] as const;
+export const LEGACY_SYSTEMS = ['core-banking', 'card-processor', 'kyc-provider', 'fx-wallet', 'payment-rail', 'notifier'] as const;
 export type LegacySystem = (typeof LEGACY_SYSTEMS)[number];
 
-export const SUBGRAPHS = ['accounts', 'cards', 'kyc', 'wallet'] as const;
+export const SUBGRAPHS = ['accounts', 'cards', 'kyc', 'wallet', 'journeys'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 /** Default ports: clear of PostgreSQL 5432, MySQL 3306, Redis 6379, AMQP 5672, MQTT 1883 and NATS 4222. */
@@ -17,10 +17,13 @@ export const DEFAULT_PORTS = {
   'card-processor': 4102,
   'kyc-provider': 4103,
   'fx-wallet': 4104,
+  'payment-rail': 4105,
+  notifier: 4106,
   accounts: 4201,
   cards: 4202,
   kyc: 4203,
   wallet: 4204,
+  journeys: 4205,
 } as const satisfies Record<'gateway' | LegacySystem | SubgraphName, number>;
 
 /** The sandbox secrets. Public on purpose (they are in the README); refused in production. */
@@ -135,6 +138,30 @@ export function legacyCredentials(env: Env = process.env): LegacyCredentials {
     coreBankingUser: secret(env, 'CORE_BANKING_USER', SANDBOX_SECRETS.coreBankingUser),
     coreBankingPassword: secret(env, 'CORE_BANKING_PASSWORD', SANDBOX_SECRETS.coreBankingPassword),
     coreBankingTenant: env.CORE_BANKING_TENANT ?? 'default',
+  };
+}
+
+export interface JourneyConfig {
+  /** How long a journey mutation waits for its critical steps before answering with the journey RUNNING. */
+  waitMs: number;
+  /** The bank's FX wallet that cross-currency payments convert through. */
+  treasuryWalletId: string;
+  /** The bank as debtor on payouts. */
+  bank: { name: string; bic: string; iban: string };
+  /** How far a re-quote may move against the bank, in basis points. */
+  requoteToleranceBp: number;
+}
+
+export function journeyConfig(env: Env = process.env): JourneyConfig {
+  return {
+    waitMs: int(env, 'JOURNEY_WAIT_MS', 10_000),
+    treasuryWalletId: env.TREASURY_WALLET_ID ?? 'wal_treasury',
+    bank: {
+      name: env.BANK_NAME ?? 'Bankgraph Sandbox Bank',
+      bic: env.BANK_BIC ?? 'BGSBDEFFXXX',
+      iban: env.BANK_IBAN ?? 'DE02120300000000202051',
+    },
+    requoteToleranceBp: int(env, 'REQUOTE_TOLERANCE_BP', 50),
   };
 }
 

@@ -64,7 +64,9 @@ export interface BookOptions {
 }
 
 /** Builds a fresh book from the sandbox seed; each simulator instance has its own. */
-export function createBook({ ttlSeconds: ttl, spreadBasisPoints: spread, nowSeconds }: BookOptions) {
+export function createBook({ ttlSeconds: ttl, spreadBasisPoints: initialSpread, nowSeconds }: BookOptions) {
+  // The market moves: the sandbox control route (POST /__market) changes the spread of quotes made from then on.
+  let spread = initialSpread;
   const wallets = new Map<string, WalletState>();
   const walletByOwner = new Map<string, WalletState>();
   for (const seed of seedWallets()) {
@@ -282,7 +284,12 @@ export function createBook({ ttlSeconds: ttl, spreadBasisPoints: spread, nowSeco
     };
   }
 
+  function setSpread(basisPoints: number): void {
+    spread = basisPoints;
+  }
+
   return {
+    setSpread,
     listWallets,
     getWallet: byId(wallets, 'wallet_id', 'wallet', walletJson),
     createQuote,

@@ -54,5 +54,15 @@ export function createFxWalletSimulator(options: FxWalletSimulatorOptions = {}):
     .route('POST', '/api/conversions', book.convert)
     .route('GET', '/api/conversions', book.findConversions)
     .route('GET', '/api/conversions/:conversion_id', book.getConversion)
-    .route('POST', '/api/conversions/:conversion_id/reversal', book.reverse);
+    .route('POST', '/api/conversions/:conversion_id/reversal', book.reverse)
+    // Sandbox control, like /__faults: move the market (the spread of quotes made from now on), e.g. to show an
+    // expired quote whose re-quote is beyond the bank's tolerance. { "spreadBasisPoints": 400 }
+    .route('POST', '/__market', (req) => {
+      const bp = (req.body as { spreadBasisPoints?: unknown } | undefined)?.spreadBasisPoints;
+      if (typeof bp !== 'number' || !Number.isInteger(bp) || bp < 0 || bp >= 10_000) {
+        return { status: 422, json: { code: 'VALIDATION', detail: 'spreadBasisPoints must be an integer from 0 to 9999' } };
+      }
+      book.setSpread(bp);
+      return { json: { spreadBasisPoints: bp } };
+    });
 }

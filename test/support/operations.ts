@@ -7,6 +7,11 @@ export function operation(name: string): string {
 
 export const DASHBOARD = operation('Dashboard');
 
+/** A journey operation with the JourneyFields fragment it spreads. */
+export function journeyOperation(name: string): string {
+  return `${operation(name)}\n${operation('JourneyFields')}`;
+}
+
 /** A staff view over many customers: one batch call per legacy system whatever the number of customers. */
 export const STAFF_OVERVIEW = /* GraphQL */ `
   query StaffOverview($ids: [ID!]!) {

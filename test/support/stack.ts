@@ -1,7 +1,12 @@
 import { createCardProcessorSimulator } from '../../legacy/card-processor/server.js';
 import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
-import { createFxWalletSimulator } from '../../legacy/fx-wallet/server.js';
+import { createFxWalletSimulator, type FxWalletSimulatorOptions } from '../../legacy/fx-wallet/server.js';
 import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
+import { createNotifierSimulator } from '../../legacy/notifier/server.js';
+import { createPaymentRailSimulator, type PaymentRailSimulatorOptions } from '../../legacy/payment-rail/server.js';
+import type { KeyValueStore } from '../../lib/store/index.js';
+import { createJourneysRuntime, type JourneysRuntime } from '../../subgraphs/journeys/runtime.js';
+import { createJourneysSubgraph } from '../../subgraphs/journeys/server.js';
 import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
 import {
   createCardProcessorConnector,
@@ -32,6 +37,16 @@ export interface StackOptions {
   readonly connectors?: Partial<Record<LegacySystem, ConnectorOverrides>>;
   /** Supergraph file to serve. @default schema/supergraph.graphql */
   readonly supergraphPath?: string;
+  /** Share of notifier sends that fail. @default 0 (failure tests inject faults instead, so runs are repeatable) */
+  readonly notifierFailureRate?: number;
+  readonly paymentRail?: PaymentRailSimulatorOptions;
+  readonly fxWallet?: FxWalletSimulatorOptions;
+  /** Journey state store. @default in memory */
+  readonly store?: KeyValueStore;
+  /** How long journey mutations wait for their critical steps. @default 10000 */
+  readonly journeyWaitMs?: number;
+  /** Extra environment for the journeys runtime (REDIS_URL for BullMQ, REQUOTE_TOLERANCE_BP...). */
+  readonly journeyEnv?: Record<string, string>;
 }
 
 export interface Stats {
@@ -52,6 +67,7 @@ export interface Stack {
   readonly gateway: RunningGateway;
   readonly simulators: Record<LegacySystem, { sim: Simulator; running: RunningSimulator }>;
   readonly subgraphs: Record<SubgraphName, RunningSubgraph>;
+  readonly journeys: JourneysRuntime;
   customerToken(customerId: string): Promise<string>;
   staffToken(role: 'support' | 'operations'): Promise<string>;
   /** POSTs a GraphQL request to the gateway. */
@@ -71,7 +87,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     'core-banking': createCoreBankingSimulator(),
     'card-processor': createCardProcessorSimulator(),
     'kyc-provider': createKycProviderSimulator(),
-    'fx-wallet': createFxWalletSimulator(),
+    'fx-wallet': createFxWalletSimulator(options.fxWallet),
+    'payment-rail': createPaymentRailSimulator(options.paymentRail ?? { settlementDelayMs: 60 }),
+    notifier: createNotifierSimulator({ failureRate: options.notifierFailureRate ?? 0 }),
   } satisfies Record<LegacySystem, Simulator>;
   const entries = await Promise.all(
     (Object.entries(sims) as [LegacySystem, Simulator][]).map(async ([name, sim]) => [name, { sim, running: await sim.listen(0) }] as const),
@@ -87,14 +105,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const auth = authConfig(env);
   const verifier = new ContextVerifier(auth.internalContextSecret);
+  const journeys = createJourneysRuntime({
+    env: { ...env, JOURNEY_WAIT_MS: String(options.journeyWaitMs ?? 10_000), ...options.journeyEnv },
+    connectors: Object.fromEntries((Object.keys(simulators) as LegacySystem[]).map((s) => [s, o(s)])),
+    ...(options.store ? { store: options.store } : {}),
+  });
   const built = await Promise.all([
     createAccountsSubgraph({ coreBanking, verifier }),
     createCardsSubgraph({ cardProcessor, verifier }),
     createKycSubgraph({ kycProvider, verifier }),
     createWalletSubgraph({ fxWallet, verifier }),
+    createJourneysSubgraph({ engine: journeys.engine, flows: journeys.flows, deps: journeys.deps, waitMs: journeys.waitMs, verifier }),
   ]);
-  const [accounts, cards, kyc, wallet] = await Promise.all(built.map((s) => s.listen(0)));
-  const subgraphs = { accounts, cards, kyc, wallet } as Record<SubgraphName, RunningSubgraph>;
+  const [accounts, cards, kyc, wallet, journeysSubgraph] = await Promise.all(built.map((s) => s.listen(0)));
+  const subgraphs = { accounts, cards, kyc, wallet, journeys: journeysSubgraph } as Record<SubgraphName, RunningSubgraph>;
 
   const gateway = await createGateway({
     supergraphPath: options.supergraphPath ?? DEFAULT_SUPERGRAPH,
@@ -109,6 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway,
     simulators,
     subgraphs,
+    journeys,
     customerToken: (customer) => mintSandboxToken({ customer }),
     staffToken: (staff) => mintSandboxToken({ staff }),
     async graphql(query, variables, token) {
@@ -134,6 +159,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       await gateway.stop();
       await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
+      await journeys.close();
       await Promise.all([coreBanking.http.close(), cardProcessor.http.close(), kycProvider.http.close(), fxWallet.http.close()]);
       await Promise.all(Object.values(simulators).map((s) => s.running.close()));
     },

@@ -1,0 +1,594 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { CustomerRef as CustomerRefModel, EntityRef as EntityRefModel } from '../../../lib/domain.js';
+import type { JourneyRecord as JourneyRecordModel, StepRecord as StepRecordModel, AttemptRecord as AttemptRecordModel } from '../engine/types.js';
+import type { Money as MoneyModel } from '../../../lib/money.js';
+import type { JourneysContext } from '../context.js';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** A date and time in ISO 8601 form (UTC), e.g. "2025-06-01T10:00:00.000Z". */
+  DateTime: { input: string; output: string; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type Account = {
+  __typename?: 'Account';
+  id: Scalars['ID']['output'];
+};
+
+export type AttemptKind =
+  | 'COMPENSATE'
+  | 'RECOVER'
+  | 'RUN';
+
+export type AttemptOutcome =
+  | 'FAILED'
+  | 'PENDING'
+  | 'REJECTED'
+  | 'SUCCEEDED'
+  | 'TIMED_OUT';
+
+export type BeneficiaryInput = {
+  bic: Scalars['String']['input'];
+  /** ISO 3166 alpha-2; must match the IBAN. */
+  country: Scalars['String']['input'];
+  iban: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+};
+
+export type Card = {
+  __typename?: 'Card';
+  id: Scalars['ID']['output'];
+};
+
+export type CardJourneyPayload = {
+  __typename?: 'CardJourneyPayload';
+  card?: Maybe<Card>;
+  journey: Journey;
+};
+
+export type ConvertCurrencyInput = {
+  /** ISO 4217 code of the pocket to credit. */
+  buy: Scalars['String']['input'];
+  sellAmount: MoneyInput;
+};
+
+export type ConvertCurrencyPayload = {
+  __typename?: 'ConvertCurrencyPayload';
+  bought?: Maybe<Money>;
+  journey: Journey;
+  requoted: Scalars['Boolean']['output'];
+  sold?: Maybe<Money>;
+};
+
+export type Customer = {
+  __typename?: 'Customer';
+  id: Scalars['ID']['output'];
+  /** The customer's journeys, newest first (the customer, or operations staff). */
+  journeys?: Maybe<Array<Journey>>;
+};
+
+
+export type CustomerJourneysArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type InternationalPaymentInput = {
+  /** What the beneficiary receives, in the beneficiary's currency. */
+  amount: MoneyInput;
+  beneficiary: BeneficiaryInput;
+  /** Up to 140 characters for the beneficiary. */
+  remittance?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's account to pay from. */
+  sourceAccountId: Scalars['ID']['input'];
+};
+
+export type InternationalPaymentPayload = {
+  __typename?: 'InternationalPaymentPayload';
+  /** What was taken from the source account (refunded if the payment did not go through). */
+  debited?: Maybe<Money>;
+  /** The ISO 20022 end-to-end id of the payout. */
+  endToEndId?: Maybe<Scalars['String']['output']>;
+  journey: Journey;
+  /** What the beneficiary receives, once settled. */
+  paidOut?: Maybe<Money>;
+  /** The rail that carried the payment. */
+  rail?: Maybe<Scalars['String']['output']>;
+  /** True when the quote had expired and the conversion used a fresh quote within tolerance. */
+  requoted: Scalars['Boolean']['output'];
+};
+
+export type IssueCardInput = {
+  /** DEBIT_CLASSIC (default), DEBIT_VIRTUAL or CREDIT_GOLD. */
+  product?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A multi-step business process run durably: every step, attempt and error is recorded here. */
+export type Journey = {
+  __typename?: 'Journey';
+  createdAt: Scalars['DateTime']['output'];
+  /** The customer the journey concerns. */
+  customer?: Maybe<Customer>;
+  /** The stable code of what ended it, when it did not complete. */
+  errorCode?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** Why it was rejected or needs attention. */
+  reason?: Maybe<Scalars['String']['output']>;
+  status: JourneyStatus;
+  steps: Array<JourneyStep>;
+  type: JourneyType;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type JourneyStatus =
+  /** A technical failure ended the journey; every completed step was undone. */
+  | 'COMPENSATED'
+  /** A step failed for good; completed steps are being undone. */
+  | 'COMPENSATING'
+  /** Every critical step succeeded (background steps may still be queued). */
+  | 'COMPLETED'
+  /** An undo (or a background step) kept failing: a person must look (see reason). */
+  | 'NEEDS_ATTENTION'
+  /** A business rule said no (see reason); whatever had been done was undone. */
+  | 'REJECTED'
+  /** Critical steps under way. */
+  | 'RUNNING';
+
+export type JourneyStep = {
+  __typename?: 'JourneyStep';
+  attempts: Array<StepAttempt>;
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
+  errorCode?: Maybe<Scalars['String']['output']>;
+  mode: StepMode;
+  name: Scalars['String']['output'];
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: StepStatus;
+};
+
+export type JourneyType =
+  | 'CONVERT_CURRENCY'
+  | 'FREEZE_CARD'
+  | 'ISSUE_CARD'
+  | 'ONBOARD_CUSTOMER'
+  | 'SEND_INTERNATIONAL_PAYMENT'
+  | 'UNFREEZE_CARD';
+
+/** An amount of money: an exact decimal string in major units (never a float) and its ISO 4217 currency code. */
+export type Money = {
+  __typename?: 'Money';
+  amount: Scalars['String']['output'];
+  currency: Scalars['String']['output'];
+};
+
+/** An amount as a client sends it: an exact decimal string in major units and an ISO 4217 code. */
+export type MoneyInput = {
+  /** Exact decimal, e.g. "100.00"; at most as many decimals as the currency has. */
+  amount: Scalars['String']['input'];
+  currency: Scalars['String']['input'];
+};
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Converts between two pockets of the customer's wallet. */
+  convertCurrency: ConvertCurrencyPayload;
+  freezeCard: CardJourneyPayload;
+  issueCard: CardJourneyPayload;
+  /** Opens a new customer: KYC, risk, core banking client and account, then a card and a welcome message. Staff only. */
+  onboardCustomer: OnboardCustomerPayload;
+  /** Sends money abroad from one of the customer's accounts, converting if needed. */
+  sendInternationalPayment: InternationalPaymentPayload;
+  unfreezeCard: CardJourneyPayload;
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type MutationConvertCurrencyArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  input: ConvertCurrencyInput;
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type MutationFreezeCardArgs = {
+  cardId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type MutationIssueCardArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  input?: InputMaybe<IssueCardInput>;
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type MutationOnboardCustomerArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  input: OnboardCustomerInput;
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type MutationSendInternationalPaymentArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  input: InternationalPaymentInput;
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type MutationUnfreezeCardArgs = {
+  cardId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+export type OnboardCustomerInput = {
+  /** DEBIT_CLASSIC (default), DEBIT_VIRTUAL or CREDIT_GOLD. */
+  cardProduct?: InputMaybe<Scalars['String']['input']>;
+  /** ISO 3166 alpha-2 country of residence. */
+  country: Scalars['String']['input'];
+  /** YYYY-MM-DD; at least 18 years ago. */
+  dateOfBirth: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  firstName: Scalars['String']['input'];
+  lastName: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** EUR_CURRENT (default), GBP_SAVER or USD_ACCOUNT. */
+  product?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type OnboardCustomerPayload = {
+  __typename?: 'OnboardCustomerPayload';
+  /** The new account, once opened. */
+  account?: Maybe<Account>;
+  /** The new card, once issued (in the background: may be null when the mutation answers). */
+  card?: Maybe<Card>;
+  /** The new customer, once the journey completed. */
+  customer?: Maybe<Customer>;
+  journey: Journey;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** A journey: its owner's, or any for operations staff. */
+  journey?: Maybe<Journey>;
+  /** The signed-in customer. */
+  me?: Maybe<Customer>;
+};
+
+
+export type QueryJourneyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type StepAttempt = {
+  __typename?: 'StepAttempt';
+  durationMs: Scalars['Int']['output'];
+  endedAt: Scalars['DateTime']['output'];
+  errorCode?: Maybe<Scalars['String']['output']>;
+  kind: AttemptKind;
+  number: Scalars['Int']['output'];
+  outcome: AttemptOutcome;
+  startedAt: Scalars['DateTime']['output'];
+};
+
+export type StepMode =
+  /** Queued and retried in the background. */
+  | 'BACKGROUND'
+  /** Done before the mutation answers. */
+  | 'CRITICAL';
+
+export type StepStatus =
+  | 'COMPENSATED'
+  | 'COMPENSATING'
+  | 'COMPENSATION_FAILED'
+  | 'FAILED'
+  | 'PENDING'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SKIPPED'
+  | 'SUCCEEDED';
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Customer: Customer;
+  Journey: Journey;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Customer:
+    ( { __typename: 'Customer' }
+    & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
+  Journey:
+    ( { __typename: 'Journey' }
+    & GraphQLRecursivePick<FederationTypes['Journey'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  Account: ResolverTypeWrapper<EntityRefModel>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AttemptKind: AttemptKind;
+  AttemptOutcome: AttemptOutcome;
+  BeneficiaryInput: BeneficiaryInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Card: ResolverTypeWrapper<EntityRefModel>;
+  CardJourneyPayload: ResolverTypeWrapper<JourneyRecordModel>;
+  ConvertCurrencyInput: ConvertCurrencyInput;
+  ConvertCurrencyPayload: ResolverTypeWrapper<JourneyRecordModel>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Customer: ResolverTypeWrapper<CustomerRefModel>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  InternationalPaymentInput: InternationalPaymentInput;
+  InternationalPaymentPayload: ResolverTypeWrapper<JourneyRecordModel>;
+  IssueCardInput: IssueCardInput;
+  Journey: ResolverTypeWrapper<JourneyRecordModel>;
+  JourneyStatus: JourneyStatus;
+  JourneyStep: ResolverTypeWrapper<StepRecordModel>;
+  JourneyType: JourneyType;
+  Money: ResolverTypeWrapper<MoneyModel>;
+  MoneyInput: MoneyInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OnboardCustomerInput: OnboardCustomerInput;
+  OnboardCustomerPayload: ResolverTypeWrapper<JourneyRecordModel>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  StepAttempt: ResolverTypeWrapper<AttemptRecordModel>;
+  StepMode: StepMode;
+  StepStatus: StepStatus;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  Account: EntityRefModel;
+  ID: Scalars['ID']['output'];
+  BeneficiaryInput: BeneficiaryInput;
+  String: Scalars['String']['output'];
+  Card: EntityRefModel;
+  CardJourneyPayload: JourneyRecordModel;
+  ConvertCurrencyInput: ConvertCurrencyInput;
+  ConvertCurrencyPayload: JourneyRecordModel;
+  Boolean: Scalars['Boolean']['output'];
+  Customer: CustomerRefModel;
+  Int: Scalars['Int']['output'];
+  DateTime: Scalars['DateTime']['output'];
+  InternationalPaymentInput: InternationalPaymentInput;
+  InternationalPaymentPayload: JourneyRecordModel;
+  IssueCardInput: IssueCardInput;
+  Journey: JourneyRecordModel;
+  JourneyStep: StepRecordModel;
+  Money: MoneyModel;
+  MoneyInput: MoneyInput;
+  Mutation: Record<PropertyKey, never>;
+  OnboardCustomerInput: OnboardCustomerInput;
+  OnboardCustomerPayload: JourneyRecordModel;
+  Query: Record<PropertyKey, never>;
+  StepAttempt: AttemptRecordModel;
+}>;
+
+export type AccountResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type CardResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Card'] = ResolversParentTypes['Card']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type CardJourneyPayloadResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['CardJourneyPayload'] = ResolversParentTypes['CardJourneyPayload']> = ResolversObject<{
+  card?: Resolver<Maybe<ResolversTypes['Card']>, ParentType, ContextType>;
+  journey?: Resolver<ResolversTypes['Journey'], ParentType, ContextType>;
+}>;
+
+export type ConvertCurrencyPayloadResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['ConvertCurrencyPayload'] = ResolversParentTypes['ConvertCurrencyPayload']> = ResolversObject<{
+  bought?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  journey?: Resolver<ResolversTypes['Journey'], ParentType, ContextType>;
+  requoted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  sold?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+}>;
+
+export type CustomerResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  journeys?: Resolver<Maybe<Array<ResolversTypes['Journey']>>, ParentType, ContextType, RequireFields<CustomerJourneysArgs, 'first'>>;
+}>;
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type InternationalPaymentPayloadResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['InternationalPaymentPayload'] = ResolversParentTypes['InternationalPaymentPayload']> = ResolversObject<{
+  debited?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  endToEndId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  journey?: Resolver<ResolversTypes['Journey'], ParentType, ContextType>;
+  paidOut?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  rail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requoted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type JourneyResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Journey'] = ResolversParentTypes['Journey'], FederationReferenceType extends FederationReferenceTypes['Journey'] = FederationReferenceTypes['Journey']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Journey']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['JourneyStatus'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['JourneyStep']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['JourneyType'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type JourneyStepResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyStep'] = ResolversParentTypes['JourneyStep']> = ResolversObject<{
+  attempts?: Resolver<Array<ResolversTypes['StepAttempt']>, ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['StepMode'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['StepStatus'], ParentType, ContextType>;
+}>;
+
+export type MoneyResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  convertCurrency?: Resolver<ResolversTypes['ConvertCurrencyPayload'], ParentType, ContextType, RequireFields<MutationConvertCurrencyArgs, 'idempotencyKey' | 'input'>>;
+  freezeCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationFreezeCardArgs, 'cardId' | 'idempotencyKey'>>;
+  issueCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationIssueCardArgs, 'idempotencyKey'>>;
+  onboardCustomer?: Resolver<ResolversTypes['OnboardCustomerPayload'], ParentType, ContextType, RequireFields<MutationOnboardCustomerArgs, 'idempotencyKey' | 'input'>>;
+  sendInternationalPayment?: Resolver<ResolversTypes['InternationalPaymentPayload'], ParentType, ContextType, RequireFields<MutationSendInternationalPaymentArgs, 'idempotencyKey' | 'input'>>;
+  unfreezeCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationUnfreezeCardArgs, 'cardId' | 'idempotencyKey'>>;
+}>;
+
+export type OnboardCustomerPayloadResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['OnboardCustomerPayload'] = ResolversParentTypes['OnboardCustomerPayload']> = ResolversObject<{
+  account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
+  card?: Resolver<Maybe<ResolversTypes['Card']>, ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  journey?: Resolver<ResolversTypes['Journey'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  journey?: Resolver<Maybe<ResolversTypes['Journey']>, ParentType, ContextType, RequireFields<QueryJourneyArgs, 'id'>>;
+  me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+}>;
+
+export type StepAttemptResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['StepAttempt'] = ResolversParentTypes['StepAttempt']> = ResolversObject<{
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  endedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AttemptKind'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AttemptOutcome'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type Resolvers<ContextType = JourneysContext> = ResolversObject<{
+  Account?: AccountResolvers<ContextType>;
+  Card?: CardResolvers<ContextType>;
+  CardJourneyPayload?: CardJourneyPayloadResolvers<ContextType>;
+  ConvertCurrencyPayload?: ConvertCurrencyPayloadResolvers<ContextType>;
+  Customer?: CustomerResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  InternationalPaymentPayload?: InternationalPaymentPayloadResolvers<ContextType>;
+  Journey?: JourneyResolvers<ContextType>;
+  JourneyStep?: JourneyStepResolvers<ContextType>;
+  Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  OnboardCustomerPayload?: OnboardCustomerPayloadResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  StepAttempt?: StepAttemptResolvers<ContextType>;
+}>;
+

@@ -1,0 +1,202 @@
+import { badUserInput, forbidden } from '../../../lib/errors.js';
+import { StepPending, StepRejected, type FlowDefinition, type Json, type StepContext } from '../engine/types.js';
+import type { JourneyDeps } from './deps.js';
+import { digest, optionalText, record, text } from './inputs.js';
+
+/**
+ * onboardCustomer: KYC applicant and checks (asynchronous, polled), a risk score, the client in core banking, an
+ * account opened in Fineract's three commands, then a card and a welcome message in the background. KYC "consider"
+ * or a risk above appetite ends the journey REJECTED with a reason (not an error). A core banking failure after the
+ * client exists undoes the opening and closes the client.
+ *
+ * The new customer's id is derived from the journey id, so a re-run (or a takeover after a crash) finds the same
+ * client instead of creating a second one.
+ */
+
+export type OnboardInput = {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string | null;
+  dateOfBirth: string;
+  country: string;
+  product: 'EUR_CURRENT' | 'GBP_SAVER' | 'USD_ACCOUNT';
+  cardProduct: string | null;
+};
+
+export const ONBOARD_CUSTOMER = 'ONBOARD_CUSTOMER';
+const PRODUCTS = ['EUR_CURRENT', 'GBP_SAVER', 'USD_ACCOUNT'] as const;
+/** Risk scores from here up are above the bank's appetite. */
+export const RISK_APPETITE = 60;
+
+/** The id the new customer gets: stable for the journey, the same in every legacy system. */
+export function newCustomerId(journeyId: string): string {
+  return `cust-${digest(journeyId, 12)}`;
+}
+
+type Ctx = StepContext<OnboardInput>;
+const out = <T extends Json>(ctx: Ctx, step: string) => ctx.state[step] as T;
+
+export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardInput> {
+  return {
+    type: ONBOARD_CUSTOMER,
+
+    validate(raw, principal): OnboardInput {
+      if (principal.kind !== 'staff') throw forbidden('Only bank staff can onboard a customer.');
+      const input = record(raw);
+      const email = text('email', input.email, 254);
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badUserInput('email', 'email is not an email address');
+      const dateOfBirth = text('dateOfBirth', input.dateOfBirth, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(dateOfBirth) || Number.isNaN(Date.parse(`${dateOfBirth}T00:00:00Z`))) {
+        throw badUserInput('dateOfBirth', 'dateOfBirth must be a date, YYYY-MM-DD');
+      }
+      if (ageOn(dateOfBirth, new Date()) < 18) throw badUserInput('dateOfBirth', 'the customer must be at least 18 years old');
+      const country = text('country', input.country, 2).toUpperCase();
+      if (!/^[A-Z]{2}$/.test(country)) throw badUserInput('country', 'country must be an ISO 3166 alpha-2 code such as DE');
+      const product = (input.product ?? 'EUR_CURRENT') as OnboardInput['product'];
+      if (!PRODUCTS.includes(product)) throw badUserInput('product', `product must be one of ${PRODUCTS.join(', ')}`);
+      const phone = optionalText('phone', input.phone, 32);
+      if (phone !== null && !/^\+?[0-9 ()-]{6,32}$/.test(phone)) throw badUserInput('phone', 'phone is not a phone number');
+      return {
+        firstName: text('firstName', input.firstName, 60),
+        lastName: text('lastName', input.lastName, 60),
+        email,
+        phone,
+        dateOfBirth,
+        country,
+        product,
+        cardProduct: optionalText('cardProduct', input.cardProduct, 32),
+      };
+    },
+
+    // The customer does not exist yet; the journey is the staff member's (and operations') to see.
+    customerOf: () => null,
+
+    steps: [
+      {
+        name: 'createKycApplicant',
+        async run(ctx) {
+          const { firstName, lastName, email, dateOfBirth } = ctx.input;
+          const customerId = newCustomerId(ctx.journeyId);
+          const { applicantId } = await deps.kycProvider.createApplicant({ customerId, firstName, lastName, email, dateOfBirth }, ctx.reference);
+          return { customerId, applicantId };
+        },
+      },
+      {
+        name: 'startKycCheck',
+        async run(ctx) {
+          const { checkId } = await deps.kycProvider.startCheck(out<{ applicantId: string }>(ctx, 'createKycApplicant').applicantId, ctx.reference);
+          return { checkId };
+        },
+      },
+      {
+        name: 'awaitKycCheck',
+        async run(ctx) {
+          const check = await deps.kycProvider.getCheck(out<{ checkId: string }>(ctx, 'startKycCheck').checkId);
+          if (check.status === 'PENDING') throw new StepPending(150, 'KYC checks still running');
+          if (check.result === 'CONSIDER') throw new StepRejected('KYC_REJECTED', 'the identity checks need a manual review (result: consider)');
+          return { result: check.result };
+        },
+      },
+      {
+        name: 'assessRisk',
+        async run(ctx) {
+          const { score, level } = await deps.kycProvider.getRiskScore(out<{ applicantId: string }>(ctx, 'createKycApplicant').applicantId);
+          if (score >= RISK_APPETITE) throw new StepRejected('KYC_REJECTED', `risk score ${score} is above the bank's appetite (${RISK_APPETITE})`);
+          return { score, level };
+        },
+      },
+      {
+        name: 'createCoreBankingClient',
+        async run(ctx) {
+          const { customerId } = out<{ customerId: string }>(ctx, 'createKycApplicant');
+          // Fineract refuses a second client with the same externalId; look first so a re-run finds the first one.
+          const existing = await deps.coreBanking.findClientByCustomerId(customerId);
+          if (existing) return { coreBankingId: existing.coreBankingId };
+          const { firstName, lastName, email, phone, dateOfBirth } = ctx.input;
+          const { coreBankingId } = await deps.coreBanking.createClient({ customerId, firstName, lastName, email, phone, dateOfBirth });
+          return { coreBankingId };
+        },
+        async recover(ctx) {
+          const found = await deps.coreBanking.findClientByCustomerId(out<{ customerId: string }>(ctx, 'createKycApplicant').customerId);
+          return found ? { coreBankingId: found.coreBankingId } : null;
+        },
+        async compensate(ctx, output) {
+          const { customerId } = out<{ customerId: string }>(ctx, 'createKycApplicant');
+          const client = await deps.coreBanking.findClientByCustomerId(customerId);
+          if (client && client.status !== 'CLOSED') await deps.coreBanking.closeClient((output as { coreBankingId: string }).coreBankingId);
+        },
+      },
+      {
+        name: 'openAccount',
+        async run(ctx) {
+          const { coreBankingId } = out<{ coreBankingId: string }>(ctx, 'createCoreBankingClient');
+          // The account's externalId is this step's reference: a re-run gets the same account back.
+          const { accountId } = await deps.coreBanking.createSavingsAccount({ coreBankingId, product: ctx.input.product, reference: ctx.reference });
+          return { accountId };
+        },
+        async compensate(_ctx, output) {
+          // Undoes whatever the opening reached (submitted, approved or active with no money on it).
+          await deps.coreBanking.withdrawAccountOpening((output as { accountId: string }).accountId);
+        },
+      },
+      {
+        name: 'approveAccount',
+        async run(ctx) {
+          const { accountId } = out<{ accountId: string }>(ctx, 'openAccount');
+          // Lifecycle commands are refused when repeated: act only from the state that needs it.
+          if ((await deps.coreBanking.getAccountStatus(accountId)) === 'SUBMITTED') await deps.coreBanking.approveAccount(accountId);
+          return { accountId };
+        },
+      },
+      {
+        name: 'activateAccount',
+        async run(ctx) {
+          const { accountId } = out<{ accountId: string }>(ctx, 'openAccount');
+          if ((await deps.coreBanking.getAccountStatus(accountId)) === 'APPROVED') await deps.coreBanking.activateAccount(accountId);
+          return { accountId };
+        },
+      },
+      {
+        name: 'issueCard',
+        mode: 'background',
+        retry: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 5000 },
+        async run(ctx) {
+          const { customerId } = out<{ customerId: string }>(ctx, 'createKycApplicant');
+          const card = await deps.cardProcessor.issueCard({ customerId, product: ctx.input.cardProduct ?? 'DEBIT_CLASSIC', reference: ctx.reference });
+          return { cardId: card.id };
+        },
+      },
+      {
+        name: 'sendWelcome',
+        mode: 'background',
+        retry: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 5000 },
+        async run(ctx) {
+          const { messageId } = await deps.notifier.send({
+            channel: 'email',
+            to: ctx.input.email,
+            template: 'welcome',
+            params: { firstName: ctx.input.firstName },
+            reference: ctx.reference,
+          });
+          return { messageId };
+        },
+      },
+    ],
+
+    result(rec): Json {
+      const s = rec.state as Record<string, Json | undefined>;
+      return {
+        customerId: rec.status === 'COMPLETED' ? ((s.createKycApplicant as { customerId?: string } | undefined)?.customerId ?? null) : null,
+        accountId: rec.status === 'COMPLETED' ? ((s.openAccount as { accountId?: string } | undefined)?.accountId ?? null) : null,
+      };
+    },
+  };
+}
+
+function ageOn(dateOfBirth: string, today: Date): number {
+  const [y, m, d] = dateOfBirth.split('-').map(Number) as [number, number, number];
+  let age = today.getUTCFullYear() - y;
+  if (today.getUTCMonth() + 1 < m || (today.getUTCMonth() + 1 === m && today.getUTCDate() < d)) age--;
+  return age;
+}

@@ -1,0 +1,137 @@
+import { badUserInput, forbidden } from '../../lib/errors.js';
+import { MoneyFieldResolvers } from '../../lib/money.js';
+import { canSeeJourney } from './access.js';
+import type { JourneysContext } from './context.js';
+import type { FlowDefinition, Json, JourneyRecord } from './engine/types.js';
+import { fromJsonMoney, type JsonMoney } from './flows/inputs.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
+
+/** Longest idempotency key accepted (Stripe's limit). */
+const MAX_KEY_LENGTH = 255;
+
+/** Starts (or replays) a journey: the key is checked here, the input by the flow, before anything is written. */
+function start<I extends Json>(ctx: JourneysContext, flow: FlowDefinition<I>, idempotencyKey: string, input: unknown): Promise<JourneyRecord> {
+  const key = idempotencyKey.trim();
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
+    throw badUserInput('idempotencyKey', `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} printable characters without spaces`);
+  }
+  // The engine runs any flow; a flow's input type is its own business (validated by flow.validate).
+  return ctx.engine.start(flow as unknown as FlowDefinition, { principal: ctx.principal, idempotencyKey: key, input, waitMs: ctx.waitMs });
+}
+
+function customerIdOf(ctx: JourneysContext): string {
+  if (ctx.principal.kind !== 'customer') throw forbidden('Only a signed-in customer can start this journey.');
+  return ctx.principal.customerId;
+}
+
+const state = (r: JourneyRecord, step: string) => r.state[step] as Record<string, Json> | undefined;
+const result = (r: JourneyRecord) => (r.result ?? {}) as Record<string, Json | undefined>;
+const money = (j: Json | undefined) => (j ? fromJsonMoney(j as JsonMoney) : null);
+const ref = (id: Json | undefined) => (typeof id === 'string' ? { id } : null);
+
+export const resolvers: Resolvers = {
+  Query: {
+    me: (_parent, _args, ctx) => (ctx.principal.kind === 'customer' ? { id: ctx.principal.customerId } : null),
+    journey: async (_parent, { id }, ctx) => {
+      const record = await ctx.engine.get(id);
+      if (!record) return null;
+      if (!canSeeJourney(ctx.principal, record)) throw forbidden();
+      return record;
+    },
+  },
+
+  Mutation: {
+    onboardCustomer: (_parent, { idempotencyKey, input }, ctx) => start(ctx, ctx.flows.onboardCustomer, idempotencyKey, input),
+
+    sendInternationalPayment: async (_parent, { idempotencyKey, input }, ctx) => {
+      const customerId = customerIdOf(ctx);
+      // The same answer for an unknown account and another customer's: nothing about other accounts leaks.
+      const [account] = await ctx.deps.coreBanking.getAccounts([input.sourceAccountId]);
+      if (!account || account.customerId !== customerId) throw badUserInput('sourceAccountId', 'no such account of yours');
+      if (account.status !== 'ACTIVE') throw badUserInput('sourceAccountId', 'the account is not active');
+      return start(ctx, ctx.flows.sendInternationalPayment, idempotencyKey, { ...input, sourceCurrency: account.currency });
+    },
+
+    convertCurrency: async (_parent, { idempotencyKey, input }, ctx) => {
+      const [wallet] = await ctx.deps.fxWallet.getWallets([customerIdOf(ctx)]);
+      if (!wallet) throw badUserInput('sellAmount', 'you have no wallet to convert in');
+      return start(ctx, ctx.flows.convertCurrency, idempotencyKey, { ...input, walletId: wallet.id });
+    },
+
+    issueCard: (_parent, { idempotencyKey, input }, ctx) => start(ctx, ctx.flows.issueCard, idempotencyKey, input ?? {}),
+
+    freezeCard: async (_parent, { idempotencyKey, cardId }, ctx) => {
+      await assertOwnCard(ctx, cardId);
+      return start(ctx, ctx.flows.freezeCard, idempotencyKey, { cardId });
+    },
+
+    unfreezeCard: async (_parent, { idempotencyKey, cardId }, ctx) => {
+      await assertOwnCard(ctx, cardId);
+      return start(ctx, ctx.flows.unfreezeCard, idempotencyKey, { cardId });
+    },
+  },
+
+  Customer: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    journeys: async (customer, { first }, ctx) => {
+      const size = first ?? 20;
+      if (!Number.isInteger(size) || size < 1 || size > 100) throw badUserInput('first', `first must be between 1 and 100, got ${size}`);
+      return (await ctx.engine.listByCustomer(customer.id)).slice(0, size);
+    },
+  },
+
+  Journey: {
+    __resolveReference: async (reference, ctx) => {
+      const record = await ctx.engine.get(reference.id);
+      return record && canSeeJourney(ctx.principal, record) ? record : null;
+    },
+    type: (r) => r.type as never,
+    customer: (r) => (r.customerId ? { id: r.customerId } : null),
+    steps: (r) => [...r.steps],
+  },
+
+  JourneyStep: {
+    mode: (s) => (s.mode === 'background' ? 'BACKGROUND' : 'CRITICAL'),
+    attempts: (s) => [...s.attempts],
+  },
+
+  StepAttempt: {
+    kind: (a) => (a.kind === 'run' ? 'RUN' : a.kind === 'recover' ? 'RECOVER' : 'COMPENSATE'),
+    durationMs: (a) => Math.max(0, Date.parse(a.endedAt) - Date.parse(a.startedAt)),
+  },
+
+  OnboardCustomerPayload: {
+    journey: (r) => r,
+    customer: (r) => (r.status === 'COMPLETED' ? ref(state(r, 'createKycApplicant')?.customerId) : null),
+    account: (r) => (r.status === 'COMPLETED' ? ref(state(r, 'openAccount')?.accountId) : null),
+    card: (r) => ref(state(r, 'issueCard')?.cardId),
+  },
+
+  InternationalPaymentPayload: {
+    journey: (r) => r,
+    debited: (r) => money(state(r, 'debitSourceAccount')?.amount),
+    paidOut: (r) => (r.status === 'COMPLETED' ? money(result(r).paidOut) : null),
+    rail: (r) => (state(r, 'payOut')?.rail as string | undefined) ?? null,
+    endToEndId: (r) => (state(r, 'payOut')?.endToEndId as string | undefined) ?? null,
+    requoted: (r) => state(r, 'convertCurrency')?.requoted === true,
+  },
+
+  ConvertCurrencyPayload: {
+    journey: (r) => r,
+    sold: (r) => money(state(r, 'convertPockets')?.sold),
+    bought: (r) => money(state(r, 'convertPockets')?.bought),
+    requoted: (r) => state(r, 'convertPockets')?.requoted === true,
+  },
+
+  CardJourneyPayload: {
+    journey: (r) => r,
+    card: (r) => ref(state(r, 'issueCard')?.cardId ?? (r.input as { cardId?: string }).cardId),
+  },
+
+  Money: MoneyFieldResolvers,
+};
+
+async function assertOwnCard(ctx: JourneysContext, cardId: string): Promise<void> {
+  const [card] = await ctx.deps.cardProcessor.getCards([cardId]);
+  if (!card || card.customerId !== customerIdOf(ctx)) throw forbidden('You are not allowed to change this card.');
+}

@@ -1,0 +1,101 @@
+import {
+  createCardProcessorConnector,
+  createCoreBankingConnector,
+  createFxWalletConnector,
+  createKycProviderConnector,
+  createNotifierConnector,
+  createPaymentRails,
+  type ConnectorOverrides,
+} from '../../connectors/factory.js';
+import { journeyConfig, type LegacySystem } from '../../lib/config.js';
+import type { Logger } from '../../lib/log.js';
+import { createStore, type KeyValueStore } from '../../lib/store/index.js';
+import { createJourneyEngine } from './engine/engine.js';
+import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
+import type { JourneyEngine } from './engine/types.js';
+import { createFlows, type Flows, type JourneyDeps } from './flows/index.js';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Everything a journeys process runs on, built from configuration: the connectors, the store (Redis with
+ * REDIS_URL, memory otherwise), the queue (BullMQ with REDIS_URL, in-process otherwise), the flows and the engine.
+ * The subgraph process and the tests build it the same way.
+ */
+export interface JourneysRuntime {
+  readonly deps: JourneyDeps;
+  readonly flows: Flows;
+  readonly engine: JourneyEngine;
+  readonly store: KeyValueStore;
+  readonly waitMs: number;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  readonly env?: Env;
+  readonly connectors?: Partial<Record<LegacySystem, ConnectorOverrides>>;
+  /** Use this store (tests share one between two runtimes to show a takeover). */
+  readonly store?: KeyValueStore;
+  readonly queue?: JobQueue;
+  readonly logger?: Logger;
+  readonly workerId?: string;
+  readonly leaseMs?: number;
+  readonly recoveryIntervalMs?: number;
+}
+
+/**
+ * BullMQ's key prefix: REDIS_PREFIX in a hash tag (`{bankgraph}`), so every key of the queue lands in one Redis
+ * Cluster slot, and two deployments (or test runs) sharing one Redis never take each other's jobs.
+ */
+export function queuePrefix(env: Env): string {
+  const base = (env.REDIS_PREFIX ?? 'bankgraph:').replace(/[:{}]+$/g, '').replace(/[{}]/g, '') || 'bankgraph';
+  return `{${base}}`;
+}
+
+export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRuntime {
+  const env = options.env ?? process.env;
+  const o = (s: LegacySystem) => options.connectors?.[s] ?? {};
+  const config = journeyConfig(env);
+  const deps: JourneyDeps = {
+    coreBanking: createCoreBankingConnector(env, o('core-banking')),
+    cardProcessor: createCardProcessorConnector(env, o('card-processor')),
+    kycProvider: createKycProviderConnector(env, o('kyc-provider')),
+    fxWallet: createFxWalletConnector(env, o('fx-wallet')),
+    notifier: createNotifierConnector(env, o('notifier')),
+    rails: createPaymentRails(env, o('payment-rail')),
+    treasuryWalletId: config.treasuryWalletId,
+    bank: config.bank,
+    requoteToleranceBp: config.requoteToleranceBp,
+  };
+  const flows = createFlows(deps);
+  const store = options.store ?? createStore(env);
+  const queue = options.queue ?? (env.REDIS_URL ? new BullMqQueue({ redisUrl: env.REDIS_URL, prefix: queuePrefix(env) }) : new InProcessQueue());
+  const engine = createJourneyEngine({
+    store,
+    flows: Object.values(flows),
+    queue,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.workerId ? { workerId: options.workerId } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.recoveryIntervalMs !== undefined ? { recoveryIntervalMs: options.recoveryIntervalMs } : {}),
+  });
+  return {
+    deps,
+    flows,
+    engine,
+    store,
+    waitMs: config.waitMs,
+    async close() {
+      await engine.close();
+      await Promise.all([
+        deps.coreBanking.http.close(),
+        deps.cardProcessor.http.close(),
+        deps.kycProvider.http.close(),
+        deps.fxWallet.http.close(),
+        deps.notifier.http.close(),
+        ...deps.rails.map((r) => r.close()),
+      ]);
+      if (!options.store) await store.close();
+    },
+  };
+}

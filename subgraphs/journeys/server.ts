@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { ContextVerifier } from '../../lib/context.js';
+import type { Logger } from '../../lib/log.js';
+import { createSubgraphServer, type SubgraphServer } from '../../lib/subgraph-server.js';
+import type { JourneysContext } from './context.js';
+import type { JourneyEngine } from './engine/types.js';
+import type { Flows, JourneyDeps } from './flows/index.js';
+import { permissions } from './permissions.js';
+import { resolvers } from './resolvers.js';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export interface JourneysSubgraphDeps {
+  readonly engine: JourneyEngine;
+  readonly flows: Flows;
+  readonly deps: JourneyDeps;
+  readonly verifier: ContextVerifier;
+  /** How long a mutation waits for the critical steps. @default 10000 */
+  readonly waitMs?: number;
+  readonly logger?: Logger;
+}
+
+/** Builds the journeys subgraph (durable, idempotent, compensated multi-step journeys). Does not listen. */
+export function createJourneysSubgraph(d: JourneysSubgraphDeps): Promise<SubgraphServer> {
+  return createSubgraphServer<JourneysContext>({
+    name: 'journeys',
+    typeDefs,
+    resolvers,
+    permissions,
+    verifier: d.verifier,
+    ...(d.logger ? { logger: d.logger } : {}),
+    createContext: (base) => ({ ...base, engine: d.engine, flows: d.flows, deps: d.deps, waitMs: d.waitMs ?? 10_000 }),
+  });
+}

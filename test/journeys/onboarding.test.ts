@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../support/stack.js';
+import { journeyOperation } from '../support/operations.js';
+import { eventually, settled, stepStatuses } from './support.js';
+
+const ONBOARD = journeyOperation('OnboardCustomer');
+
+interface Payload {
+  journey: { id: string; status: string; reason: string | null; errorCode: string | null; steps: { name: string; status: string }[] };
+  customer: { id: string; profile: { displayName: string; email: string } | null } | null;
+  account: { id: string; number: string; currency: string; status: string } | null;
+  card: { id: string } | null;
+}
+
+function applicant(over: Partial<Record<string, string>> = {}) {
+  return {
+    firstName: 'Noah',
+    lastName: 'Keller',
+    email: `noah.keller+${Math.random().toString(36).slice(2, 8)}@example.com`,
+    phone: '+49 30 5550100',
+    dateOfBirth: '1990-05-17',
+    country: 'DE',
+    product: 'EUR_CURRENT',
+    ...over,
+  };
+}
+
+describe('onboardCustomer', () => {
+  let stack: Stack;
+  let staff: string;
+  let n = 0;
+  const key = () => `onboard-${Date.now()}-${++n}`;
+  const onboard = async (input: ReturnType<typeof applicant>, idempotencyKey = key(), as?: string) => {
+    const answer = await stack.graphql(ONBOARD, { idempotencyKey, input }, as ?? staff);
+    return { answer, payload: answer.body.data?.onboardCustomer as Payload | undefined };
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    staff = await stack.staffToken('operations');
+  });
+  afterEach(() => stack.clearFaults());
+  afterAll(() => stack?.stop());
+
+  it('opens a customer end to end and returns the new customer and account as entities of the graph', async () => {
+    const input = applicant();
+    const { answer, payload } = await onboard(input);
+    expect(answer.body.errors).toBeUndefined();
+    expect(payload?.journey.status).toBe('COMPLETED');
+    expect(payload?.customer?.id).toMatch(/^cust-[0-9a-f]{12}$/);
+    // Fields of other subgraphs, resolved through the gateway in the same request.
+    expect(payload?.customer?.profile).toEqual({ displayName: 'Noah Keller', email: input.email });
+    expect(payload?.account).toMatchObject({ currency: 'EUR', status: 'ACTIVE' });
+    expect(stepStatuses(payload!.journey)).toMatchObject({
+      createKycApplicant: 'SUCCEEDED',
+      startKycCheck: 'SUCCEEDED',
+      awaitKycCheck: 'SUCCEEDED',
+      assessRisk: 'SUCCEEDED',
+      createCoreBankingClient: 'SUCCEEDED',
+      openAccount: 'SUCCEEDED',
+      approveAccount: 'SUCCEEDED',
+      activateAccount: 'SUCCEEDED',
+    });
+    // The card and the welcome message finish in the background.
+    const done = await settled(stack, payload!.journey.id);
+    expect(stepStatuses(done)).toMatchObject({ issueCard: 'SUCCEEDED', sendWelcome: 'SUCCEEDED' });
+    const [cards] = await stack.journeys.deps.cardProcessor.getCardsOfCustomers([payload!.customer!.id]);
+    expect(cards).toHaveLength(1);
+    // The KYC check was asynchronous: the journey polled it.
+    const poll = done.steps.find((s) => s.name === 'awaitKycCheck');
+    expect(poll!.attempts.some((a) => a.outcome === 'PENDING')).toBe(true);
+  });
+
+  it('ends REJECTED with a reason when KYC says "consider", and opens nothing in core banking', async () => {
+    const { payload } = await onboard(applicant({ lastName: 'Consider' }));
+    expect(payload?.journey.status).toBe('REJECTED');
+    expect(payload?.journey.errorCode).toBe('KYC_REJECTED');
+    expect(payload?.journey.reason).toMatch(/manual review/);
+    expect(payload?.customer).toBeNull();
+    expect(stepStatuses(payload!.journey).createCoreBankingClient).toBe('PENDING');
+  });
+
+  it('ends REJECTED when the risk score is above appetite', async () => {
+    const { payload } = await onboard(applicant({ lastName: 'Risky' }));
+    expect(payload?.journey.status).toBe('REJECTED');
+    expect(payload?.journey.reason).toMatch(/risk score 85/);
+  });
+
+  it('undoes the client when core banking fails after the client was created', async () => {
+    stack.fault('core-banking', { route: 'POST /fineract-provider/api/v1/savingsaccounts', errorRate: 1 });
+    const { payload } = await onboard(applicant());
+    expect(payload?.journey.status).toBe('COMPENSATED');
+    expect(payload?.journey.errorCode).toBe('UPSTREAM_UNAVAILABLE');
+    expect(stepStatuses(payload!.journey)).toMatchObject({ createCoreBankingClient: 'COMPENSATED', openAccount: 'FAILED' });
+    const record = await stack.journeys.engine.get(payload!.journey.id);
+    const customerId = (record!.state.createKycApplicant as { customerId: string }).customerId;
+    const client = await stack.journeys.deps.coreBanking.findClientByCustomerId(customerId);
+    expect(client?.status).toBe('CLOSED');
+    const openAttempts = record!.steps.find((s) => s.name === 'openAccount')!.attempts;
+    expect(openAttempts.length).toBeGreaterThan(1); // retried before giving up
+  });
+
+  it('lets only staff onboard, and checks the applicant before anything starts', async () => {
+    const asCustomer = await onboard(applicant(), key(), await stack.customerToken('cust-0001'));
+    expect(asCustomer.answer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await stack.resetStats();
+    for (const [input, field] of [
+      [applicant({ email: 'not-an-email' }), 'email'],
+      [applicant({ dateOfBirth: '2015-01-01' }), 'dateOfBirth'],
+      [applicant({ product: 'GOLD_BARS' }), 'product'],
+      [applicant({ firstName: ' ' }), 'firstName'],
+    ] as const) {
+      const { answer } = await onboard(input);
+      expect(answer.body.errors?.[0]?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    const stats = await stack.stats();
+    expect(Object.values(stats).reduce((a, s) => a + s.total, 0)).toBe(0);
+  });
+
+  it('shows the journey to the staff member who started it', async () => {
+    const { payload } = await onboard(applicant());
+    const seen = await eventually('journey visible', async () => {
+      const r = await stack.graphql(journeyOperation('Journey'), { id: payload!.journey.id }, staff);
+      return (r.body.data?.journey as { status: string } | null) ?? undefined;
+    });
+    expect(seen.status).toBe('COMPLETED');
+  });
+});
