@@ -19,10 +19,13 @@ export const BENCH_PORTS = {
   CARD_PROCESSOR_PORT: '14102',
   KYC_PROVIDER_PORT: '14103',
   FX_WALLET_PORT: '14104',
+  PAYMENT_RAIL_PORT: '14105',
+  NOTIFIER_PORT: '14106',
   ACCOUNTS_PORT: '14201',
   CARDS_PORT: '14202',
   KYC_PORT: '14203',
   WALLET_PORT: '14204',
+  JOURNEYS_PORT: '14205',
 } as const;
 
 export async function startBenchSystem(extraEnv: Record<string, string> = {}): Promise<BenchSystem> {
@@ -54,6 +57,8 @@ export async function startBenchSystem(extraEnv: Record<string, string> = {}): P
       'card-processor': sim(BENCH_PORTS.CARD_PROCESSOR_PORT),
       'kyc-provider': sim(BENCH_PORTS.KYC_PROVIDER_PORT),
       'fx-wallet': sim(BENCH_PORTS.FX_WALLET_PORT),
+      'payment-rail': sim(BENCH_PORTS.PAYMENT_RAIL_PORT),
+      notifier: sim(BENCH_PORTS.NOTIFIER_PORT),
     },
     stop: () =>
       new Promise<void>((resolve) => {
