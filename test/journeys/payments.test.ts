@@ -156,5 +156,17 @@ describe('sendInternationalPayment', () => {
     expect(support.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const operations = await stack.graphql(JOURNEY, { id }, await stack.staffToken('operations'));
     expect((operations.body.data?.journey as { id: string }).id).toBe(id);
+
+    // Customer.journeys: the customer's own list, and operations staff; support staff get FORBIDDEN on the field.
+    const own = await stack.graphql('{ me { journeys(first: 50) { id type status } } }', {}, token);
+    expect((own.body.data?.me as { journeys: { id: string; type: string }[] }).journeys).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id, type: 'SEND_INTERNATIONAL_PAYMENT' })]),
+    );
+    const query = '{ customer(id: "cust-0001") { id journeys(first: 50) { id } } }';
+    const ops = await stack.graphql(query, {}, await stack.staffToken('operations'));
+    expect((ops.body.data?.customer as { journeys: { id: string }[] }).journeys.map((j) => j.id)).toContain(id);
+    const sup = await stack.graphql(query, {}, await stack.staffToken('support'));
+    expect((sup.body.data?.customer as { journeys: unknown }).journeys).toBeNull();
+    expect(sup.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
