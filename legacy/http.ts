@@ -115,18 +115,7 @@ export class Simulator {
 
   /** Adds a route; `pattern` may hold `:name` segments. Returns this for chaining. */
   route(method: string, pattern: string, handler: SimHandler): this {
-    const keys: string[] = [];
-    const source = pattern
-      .split('/')
-      .map((seg) => {
-        if (seg.startsWith(':')) {
-          keys.push(seg.slice(1));
-          return '([^/]+)';
-        }
-        return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      })
-      .join('/');
-    this.routes.push({ method: method.toUpperCase(), pattern, regex: new RegExp(`^${source}/?$`), keys, handler });
+    this.routes.push({ method: method.toUpperCase(), pattern, ...compilePattern(pattern), handler });
     return this;
   }
 
@@ -293,6 +282,22 @@ export class Simulator {
     }
     return { status: 405, json: { error: `${method} not allowed on ${path}` } };
   }
+}
+
+/** A route pattern ("/clients/:id") as a regular expression and the names of its `:params`, in order. */
+export function compilePattern(pattern: string): { regex: RegExp; keys: string[] } {
+  const keys: string[] = [];
+  const source = pattern
+    .split('/')
+    .map((seg) => {
+      if (seg.startsWith(':')) {
+        keys.push(seg.slice(1));
+        return '([^/]+)';
+      }
+      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { regex: new RegExp(`^${source}/?$`), keys };
 }
 
 function validateFault(f: Fault): Fault {

@@ -1,4 +1,4 @@
-import type { SimRequest, SimResponse } from '../http.js';
+import { compilePattern, type SimRequest, type SimResponse } from '../http.js';
 import { FineractFailure } from './dialect.js';
 
 /**
@@ -27,18 +27,7 @@ export class RouteTable {
 
   /** Adds a route; more specific patterns must come first (as in the HTTP simulator). */
   add(method: string, pattern: string, handler: Handler): this {
-    const keys: string[] = [];
-    const source = pattern
-      .split('/')
-      .map((seg) => {
-        if (seg.startsWith(':')) {
-          keys.push(seg.slice(1));
-          return '([^/]+)';
-        }
-        return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      })
-      .join('/');
-    this.entries.push({ method: method.toUpperCase(), pattern, regex: new RegExp(`^${source}/?$`), keys, handler: guard(handler) });
+    this.entries.push({ method: method.toUpperCase(), pattern, ...compilePattern(pattern), handler: guard(handler) });
     return this;
   }
 
