@@ -3,7 +3,7 @@ import { MoneyFieldResolvers } from '../../lib/money.js';
 import { canSeeJourney } from './access.js';
 import type { JourneysContext } from './context.js';
 import type { FlowDefinition, Json, JourneyRecord } from './engine/types.js';
-import { fromJsonMoney, type JsonMoney } from './flows/inputs.js';
+import { fromJsonMoney, payingCustomer, type JsonMoney } from './flows/inputs.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 
 /** Longest idempotency key accepted (Stripe's limit). */
@@ -44,7 +44,12 @@ export const resolvers: Resolvers = {
     onboardCustomer: (_parent, { idempotencyKey, input }, ctx) => start(ctx, ctx.flows.onboardCustomer, idempotencyKey, input),
 
     sendInternationalPayment: async (_parent, { idempotencyKey, input }, ctx) => {
-      const customerId = customerIdOf(ctx);
+      const customerId = payingCustomer(ctx.principal);
+      // A partner pays only from an account the customer consented to.
+      const p = ctx.principal;
+      if (p.kind === 'partner' && !p.consent?.accountIds.includes(input.sourceAccountId)) {
+        throw badUserInput('sourceAccountId', 'no such account of yours');
+      }
       // The same answer for an unknown account and another customer's: nothing about other accounts leaks.
       const [account] = await ctx.deps.coreBanking.getAccounts([input.sourceAccountId]);
       if (!account || account.customerId !== customerId) throw badUserInput('sourceAccountId', 'no such account of yours');

@@ -122,7 +122,8 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
     if (skip) return record;
   }
   // A step found RUNNING was left so by a worker that died (the takeover recorded that attempt as lost).
-  let unknown = lastAttempt(stepOf(record, name))?.outcome === 'TIMED_OUT';
+  // A read-only step's timeout leaves nothing to reconcile: it is retried like any transient failure.
+  let unknown = !def.readOnly && lastAttempt(stepOf(record, name))?.outcome === 'TIMED_OUT';
   let lastClass: ErrorClass | null = unknown ? 'unknown-outcome' : null;
   let delay = 0;
 
@@ -166,7 +167,7 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
         delay = backoffMs(policy, runs + 1);
         break;
       case 'unknown-outcome':
-        unknown = true;
+        unknown = !def.readOnly;
         delay = backoffMs(policy, runs + 1);
         break;
       case 'pending': {

@@ -162,6 +162,12 @@ export interface StepDefinition<I extends Json = Json> {
   /** Critical steps run before the mutation answers; background ones are queued and retried there. @default 'critical' */
   readonly mode?: StepMode;
   /**
+   * The step moves no money and changes nothing the journey would have to reconcile (a read, a screening, a quote,
+   * a status poll, a record keyed by its reference that may be left behind). A timeout that retries cannot resolve is
+   * then a plain failure (the journey compensates), not an unknown outcome for a person to check. @default false
+   */
+  readonly readOnly?: boolean;
+  /**
    * How long in all a critical step may keep answering StepPending (measured from its first pending answer) before
    * it counts as a permanent failure. Pending answers do not use up `retry.maxAttempts`. (Engine addition.)
    * @default 60000

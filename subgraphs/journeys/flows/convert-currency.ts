@@ -35,6 +35,7 @@ export function convertCurrencyFlow(deps: JourneyDeps): FlowDefinition<ConvertIn
     steps: [
       {
         name: 'quoteConversion',
+        readOnly: true,
         async run(ctx): Promise<QuoteOut> {
           const sellAmount = fromJsonMoney(ctx.input.sellAmount);
           const q = await deps.fxWallet.createQuote({ sell: sellAmount.currency, buy: ctx.input.buy, sellAmount, reference: ctx.reference });

@@ -78,6 +78,21 @@ export function customerPrincipal(principal: Principal): string {
   return principal.customerId;
 }
 
+/**
+ * The customer a payment acts for: the signed-in customer, or, for a partner granted `payments:initiate`, the
+ * customer of its live consent (the accounts it may pay from are checked against the consent as well).
+ */
+export function payingCustomer(principal: Principal): string {
+  if (principal.kind === 'customer') return principal.customerId;
+  if (principal.kind === 'partner') {
+    const { consent } = principal;
+    if (!principal.scopes.includes('payments:initiate')) throw forbidden('The partner was not granted payments:initiate.');
+    if (!consent || Date.parse(consent.expiresAt) <= Date.now()) throw forbidden('The partner has no live consent to pay for this customer.');
+    return consent.customerId;
+  }
+  throw forbidden('Only a customer, or a partner with their consent, can send a payment.');
+}
+
 /** A short stable digest of a reference, for identifiers with length limits (ISO 20022 EndToEndId: 35). */
 export function digest(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);

@@ -75,6 +75,7 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
     steps: [
       {
         name: 'createKycApplicant',
+        readOnly: true,
         async run(ctx) {
           const { firstName, lastName, email, dateOfBirth } = ctx.input;
           const customerId = newCustomerId(ctx.journeyId);
@@ -84,6 +85,7 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
       },
       {
         name: 'startKycCheck',
+        readOnly: true,
         async run(ctx) {
           const { checkId } = await deps.kycProvider.startCheck(out<{ applicantId: string }>(ctx, 'createKycApplicant').applicantId, ctx.reference);
           return { checkId };
@@ -91,6 +93,7 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
       },
       {
         name: 'awaitKycCheck',
+        readOnly: true,
         async run(ctx) {
           const check = await deps.kycProvider.getCheck(out<{ checkId: string }>(ctx, 'startKycCheck').checkId);
           if (check.status === 'PENDING') throw new StepPending(150, 'KYC checks still running');
@@ -100,6 +103,7 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
       },
       {
         name: 'assessRisk',
+        readOnly: true,
         async run(ctx) {
           const { score, level } = await deps.kycProvider.getRiskScore(out<{ applicantId: string }>(ctx, 'createKycApplicant').applicantId);
           if (score >= RISK_APPETITE) throw new StepRejected('KYC_REJECTED', `risk score ${score} is above the bank's appetite (${RISK_APPETITE})`);

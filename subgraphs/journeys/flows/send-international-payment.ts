@@ -4,7 +4,7 @@ import { formatDecimal, toDecimalString, type Decimal, type Money } from '../../
 import { routePayment, type PaymentRail, type RailStatus } from '../../../connectors/payment-rail/index.js';
 import { StepPending, StepRejected, type FlowDefinition, type Json, type StepContext } from '../engine/types.js';
 import type { JourneyDeps } from './deps.js';
-import { amountInput, currencyCode, customerPrincipal, digest, fromJsonMoney, optionalText, record, text, toJsonMoney, type JsonMoney } from './inputs.js';
+import { amountInput, currencyCode, digest, fromJsonMoney, optionalText, payingCustomer, record, text, toJsonMoney, type JsonMoney } from './inputs.js';
 
 /**
  * sendInternationalPayment: screen the beneficiary, quote the FX, debit the customer's account, convert through the
@@ -48,7 +48,7 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
     type: SEND_INTERNATIONAL_PAYMENT,
 
     validate(raw, principal): PaymentInput {
-      const customerId = customerPrincipal(principal);
+      const customerId = payingCustomer(principal);
       const input = record(raw);
       const b = record(input.beneficiary ?? {});
       const amount = amountInput('amount', record(input.amount ?? {}).amount, record(input.amount ?? {}).currency);
@@ -82,6 +82,7 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
     steps: [
       {
         name: 'screenBeneficiary',
+        readOnly: true,
         async run(ctx) {
           const { name, country } = ctx.input.beneficiary;
           const screening = await deps.kycProvider.screenName({ fullName: name, country }, ctx.reference);
@@ -91,6 +92,7 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
       },
       {
         name: 'quoteConversion',
+        readOnly: true,
         skipIf: (ctx) => !needsFx(ctx),
         async run(ctx): Promise<QuoteOut> {
           const quote = await deps.fxWallet.createQuote({
@@ -175,6 +177,7 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
         // past rails that are down (they do not answer) or whose breaker is open; a rail that already has this
         // payment (an earlier run got that far) is chosen again.
         name: 'chooseRail',
+        readOnly: true,
         async run(ctx): Promise<ChooseOut> {
           const amount = fromJsonMoney(ctx.input.amount);
           const { country } = ctx.input.beneficiary;
@@ -219,6 +222,7 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
       },
       {
         name: 'awaitSettlement',
+        readOnly: true,
         retry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 2000 },
         async run(ctx) {
           const payout = ctx.state.payOut as PayOutOut;

@@ -131,7 +131,8 @@ describe.each(QUEUES)('background steps with the $name', (kind) => {
     expect(done.status).toBe('NEEDS_ATTENTION');
     expect(done.reason).toBe('background step fulfilCard failed after 3 attempts (UPSTREAM_UNAVAILABLE)');
     expect(done.result).toEqual(record.result);
-    expect(await counterValue(needsAttentionTotal, { type: flow.type })).toBe(1);
+    // The alert follows the durable write: the record can be read a moment before the counter moves.
+    await eventually(async () => (await counterValue(needsAttentionTotal, { type: flow.type })) === 1, 5_000, 'the needs-attention alert');
     expect(await counterValue(journeysTotal, { type: flow.type, status: 'NEEDS_ATTENTION' })).toBe(1);
   });
 
