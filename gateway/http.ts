@@ -6,7 +6,8 @@ import type { Logger } from '../lib/log.js';
 import { readBody, sendJson } from '../lib/http.js';
 import type { GatewayContext, RequestRecord } from './context.js';
 import type { Authentication } from './plugins/authentication.js';
-import { refusePartnerOnFullGraph } from './plugins/partner-access.js';
+import type { GraphiQLRoute } from './plugins/graphiql.js';
+import { persistedRequestOfSearch, type PersistedOperations, type PersistedRequest } from './plugins/persisted-operations.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './plugins/request-id.js';
 import { logRequest } from './plugins/request-log.js';
 import type { ReadinessReport } from './readiness.js';
@@ -23,11 +24,15 @@ import type { ReadinessReport } from './readiness.js';
 export interface EdgeOptions {
   apollo: ApolloServer<GatewayContext>;
   authentication: Authentication;
+  /** Which persisted operations each caller may run (partners: only these). */
+  persisted: PersistedOperations;
   readiness: () => Promise<ReadinessReport>;
   logger: Logger;
   bodyLimitBytes: number;
   /** True once stop() began: responses then close their connection, /ready answers 503. */
   isStopping: () => boolean;
+  /** The GraphiQL explorer (GET /graphiql, and GET /graphql from a browser); absent when it is off. */
+  graphiql?: GraphiQLRoute;
 }
 
 export function createRequestHandler(options: EdgeOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -35,6 +40,7 @@ export function createRequestHandler(options: EdgeOptions): (req: IncomingMessag
     const record: RequestRecord = {
       requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER]),
       startedAt: process.hrtime.bigint(),
+      ...(req.socket.remoteAddress ? { clientAddress: req.socket.remoteAddress } : {}),
       errorCodes: [],
     };
     res.setHeader(REQUEST_ID_HEADER, record.requestId);
@@ -64,6 +70,7 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
   }
 
   res.on('finish', () => logRequest(options.logger, record, { method, path, status: res.statusCode }));
+  if (options.graphiql?.handles(method, path, search, req.headers)) return options.graphiql.serve(method, res);
   if (path !== '/graphql') {
     const message = `Nothing at ${method} ${path}: GraphQL is served at /graphql.`;
     return sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, message));
@@ -77,7 +84,7 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
 
   const response = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers: headerMapOf(req), search, body },
-    context: () => contextFor(options, record, req),
+    context: () => contextFor(options, record, req, isRead ? persistedRequestOfSearch(search) : persistedRequestOfBody(body)),
   });
   await send(res, response);
 }
@@ -104,15 +111,20 @@ async function postBody(limit: number, req: IncomingMessage, res: ServerResponse
 }
 
 /**
- * The Apollo context: only built for a caller with a valid token (see plugins/authentication.ts) who may use the full
- * graph (not a partner yet: plugins/partner-access.ts).
+ * The Apollo context: only built for a caller with a valid token (see plugins/authentication.ts) asking for an
+ * operation it may run (partners: persisted operations of their own manifest, plugins/persisted-operations.ts).
  */
-async function contextFor(options: EdgeOptions, record: RequestRecord, req: IncomingMessage): Promise<GatewayContext> {
+async function contextFor(
+  options: EdgeOptions,
+  record: RequestRecord,
+  req: IncomingMessage,
+  operation: PersistedRequest,
+): Promise<GatewayContext> {
   try {
     const principal = await options.authentication.principalOf(req.headers.authorization);
     record.principal = principal;
-    refusePartnerOnFullGraph(principal);
-    return { requestId: record.requestId, principal, record };
+    const persisted = options.persisted.admit(principal, operation);
+    return { requestId: record.requestId, principal, record, ...(persisted ? { persisted } : {}) };
   } catch (err) {
     if (err instanceof BankError) {
       record.errorCodes.push(err.code);
@@ -124,6 +136,13 @@ async function contextFor(options: EdgeOptions, record: RequestRecord, req: Inco
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId: record.requestId, http: { status: 500 } },
     });
   }
+}
+
+/** What a POST body says about persisted operations (nothing for a body that is not a JSON object). */
+function persistedRequestOfBody(body: unknown): PersistedRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  const { query, documentId, extensions } = body as Record<string, unknown>;
+  return { query, documentId, extensions };
 }
 
 /** Path and query of an origin-form request target (`/graphql?query=...`); undefined for anything else. */

@@ -6,14 +6,23 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { authConfig, bindHost, isProduction, type AuthConfig } from '../lib/config.js';
 import { ContextSigner } from '../lib/context.js';
 import { drain } from '../lib/http.js';
+import { createAuditSink, type AuditSink } from '../lib/audit.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { ConsentStore, loadPartners, seedSandboxConsents, type PartnerRegistry } from '../lib/consents.js';
+import { RateLimiter, rateLimitConfig, type RateLimitConfig } from '../lib/rate-limit.js';
+import { createStore, type KeyValueStore } from '../lib/store/index.js';
 import { TokenVerifier } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
 import { SignedContexts, SubgraphDataSource } from './datasource.js';
 import { SubgraphHttpPool } from './fetcher.js';
 import { createRequestHandler } from './http.js';
+import { auditPlugin } from './plugins/audit.js';
 import { Authentication } from './plugins/authentication.js';
 import { errorMaskingPlugin, maskError } from './plugins/error-masking.js';
+import { graphiqlRoute, type GraphiQLOptions } from './plugins/graphiql.js';
+import { DEFAULT_PERSISTED_DIR, PersistedOperations, persistedOperationsPlugin } from './plugins/persisted-operations.js';
+import { operationLimits, operationLimitsConfig, type OperationLimits } from './plugins/operation-limits.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { requestLogPlugin } from './plugins/request-log.js';
 import { probeSubgraphs } from './readiness.js';
 import { FileSupergraph, subgraphsOf, type SubgraphEndpoint } from './supergraph.js';
@@ -35,6 +44,24 @@ export interface GatewayOptions {
   /** @default createLogger('gateway') */
   logger?: Logger;
   /**
+   * Shared state of partner access: consents (lib/consents.ts), read on every partner request. A store passed in is
+   * the caller's to close; the default one is closed by stop().
+   * @default createStore() (Redis with REDIS_URL, memory otherwise)
+   */
+  store?: KeyValueStore;
+  /** Registered partners and their grants. @default loadPartners() (schema/partners.json) */
+  partners?: PartnerRegistry;
+  /** Where the persisted-operation manifests are. @default schema/persisted */
+  persistedDir?: string;
+  /** Create the sandbox consents (consent-budget-cust-0001, ...) when absent. @default !isProduction() */
+  seedSandboxConsents?: boolean;
+  /**
+   * Where sensitive reads are audited (plugins/audit.ts). A sink passed in is the caller's to close; the default one
+   * is closed by stop().
+   * @default createAuditSink() (a Redis stream with REDIS_URL, memory otherwise)
+   */
+  audit?: AuditSink;
+  /**
    * Deadline of one subgraph fetch, in ms, or a function of the subgraph's name (KYC may deserve longer).
    * @default 10000
    */
@@ -45,10 +72,24 @@ export interface GatewayOptions {
   hideSchemaSuggestions?: boolean;
   /** Largest request body accepted; larger ones get 413. @default 1048576 (1 MiB) */
   bodyLimitBytes?: number;
+  /**
+   * Depth, aliases, tokens, directives and cost of one operation (plugins/operation-limits.ts).
+   * @default operationLimitsConfig() (OPERATION_MAX_* variables, else 12 / 15 / 2000 / 50 / 10000)
+   */
+  operationLimits?: Partial<OperationLimits>;
+  /** Token buckets per caller and per operation (lib/rate-limit.ts); false turns them off. @default rateLimitConfig() */
+  rateLimit?: Partial<RateLimitConfig> | false;
+  /**
+   * Where the rate-limit buckets live: gateways sharing a Redis share the limits. A store passed in is the caller's to
+   * close; the default one is closed by stop(). @default createStore() (Redis with REDIS_URL, memory otherwise)
+   */
+  rateLimitStore?: KeyValueStore;
   /** How long stop() lets in-flight requests finish before closing their connections. @default 10000 */
   drainTimeoutMs?: number;
   /** Deadline of each subgraph probe behind /ready. @default 1000 */
   readinessTimeoutMs?: number;
+  /** The GraphiQL explorer at /graphiql (plugins/graphiql.ts). @default on unless NODE_ENV=production; GRAPHIQL=true|false decides */
+  graphiql?: GraphiQLOptions;
 }
 
 export interface RunningGateway {
@@ -64,6 +105,24 @@ export interface RunningGateway {
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway');
   const auth = options.auth ?? authConfig();
+  const audit = options.audit ?? createAuditSink();
+  const closeAudit = () => (options.audit ? Promise.resolve() : audit.close());
+  const limits = operationLimits({ ...operationLimitsConfig(), ...options.operationLimits });
+  const rateLimits = options.rateLimit === false ? undefined : { ...rateLimitConfig(), ...options.rateLimit };
+  const rateLimitStore = rateLimits?.enabled ? (options.rateLimitStore ?? createStore()) : undefined;
+  const closeRateLimitStore = () =>
+    options.rateLimitStore || !rateLimitStore ? Promise.resolve() : rateLimitStore.close();
+  const store = options.store ?? createStore();
+  const closeStore = () => (options.store ? Promise.resolve() : store.close());
+  const partners = options.partners ?? loadPartners();
+  const consents = new ConsentStore(store);
+  const persisted = PersistedOperations.load(options.persistedDir ?? DEFAULT_PERSISTED_DIR);
+  try {
+    if (options.seedSandboxConsents ?? !isProduction()) await seedSandboxConsents(consents, partners);
+  } catch (err) {
+    await closeStore();
+    throw err;
+  }
   const pool = new SubgraphHttpPool();
   const contexts = new SignedContexts(
     new ContextSigner(auth.internalContextSecret, auth.internalContextTtlSeconds),
@@ -105,11 +164,23 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // gateway/index.ts drains first, then stops Apollo
     formatError: maskError,
+    // Apollo's automatic persisted queries would let any client register a document: persisted operations come from
+    // the committed manifests only (plugins/persisted-operations.ts).
+    persistedQueries: false,
+    // -- before execution: graphql's parser counts tokens; armor's rules bound depth, aliases, directives and cost
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     plugins: [
-      // Authentication and the partner refusal run before these, while the context is built (see http.ts,
-      // plugins/authentication.ts and plugins/partner-access.ts).
+      // Authentication, partner resolution and the persisted-operation check run before these, while the context is
+      // built (see http.ts, plugins/authentication.ts, plugins/partner-access.ts, plugins/persisted-operations.ts).
+      // -- before parsing: an admitted persisted operation's document goes into the request
+      persistedOperationsPlugin(),
+      // -- before execution: the caller's and the operation's token buckets (429 with Retry-After)
+      ...(rateLimits && rateLimitStore ? [rateLimitPlugin(new RateLimiter(rateLimitStore, rateLimits), logger)] : []),
       // -- after execution: what the client saw goes to the request log line
       requestLogPlugin(),
+      // -- after execution: one audit event per request that read sensitive data
+      auditPlugin({ sink: audit, logger }),
       // -- errors: mask the unexpected, log the original, add the request id
       errorMaskingPlugin(logger),
       // -- no Apollo landing page: it would load Apollo Sandbox from a CDN
@@ -120,6 +191,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     await apollo.start();
   } catch (err) {
     await pool.close();
+    await closeRateLimitStore();
+    await closeAudit();
+    await closeStore();
     throw err;
   }
 
@@ -128,11 +202,13 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const server = createServer(
     createRequestHandler({
       apollo,
-      authentication: new Authentication(new TokenVerifier(auth)),
+      authentication: new Authentication(new TokenVerifier(auth), { partners, consents }),
+      persisted,
       readiness: () => probeSubgraphs(subgraphs, probe),
       logger,
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       isStopping: () => stopping,
+      graphiql: graphiqlRoute(options.graphiql),
     }),
   );
   const host = options.host ?? bindHost();
@@ -147,6 +223,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   } catch (err) {
     await apollo.stop();
     await pool.close();
+    await closeRateLimitStore();
+    await closeAudit();
+    await closeStore();
     throw err;
   }
 
@@ -158,6 +237,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       await drain(server, options.drainTimeoutMs ?? 10_000);
       await apollo.stop();
       await pool.close();
+      await closeRateLimitStore();
+      await closeAudit();
+      await closeStore();
     })());
   return { url: `${origin}/graphql`, origin, server, stop };
 }

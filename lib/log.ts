@@ -2,8 +2,9 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 import { logLevel } from './config.js';
 
 /**
- * Structured JSON logs. Tokens, secrets, PAN, CVV/PIN and PII are redacted by path; the `scrub` serializer also
- * masks anything that looks like a PAN in free text (a legacy message quoting a card number).
+ * Structured JSON logs. Tokens, secrets, PAN, CVV/PIN and PII are redacted by path; every string written (message,
+ * fields, error) is also scrubbed (scrubText): PAN-like numbers, tokens, e-mail addresses and phone numbers in free
+ * text (a legacy message quoting a card number) are masked.
  */
 export const REDACT_PATHS = [
   'authorization',
@@ -29,18 +30,52 @@ export const REDACT_PATHS = [
   'req.headers["x-bankgraph-context"]',
 ];
 
-/** 13 to 19 digits, maybe grouped by spaces or dashes; it ends on a digit, so the text after it is left alone. */
-const PAN_LIKE = /\b(?:\d[ -]?){12,18}\d\b/g;
+/**
+ * 13 to 19 digits, maybe grouped by spaces or dashes, not glued to letters or other digits (an underscore or any
+ * punctuation may touch it: `req_4111111111111111` is a card number in a legacy request id); it ends on a digit, so
+ * the text after it is left alone. Hex hashes and base32 ids (digits among letters) are not matched.
+ */
+const PAN_LIKE = /(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])/g;
+/** `Bearer <anything>`: an authorization header quoted in text. */
+const BEARER = /\bbearer\s+\S+/gi;
+/** A JWT (bearer token, signed internal context): base64url JSON header `eyJ...`, then payload and signature. */
+const JWT_LIKE = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+const EMAIL_LIKE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+/** An international phone number: `+`, then at least 8 digits, maybe grouped (`+49 30 1234567`). */
+const PHONE_LIKE = /\+\d(?:[ ()-]?\d){7,16}/g;
 
 /**
- * Masks PAN-like digit runs in free text, keeping the last four digits. The one PAN scrubber: logs use it, and so
- * does any connector keeping legacy text for logs (the card processor quoting a card number in an error).
+ * Masks, in free text, what must never be written to a log or an audit event: PAN-like digit runs (keeping the last
+ * four digits), bearer tokens and JWTs, e-mail addresses and international phone numbers. The one scrubber: logs use
+ * it on every string they write, and so does any connector keeping legacy text for logs (a legacy error quoting a
+ * card number, a customer's contact details or the caller's token), and the audit log (lib/audit.ts).
  */
 export function scrubText(text: string): string {
-  return text.replace(PAN_LIKE, (m) => {
-    const digits = m.replace(/\D/g, '');
-    return `****${digits.slice(-4)}`;
-  });
+  return text
+    .replace(BEARER, 'Bearer [redacted]')
+    .replace(JWT_LIKE, '[redacted-jwt]')
+    .replace(EMAIL_LIKE, '[redacted-email]')
+    .replace(PHONE_LIKE, '[redacted-phone]')
+    .replace(PAN_LIKE, (m) => {
+      const digits = m.replace(/\D/g, '');
+      return `****${digits.slice(-4)}`;
+    });
+}
+
+/**
+ * Every string in a log line's own fields (plain objects and arrays, to a depth of 8), scrubbed: redaction by path
+ * only covers the keys it names, and a legacy text can turn up under any key (`reason`, `detail`, `body`). Errors and
+ * other class instances are left to their serializers (`err`: serializeError).
+ */
+export function scrubFields(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubFields(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = scrubFields(v, depth + 1);
+  return out;
 }
 
 export function createLogger(name: string, destination?: DestinationStream): Logger {
@@ -49,7 +84,7 @@ export function createLogger(name: string, destination?: DestinationStream): Log
       name,
       level: logLevel(),
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: (object) => scrubFields(object) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
           const scrubbed = args.map((a) => (typeof a === 'string' ? scrubText(a) : a)) as typeof args;

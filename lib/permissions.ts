@@ -1,8 +1,9 @@
 import { allow, deny, rule, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
-import type { IMiddlewareGenerator } from 'graphql-middleware';
+import { middleware, type IMiddlewareGenerator } from 'graphql-middleware';
 import { BankError, ErrorCode, forbidden } from './errors.js';
-import { canReadCustomer, type Principal } from './principal.js';
+import { canReadAccount, canReadCustomer, type Principal } from './principal.js';
+import { withScopeRules } from './scope-rules.js';
 
 /**
  * Building blocks of every subgraph's `permissions.ts` (graphql-shield). Deny by default: a field without a rule is
@@ -39,19 +40,44 @@ export const canReadOwnedObject = rule({ cache: 'no_cache' })(
     (typeof parent?.customerId === 'string' && canReadCustomer(ctx.principal, parent.customerId)) || forbidden(),
 );
 
+/** The parent is an Account (`{ id, customerId }`) the principal may read: partners only the consented accounts. */
+export const canReadThisAccount = rule({ cache: 'no_cache' })(
+  (parent: { id?: string; customerId?: string }, _args, ctx: PrincipalContext) =>
+    (typeof parent?.id === 'string' &&
+      typeof parent.customerId === 'string' &&
+      canReadAccount(ctx.principal, { id: parent.id, customerId: parent.customerId })) ||
+    forbidden(),
+);
+
+/** Staff (any customer), or a partner asking for the customer of its live consent (the `id` argument). */
+export const isStaffOrPartnerOfCustomerInArgs = rule({ cache: 'no_cache' })((_parent, args: { id?: string }, ctx: PrincipalContext) => {
+  const p = ctx.principal;
+  if (p.kind === 'staff') return true;
+  if (p.kind !== 'partner') return forbidden('Only bank staff can ask for this.');
+  return (typeof args.id === 'string' && canReadCustomer(p, args.id)) || forbidden('This customer is not within your consent.');
+});
+
 /** Federation's own entry points: the signed context was already verified before execution started. */
 export const FEDERATION_RULES = {
   Query: { _service: allow, _entities: allow },
   _Service: allow,
 } as const;
 
+/**
+ * A subgraph's permissions: its rule tree, deny by default, with partner access derived from the schema it is applied
+ * to. When the subgraph is built, every field's `@scopes(requires: [...])` becomes a gate in front of the field's rule
+ * (lib/scope-rules.ts): a partner needs the scopes and a live consent, and a field without `@scopes` is closed to
+ * partners. Customers and staff meet the rule tree alone.
+ */
 export function bankShield(rules: IRules): IMiddlewareGenerator<unknown, unknown, unknown> {
-  return shield(rules, {
-    fallbackRule: deny,
-    // Our typed errors (UPSTREAM_UNAVAILABLE...) thrown by resolvers pass through; shield must not mask them.
-    allowExternalErrors: true,
-    fallbackError: () => new BankError(ErrorCode.FORBIDDEN, 'You are not allowed to see this.'),
-  }) as IMiddlewareGenerator<unknown, unknown, unknown>;
+  return middleware((schema) =>
+    shield(withScopeRules(rules, schema, deny), {
+      fallbackRule: deny,
+      // Our typed errors (UPSTREAM_UNAVAILABLE...) thrown by resolvers pass through; shield must not mask them.
+      allowExternalErrors: true,
+      fallbackError: () => new BankError(ErrorCode.FORBIDDEN, 'You are not allowed to see this.'),
+    }).generate(schema),
+  ) as IMiddlewareGenerator<unknown, unknown, unknown>;
 }
 
 /**

@@ -36,7 +36,21 @@ export function describePrincipal(p: Principal): string {
   }
 }
 
-/** True when the principal may read this customer's data at all (field rules may narrow it further). */
+/**
+ * The partner's consent when it is live: present (the gateway resolves a revoked consent into null) and not expired.
+ * `now` is for tests.
+ */
+export function liveConsent(p: Principal, now: number = Date.now()): Consent | null {
+  if (p.kind !== 'partner' || !p.consent) return null;
+  const expiresAt = Date.parse(p.consent.expiresAt);
+  return Number.isFinite(expiresAt) && expiresAt > now ? p.consent : null;
+}
+
+/**
+ * True when the principal may read this customer's data at all (field rules may narrow it further): a customer
+ * themselves, any staff, a partner within a live consent the customer gave. What a partner sees of the customer is
+ * narrowed further by the scopes each field declares (lib/scope-rules.ts) and by the consent's accounts.
+ */
 export function canReadCustomer(p: Principal, customerId: string): boolean {
   switch (p.kind) {
     case 'customer':
@@ -44,10 +58,15 @@ export function canReadCustomer(p: Principal, customerId: string): boolean {
     case 'staff':
       return true;
     case 'partner':
-      // Denied until partner access is built whole: persisted operations only, checked against the partner's scopes
-      // and against the consent's accounts and expiry. A consent for the customer alone is not enough: it would show
-      // a partner every account, card and profile field of the customer, whatever the customer agreed to. The
-      // gateway refuses partner tokens on /graphql too; this keeps a subgraph safe should one get through.
-      return false;
+      return liveConsent(p)?.customerId === customerId;
   }
+}
+
+/**
+ * True when the principal may read this account: its owner, any staff, a partner only when the customer consented
+ * to this very account (a consent for the customer alone shows none of their other accounts).
+ */
+export function canReadAccount(p: Principal, account: { readonly id: string; readonly customerId: string }): boolean {
+  if (!canReadCustomer(p, account.customerId)) return false;
+  return p.kind !== 'partner' || (liveConsent(p)?.accountIds.includes(account.id) ?? false);
 }

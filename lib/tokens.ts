@@ -11,17 +11,21 @@ import { STAFF_ROLES, type Consent, type Principal, type StaffRole } from './pri
  * - `bankgraph:kind`: 'customer' | 'staff' | 'partner'
  * - `bankgraph:role`: the staff role ('support' | 'operations')
  * - `scope`: a partner's granted scopes, space-separated (OAuth 2.0 style)
- * - `bankgraph:consent`: a partner's consent {id, customerId, accountIds, expiresAt}
+ * - `bankgraph:consent_id`: the id of the consent a partner acts under. The gateway loads the consent itself from the
+ *   ConsentStore on every request (lib/consents.ts), so a revoked or expired consent stops working at once.
+ * - `bankgraph:consent`: an embedded consent {id, customerId, accountIds, expiresAt} (older tokens); the gateway
+ *   only takes its id and loads the rest, never trusting the copy in the token.
  */
 
 export const CLAIM_KIND = 'bankgraph:kind';
 export const CLAIM_ROLE = 'bankgraph:role';
 export const CLAIM_CONSENT = 'bankgraph:consent';
+export const CLAIM_CONSENT_ID = 'bankgraph:consent_id';
 
 export type SandboxTokenSubject =
   | { customer: string }
   | { staff: StaffRole; staffId?: string }
-  | { partner: string; scopes?: string[]; consent?: Consent };
+  | { partner: string; scopes?: string[]; consentId?: string; consent?: Consent };
 
 export interface MintOptions {
   /** HS256 secret. @default authConfig().jwtSecret (the sandbox secret unless JWT_SECRET is set) */
@@ -64,6 +68,7 @@ function claimsOf(subject: SandboxTokenSubject): { sub: string; claims: JWTPaylo
   }
   const claims: JWTPayload = { [CLAIM_KIND]: 'partner', scope: (subject.scopes ?? []).join(' ') };
   if (subject.consent) claims[CLAIM_CONSENT] = { ...subject.consent, accountIds: [...subject.consent.accountIds] };
+  if (subject.consentId) claims[CLAIM_CONSENT_ID] = subject.consentId;
   return { sub: subject.partner, claims };
 }
 
@@ -110,6 +115,11 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    return (await this.verifyToken(token)).principal;
+  }
+
+  /** The principal as the token states it, plus the consent id a partner token names (null for others). */
+  async verifyToken(token: string): Promise<VerifiedToken> {
     if (!token) throw unauthenticated('The bearer token is empty.');
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('The bearer token is too long.');
     let payload: JWTPayload;
@@ -130,8 +140,24 @@ export class TokenVerifier {
     } catch (err) {
       throw verificationError(err, !(this.key instanceof Uint8Array));
     }
-    return principalOf(payload);
+    const principal = principalOf(payload);
+    return { principal, consentId: principal.kind === 'partner' ? consentIdOf(payload, principal.consent) : null };
   }
+}
+
+export interface VerifiedToken {
+  /** For a partner, `consent` is what the token embeds (if anything): the gateway replaces it with the live one. */
+  readonly principal: Principal;
+  readonly consentId: string | null;
+}
+
+function consentIdOf(payload: JWTPayload, embedded: Consent | null): string | null {
+  const id = payload[CLAIM_CONSENT_ID];
+  if (id === undefined) return embedded?.id ?? null;
+  if (typeof id !== 'string' || !SUBJECT.test(id)) {
+    throw unauthenticated(`The bearer token's "${CLAIM_CONSENT_ID}" claim must be a printable id of at most 256 characters.`);
+  }
+  return id;
 }
 
 function unauthenticated(message: string): BankError {

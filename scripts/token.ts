@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { mintSandboxToken, type SandboxTokenSubject } from '../lib/tokens.js';
 import { STAFF_ROLES, type StaffRole } from '../lib/principal.js';
+import { loadPartners, SANDBOX_CONSENT_IDS, type PartnerRegistry } from '../lib/consents.js';
 
 /**
  * Prints a sandbox bearer token on its last line:
  *   npm run -s token -- --customer cust-0001
  *   TOKEN=$(npm run -s token -- --staff support | tail -n 1)
+ *   TOKEN=$(npm run -s token -- --partner budget-app | tail -n 1)
  */
 
 const HELP = `Usage: npm run -s token -- <who> [--expires 1h]
@@ -17,8 +19,10 @@ Who (exactly one):
   --customer <id>            a customer, e.g. --customer cust-0001
   --staff <role>             a staff member; role is ${STAFF_ROLES.join(' or ')}
     --staff-id <id>          the staff member's id (default staff-<role>)
-  --partner <client-id>      a partner application
-    --scope "<a b>"          its granted scopes, space-separated
+  --partner <client-id>      a partner application of schema/partners.json (budget-app, payroll-app)
+    --scope "<a b>"          narrow the token to these of its granted scopes (default: all of them)
+    --consent <id>           the consent it acts under (default: its sandbox consent, e.g.
+                             consent-budget-cust-0001 for budget-app)
 
 Options:
   --expires <n><s|m|h|d>     lifetime (default 1h)
@@ -35,7 +39,7 @@ export interface TokenRequest {
 }
 
 /** The token request these arguments ask for; throws UsageError saying what was expected. */
-export function parseTokenArgs(argv: string[]): TokenRequest | 'help' {
+export function parseTokenArgs(argv: string[], partners: PartnerRegistry = loadPartners()): TokenRequest | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -48,6 +52,7 @@ export function parseTokenArgs(argv: string[]): TokenRequest | 'help' {
         'staff-id': { type: 'string' },
         partner: { type: 'string' },
         scope: { type: 'string' },
+        consent: { type: 'string' },
         expires: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -67,6 +72,7 @@ export function parseTokenArgs(argv: string[]): TokenRequest | 'help' {
   }
   if (values['staff-id'] !== undefined && values.staff === undefined) throw new UsageError('--staff-id needs --staff');
   if (values.scope !== undefined && values.partner === undefined) throw new UsageError('--scope needs --partner');
+  if (values.consent !== undefined && values.partner === undefined) throw new UsageError('--consent needs --partner');
 
   const id = (flag: string, value: string): string => {
     if (!/^[\x21-\x7e]{1,256}$/.test(value)) throw new UsageError(`${flag} expects an id without spaces, got "${value}"`);
@@ -81,14 +87,25 @@ export function parseTokenArgs(argv: string[]): TokenRequest | 'help' {
     const staffId = values['staff-id'] === undefined ? undefined : id('--staff-id', values['staff-id']);
     return { subject: staffId ? { staff: role, staffId } : { staff: role }, expiresIn };
   }
-  const scopes = (values.scope ?? '').split(' ').filter((s) => s.length > 0);
-  return { subject: { partner: id('--partner', values.partner as string), scopes }, expiresIn };
+  const clientId = id('--partner', values.partner as string);
+  const partner = partners.get(clientId);
+  if (!partner) {
+    throw new UsageError(`--partner expects a partner of schema/partners.json (${[...partners.keys()].join(', ')}), got "${clientId}"`);
+  }
+  const asked = values.scope === undefined ? [...partner.scopes] : values.scope.split(' ').filter((s) => s.length > 0);
+  const beyond = asked.filter((s) => !(partner.scopes as readonly string[]).includes(s));
+  if (beyond.length > 0) {
+    throw new UsageError(`--scope may only narrow ${clientId}'s granted scopes (${partner.scopes.join(' ')}); not granted: ${beyond.join(' ')}`);
+  }
+  const consentId = values.consent === undefined ? SANDBOX_CONSENT_IDS[clientId] : id('--consent', values.consent);
+  return { subject: { partner: clientId, scopes: asked, ...(consentId ? { consentId } : {}) }, expiresIn };
 }
 
 function describe(subject: SandboxTokenSubject): string {
   if ('customer' in subject) return `customer ${subject.customer}`;
   if ('staff' in subject) return `staff (${subject.staff})`;
-  return `partner ${subject.partner}${subject.scopes?.length ? ` with scopes "${subject.scopes.join(' ')}"` : ''}`;
+  const scopes = subject.scopes?.length ? ` with scopes "${subject.scopes.join(' ')}"` : '';
+  return `partner ${subject.partner}${scopes}${subject.consentId ? ` under consent ${subject.consentId}` : ''}`;
 }
 
 /** Runs the script; returns the exit code (2 for bad arguments). */

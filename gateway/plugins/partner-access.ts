@@ -1,19 +1,38 @@
 import { BankError, ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
+import { principalConsentOf, type ConsentStore, type PartnerRegistry } from '../../lib/consents.js';
 import type { Principal } from '../../lib/principal.js';
 
 /**
- * Partner access: not open yet. Partners are to run persisted operations only, from their own manifest, each checked
- * against the partner's scopes and the customer's consent (which accounts, until when). Until that is built, a
- * partner token is refused on the GraphQL endpoint (FORBIDDEN, HTTP 403) before anything runs, and
- * lib/principal.ts canReadCustomer denies partners in every subgraph as a second line.
+ * Partner access: who a partner token stands for. A partner must be registered (schema/partners.json); its scopes
+ * are what the token asks for within what the partner was granted and, when its consent is live, what the customer
+ * agreed to; its consent is loaded from the ConsentStore on every request, never taken from the token, so revoking
+ * or letting a consent expire shuts the partner out at once (consent null: the subgraphs show nothing).
+ * What a partner may run is plugins/persisted-operations.ts's concern; what each field needs, the subgraphs'.
  */
-export const PARTNER_ACCESS_CLOSED =
-  'Partner tokens cannot use the GraphQL endpoint: partner access (persisted operations within the granted scopes and the customer\'s consent) is not open yet.';
+export interface PartnerAccess {
+  readonly partners: PartnerRegistry;
+  readonly consents: ConsentStore;
+}
 
-/** Throws FORBIDDEN (HTTP 403) for a partner; lets customers and staff through. */
-export function refusePartnerOnFullGraph(principal: Principal): void {
-  if (principal.kind !== 'partner') return;
-  throw new BankError(ErrorCode.FORBIDDEN, PARTNER_ACCESS_CLOSED, {
-    extensions: { http: { status: HTTP_STATUS[ErrorCode.FORBIDDEN] } },
-  });
+/** The partner principal with its live consent and effective scopes; FORBIDDEN (403) for an unregistered partner. */
+export async function resolvePartner(
+  access: PartnerAccess,
+  token: Extract<Principal, { kind: 'partner' }>,
+  consentId: string | null,
+): Promise<Principal> {
+  const partner = access.partners.get(token.clientId);
+  if (!partner) {
+    throw new BankError(ErrorCode.FORBIDDEN, `The partner "${token.clientId}" is not registered with this bank.`, {
+      extensions: { http: { status: HTTP_STATUS[ErrorCode.FORBIDDEN] } },
+    });
+  }
+  const consent = consentId === null ? null : await access.consents.liveFor(consentId, partner.clientId);
+  const granted = new Set<string>(partner.scopes);
+  const agreed = consent ? new Set<string>(consent.scopes) : granted;
+  return {
+    kind: 'partner',
+    clientId: partner.clientId,
+    scopes: token.scopes.filter((s, i, all) => granted.has(s) && agreed.has(s) && all.indexOf(s) === i),
+    consent: consent ? principalConsentOf(consent) : null,
+  };
 }

@@ -2,7 +2,7 @@ import { MemoryStore } from './memory.js';
 import { RedisStore } from './redis.js';
 import type { KeyValueStore } from './types.js';
 
-export type { KeyValueStore, SetOptions } from './types.js';
+export type { KeyValueStore, SetOptions, TokenBucketResult } from './types.js';
 export { MemoryStore, RedisStore };
 
 /** Redis when REDIS_URL is set, the in-memory store otherwise (the embedded default of `npm start`). */

@@ -1,4 +1,5 @@
-import type { KeyValueStore, SetOptions } from './types.js';
+import { checkBucket, refill } from './token-bucket.js';
+import type { KeyValueStore, SetOptions, TokenBucketResult } from './types.js';
 
 interface Entry {
   value: string;
@@ -45,6 +46,15 @@ export class MemoryStore implements KeyValueStore {
     const next = (entry ? Number(entry.value) : 0) + by;
     this.entries.set(key, { value: String(next), expiresAt: entry ? entry.expiresAt : expiry(options) });
     return next;
+  }
+
+  async takeToken(key: string, capacity: number, refillPerSecond: number): Promise<TokenBucketResult> {
+    checkBucket(capacity, refillPerSecond);
+    const now = Date.now();
+    const [stored, at] = (this.live(key)?.value ?? '').split(' ').map(Number);
+    const result = refill(stored ?? NaN, at ?? NaN, now, capacity, refillPerSecond);
+    this.entries.set(key, { value: `${result.tokens} ${now}`, expiresAt: now + result.ttlMs });
+    return result.decision;
   }
 
   async addToSet(key: string, member: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import type { KeyValueStore, SetOptions } from './types.js';
+import { checkBucket } from './token-bucket.js';
+import type { KeyValueStore, SetOptions, TokenBucketResult } from './types.js';
 
 // KEYS[1] key; ARGV expected, next, ttl ms ('' = keep the current TTL).
 const COMPARE_AND_SET = `
@@ -13,6 +14,31 @@ local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if v == tonumber(ARGV[1]) and ARGV[2] ~= '' and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return v`;
 
+// KEYS[1] bucket ("<tokens> <ms>"); ARGV capacity, refill per second. The same arithmetic as token-bucket.ts refill(),
+// on Redis's clock so every gateway sees one time. Returns { allowed 0|1, remaining, retry after ms }.
+const TAKE_TOKEN = `
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tokens = capacity
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  local s, at = string.match(stored, '^(%S+) (%S+)$')
+  if s and at then tokens = math.min(capacity, tonumber(s) + math.max(0, now - tonumber(at)) * rate / 1000) end
+end
+local allowed = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  wait = math.ceil((1 - tokens) * 1000 / rate)
+end
+local ttl = math.ceil((capacity - tokens) * 1000 / rate) + 1000
+redis.call('SET', KEYS[1], string.format('%.6f', tokens) .. ' ' .. now, 'PX', ttl)
+return { allowed, math.floor(tokens), wait }`;
+
 /** Shared state in Redis: every gateway and worker sees the same records. Keys are prefixed (`bankgraph:`). */
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
@@ -25,6 +51,7 @@ export class RedisStore implements KeyValueStore {
     this.client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
     this.client.defineCommand('bgCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
     this.client.defineCommand('bgIncrement', { numberOfKeys: 1, lua: INCREMENT });
+    this.client.defineCommand('bgTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
   }
 
   async get(key: string): Promise<string | null> {
@@ -58,6 +85,17 @@ export class RedisStore implements KeyValueStore {
     return this.scripted('bgIncrement', this.k(key), String(by), options.ttlMs !== undefined ? String(options.ttlMs) : '');
   }
 
+  async takeToken(key: string, capacity: number, refillPerSecond: number): Promise<TokenBucketResult> {
+    checkBucket(capacity, refillPerSecond);
+    const [allowed, remaining, retryAfterMs] = await this.scripted<[number, number, number]>(
+      'bgTakeToken',
+      this.k(key),
+      String(capacity),
+      String(refillPerSecond),
+    );
+    return { allowed: allowed === 1, remaining, retryAfterMs };
+  }
+
   async addToSet(key: string, member: string): Promise<void> {
     await this.client.sadd(this.k(key), member);
   }
@@ -87,8 +125,8 @@ export class RedisStore implements KeyValueStore {
     return `${this.prefix}${key}`;
   }
 
-  private scripted(name: 'bgCompareAndSet' | 'bgIncrement', ...args: string[]): Promise<number> {
+  private scripted<T = number>(name: 'bgCompareAndSet' | 'bgIncrement' | 'bgTakeToken', ...args: string[]): Promise<T> {
     // Commands added with defineCommand exist at run time but not in ioredis's typings.
-    return (this.client as unknown as Record<string, (...a: string[]) => Promise<number>>)[name]!(...args);
+    return (this.client as unknown as Record<string, (...a: string[]) => Promise<T>>)[name]!(...args);
   }
 }

@@ -8,6 +8,16 @@ export interface SetOptions {
   readonly ttlMs?: number;
 }
 
+/** What one `takeToken` call decided. */
+export interface TokenBucketResult {
+  /** True when a token was taken: the caller may go ahead. */
+  readonly allowed: boolean;
+  /** Whole tokens left in the bucket after this call. */
+  readonly remaining: number;
+  /** When refused, how long until one token is back, in ms; 0 when allowed. */
+  readonly retryAfterMs: number;
+}
+
 export interface KeyValueStore {
   readonly kind: 'memory' | 'redis';
   get(key: string): Promise<string | null>;
@@ -20,6 +30,12 @@ export interface KeyValueStore {
   delete(key: string): Promise<boolean>;
   /** Adds to a counter (created at 0); the TTL is set when the counter is created. Returns the new value. */
   incrementBy(key: string, by: number, options?: SetOptions): Promise<number>;
+  /**
+   * Takes one token from the token bucket at `key` (created full: `capacity` tokens, refilled continuously at
+   * `refillPerSecond`), atomically: concurrent callers, in any process on the same store, never take more than the
+   * bucket holds. The bucket expires once it would be full again.
+   */
+  takeToken(key: string, capacity: number, refillPerSecond: number): Promise<TokenBucketResult>;
   /** Adds a member to a set (an index: active journeys, a customer's journeys). */
   addToSet(key: string, member: string): Promise<void>;
   removeFromSet(key: string, member: string): Promise<void>;

@@ -2,21 +2,24 @@ import {
   FEDERATION_RULES,
   allow,
   bankShield,
-  canReadOwnedObject,
+  canReadThisAccount,
   canReadThisCustomer,
   isCustomer,
   isStaff,
+  isStaffOrPartnerOfCustomerInArgs,
 } from '../../lib/permissions.js';
 
 /**
  * Who may read what in the accounts subgraph. Deny by default (bankShield): a field missing here is FORBIDDEN.
  * Values below a guarded parent (profile, transactions, money) are allowed because the parent's rule already ran.
+ * What partners may see is declared in schema.graphql (@scopes) and gated by bankShield; the rules here keep them to
+ * the consented customer and accounts.
  */
 export const permissions = bankShield({
   Query: {
     ...FEDERATION_RULES.Query,
     me: isCustomer,
-    customer: isStaff,
+    customer: isStaffOrPartnerOfCustomerInArgs,
     customers: isStaff,
     // The resolver checks ownership once it knows whose account it is.
     account: allow,
@@ -24,7 +27,7 @@ export const permissions = bankShield({
   _Service: allow,
   Customer: canReadThisCustomer,
   CustomerProfile: allow,
-  Account: canReadOwnedObject,
+  Account: canReadThisAccount,
   TransactionConnection: allow,
   Transaction: allow,
   PageInfo: allow,

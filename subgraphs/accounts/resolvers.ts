@@ -3,7 +3,7 @@ import { badUserInput, BankError, ErrorCode, forbidden, UpstreamError } from '..
 import type { CustomerProfile } from '../../lib/domain.js';
 import { MoneyFieldResolvers } from '../../lib/money.js';
 import { maskEmail, maskPhone } from '../../lib/permissions.js';
-import { canReadCustomer, type Principal } from '../../lib/principal.js';
+import { canReadAccount, type Principal } from '../../lib/principal.js';
 import { selectsField } from '../../lib/selection.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AccountsContext } from './context.js';
@@ -26,9 +26,10 @@ export const resolvers: Resolvers = {
     },
     account: async (_parent, { id }, ctx) => {
       const account = await ctx.loaders.account.load(id);
-      if (account && canReadCustomer(ctx.principal, account.customerId)) return account;
+      if (account && canReadAccount(ctx.principal, account)) return account;
       // Staff may read any account, so null tells them only what they could learn anyway. Anyone else hears the same
-      // for an unknown id and for someone else's account: a different answer would tell which ids exist.
+      // for an unknown id and for someone else's (or a not consented) account: a different answer would tell which
+      // ids exist.
       if (ctx.principal.kind === 'staff') return null;
       throw forbidden('There is no such account of yours.');
     },
@@ -39,7 +40,9 @@ export const resolvers: Resolvers = {
       const profile = await ctx.loaders.customer.load(customer.id);
       return profile && maskProfileFor(ctx.principal, profile);
     },
-    accounts: (customer, _args, ctx) => ctx.loaders.accountsOfCustomer.load(customer.id).then((list) => [...list]),
+    // A partner gets only the accounts the customer consented to; the Account rule refuses any other one anyway.
+    accounts: (customer, _args, ctx) =>
+      ctx.loaders.accountsOfCustomer.load(customer.id).then((list) => list.filter((a) => canReadAccount(ctx.principal, a))),
   },
   Account: {
     __resolveReference: (ref, ctx) => ctx.loaders.account.load(ref.id),

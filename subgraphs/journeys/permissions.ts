@@ -1,4 +1,4 @@
-import { rule } from 'graphql-shield';
+import { or, rule } from 'graphql-shield';
 import { forbidden } from '../../lib/errors.js';
 import {
   FEDERATION_RULES,
@@ -9,6 +9,7 @@ import {
   isStaff,
   type PrincipalContext,
 } from '../../lib/permissions.js';
+import { liveConsent } from '../../lib/principal.js';
 import { canSeeJourney } from './access.js';
 import type { JourneyRecord } from './engine/types.js';
 
@@ -22,12 +23,24 @@ const canSeeThisJourney = rule({ cache: 'no_cache' })(
   (parent: JourneyRecord, _args, ctx: PrincipalContext) => canSeeJourney(ctx.principal, parent) || forbidden(),
 );
 
+/**
+ * A partner paying from an account the customer consented to (the payments:initiate scope is checked from the
+ * schema's @scopes by bankShield).
+ */
+const isPartnerPayingFromConsentedAccount = rule({ cache: 'no_cache' })(
+  (_parent, args: { input?: { sourceAccountId?: string } }, ctx: PrincipalContext) => {
+    const consent = liveConsent(ctx.principal);
+    const source = args.input?.sourceAccountId;
+    return (consent !== null && typeof source === 'string' && consent.accountIds.includes(source)) || forbidden();
+  },
+);
+
 /** Who may do and see what in the journeys subgraph. Deny by default: a field missing here is FORBIDDEN. */
 export const permissions = bankShield({
   Query: { ...FEDERATION_RULES.Query, me: isCustomer, journey: allow /* the resolver checks the journey's owner */ },
   Mutation: {
     onboardCustomer: isStaff,
-    sendInternationalPayment: isCustomer,
+    sendInternationalPayment: or(isCustomer, isPartnerPayingFromConsentedAccount),
     convertCurrency: isCustomer,
     issueCard: isCustomer,
     freezeCard: isCustomer,

@@ -7,10 +7,12 @@ import {
   createPaymentRails,
   type ConnectorOverrides,
 } from '../../connectors/factory.js';
+import { createAuditSink, type AuditEvent, type AuditSink } from '../../lib/audit.js';
 import { journeyConfig, type LegacySystem } from '../../lib/config.js';
 import type { Logger } from '../../lib/log.js';
+import { describePrincipal } from '../../lib/principal.js';
 import { createStore, type KeyValueStore } from '../../lib/store/index.js';
-import { createJourneyEngine } from './engine/engine.js';
+import { createJourneyEngine, type JourneyLifecycleEvent } from './engine/engine.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
 import type { JourneyEngine } from './engine/types.js';
 import { createFlows, type Flows, type JourneyDeps } from './flows/index.js';
@@ -27,6 +29,8 @@ export interface JourneysRuntime {
   readonly flows: Flows;
   readonly engine: JourneyEngine;
   readonly store: KeyValueStore;
+  /** Where every journey start and terminal state is audited. */
+  readonly audit: AuditSink;
   readonly waitMs: number;
   close(): Promise<void>;
 }
@@ -41,6 +45,27 @@ export interface RuntimeOptions {
   readonly workerId?: string;
   readonly leaseMs?: number;
   readonly recoveryIntervalMs?: number;
+  /**
+   * Where journey starts and terminal states are audited. A sink passed in is the caller's to close.
+   * @default createAuditSink(env) (a Redis stream with REDIS_URL, memory otherwise)
+   */
+  readonly audit?: AuditSink;
+}
+
+/** The audit event of a journey's start or end: ids and status, never its input (amounts, IBANs, names). */
+export function journeyAuditEvent({ record, workerId }: JourneyLifecycleEvent): AuditEvent {
+  return {
+    at: new Date().toISOString(),
+    who: describePrincipal(record.principal),
+    requestId: null,
+    operation: record.type,
+    kind: 'journey',
+    ...(record.customerId !== null ? { customerId: record.customerId } : {}),
+    // A start is the record as created (RUNNING); an end is its terminal status.
+    outcome: record.status,
+    from: `journeys:${workerId}`,
+    journeyId: record.id,
+  };
 }
 
 /**
@@ -69,6 +94,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
   };
   const flows = createFlows(deps);
   const store = options.store ?? createStore(env);
+  const audit = options.audit ?? createAuditSink(env);
   const queue = options.queue ?? (env.REDIS_URL ? new BullMqQueue({ redisUrl: env.REDIS_URL, prefix: queuePrefix(env) }) : new InProcessQueue());
   const engine = createJourneyEngine({
     store,
@@ -78,12 +104,14 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     ...(options.workerId ? { workerId: options.workerId } : {}),
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
     ...(options.recoveryIntervalMs !== undefined ? { recoveryIntervalMs: options.recoveryIntervalMs } : {}),
+    onLifecycle: (event) => audit.record(journeyAuditEvent(event)),
   });
   return {
     deps,
     flows,
     engine,
     store,
+    audit,
     waitMs: config.waitMs,
     async close() {
       await engine.close();
@@ -96,6 +124,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
         ...deps.rails.map((r) => r.close()),
       ]);
       if (!options.store) await store.close();
+      if (!options.audit) await audit.close();
     },
   };
 }

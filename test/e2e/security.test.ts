@@ -106,9 +106,12 @@ describe('who may see what (end to end)', () => {
     expect(forStaff.body).toEqual({ data: { account: null, card: null } });
   });
 
-  it("refuses a partner on the full graph (FORBIDDEN, 403), whatever its consent: no customer, account or card data", async () => {
-    const consent = { id: 'cns-1', customerId: 'cust-0001', accountIds: ['acc-5001'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
-    const partner = await mintSandboxToken({ partner: 'budget-app', scopes: ['accounts', 'balances', 'transactions'], consent });
+  it('refuses a partner on the full graph (PERSISTED_OPERATION_REQUIRED, 400), whatever its consent: no customer, account or card data', async () => {
+    const partner = await mintSandboxToken({
+      partner: 'budget-app',
+      scopes: ['accounts:basic', 'balances:read', 'transactions:read'],
+      consentId: 'consent-budget-cust-0001',
+    });
     const queries = [
       DASHBOARD,
       '{ customer(id: "cust-0001") { profile { displayName email } accounts { id balance { amount } } cards { last4 } } }',
@@ -117,10 +120,10 @@ describe('who may see what (end to end)', () => {
     ];
     for (const query of queries) {
       const answer = await stack.graphql(query, {}, partner);
-      expect(answer.status).toBe(403);
+      expect(answer.status).toBe(400);
       expect(answer.body.data ?? null).toBeNull();
       expect(answer.body.errors).toHaveLength(1);
-      expect(answer.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Partner tokens cannot use the GraphQL endpoint/), extensions: { code: 'FORBIDDEN' } });
+      expect(answer.body.errors?.[0]).toMatchObject({ extensions: { code: 'PERSISTED_OPERATION_REQUIRED' } });
       expect(JSON.stringify(answer.body)).not.toMatch(/Hartmann|acc-5001"|2450|1111/);
     }
   });

@@ -25,20 +25,26 @@ function expectRefused(reply: GraphQLReply, message: RegExp) {
 }
 
 describe('partner tokens at the gateway', () => {
-  it('refuses a valid partner token with FORBIDDEN (403) before any subgraph is asked, and logs who it was', async () => {
+  it('refuses a partner sending a document (PERSISTED_OPERATION_REQUIRED, 400) before any subgraph is asked, and logs who it was', async () => {
     const before = { accounts: stack.subgraphs.accounts!.received.length, cards: stack.subgraphs.cards!.received.length };
-    const consent = { id: 'cns-9', customerId: 'cust-0001', accountIds: ['acc-5001'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
-    const token = await tokenFor({ partner: 'budget-app', scopes: ['accounts'], consent });
+    const token = await tokenFor({ partner: 'budget-app', scopes: ['accounts:basic'], consentId: 'consent-budget-cust-0001' });
     const reply = await post(stack.gateway.url, ME, { token, headers: { 'x-request-id': 'partner-1' } });
-    expect(reply.status).toBe(403);
+    expect(reply.status).toBe(400);
     expect(reply.body.data).toBeUndefined();
     expect(reply.body.errors).toEqual([
-      { message: expect.stringMatching(/^Partner tokens cannot use the GraphQL endpoint/), extensions: { code: 'FORBIDDEN' } },
+      { message: expect.stringMatching(/^Partners run persisted operations only/), extensions: { code: 'PERSISTED_OPERATION_REQUIRED' } },
     ]);
     expect(stack.subgraphs.accounts!.received.length).toBe(before.accounts);
     expect(stack.subgraphs.cards!.received.length).toBe(before.cards);
     const line = logLines.find((l) => l.requestId === 'partner-1' && l.msg === 'request');
-    expect(line).toMatchObject({ status: 403, principal: 'partner:budget-app', errorCodes: ['FORBIDDEN'] });
+    expect(line).toMatchObject({ status: 400, principal: 'partner:budget-app', errorCodes: ['PERSISTED_OPERATION_REQUIRED'] });
+  });
+
+  it('refuses a partner that is not registered in schema/partners.json (FORBIDDEN, 403)', async () => {
+    const token = await tokenFor({ partner: 'stranger-app', scopes: ['accounts:basic'] });
+    const reply = await post(stack.gateway.url, ME, { token });
+    expect(reply.status).toBe(403);
+    expect(reply.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
 

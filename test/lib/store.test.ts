@@ -72,6 +72,25 @@ function contract(name: string, make: () => Promise<KeyValueStore>, cleanup: () 
       expect(await store.setMembers('empty')).toEqual([]);
     });
 
+    it('takes tokens from a bucket atomically, refusing with the wait once it is empty', async () => {
+      const results = await Promise.all(Array.from({ length: 12 }, () => store.takeToken('bucket', 5, 2)));
+      expect(results.filter((r) => r.allowed)).toHaveLength(5);
+      const refused = results.filter((r) => !r.allowed);
+      expect(refused).toHaveLength(7);
+      for (const r of refused) {
+        expect(r.remaining).toBe(0);
+        expect(r.retryAfterMs).toBeGreaterThan(0);
+        expect(r.retryAfterMs).toBeLessThanOrEqual(500); // one token at 2 per second
+      }
+      expect(await store.ttlMs('bucket')).toBeGreaterThan(0);
+      await sleep(600);
+      const after = await store.takeToken('bucket', 5, 2);
+      expect(after).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+      expect((await store.takeToken('bucket', 5, 2)).allowed).toBe(false);
+      await expect(store.takeToken('bad', 0, 1)).rejects.toThrow(/capacity/);
+      await expect(store.takeToken('bad', 1, 0)).rejects.toThrow(/refill/);
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

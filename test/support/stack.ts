@@ -4,7 +4,10 @@ import { createFxWalletSimulator, type FxWalletSimulatorOptions } from '../../le
 import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
 import { createNotifierSimulator } from '../../legacy/notifier/server.js';
 import { createPaymentRailSimulator, type PaymentRailSimulatorOptions } from '../../legacy/payment-rail/server.js';
-import type { KeyValueStore } from '../../lib/store/index.js';
+import { MemoryStore, type KeyValueStore } from '../../lib/store/index.js';
+import { MemoryAuditSink, type AuditSink } from '../../lib/audit.js';
+import { createLogger, type Logger } from '../../lib/log.js';
+import type { DestinationStream } from 'pino';
 import { createJourneysRuntime, type JourneysRuntime } from '../../subgraphs/journeys/runtime.js';
 import { createJourneysSubgraph } from '../../subgraphs/journeys/server.js';
 import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
@@ -47,6 +50,17 @@ export interface StackOptions {
   readonly journeyWaitMs?: number;
   /** Extra environment for the journeys runtime (REDIS_URL for BullMQ, REQUOTE_TOLERANCE_BP...). */
   readonly journeyEnv?: Record<string, string>;
+  /** The gateway's store of partner consents (tests revoke in it). @default a new MemoryStore */
+  readonly gatewayStore?: KeyValueStore;
+  /** The audit sink of the gateway and the journeys runtime. @default a new MemoryAuditSink (closed by stop()) */
+  readonly audit?: AuditSink;
+  /**
+   * Where every service logs (gateway, subgraphs, journeys engine), at `logLevel`: the log-redaction test reads it.
+   * @default each service's own default logger (silent in tests)
+   */
+  readonly logDestination?: DestinationStream;
+  /** @default 'debug' (with logDestination) */
+  readonly logLevel?: string;
 }
 
 export interface Stats {
@@ -68,6 +82,8 @@ export interface Stack {
   readonly simulators: Record<LegacySystem, { sim: Simulator; running: RunningSimulator }>;
   readonly subgraphs: Record<SubgraphName, RunningSubgraph>;
   readonly journeys: JourneysRuntime;
+  /** The audit sink shared by the gateway and the journeys runtime. */
+  readonly audit: AuditSink;
   customerToken(customerId: string): Promise<string>;
   staffToken(role: 'support' | 'operations'): Promise<string>;
   /** POSTs a GraphQL request to the gateway. */
@@ -104,18 +120,34 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const fxWallet = createFxWalletConnector(env, o('fx-wallet'));
 
   const auth = authConfig(env);
+  const audit = options.audit ?? new MemoryAuditSink();
+  const logger = (name: string): { logger?: Logger } => {
+    if (!options.logDestination) return {};
+    const l = createLogger(name, options.logDestination);
+    l.level = options.logLevel ?? 'debug';
+    return { logger: l };
+  };
   const verifier = new ContextVerifier(auth.internalContextSecret);
   const journeys = createJourneysRuntime({
     env: { ...env, JOURNEY_WAIT_MS: String(options.journeyWaitMs ?? 10_000), ...options.journeyEnv },
     connectors: Object.fromEntries((Object.keys(simulators) as LegacySystem[]).map((s) => [s, o(s)])),
     ...(options.store ? { store: options.store } : {}),
+    audit,
+    ...logger('journeys-engine'),
   });
   const built = await Promise.all([
-    createAccountsSubgraph({ coreBanking, verifier }),
-    createCardsSubgraph({ cardProcessor, verifier }),
-    createKycSubgraph({ kycProvider, verifier }),
-    createWalletSubgraph({ fxWallet, verifier }),
-    createJourneysSubgraph({ engine: journeys.engine, flows: journeys.flows, deps: journeys.deps, waitMs: journeys.waitMs, verifier }),
+    createAccountsSubgraph({ coreBanking, verifier, ...logger('subgraph-accounts') }),
+    createCardsSubgraph({ cardProcessor, verifier, ...logger('subgraph-cards') }),
+    createKycSubgraph({ kycProvider, verifier, ...logger('subgraph-kyc') }),
+    createWalletSubgraph({ fxWallet, verifier, ...logger('subgraph-wallet') }),
+    createJourneysSubgraph({
+      engine: journeys.engine,
+      flows: journeys.flows,
+      deps: journeys.deps,
+      waitMs: journeys.waitMs,
+      verifier,
+      ...logger('subgraph-journeys'),
+    }),
   ]);
   const [accounts, cards, kyc, wallet, journeysSubgraph] = await Promise.all(built.map((s) => s.listen(0)));
   const subgraphs = { accounts, cards, kyc, wallet, journeys: journeysSubgraph } as Record<SubgraphName, RunningSubgraph>;
@@ -125,6 +157,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.url])),
     port: 0,
     auth,
+    audit,
+    store: options.gatewayStore ?? new MemoryStore(),
+    // Off: these scenarios send bursts from one customer on purpose (50 concurrent payments, chaos). The limits have
+    // their own tests (test/gateway/rate-limit.test.ts, limits.test.ts).
+    rateLimit: false,
+    ...logger('gateway'),
   });
 
   const systems = Object.keys(simulators) as LegacySystem[];
@@ -134,6 +172,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     simulators,
     subgraphs,
     journeys,
+    audit,
     customerToken: (customer) => mintSandboxToken({ customer }),
     staffToken: (staff) => mintSandboxToken({ staff }),
     async graphql(query, variables, token) {
@@ -162,6 +201,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await journeys.close();
       await Promise.all([coreBanking.http.close(), cardProcessor.http.close(), kycProvider.http.close(), fxWallet.http.close()]);
       await Promise.all(Object.values(simulators).map((s) => s.running.close()));
+      if (!options.audit) await audit.close();
     },
   };
 }

@@ -56,7 +56,7 @@ export type AccountStatus =
 /** A customer of the bank. Core banking owns who the customer is; the other subgraphs add what their systems know. */
 export type Customer = {
   __typename?: 'Customer';
-  /** The customer's accounts. Null when core banking cannot be reached. */
+  /** The customer's accounts (for a partner: the consented ones). Null when core banking cannot be reached. */
   accounts?: Maybe<Array<Account>>;
   /** Our customer id, e.g. cust-0001 (the same in every legacy system). */
   id: Scalars['ID']['output'];
@@ -64,6 +64,7 @@ export type Customer = {
   profile?: Maybe<CustomerProfile>;
 };
 
+/** Who the customer is. Partners need party:read for any of it (contact details and date of birth included). */
 export type CustomerProfile = {
   __typename?: 'CustomerProfile';
   customerSince?: Maybe<Scalars['Date']['output']>;
@@ -102,11 +103,12 @@ export type PageInfo = {
 export type Query = {
   __typename?: 'Query';
   /**
-   * An account by id: the owner's, or any for staff (null for an id the bank does not know). A customer asking for an
-   * id that is not one of their accounts gets FORBIDDEN, whether or not it exists.
+   * An account by id: the owner's, or any for staff (null for an id the bank does not know), or for a partner one of
+   * the consented accounts. A customer or partner asking for an id that is not theirs (or not consented) gets FORBIDDEN,
+   * whether or not it exists.
    */
   account?: Maybe<Account>;
-  /** A customer by id (staff only). */
+  /** A customer by id (staff; a partner, the consented customer). */
   customer?: Maybe<Customer>;
   /** Customers by id, in the order asked (staff only; at most 100). */
   customers: Array<Maybe<Customer>>;
@@ -263,7 +265,6 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   Account: ResolverTypeWrapper<AccountModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AccountStatus: AccountStatus;
@@ -278,12 +279,12 @@ export type ResolversTypes = ResolversObject<{
   Transaction: ResolverTypeWrapper<TransactionModel>;
   TransactionConnection: ResolverTypeWrapper<TransactionPageModel>;
   TransactionType: TransactionType;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   Account: AccountModel;
-  String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Customer: CustomerRefModel;
@@ -295,7 +296,14 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   Transaction: TransactionModel;
   TransactionConnection: TransactionPageModel;
+  String: Scalars['String']['output'];
 }>;
+
+export type ScopesDirectiveArgs = {
+  requires: Array<Scalars['String']['input']>;
+};
+
+export type ScopesDirectiveResolver<Result, Parent, ContextType = AccountsContext, Args = ScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AccountResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'], FederationReferenceType extends FederationReferenceTypes['Account'] = FederationReferenceTypes['Account']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Account']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -378,3 +386,6 @@ export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
   TransactionConnection?: TransactionConnectionResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = AccountsContext> = ResolversObject<{
+  scopes?: ScopesDirectiveResolver<any, any, ContextType>;
+}>;

@@ -186,7 +186,10 @@ export type Mutation = {
   issueCard: CardJourneyPayload;
   /** Opens a new customer: KYC, risk, core banking client and account, then a card and a welcome message. Staff only. */
   onboardCustomer: OnboardCustomerPayload;
-  /** Sends money abroad from one of the customer's accounts, converting if needed. */
+  /**
+   * Sends money abroad from one of the customer's accounts, converting if needed. A partner needs payments:initiate and
+   * a live consent that covers the source account.
+   */
   sendInternationalPayment: InternationalPaymentPayload;
   unfreezeCard: CardJourneyPayload;
 };
@@ -422,7 +425,6 @@ export type ResolversTypes = ResolversObject<{
   AttemptKind: AttemptKind;
   AttemptOutcome: AttemptOutcome;
   BeneficiaryInput: BeneficiaryInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Card: ResolverTypeWrapper<EntityRefModel>;
   CardJourneyPayload: ResolverTypeWrapper<JourneyRecordModel>;
   ConvertCurrencyInput: ConvertCurrencyInput;
@@ -447,6 +449,7 @@ export type ResolversTypes = ResolversObject<{
   StepAttempt: ResolverTypeWrapper<AttemptRecordModel>;
   StepMode: StepMode;
   StepStatus: StepStatus;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -454,7 +457,6 @@ export type ResolversParentTypes = ResolversObject<{
   Account: EntityRefModel;
   ID: Scalars['ID']['output'];
   BeneficiaryInput: BeneficiaryInput;
-  String: Scalars['String']['output'];
   Card: EntityRefModel;
   CardJourneyPayload: JourneyRecordModel;
   ConvertCurrencyInput: ConvertCurrencyInput;
@@ -475,7 +477,14 @@ export type ResolversParentTypes = ResolversObject<{
   OnboardCustomerPayload: JourneyRecordModel;
   Query: Record<PropertyKey, never>;
   StepAttempt: AttemptRecordModel;
+  String: Scalars['String']['output'];
 }>;
+
+export type ScopesDirectiveArgs = {
+  requires: Array<Scalars['String']['input']>;
+};
+
+export type ScopesDirectiveResolver<Result, Parent, ContextType = JourneysContext, Args = ScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AccountResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -592,3 +601,6 @@ export type Resolvers<ContextType = JourneysContext> = ResolversObject<{
   StepAttempt?: StepAttemptResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = JourneysContext> = ResolversObject<{
+  scopes?: ScopesDirectiveResolver<any, any, ContextType>;
+}>;

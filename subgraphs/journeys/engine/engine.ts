@@ -52,6 +52,19 @@ export interface JourneyEngineOptions {
   readonly retentionMs?: number;
   /** @default createLogger('journeys-engine') */
   readonly logger?: Logger;
+  /**
+   * Hears of each journey's start (the record just created, once per journey whatever the replays) and of each write
+   * that makes it terminal or moves it to another terminal status (a COMPLETED journey whose background step keeps
+   * failing becomes NEEDS_ATTENTION), from the worker that wrote it: the audit stream. Never awaited by the run; a
+   * failure is logged.
+   */
+  readonly onLifecycle?: (event: JourneyLifecycleEvent) => void | Promise<void>;
+}
+
+export interface JourneyLifecycleEvent {
+  readonly phase: 'started' | 'terminal';
+  readonly record: JourneyRecord;
+  readonly workerId: string;
 }
 
 export interface JourneyEngineHandle extends JourneyEngine {
@@ -71,7 +84,18 @@ const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngineHandle {
   const flows = registry(options.flows);
-  const store = new JourneyStore(options.store, options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {});
+  const notify = (phase: JourneyLifecycleEvent['phase'], record: JourneyRecord): void => {
+    if (!options.onLifecycle) return;
+    Promise.resolve()
+      .then(() => options.onLifecycle!({ phase, record, workerId: ctx.workerId }))
+      .catch((err: unknown) => ctx.logger.error({ err, journeyId: record.id, phase }, 'journey lifecycle hook failed'));
+  };
+  const store = new JourneyStore(options.store, {
+    ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
+    onWrite: (previous, next) => {
+      if (previous.status !== next.status && isTerminal(next.status)) notify('terminal', next);
+    },
+  });
   const queue = options.queue ?? new InProcessQueue();
   const closer = new AbortController();
   const ctx: EngineContext = {
@@ -118,6 +142,7 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
       });
       if (await store.create(record)) {
         ctx.logger.info({ journeyId: id, journeyType: record.type }, 'journey started');
+        notify('started', record);
         return answer(runner.drive(id), id, waitMs);
       }
       existing = await store.get(id);

@@ -43,12 +43,15 @@ export class JourneyNotFound extends Error {
 
 export class JourneyStore {
   readonly retentionMs: number;
+  private readonly onWrite: ((previous: JourneyRecord, next: JourneyRecord) => void) | undefined;
 
+  /** `onWrite` hears of every update written (previous, next): the engine's lifecycle hook (audit) watches it. */
   constructor(
     readonly kv: KeyValueStore,
-    options: { retentionMs?: number } = {},
+    options: { retentionMs?: number; onWrite?: (previous: JourneyRecord, next: JourneyRecord) => void } = {},
   ) {
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.onWrite = options.onWrite;
     if (!(this.retentionMs >= DAY_MS)) {
       throw new RangeError(`retentionMs must be at least 24 h (${DAY_MS} ms) for idempotency to hold, got ${this.retentionMs}`);
     }
@@ -85,6 +88,7 @@ export class JourneyStore {
       const next: JourneyRecord = { ...decided, version: current.version + 1, updatedAt: now() };
       if (await this.kv.compareAndSet(journeyKey(id), raw, JSON.stringify(next), this.ttlOf(next))) {
         if (!needsWork(next)) await this.kv.removeFromSet(ACTIVE_KEY, id);
+        this.onWrite?.(current, next);
         return { record: next, previous: current, written: true };
       }
     }

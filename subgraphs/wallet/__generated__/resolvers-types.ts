@@ -194,12 +194,12 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   FxQuote: ResolverTypeWrapper<FxQuoteModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   FxRate: ResolverTypeWrapper<FxRate>;
   Money: ResolverTypeWrapper<MoneyModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Wallet: ResolverTypeWrapper<WalletModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
@@ -209,14 +209,20 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   DateTime: Scalars['DateTime']['output'];
   FxQuote: FxQuoteModel;
-  String: Scalars['String']['output'];
   FxRate: FxRate;
   Money: MoneyModel;
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
   Wallet: WalletModel;
+  String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 }>;
+
+export type ScopesDirectiveArgs = {
+  requires: Array<Scalars['String']['input']>;
+};
+
+export type ScopesDirectiveResolver<Result, Parent, ContextType = WalletContext, Args = ScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CustomerResolvers<ContextType = WalletContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -274,3 +280,6 @@ export type Resolvers<ContextType = WalletContext> = ResolversObject<{
   Wallet?: WalletResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = WalletContext> = ResolversObject<{
+  scopes?: ScopesDirectiveResolver<any, any, ContextType>;
+}>;

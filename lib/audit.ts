@@ -1,0 +1,159 @@
+import { Redis } from 'ioredis';
+import { scrubText } from './log.js';
+
+/**
+ * The audit log: who touched which customer's sensitive data, and every journey's start and end. A bank keeps it, so
+ * the Redis sink only ever appends (XADD, never trimmed, never updated). Events carry ids, never data: no PAN, no
+ * token, no secret, no contact details; every string goes through `scrubAuditText` before it is stored.
+ */
+
+export type AuditKind = 'read' | 'journey';
+
+export interface AuditEvent {
+  /** ISO 8601 date-time. */
+  readonly at: string;
+  /** `customer:<id>`, `staff:<role>:<id>` or `partner:<clientId>` (lib/principal.ts describePrincipal). */
+  readonly who: string;
+  /** The gateway request id; null when no request caused the event (a journey ending in the background). */
+  readonly requestId: string | null;
+  /** Operation name, persisted operation id, `anonymous`, or for journeys the journey type. */
+  readonly operation: string;
+  readonly kind: AuditKind;
+  readonly customerId?: string;
+  /** Instead of customerId when a staff lookup read several customers (`customers(ids:)`). */
+  readonly customerIds?: readonly string[];
+  readonly accountIds?: readonly string[];
+  /** Reads: `ok`, `denied` (any FORBIDDEN), `error`. Journeys: the status (`RUNNING` at the start, then the terminal one). */
+  readonly outcome: string;
+  /** Client address and user-agent family (`127.0.0.1 node`); `journeys:<worker>` for engine events. */
+  readonly from: string;
+  readonly journeyId?: string;
+}
+
+export interface AuditSink {
+  readonly kind: 'memory' | 'redis-stream';
+  /** Appends one event (scrubbed first). Rejects when the event could not be stored: callers log it. */
+  record(event: AuditEvent): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The embedded default and the tests' sink: events in this process's memory, in order. */
+export class MemoryAuditSink implements AuditSink {
+  readonly kind = 'memory' as const;
+  readonly events: AuditEvent[] = [];
+
+  async record(event: AuditEvent): Promise<void> {
+    this.events.push(scrubEvent(event));
+  }
+
+  async close(): Promise<void> {}
+}
+
+export const DEFAULT_AUDIT_STREAM = 'audit';
+
+/**
+ * Appends each event to a Redis stream (`<prefix>audit`, e.g. `bankgraph:audit`) as flat fields (`accountIds` as a
+ * comma-separated list). Append-only by design: no MAXLEN, no XDEL, no XTRIM; retention is the bank's decision, made
+ * outside the application. Redis must persist (AOF) and must not evict.
+ */
+export class RedisStreamAuditSink implements AuditSink {
+  readonly kind = 'redis-stream' as const;
+  readonly client: Redis;
+  readonly stream: string;
+  private readonly ownsClient: boolean;
+
+  constructor(options: { url: string; prefix?: string; stream?: string } | { client: Redis; prefix?: string; stream?: string }) {
+    this.stream = `${options.prefix ?? 'bankgraph:'}${options.stream ?? DEFAULT_AUDIT_STREAM}`;
+    this.ownsClient = !('client' in options);
+    this.client = 'client' in options ? options.client : new Redis(options.url, { maxRetriesPerRequest: 2 });
+  }
+
+  async record(event: AuditEvent): Promise<void> {
+    await this.client.xadd(this.stream, '*', ...fieldsOf(scrubEvent(event)));
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+/** The Redis stream with REDIS_URL (prefix REDIS_PREFIX), memory otherwise: the same choice as lib/store. */
+export function createAuditSink(env: Record<string, string | undefined> = process.env): AuditSink {
+  return env.REDIS_URL ? new RedisStreamAuditSink({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX ?? 'bankgraph:' }) : new MemoryAuditSink();
+}
+
+/** Reads stream entries (XRANGE) back into events: for tests and audit tooling. */
+export function eventOfFields(fields: readonly string[]): AuditEvent {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  return {
+    at: f.at ?? '',
+    who: f.who ?? '',
+    requestId: f.requestId === undefined || f.requestId === '' ? null : f.requestId,
+    operation: f.operation ?? '',
+    kind: (f.kind ?? 'read') as AuditKind,
+    outcome: f.outcome ?? '',
+    from: f.from ?? '',
+    ...(f.customerId ? { customerId: f.customerId } : {}),
+    ...(f.customerIds ? { customerIds: f.customerIds.split(',') } : {}),
+    ...(f.accountIds ? { accountIds: f.accountIds.split(',') } : {}),
+    ...(f.journeyId ? { journeyId: f.journeyId } : {}),
+  };
+}
+
+/** scrubText (lib/log.ts): PAN-like runs, bearer tokens, JWTs, e-mail addresses and phone numbers are masked. */
+export const scrubAuditText = scrubText;
+
+/** A string field at most this long: ids, names and families, never payloads. */
+const MAX_FIELD = 200;
+
+function clean(text: string): string {
+  return scrubAuditText(text).slice(0, MAX_FIELD);
+}
+
+function scrubEvent(e: AuditEvent): AuditEvent {
+  return {
+    at: clean(e.at),
+    who: clean(e.who),
+    requestId: e.requestId === null ? null : clean(e.requestId),
+    operation: clean(e.operation),
+    kind: e.kind,
+    ...(e.customerId !== undefined ? { customerId: clean(e.customerId) } : {}),
+    ...(e.customerIds !== undefined ? { customerIds: e.customerIds.map((id) => clean(id)) } : {}),
+    ...(e.accountIds !== undefined ? { accountIds: e.accountIds.map((id) => clean(id)) } : {}),
+    outcome: clean(e.outcome),
+    from: clean(e.from),
+    ...(e.journeyId !== undefined ? { journeyId: clean(e.journeyId) } : {}),
+  };
+}
+
+function fieldsOf(e: AuditEvent): string[] {
+  const fields: string[] = ['at', e.at, 'who', e.who, 'requestId', e.requestId ?? '', 'operation', e.operation, 'kind', e.kind, 'outcome', e.outcome, 'from', e.from];
+  if (e.customerId !== undefined) fields.push('customerId', e.customerId);
+  if (e.customerIds !== undefined) fields.push('customerIds', e.customerIds.join(','));
+  if (e.accountIds !== undefined) fields.push('accountIds', e.accountIds.join(','));
+  if (e.journeyId !== undefined) fields.push('journeyId', e.journeyId);
+  return fields;
+}
+
+/**
+ * The family of a User-Agent, never the whole header (it can be long, and it is the client's free text):
+ * `firefox`, `chrome`, `safari`, `edge`, `curl`, `node`, `okhttp`, ... or `other` / `unknown`.
+ */
+export function userAgentFamily(userAgent: string | undefined | null): string {
+  if (!userAgent) return 'unknown';
+  const ua = userAgent.toLowerCase();
+  const families: [RegExp, string][] = [
+    [/edg\//, 'edge'],
+    [/firefox\//, 'firefox'],
+    [/chrome\/|chromium\//, 'chrome'],
+    [/safari\//, 'safari'],
+    [/^curl\//, 'curl'],
+    [/^node|undici/, 'node'],
+    [/okhttp/, 'okhttp'],
+    [/python/, 'python'],
+    [/go-http-client/, 'go'],
+    [/java\//, 'java'],
+  ];
+  return families.find(([re]) => re.test(ua))?.[1] ?? 'other';
+}

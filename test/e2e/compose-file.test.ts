@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { LEGACY_SYSTEMS, SUBGRAPHS } from '../../lib/config.js';
+
+/**
+ * docker-compose.yml is valid for Debian's docker-compose and runs what `npm start` runs: every legacy simulator,
+ * every subgraph and the gateway, plus Redis. No Docker engine is needed: `config` only reads the file.
+ * Without docker-compose this file fails, saying how to get it (`npm test` installs it first: scripts/test-tools.sh).
+ */
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const COMPOSE = process.env.DOCKER_COMPOSE ?? 'docker-compose';
+
+async function compose(...args: string[]): Promise<string> {
+  const { stdout } = await run(COMPOSE, ['--file', 'docker-compose.yml', ...args], { timeout: 20_000, cwd: ROOT });
+  return stdout;
+}
+
+await compose('version').catch((err: Error) => {
+  throw new Error(`${COMPOSE} is required to validate docker-compose.yml and is not available (${err.message.split('\n')[0]}): apt-get install -y docker-compose (npm test does it as root).`);
+});
+
+describe('docker-compose.yml', () => {
+  it('is valid (docker-compose config -q)', async () => {
+    await expect(compose('config', '-q')).resolves.toBe('');
+  });
+
+  it('has a service for everything npm start runs, plus redis', async () => {
+    const services = (await compose('config', '--services')).split('\n').filter(Boolean);
+    const expected = [...LEGACY_SYSTEMS, ...SUBGRAPHS, 'gateway', 'redis'];
+    expect(expected.filter((s) => !services.includes(s)), 'missing services').toEqual([]);
+  });
+});

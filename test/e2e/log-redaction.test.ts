@@ -1,0 +1,167 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_SECRETS } from '../../lib/config.js';
+import { createLogger } from '../../lib/log.js';
+import { paymentInput } from '../journeys/support.js';
+import { DASHBOARD, journeyOperation, STAFF_OVERVIEW } from '../support/operations.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+/**
+ * Every log line of a full run (gateway, subgraphs, journeys engine, all at debug) goes to memory; the run drives a
+ * dashboard, staff lookups, a legacy system failing with a message that quotes a card number, contact details and a
+ * token, a forged token, and a payment journey; then every captured line is scanned for what must never be logged.
+ */
+
+const SEND = journeyOperation('SendInternationalPayment');
+const PAN = '4111111111111111';
+const EMAIL = 'amelia.hartmann@example.com';
+const PHONE = '+49 30 1234567';
+/** A JWT's header and payload: a bearer token or a signed internal context. */
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}/;
+/** 13 to 19 digits, maybe grouped by spaces or dashes, not glued to letters or digits (a hex id is not a PAN). */
+const PAN_LIKE = /(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])/;
+/** Sandbox contact details: `firstname.lastname@example.com`, `+49 30 1234567`. */
+const CONTACT_LIKE = /@example\.com|\+49 30 \d{7}/;
+
+/** Every string value in a parsed log line, however deep. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+/**
+ * A card processor in front of the real simulator: it forwards, unless `leaking`, when it answers every call with a
+ * 500 in the processor's dialect whose message quotes what a careless legacy system might (a PAN, contact details,
+ * a bearer token).
+ */
+function leakyCardProcessor(upstream: () => string, leakText: () => string): { server: Server; url: () => string; leaking: { on: boolean } } {
+  const leaking = { on: false };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      if (leaking.on) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { type: 'processor_error', message: leakText(), request_id: `req_${PAN}` } }));
+        return;
+      }
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      const answer = await fetch(`${upstream()}${req.url}`, { method: req.method!, headers, ...(body && req.method !== 'GET' ? { body } : {}) });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+  });
+  return { server, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`, leaking };
+}
+
+describe('logs of a full run hold no token, PAN, contact detail or secret', () => {
+  let stack: Stack;
+  const lines: string[] = [];
+  const tokens: string[] = [];
+  let leaky: ReturnType<typeof leakyCardProcessor>;
+
+  beforeAll(async () => {
+    let customerToken = '';
+    leaky = leakyCardProcessor(
+      () => stack.simulators['card-processor'].running.url,
+      () => `vault unreachable for card ${PAN} (4111 1111 1111 1111) of ${EMAIL}, ${PHONE}; caller sent Bearer ${customerToken}`,
+    );
+    await new Promise<void>((resolve) => leaky.server.listen(0, '127.0.0.1', resolve));
+    stack = await startStack({
+      logDestination: { write: (line: string) => void lines.push(line) },
+      connectors: { 'card-processor': { baseUrl: leaky.url(), retry: { retries: 0 } } },
+    });
+    customerToken = await stack.customerToken('cust-0001');
+    tokens.push(customerToken, await stack.staffToken('support'), await stack.staffToken('operations'));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await new Promise((resolve) => leaky?.server.close(resolve));
+  });
+
+  it('drives the run', async () => {
+    const [customer, support, operations] = tokens as [string, string, string];
+    // A dashboard that works, then one whose card processor fails with a leaky message, and core banking failing too.
+    expect((await stack.graphql(DASHBOARD, { currency: 'EUR' }, customer)).body.errors).toBeUndefined();
+    leaky.leaking.on = true;
+    stack.fault('core-banking', { route: 'POST /fineract-provider/api/v1/batches', errorRate: 1 });
+    const failing = await stack.graphql(DASHBOARD, { currency: 'EUR' }, customer);
+    expect(failing.body.errors?.some((e) => e.extensions?.service === 'card-processor')).toBe(true);
+    leaky.leaking.on = false;
+    stack.clearFaults();
+    // Staff lookups: one customer with contact details, and an overview.
+    const lookup = await stack.graphql('query($id: ID!) { customer(id: $id) { profile { email phone dateOfBirth } cards { last4 } } }', { id: 'cust-0001' }, operations);
+    expect(lookup.body.errors).toBeUndefined();
+    expect((await stack.graphql(STAFF_OVERVIEW, { ids: ['cust-0001', 'cust-0002'] }, support)).body.errors).toBeUndefined();
+    // A forged token and a malformed authorization header.
+    const forged = `${customer.slice(0, customer.lastIndexOf('.'))}.forgedsignatureforgedsignatureforgedsig`;
+    expect((await stack.graphql(DASHBOARD, {}, forged)).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // A payment journey, to its end (background notification included).
+    const payment = await stack.graphql(SEND, { idempotencyKey: `log-${Date.now()}`, input: paymentInput({ amount: '9.00' }) }, customer);
+    expect(payment.body.errors).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lines.length).toBeGreaterThan(10);
+  });
+
+  it('every captured line is JSON and free of tokens, signed contexts, PAN-like numbers, contact details and secrets', () => {
+    const leaks: string[] = [];
+    for (const raw of lines) {
+      const line = JSON.parse(raw) as Record<string, unknown>;
+      // pino's own epoch-ms `time` is 13 digits: not a card number.
+      delete line.time;
+      const text = JSON.stringify(line);
+      const found = [
+        ...tokens.filter((t) => text.includes(t)).map(() => 'a bearer token'),
+        ...(JWT_LIKE.test(text) ? ['a JWT'] : []),
+        ...(PAN_LIKE.test(text) ? [`a PAN-like number (${PAN_LIKE.exec(text)![0]})`] : []),
+        ...(CONTACT_LIKE.test(text) ? ['contact details'] : []),
+        // In values only: a key such as "password" (with "[redacted]") is the redaction working.
+        ...Object.entries(SANDBOX_SECRETS)
+          .filter(([, secret]) => stringsIn(line).some((v) => v.includes(secret)))
+          .map(([name]) => `the ${name} secret`),
+      ];
+      if (found.length) leaks.push(`${found.join(", ")}: ${text}`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('still logs what an operator needs: the masked legacy failure with its last four digits and the request lines', () => {
+    const text = lines.join('\n');
+    expect(text).toContain('****1111');
+    expect(text).toMatch(/"msg":"request"/);
+  });
+});
+
+describe('the logger scrubs every string it writes, under any key', () => {
+  it('masks PANs, tokens and contact details in fields, nested fields, messages and errors; keeps ids and the redaction by path', () => {
+    const out: string[] = [];
+    const logger = createLogger('test', { write: (line: string) => void out.push(line) });
+    logger.level = 'info';
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjdXN0LTAwMDEifQ.c2lnbmF0dXJl';
+    logger.info(
+      {
+        requestId: 'req-1',
+        journeyId: 'jrn_abc234',
+        headers: { authorization: `Bearer ${jwt}` },
+        reason: `payout refused for ${PAN}`,
+        nested: { body: [`contact ${EMAIL} or ${PHONE}`, `token ${jwt}`] },
+        err: new Error(`card ${PAN} declined`),
+      },
+      `legacy said: ${PAN}`,
+    );
+    const line = JSON.parse(out[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      requestId: 'req-1',
+      journeyId: 'jrn_abc234',
+      headers: { authorization: '[redacted]' },
+      reason: 'payout refused for ****1111',
+      nested: { body: ['contact [redacted-email] or [redacted-phone]', 'token [redacted-jwt]'] },
+      err: { message: 'card ****1111 declined' },
+      msg: 'legacy said: ****1111',
+    });
+  });
+});

@@ -1,0 +1,148 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsentStore } from '../../lib/consents.js';
+import type { InternalContext } from '../../lib/context.js';
+import { MemoryStore } from '../../lib/store/index.js';
+import { operationId } from '../../scripts/persisted.js';
+import { accounts, cards } from './fixtures.js';
+import { post, request, startStack, tokenFor, type GraphQLReply, type Stack } from './helpers.js';
+
+// The persisted-operation rules at the gateway, over the fixture subgraphs: which ids each caller may run, and the
+// consent a partner acts under, read live from the store on every request (revoked or expired: null at once).
+
+const ME = 'query Me {\n  me {\n    id\n    name\n  }\n}\n';
+const ME_CARDS = 'query MeCards {\n  me {\n    id\n    cards {\n      last4\n    }\n  }\n}\n';
+const CARD_COUNT = 'query CardCount {\n  cardCount\n}\n';
+const IDS = { me: operationId(ME), meCards: operationId(ME_CARDS), cardCount: operationId(CARD_COUNT) };
+
+const store = new MemoryStore();
+const consents = new ConsentStore(store);
+let stack: Stack;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bankgraph-persisted-'));
+  const manifest = (...docs: string[]) => JSON.stringify(Object.fromEntries(docs.map((d) => [operationId(d), d])));
+  await writeFile(join(dir, 'first-party.json'), manifest(ME));
+  await writeFile(join(dir, 'budget-app.json'), manifest(ME_CARDS));
+  await writeFile(join(dir, 'payroll-app.json'), manifest(CARD_COUNT));
+  stack = await startStack({ fixtures: [accounts, cards], gateway: { store, persistedDir: dir } });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const byId = (id: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
+const budgetToken = (consentId = 'consent-budget-cust-0001', scopes = ['accounts:basic', 'balances:read']) =>
+  tokenFor({ partner: 'budget-app', scopes, consentId });
+
+/** POSTs and returns the reply with the signed contexts the subgraphs received for it. */
+async function run(body: Record<string, unknown>, token: string): Promise<{ reply: GraphQLReply; received: InternalContext[] }> {
+  const before = stack.subgraphs.accounts!.received.length;
+  const reply = await request(stack.gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  return { reply, received: stack.subgraphs.accounts!.received.slice(before) };
+}
+
+function expectCode(reply: GraphQLReply, code: string, status = 400) {
+  expect(reply.status).toBe(status);
+  expect(reply.body.data).toBeUndefined();
+  expect(reply.body.errors?.map((e) => e.extensions?.code)).toEqual([code]);
+}
+
+describe('persisted operations: partners', () => {
+  it('runs an id of the partner\'s own manifest, with the consent as the store has it and the granted scopes only', async () => {
+    const token = await budgetToken(undefined, ['accounts:basic', 'balances:read', 'payments:initiate']);
+    const { reply, received } = await run(byId(IDS.meCards), token);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ data: { me: { id: 'budget-app', cards: [] } } });
+    expect(received).toHaveLength(1);
+    expect(received[0]?.principal).toEqual({
+      kind: 'partner',
+      clientId: 'budget-app',
+      scopes: ['accounts:basic', 'balances:read'], // payments:initiate is not budget-app's to ask for
+      consent: { id: 'consent-budget-cust-0001', customerId: 'cust-0001', accountIds: ['acc-5001', 'acc-5002'], expiresAt: expect.any(String) },
+    });
+  });
+
+  it('accepts the id as documentId too, and on GET', async () => {
+    const token = await budgetToken();
+    const { reply } = await run({ documentId: `sha256:${IDS.meCards}` }, token);
+    expect(reply.body.data).toEqual({ me: { id: 'budget-app', cards: [] } });
+    const extensions = encodeURIComponent(JSON.stringify(byId(IDS.meCards).extensions));
+    const get = await request(`${stack.gateway.url}?extensions=${extensions}`, {
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(get.status).toBe(200);
+    expect(get.body.data).toEqual({ me: { id: 'budget-app', cards: [] } });
+  });
+
+  it('refuses a document from a partner, even its own persisted one, and a request with neither', async () => {
+    const token = await budgetToken();
+    expectCode((await run({ query: ME_CARDS }, token)).reply, 'PERSISTED_OPERATION_REQUIRED');
+    expectCode((await run({ query: ME_CARDS, ...byId(IDS.meCards) }, token)).reply, 'PERSISTED_OPERATION_REQUIRED');
+    expectCode((await run({}, token)).reply, 'PERSISTED_OPERATION_REQUIRED');
+  });
+
+  it("refuses another partner's id, a first-party id and an unknown id with PERSISTED_OPERATION_NOT_FOUND", async () => {
+    const payroll = await tokenFor({ partner: 'payroll-app', scopes: ['accounts:basic'], consentId: 'consent-payroll-cust-0001' });
+    const { reply, received } = await run(byId(IDS.meCards), payroll);
+    expectCode(reply, 'PERSISTED_OPERATION_NOT_FOUND');
+    expect(received).toEqual([]);
+    expectCode((await run(byId(IDS.me), payroll)).reply, 'PERSISTED_OPERATION_NOT_FOUND');
+    expectCode((await run(byId('0'.repeat(64)), await budgetToken())).reply, 'PERSISTED_OPERATION_NOT_FOUND');
+  });
+
+  it('sees a revoked consent at once: the next request carries no consent', async () => {
+    await consents.create({
+      id: 'consent-to-revoke',
+      partner: 'budget-app',
+      customerId: 'cust-0001',
+      accountIds: ['acc-5001'],
+      scopes: ['accounts:basic'],
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const token = await budgetToken('consent-to-revoke');
+    const first = await run(byId(IDS.meCards), token);
+    expect(first.received[0]?.principal).toMatchObject({ consent: { id: 'consent-to-revoke' }, scopes: ['accounts:basic'] });
+    expect(await consents.revoke('consent-to-revoke')).toMatchObject({ revokedAt: expect.any(String) });
+    const after = await run(byId(IDS.meCards), token);
+    expect(after.reply.status).toBe(200);
+    expect(after.received[0]?.principal).toMatchObject({ kind: 'partner', consent: null });
+  });
+
+  it("carries no consent when it has expired, is unknown, or is another partner's", async () => {
+    await consents.create({
+      id: 'consent-expired',
+      partner: 'budget-app',
+      customerId: 'cust-0001',
+      accountIds: ['acc-5001'],
+      scopes: ['accounts:basic'],
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
+    for (const consentId of ['consent-expired', 'consent-nobody-gave', 'consent-payroll-cust-0001']) {
+      const { reply, received } = await run(byId(IDS.meCards), await budgetToken(consentId));
+      expect(reply.status).toBe(200);
+      expect(received[0]?.principal, consentId).toMatchObject({ kind: 'partner', consent: null });
+    }
+  });
+});
+
+describe('persisted operations: first-party apps', () => {
+  it('still run documents of their own, and ids of first-party.json only', async () => {
+    const token = await tokenFor({ customer: 'cust-0001' });
+    const document = await post(stack.gateway.url, { query: '{ me { id cards { last4 } } }' }, { token });
+    expect(document.body).toEqual({ data: { me: { id: 'cust-0001', cards: [{ last4: '4242' }, { last4: '1881' }] } } });
+    const { reply } = await run(byId(IDS.me), token);
+    expect(reply.body).toEqual({ data: { me: { id: 'cust-0001', name: 'Ada Lovelace' } } });
+    expectCode((await run(byId(IDS.meCards), token)).reply, 'PERSISTED_OPERATION_NOT_FOUND');
+    const staff = await tokenFor({ staff: 'support' });
+    expect((await run({ query: ME, ...byId(IDS.me) }, staff)).reply.body.data).toEqual({ me: { id: 'staff-support', name: 'Ada Lovelace' } });
+  });
+});
