@@ -140,6 +140,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       subgraphs = subgraphsOf(sdl).map((s) => ({ name: s.name, url: urlOf(s) }));
     },
   });
+  // @apollo/gateway otherwise exports usage telemetry to Apollo and probes cloud metadata endpoints (AWS, GCP, Azure)
+  // when it is constructed. A bank's gateway sends nothing anywhere it was not configured to: off unless the operator
+  // explicitly opts in with APOLLO_TELEMETRY_DISABLED=false.
+  if (process.env.APOLLO_TELEMETRY_DISABLED !== 'false') process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph,
     logger,
