@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { badUserInput, BankError, ErrorCode } from '../../../lib/errors.js';
@@ -98,6 +99,9 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
   });
   const queue = options.queue ?? new InProcessQueue();
   const closer = new AbortController();
+  // Every in-flight attempt and backoff listens for shutdown (and removes its listener when it ends), so the number
+  // of listeners is the number of journeys running at once: not a leak, and not bounded by Node's default of 10.
+  setMaxListeners(0, closer.signal);
   const ctx: EngineContext = {
     store,
     flows,
