@@ -81,7 +81,7 @@ export interface GatewayOptions {
   rateLimit?: Partial<RateLimitConfig> | false;
   /**
    * Where the rate-limit buckets live: gateways sharing a Redis share the limits. A store passed in is the caller's to
-   * close; the default one is closed by stop(). @default createStore() (Redis with REDIS_URL, memory otherwise)
+   * close. @default the gateway's `store`
    */
   rateLimitStore?: KeyValueStore;
   /** How long stop() lets in-flight requests finish before closing their connections. @default 10000 */
@@ -108,12 +108,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const audit = options.audit ?? createAuditSink();
   const closeAudit = () => (options.audit ? Promise.resolve() : audit.close());
   const limits = operationLimits({ ...operationLimitsConfig(), ...options.operationLimits });
-  const rateLimits = options.rateLimit === false ? undefined : { ...rateLimitConfig(), ...options.rateLimit };
-  const rateLimitStore = rateLimits?.enabled ? (options.rateLimitStore ?? createStore()) : undefined;
-  const closeRateLimitStore = () =>
-    options.rateLimitStore || !rateLimitStore ? Promise.resolve() : rateLimitStore.close();
   const store = options.store ?? createStore();
   const closeStore = () => (options.store ? Promise.resolve() : store.close());
+  const rateLimits = options.rateLimit === false ? undefined : { ...rateLimitConfig(), ...options.rateLimit };
+  // One store (one Redis connection) for consents and token buckets, unless the caller gives the buckets their own.
+  const rateLimitStore = rateLimits?.enabled ? (options.rateLimitStore ?? store) : undefined;
   const partners = options.partners ?? loadPartners();
   const consents = new ConsentStore(store);
   const persisted = PersistedOperations.load(options.persistedDir ?? DEFAULT_PERSISTED_DIR);
@@ -124,6 +123,12 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     throw err;
   }
   const pool = new SubgraphHttpPool();
+  /** Everything the gateway opened, closed in one place (stores and sinks passed in are their owners' to close). */
+  const release = async () => {
+    await pool.close();
+    await closeAudit();
+    await closeStore();
+  };
   const contexts = new SignedContexts(
     new ContextSigner(auth.internalContextSecret, auth.internalContextTtlSeconds),
     auth.internalContextTtlSeconds,
@@ -194,10 +199,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   try {
     await apollo.start();
   } catch (err) {
-    await pool.close();
-    await closeRateLimitStore();
-    await closeAudit();
-    await closeStore();
+    await release();
     throw err;
   }
 
@@ -226,10 +228,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     });
   } catch (err) {
     await apollo.stop();
-    await pool.close();
-    await closeRateLimitStore();
-    await closeAudit();
-    await closeStore();
+    await release();
     throw err;
   }
 
@@ -240,10 +239,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       stopping = true;
       await drain(server, options.drainTimeoutMs ?? 10_000);
       await apollo.stop();
-      await pool.close();
-      await closeRateLimitStore();
-      await closeAudit();
-      await closeStore();
+      await release();
     })());
   return { url: `${origin}/graphql`, origin, server, stop };
 }
