@@ -156,6 +156,10 @@ describe('sendInternationalPayment', () => {
     expect(support.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const operations = await stack.graphql(JOURNEY, { id }, await stack.staffToken('operations'));
     expect((operations.body.data?.journey as { id: string }).id).toBe(id);
+    // An unknown id answers like another customer's: no way to test whether a key was used.
+    const unknown = await stack.graphql(JOURNEY, { id: 'jrn_doesnotexist' }, await stack.customerToken('cust-0002'));
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(unknown.body.errors?.[0]?.message).toBe(other.body.errors?.[0]?.message);
 
     // Customer.journeys: the customer's own list, and operations staff; support staff get FORBIDDEN on the field.
     const own = await stack.graphql('{ me { journeys(first: 50) { id type status } } }', {}, token);

@@ -18,7 +18,13 @@ import { classifyStepError, errorCodeOf, StepPending, type FlowDefinition, type 
  */
 export async function compensate(ctx: EngineContext, flow: FlowDefinition, start: JourneyRecord): Promise<JourneyRecord> {
   let record = start;
-  const toUndo = [...flow.steps].reverse().filter((def) => modeOf(def) === 'critical' && def.compensate);
+  // A journey bound for NEEDS_ATTENTION (a step's outcome is unknown, or it failed past its point of no return) is
+  // parked as it stands: undoing earlier steps before a person knows what happened could refund a payment that went
+  // out, or leave money moved with no record of it.
+  const toUndo =
+    record.afterCompensation === 'NEEDS_ATTENTION'
+      ? []
+      : [...flow.steps].reverse().filter((def) => modeOf(def) === 'critical' && def.compensate);
   for (const def of toUndo) {
     const status = stepOf(record, def.name).status;
     if (status !== 'SUCCEEDED' && status !== 'COMPENSATING') continue;

@@ -49,7 +49,7 @@ export interface JourneyEngineOptions {
   readonly recoveryIntervalMs?: number;
   /** How long start waits for the critical steps when StartOptions.waitMs is not given. @default 10000 */
   readonly defaultWaitMs?: number;
-  /** How long terminal records (and so idempotency) are kept; at least 24 h. @default 7 days */
+  /** How long terminal records (and so idempotency) are kept; at least 24 h. @default forever (records, not cache) */
   readonly retentionMs?: number;
   /** @default createLogger('journeys-engine') */
   readonly logger?: Logger;

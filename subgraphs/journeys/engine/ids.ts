@@ -29,7 +29,9 @@ export function principalIdentity(p: Principal): string {
     case 'staff':
       return `staff:${p.role}:${p.staffId}`;
     case 'partner':
-      return `partner:${p.clientId}`;
+      // A partner acts for one consenting customer at a time: its keys are scoped to that customer, so the same key
+      // used for two customers is two journeys, never a refusal that reveals the other customer's journey.
+      return `partner:${p.clientId}:${p.consent?.customerId ?? '-'}`;
   }
 }
 

@@ -5,6 +5,7 @@ import { stepReference } from './ids.js';
 import { stepRetriesTotal } from './metrics.js';
 import {
   countAttempts,
+  DEFAULT_COMPENSATE_RETRY,
   DEFAULT_PENDING_BUDGET_MS,
   DEFAULT_RETRY,
   DEFAULT_TIMEOUT_MS,
@@ -71,7 +72,8 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
       status: 'COMPENSATING',
       errorCode: failure.code,
       reason,
-      afterCompensation: failure.kind === 'rejected' ? 'REJECTED' : failure.kind === 'unknown' ? 'NEEDS_ATTENTION' : 'COMPENSATED',
+      afterCompensation:
+        failure.kind === 'rejected' ? 'REJECTED' : failure.kind === 'unknown' || def.onFailure === 'park' ? 'NEEDS_ATTENTION' : 'COMPENSATED',
     }));
     return next;
   };
@@ -81,6 +83,8 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
    * the answer is needed, so asking is retried and "could not ask" means unknown; otherwise one try, best effort.
    */
   const ask = async (persistent: boolean): Promise<Verdict> => {
+    // Asking is patient (the undo policy: long enough to outlast an open breaker of the system being asked).
+    const askPolicy = def.compensateRetry ?? DEFAULT_COMPENSATE_RETRY;
     for (let failures = 1; ; failures++) {
       const result = await runAttempt(ctx, 'recover', timeoutMs, (signal) => def.recover!(stepContext(record, name, 'recover', signal)));
       if (result.ok && result.value !== null) {
@@ -95,12 +99,11 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
       await append(result.attempt);
       const cls = classifyStepError(result.error);
       if (cls === 'rejected') return { kind: 'failed', failure: rejectedFailure(result.error as StepRejected) };
-      if (!persistent) return { kind: 'absent' };
-      if (cls === 'permanent' || failures >= policy.maxAttempts) {
+      if (!persistent || cls === 'permanent' || failures >= askPolicy.maxAttempts) {
         // Not knowing is not "no": the effect may have happened, so the step is not run again blindly.
         return { kind: 'failed', failure: { kind: 'unknown', code: errorCodeOf(result.error) } };
       }
-      await pause(cls === 'pending' ? (result.error as StepPending).retryAfterMs : backoffMs(policy, failures), ctx.closing);
+      await pause(cls === 'pending' ? (result.error as StepPending).retryAfterMs : backoffMs(askPolicy, failures, 'equal'), ctx.closing);
     }
   };
 
@@ -139,9 +142,9 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
     if (runs >= policy.maxAttempts) {
       const code = lastAttempt(step, 'run')?.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR;
       if (unknown) return fail({ kind: 'unknown', code });
-      if (lastClass === 'transient' && def.recover) {
-        // A garbled answer may still have been acted on: ask once (best effort) before giving up.
-        const verdict = await ask(false);
+      if (lastClass === 'transient' && def.recover && !def.readOnly) {
+        // A lost or garbled answer may still have been acted on: find out before giving up (and undoing).
+        const verdict = await ask(true);
         if (verdict.kind === 'found') return succeed(verdict.output);
         if (verdict.kind === 'failed') return fail(verdict.failure);
       }
@@ -163,7 +166,7 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
         }
         return fail({ kind: 'permanent', code: errorCodeOf(result.error) });
       case 'transient':
-        unknown = false;
+        // Not "unknown = false": a timeout earlier in this step may still land; only recover can clear it.
         delay = backoffMs(policy, runs + 1);
         break;
       case 'unknown-outcome':

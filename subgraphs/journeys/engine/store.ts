@@ -9,14 +9,17 @@ import { isTerminal, type JourneyRecord } from './types.js';
  * re-reads and decides again on the fresh record (optimistic concurrency), it never overwrites. Indexes are sets:
  * `journeys:active` (journeys with work left: recovery scans it) and `journeys:customer:<id>`.
  *
- * Retention: a terminal record keeps a TTL of `retentionMs` (refreshed by each later write, e.g. a background step
- * finishing), a running one has none. Idempotency rests on these records, so retention may not be shorter than 24 h.
+ * Retention: records are kept forever by default. The journey id (and every legacy reference) derives from the
+ * principal and the idempotency key, so a record that expired would let the same key re-run the same references and
+ * meet effects that were already undone (a refunded debit replayed, then a payout): records, not cache. A deployment
+ * that archives elsewhere may set `retentionMs` (at least 24 h); terminal records then carry that TTL.
  *
  * Redis Cluster: every operation touches a single key (no MULTI, no multi-key scripts), so keys may live in any slot.
  */
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
-export const DEFAULT_RETENTION_MS = 7 * DAY_MS;
+/** Kept forever (see Retention above). */
+export const DEFAULT_RETENTION_MS = Number.POSITIVE_INFINITY;
 const MAX_CAS_ROUNDS = 100;
 
 export const ACTIVE_KEY = 'journeys:active';
@@ -122,7 +125,7 @@ export class JourneyStore {
   }
 
   private ttlOf(record: JourneyRecord): { ttlMs?: number } {
-    return isTerminal(record.status) ? { ttlMs: this.retentionMs } : {};
+    return isTerminal(record.status) && Number.isFinite(this.retentionMs) ? { ttlMs: this.retentionMs } : {};
   }
 }
 

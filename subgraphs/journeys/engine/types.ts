@@ -168,6 +168,12 @@ export interface StepDefinition<I extends Json = Json> {
    */
   readonly readOnly?: boolean;
   /**
+   * What a failure of this step (other than a rejection) does to the journey. 'park' marks a point of no return: the
+   * journey ends NEEDS_ATTENTION as it stands, nothing undone (a payout the rail accepted must not be refunded because
+   * its settlement could not be confirmed). A rejection still compensates. @default 'compensate'
+   */
+  readonly onFailure?: 'compensate' | 'park';
+  /**
    * How long in all a critical step may keep answering StepPending (measured from its first pending answer) before
    * it counts as a permanent failure. Pending answers do not use up `retry.maxAttempts`. (Engine addition.)
    * @default 60000

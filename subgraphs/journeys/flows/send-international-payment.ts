@@ -110,6 +110,11 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
           const amount = needsFx(ctx) ? fromJsonMoney((ctx.state.quoteConversion as QuoteOut).sell) : fromJsonMoney(ctx.input.amount);
           try {
             const { transactionId } = await deps.coreBanking.withdraw({ accountId: ctx.input.sourceAccountId, amount, reference: ctx.reference });
+            // Defence in depth: core banking answers a known reference with its first transaction. If that debit was
+            // already refunded (its undo exists), this journey id was run before: never pay out on a refunded debit.
+            if (await deps.coreBanking.findTransactionByReference(ctx.input.sourceAccountId, `${ctx.reference}.undo`)) {
+              throw new StepRejected('DEBIT_ALREADY_REFUNDED', 'this payment reference was debited and refunded before');
+            }
             return { transactionId, amount: toJsonMoney(amount) };
           } catch (err) {
             if (err instanceof BankError && err.code === ErrorCode.INSUFFICIENT_FUNDS) {
@@ -173,9 +178,9 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
       },
       {
         // The rail is chosen, and the choice persisted, before anything is sent anywhere: a payout then only ever
-        // goes to that rail, so a retry or a takeover can never send it to a second one. The choice falls back
-        // past rails that are down (they do not answer) or whose breaker is open; a rail that already has this
-        // payment (an earlier run got that far) is chosen again.
+        // goes to that rail, so a retry or a takeover can never send it to a second one. The choice passes over rails
+        // that are down (they do not answer) or whose breaker is open. (No rail can hold this payment yet: payOut runs
+        // only after this choice is persisted, and journey ids are never reissued.)
         name: 'chooseRail',
         readOnly: true,
         async run(ctx): Promise<ChooseOut> {
@@ -223,7 +228,12 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
       {
         name: 'awaitSettlement',
         readOnly: true,
-        retry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 2000 },
+        // The point of no return: the rail has the payout. Only the rail's own rejection may undo the debit; anything
+        // else (settlement slower than expected, the rail's status route down) is for a person, with nothing undone.
+        onFailure: 'park',
+        // Correspondent payments after the cut-off settle the next business day: keep polling, patiently.
+        pendingBudgetMs: 36 * 60 * 60 * 1000,
+        retry: { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5000 },
         async run(ctx) {
           const payout = ctx.state.payOut as PayOutOut;
           const status = await railNamed(payout.rail).status(payout.endToEndId);
@@ -235,7 +245,7 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
               throw payoutRejected(status);
             case 'RECEIVED':
             case 'ACCEPTED':
-              throw new StepPending(200, `payment ${status.state.toLowerCase()}, not settled yet`);
+              throw new StepPending(250, `payment ${status.state.toLowerCase()}, not settled yet`);
           }
         },
       },

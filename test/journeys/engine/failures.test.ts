@@ -172,7 +172,7 @@ describe.each(STORES)('journey failures on the $name store', (kind) => {
     expect(ledger.effectsEndingWith('.debit')).toBe(1);
   });
 
-  it('an outcome still unknown when attempts run out is never reported as undone: NEEDS_ATTENTION', async () => {
+  it('an outcome still unknown when attempts run out parks the journey as it stands: NEEDS_ATTENTION, nothing undone', async () => {
     const ledger = new Ledger();
     const flow = toyFlow([
       ledgerStep(ledger, 'openAccount'),
@@ -182,9 +182,57 @@ describe.each(STORES)('journey failures on the $name store', (kind) => {
     const record = await start(flow);
     expect(record.status).toBe('NEEDS_ATTENTION');
     expect(record.reason).toMatch(/payOut: outcome unknown after 2 attempts \(UPSTREAM_TIMEOUT\); check reference jrn_\w+\.payOut/);
-    expect(record.steps.map((s) => s.status)).toEqual(['COMPENSATED', 'FAILED']);
+    // Undoing openAccount before a person knows whether the payout went out could refund a payment that was made.
+    expect(record.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'FAILED']);
+    expect(ledger.effectsEndingWith('.openAccount.undo')).toBe(0);
     // The alert follows the durable write: the record can be read a moment before the counter moves.
     await eventually(async () => (await counterValue(needsAttentionTotal, { type: flow.type })) === 1, 5_000, 'the alert');
+  });
+
+  it('a step past its point of no return (onFailure: park) that fails parks the journey with nothing undone', async () => {
+    const ledger = new Ledger();
+    const flow = toyFlow([
+      ledgerStep(ledger, 'debit'),
+      ledgerStep(ledger, 'payOut'),
+      { name: 'awaitSettlement', readOnly: true, onFailure: 'park', retry: { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 5 }, run: () => Promise.reject(unavailable()) },
+    ]);
+    engine = testEngine(store.kv, [flow]);
+    const record = await start(flow);
+    expect(record.status).toBe('NEEDS_ATTENTION');
+    expect(record.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'FAILED']);
+    // The payout is out: refunding the debit because settlement could not be confirmed would lose the amount.
+    expect(ledger.effectsEndingWith('.debit.undo')).toBe(0);
+  });
+
+  it('an effect that may have landed (a timeout, then failures) is never taken as absent when recover cannot answer', async () => {
+    const ledger = new Ledger();
+    let runs = 0;
+    const flow = toyFlow([
+      ledgerStep(ledger, 'debit'),
+      {
+        name: 'payOut',
+        timeoutMs: 20,
+        retry: { maxAttempts: 3, baseDelayMs: 2, maxDelayMs: 5 },
+        compensateRetry: { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 5 },
+        // The first attempt times out and its effect lands late; later attempts meet an outage.
+        run: (ctx) => {
+          runs++;
+          if (runs === 1) {
+            setTimeout(() => ledger.apply(ctx.reference), 40);
+            return new Promise<Json>(() => {});
+          }
+          return Promise.reject(unavailable());
+        },
+        recover: () => Promise.reject(unavailable()),
+      },
+    ]);
+    engine = testEngine(store.kv, [flow]);
+    const record = await start(flow);
+    await sleep(60); // the late effect lands
+    expect(ledger.effectsEndingWith('.payOut')).toBe(1);
+    expect(record.status).toBe('NEEDS_ATTENTION');
+    expect(record.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'FAILED']);
+    expect(ledger.effectsEndingWith('.debit.undo')).toBe(0);
   });
 
   it('a read-only step that keeps timing out is a plain failure: the journey compensates, nobody is paged', async () => {

@@ -128,14 +128,20 @@ describe.each(STORES)('JourneyStore on the $name store', (kind) => {
     await expect(journeys.update('jrn_missing', (r) => r)).rejects.toBeInstanceOf(JourneyNotFound);
   });
 
-  it('a terminal record gets the retention TTL and leaves the active index', async () => {
+  it('a terminal record is kept forever by default (or gets a configured retention TTL) and leaves the active index', async () => {
     const record = fresh();
     await journeys.create(record);
     await journeys.update(record.id, (r) => ({ ...withStep(r, 'openAccount', { status: 'SUCCEEDED' }), status: 'COMPLETED', lease: null }));
-    const ttl = await store.kv.ttlMs(`journey:${record.id}`);
+    expect(await store.kv.ttlMs(`journey:${record.id}`)).toBeNull();
+    expect(await store.kv.setMembers('journeys:active')).not.toContain(record.id);
+
+    const archiving = new JourneyStore(store.kv, { retentionMs: 7 * 24 * 3600_000 });
+    const other = { ...fresh(), id: `${record.id}x` };
+    await archiving.create(other);
+    await archiving.update(other.id, (r) => ({ ...r, status: 'COMPLETED', lease: null }));
+    const ttl = await store.kv.ttlMs(`journey:${other.id}`);
     expect(ttl).toBeGreaterThan(6.9 * 24 * 3600_000);
     expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600_000);
-    expect(await store.kv.setMembers('journeys:active')).not.toContain(record.id);
   });
 });
 
