@@ -23,11 +23,16 @@ export interface AuditEvent {
   /** Instead of customerId when a staff lookup read several customers (`customers(ids:)`). */
   readonly customerIds?: readonly string[];
   readonly accountIds?: readonly string[];
-  /** Reads: `ok`, `denied` (any FORBIDDEN), `error`. Journeys: the status (`RUNNING` at the start, then the terminal one). */
+  /**
+   * Reads: `ok`; `partial` (data returned and some fields refused or failed); `denied` (refused, nothing returned);
+   * `error`. Journeys: the status (`RUNNING` at the start, then the terminal one).
+   */
   readonly outcome: string;
   /** Client address and user-agent family (`127.0.0.1 node`); `journeys:<worker>` for engine events. */
   readonly from: string;
   readonly journeyId?: string;
+  /** The consent a partner's read relied on. */
+  readonly consentId?: string;
 }
 
 export interface AuditSink {
@@ -124,6 +129,7 @@ function scrubEvent(e: AuditEvent): AuditEvent {
     outcome: clean(e.outcome),
     from: clean(e.from),
     ...(e.journeyId !== undefined ? { journeyId: clean(e.journeyId) } : {}),
+    ...(e.consentId !== undefined ? { consentId: clean(e.consentId) } : {}),
   };
 }
 
@@ -133,6 +139,7 @@ function fieldsOf(e: AuditEvent): string[] {
   if (e.customerIds !== undefined) fields.push('customerIds', e.customerIds.join(','));
   if (e.accountIds !== undefined) fields.push('accountIds', e.accountIds.join(','));
   if (e.journeyId !== undefined) fields.push('journeyId', e.journeyId);
+  if (e.consentId !== undefined) fields.push('consentId', e.consentId);
   return fields;
 }
 

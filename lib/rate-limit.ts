@@ -4,9 +4,13 @@ import { describePrincipal, type Principal } from './principal.js';
 import type { KeyValueStore } from './store/index.js';
 
 /**
- * Rate limits: a token bucket per principal (all of their operations) and one per principal and operation name, kept
- * in the KeyValueStore, so gateways sharing a Redis share one budget per caller. A request takes a token from both;
- * it is refused when either is empty. README "Limits" documents the variables read here.
+ * Rate limits: a token bucket per principal (all of their operations), and one per principal and configured root field
+ * (`sendInternationalPayment`), kept in the KeyValueStore, so gateways sharing a Redis share one budget per caller. A
+ * request takes a token from each bucket it meets and is refused when one is empty. README "Limits" documents the
+ * variables read here.
+ *
+ * Per-field limits are keyed on the schema's root fields, never on the operation name the client chooses: renaming an
+ * operation must not buy a fresh budget, and client-chosen names must not create keys without bound.
  */
 
 /** One bucket: `capacity` requests at once (the burst), then `refillPerSecond` sustained. */
@@ -24,15 +28,21 @@ export interface RateLimitConfig {
   /** By partner client id, from partners.json. */
   readonly partners: Readonly<Record<string, BucketLimit>>;
   /**
-   * Per operation name, the bucket of one principal's calls to that operation. An operation without an entry gets the
-   * principal's own limit, i.e. it is bounded by the principal bucket alone.
+   * Per root field (`sendInternationalPayment`, `me`), the bucket of one principal's requests that select it. A field
+   * without an entry has no bucket of its own: it is bounded by the principal bucket alone.
    */
   readonly operations: Readonly<Record<string, BucketLimit>>;
 }
 
 export type RateLimitDecision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly retryAfterSeconds: number; readonly bucket: 'principal' | 'operation' };
+  | {
+      readonly allowed: false;
+      readonly retryAfterSeconds: number;
+      readonly bucket: 'principal' | 'operation';
+      /** The root field whose bucket refused, for `bucket: 'operation'`. */
+      readonly field?: string;
+    };
 
 type Env = Record<string, string | undefined>;
 
@@ -47,7 +57,7 @@ export const DEFAULT_PARTNERS_PATH = fileURLToPath(new URL('../schema/partners.j
 
 /**
  * From the environment: RATE_LIMIT_ENABLED (default true), RATE_LIMIT_CUSTOMER / _STAFF / _PARTNER as
- * "<capacity>/<refill per second>", RATE_LIMIT_OPERATIONS as JSON `{ "<operationName>": "<capacity>/<refill>" }`,
+ * "<capacity>/<refill per second>", RATE_LIMIT_OPERATIONS as JSON `{ "<root field>": "<capacity>/<refill>" }`,
  * and each partner's `rateLimit` from PARTNERS_PATH (default schema/partners.json) when that file exists.
  */
 export function rateLimitConfig(env: Env = process.env): RateLimitConfig {
@@ -59,13 +69,14 @@ export function rateLimitConfig(env: Env = process.env): RateLimitConfig {
       parsed = JSON.parse(env.RATE_LIMIT_OPERATIONS);
     } catch {
       throw new Error(
-        `RATE_LIMIT_OPERATIONS must be JSON like {"SendInternationalPayment": "5/0.5"}, got "${env.RATE_LIMIT_OPERATIONS}"`,
+        `RATE_LIMIT_OPERATIONS must be JSON like {"sendInternationalPayment": "5/0.5"}, got "${env.RATE_LIMIT_OPERATIONS}"`,
       );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new Error('RATE_LIMIT_OPERATIONS must be a JSON object: operation name to "<capacity>/<refill per second>"');
+      throw new Error('RATE_LIMIT_OPERATIONS must be a JSON object: root field to "<capacity>/<refill per second>"');
     }
     for (const [name, value] of Object.entries(parsed)) {
+      if (!/^[A-Za-z][_0-9A-Za-z]*$/.test(name)) throw new Error(`RATE_LIMIT_OPERATIONS: "${name}" is not a root field name`);
       operations[name] = parseLimit(`RATE_LIMIT_OPERATIONS.${name}`, String(value));
     }
   }
@@ -98,26 +109,29 @@ export class RateLimiter {
   }
 
   /**
-   * Takes one token for this call. The operation bucket is taken first: a call it refuses does not spend the
-   * principal's budget for their other operations. Anonymous operations share the name "-".
+   * Takes one token for this call from the bucket of each configured root field it selects, then from the principal's
+   * own bucket. Field buckets go first: a call they refuse does not spend the principal's budget for other requests.
    */
-  async take(principal: Principal, operationName: string | null | undefined): Promise<RateLimitDecision> {
+  async take(principal: Principal, rootFields: readonly string[]): Promise<RateLimitDecision> {
     if (!this.config.enabled) return { allowed: true };
     const who = describePrincipal(principal);
     const own = this.limitOf(principal);
-    const name = operationName || '-';
-    const { capacity, refillPerSecond } = this.config.operations[name] ?? own;
-    const operation = await this.store.takeToken(`rl:${who}:op:${name}`, capacity, refillPerSecond);
-    if (!operation.allowed) return refusal('operation', operation.retryAfterMs);
+    for (const field of new Set(rootFields)) {
+      // Own keys only: a field named like an Object.prototype member ("constructor") is just an unconfigured field.
+      if (!Object.hasOwn(this.config.operations, field)) continue;
+      const { capacity, refillPerSecond } = this.config.operations[field]!;
+      const decision = await this.store.takeToken(`rl:${who}:field:${field}`, capacity, refillPerSecond);
+      if (!decision.allowed) return refusal('operation', decision.retryAfterMs, field);
+    }
     const overall = await this.store.takeToken(`rl:${who}`, own.capacity, own.refillPerSecond);
     if (!overall.allowed) return refusal('principal', overall.retryAfterMs);
     return { allowed: true };
   }
 }
 
-function refusal(bucket: 'principal' | 'operation', retryAfterMs: number): RateLimitDecision {
+function refusal(bucket: 'principal' | 'operation', retryAfterMs: number, field?: string): RateLimitDecision {
   // Retry-After is whole seconds (RFC 9110); rounding up means a client that waits is let in.
-  return { allowed: false, bucket, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+  return { allowed: false, bucket, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)), ...(field ? { field } : {}) };
 }
 
 function limitFrom(env: Env, key: string, fallback: BucketLimit): BucketLimit {

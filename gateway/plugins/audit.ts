@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
+import { Kind, valueFromASTUntyped, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import { userAgentFamily, type AuditEvent, type AuditSink } from '../../lib/audit.js';
 import { ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
@@ -31,6 +31,10 @@ export const SENSITIVE_FIELDS: ReadonlySet<string> = new Set([
   'customer',
   'customers',
   'account',
+  'card',
+  'kyc',
+  'journey',
+  'journeys',
 ]);
 
 export interface AuditPluginOptions {
@@ -52,11 +56,15 @@ export function auditPlugin({ sink, logger }: AuditPluginOptions): ApolloServerP
       return {
         async didResolveOperation({ document, operation, request, contextValue }) {
           if (!operation || !selectsSensitive(document, operation.selectionSet)) return;
-          const variables = request.variables ?? {};
+          // The variables as the operation ran: its defaults, then what the client sent.
+          const variables: Record<string, unknown> = {};
+          for (const d of operation.variableDefinitions ?? []) {
+            if (d.defaultValue) variables[d.variable.name.value] = valueFromASTUntyped(d.defaultValue);
+          }
+          Object.assign(variables, request.variables ?? {});
           const customerIds: string[] = [];
           const accountIds: string[] = [];
-          for (const s of operation.selectionSet.selections) {
-            if (s.kind !== Kind.FIELD) continue;
+          for (const s of rootFieldNodes(document, operation.selectionSet)) {
             for (const arg of s.arguments ?? []) {
               const values = stringsOf(arg.value, variables);
               if (s.name.value === 'customer' && arg.name.value === 'id') customerIds.push(...values);
@@ -93,7 +101,8 @@ export function auditPlugin({ sink, logger }: AuditPluginOptions): ApolloServerP
             ...(customers.length === 1 ? { customerId: customers[0]! } : {}),
             ...(customers.length > 1 ? { customerIds: customers } : {}),
             ...(accounts.length ? { accountIds: accounts } : {}),
-            outcome: codes.includes(ErrorCode.FORBIDDEN) ? 'denied' : codes.length ? 'error' : 'ok',
+            outcome: outcomeOf(data, codes),
+            ...(principal.kind === 'partner' && principal.consent ? { consentId: principal.consent.id } : {}),
             from: `${contextValue.record.clientAddress ?? 'unknown'} ${userAgentFamily(request.http?.headers.get('user-agent'))}`,
           };
           // Awaited so that the event is stored when the client has its answer; a failed write is an error log, not a
@@ -144,18 +153,60 @@ function stringsOf(value: ValueNode, variables: Record<string, unknown>): string
   }
 }
 
-/** Ids of the accounts in the response: objects under an `accounts` list or an `account` field. */
+/**
+ * Ids of the accounts in the response, wherever they appear: any `id` value in our account id form, so an alias
+ * (`accs: accounts { id }`) cannot hide them.
+ */
 function accountIdsIn(data: unknown): string[] {
   const ids: string[] = [];
-  const visit = (node: unknown, underAccounts: boolean): void => {
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, underAccounts));
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
     if (node === null || typeof node !== 'object') return;
-    const record = node as Record<string, unknown>;
-    if (underAccounts && typeof record.id === 'string') ids.push(record.id);
-    for (const [key, child] of Object.entries(record)) visit(child, key === 'accounts' || key === 'account');
+    for (const child of Object.values(node as Record<string, unknown>)) {
+      if (typeof child === 'string' && ACCOUNT_ID.test(child)) ids.push(child);
+      else visit(child);
+    }
   };
-  visit(data, false);
+  visit(data);
   return ids;
+}
+
+const ACCOUNT_ID = /^acc-\d+$/;
+
+/** `ok`, or when errors came back: `partial` if data came too, `denied` if refused, else `error`. */
+function outcomeOf(data: unknown, codes: readonly unknown[]): string {
+  if (codes.length === 0) return 'ok';
+  if (hasValue(data)) return 'partial';
+  return codes.includes(ErrorCode.FORBIDDEN) ? 'denied' : 'error';
+}
+
+/** True when the response carries any non-null value below its root fields. */
+function hasValue(node: unknown): boolean {
+  if (node === null || node === undefined) return false;
+  if (Array.isArray(node)) return node.some(hasValue);
+  if (typeof node === 'object') return Object.values(node as Record<string, unknown>).some(hasValue);
+  return true;
+}
+
+/** The root fields of an operation, through inline fragments and fragment spreads (where arguments name customers). */
+function rootFieldNodes(document: DocumentNode, root: SelectionSetNode): FieldNode[] {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const seen = new Set<string>();
+  const out: FieldNode[] = [];
+  const walk = (set: SelectionSetNode): void => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) out.push(s);
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const fragment = fragments.get(s.name.value);
+        if (fragment) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(root);
+  return out;
 }
 
 function unique(values: readonly string[]): string[] {

@@ -1,4 +1,5 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { BankError, ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { RateLimiter } from '../../lib/rate-limit.js';
@@ -10,23 +11,27 @@ import type { GatewayContext } from '../context.js';
  * `extensions.retryAfterSeconds`, and no `data`.
  *
  * When the store cannot be reached the request goes ahead (and the failure is logged): losing the limiter must not
- * take the bank's apps down with it.
+ * take the bank's apps down with it. Only the store's failures are let through: a bug of the limiter itself (a
+ * TypeError, a RangeError) fails the request rather than switching limits off.
  */
 export function rateLimitPlugin(limiter: RateLimiter, logger: Logger): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operationName, contextValue }) {
+        async didResolveOperation({ operation, document, contextValue }) {
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
           let decision;
           try {
-            decision = await limiter.take(contextValue.principal, operationName);
+            decision = await limiter.take(contextValue.principal, operation ? rootFieldsOf(operation.selectionSet, fragments) : []);
           } catch (err) {
+            if (err instanceof TypeError || err instanceof RangeError) throw err;
             logger.error({ requestId: contextValue.requestId, err }, 'rate limiter unavailable: request let through');
             return;
           }
           if (decision.allowed) return;
           const { retryAfterSeconds, bucket } = decision;
-          const what = bucket === 'operation' ? `calls to ${operationName ?? 'anonymous operations'}` : 'requests';
+          const what = bucket === 'operation' ? `calls to ${decision.field}` : 'requests';
           throw new BankError(ErrorCode.RATE_LIMITED, `Too many ${what}: try again in ${retryAfterSeconds} s.`, {
             extensions: {
               retryAfterSeconds,
@@ -40,4 +45,19 @@ export function rateLimitPlugin(limiter: RateLimiter, logger: Logger): ApolloSer
       };
     },
   };
+}
+
+/** The schema fields an operation selects at its root, through inline fragments and fragment spreads. */
+export function rootFieldsOf(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): string[] {
+  const out: string[] = [];
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) out.push(sel.name.value);
+    else if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...rootFieldsOf(sel.selectionSet, fragments, seen));
+    else if (!seen.has(sel.name.value)) {
+      seen.add(sel.name.value);
+      const fragment = fragments[sel.name.value];
+      if (fragment) out.push(...rootFieldsOf(fragment.selectionSet, fragments, seen));
+    }
+  }
+  return out;
 }

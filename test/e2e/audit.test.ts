@@ -84,6 +84,31 @@ describe('audit log (end to end, memory sink: the default)', () => {
     }
   });
 
+  it('names the customer and the accounts a staff read reached through fragments, aliases and variable defaults', async () => {
+    const staff = await stack.staffToken('support');
+    const hidden = `query Q($id: ID! = "cust-0003") { ...F } fragment F on Query { x: customer(id: $id) { accs: accounts { id } } }`;
+    const answer = await stack.graphql(hidden, {}, staff);
+    expect(answer.body.errors).toBeUndefined();
+    const [event] = byRequest(answer.headers.get('x-request-id')!);
+    expect(event).toMatchObject({ who: expect.stringMatching(/^staff:support:/), customerId: 'cust-0003', outcome: 'ok' });
+    expect(event!.accountIds).toHaveLength(50);
+
+    const card = await stack.graphql('{ card(id: "crd_000101") { last4 } }', {}, staff);
+    expect(card.body.errors).toBeUndefined();
+    expect(byRequest(card.headers.get('x-request-id')!)).toHaveLength(1);
+  });
+
+  it('records a read that returned data and was partly refused as partial, not denied', async () => {
+    const answer = await stack.graphql(
+      '{ customer(id: "cust-0001") { profile { displayName } journeys { id } } }',
+      {},
+      await stack.staffToken('support'),
+    );
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const [event] = byRequest(answer.headers.get('x-request-id')!);
+    expect(event).toMatchObject({ customerId: 'cust-0001', outcome: 'partial' });
+  });
+
   it('does not audit a request that touches no sensitive field', async () => {
     const before = sink.events.length;
     const answer = await stack.graphql('query Who { me { id } }', {}, await stack.customerToken('cust-0001'));

@@ -34,7 +34,7 @@ describe('rate limits on one gateway (memory store)', () => {
             enabled: true,
             // 3 at once, then one every 2 seconds
             customer: { capacity: 3, refillPerSecond: 0.5 },
-            operations: { Me: { capacity: 1, refillPerSecond: 0.25 } },
+            operations: { me: { capacity: 1, refillPerSecond: 0.25 } },
           },
         },
       }),
@@ -63,6 +63,8 @@ describe('rate limits on one gateway (memory store)', () => {
     const carol = await tokenFor({ customer: 'cust-0003' });
     expect((await post(stack.gateway.url, me, { token: carol })).body).toEqual({ data: { me: { id: 'cust-0003' } } });
     expectRateLimited(await post(stack.gateway.url, me, { token: carol }), 4);
+    // Renaming the operation buys no fresh budget: the limit is on the root field.
+    expectRateLimited(await post(stack.gateway.url, { query: 'query Renamed { me { id } }' }, { token: carol }), 4);
     expect((await post(stack.gateway.url, echo('other operation'), { token: carol })).status).toBe(200);
   });
 

@@ -37,13 +37,14 @@ describe('rateLimitConfig', () => {
       RATE_LIMIT_CUSTOMER: '5/2.5',
       RATE_LIMIT_STAFF: '100/50',
       RATE_LIMIT_PARTNER: '3/1',
-      RATE_LIMIT_OPERATIONS: '{"SendInternationalPayment": "2/0.1"}',
+      RATE_LIMIT_OPERATIONS: '{"sendInternationalPayment": "2/0.1"}',
     });
     expect(config.enabled).toBe(false);
     expect(config.customer).toEqual({ capacity: 5, refillPerSecond: 2.5 });
     expect(config.staff).toEqual({ capacity: 100, refillPerSecond: 50 });
     expect(config.partner).toEqual({ capacity: 3, refillPerSecond: 1 });
-    expect(config.operations).toEqual({ SendInternationalPayment: { capacity: 2, refillPerSecond: 0.1 } });
+    expect(config.operations).toEqual({ sendInternationalPayment: { capacity: 2, refillPerSecond: 0.1 } });
+    expect(() => rateLimitConfig({ RATE_LIMIT_OPERATIONS: '{"__proto__x y": "1/1"}' })).toThrow(/not a root field name/);
   });
 
   it('refuses malformed values, saying what it expected', () => {
@@ -89,29 +90,44 @@ describe('RateLimiter', () => {
     const store = new MemoryStore();
     const limiter = new RateLimiter(store, config());
     const decisions = [];
-    for (const op of ['Dashboard', 'Journey', 'Dashboard', 'Journey']) decisions.push(await limiter.take(ada, op));
+    for (const op of ['me', 'journey', 'me', 'journey']) decisions.push(await limiter.take(ada, [op]));
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
     expect(decisions[3]).toEqual({ allowed: false, bucket: 'principal', retryAfterSeconds: 1 });
     // Another customer has their own bucket.
-    expect(await limiter.take({ kind: 'customer', customerId: 'cust-0002' }, 'Dashboard')).toEqual({ allowed: true });
+    expect(await limiter.take({ kind: 'customer', customerId: 'cust-0002' }, ['me'])).toEqual({ allowed: true });
   });
 
-  it('limits an operation on its own, before it spends the principal bucket', async () => {
+  it('limits a root field on its own, before it spends the principal bucket', async () => {
     const store = new MemoryStore();
-    const limiter = new RateLimiter(store, config({ operations: { SendInternationalPayment: { capacity: 1, refillPerSecond: 0.1 } } }));
-    expect(await limiter.take(ada, 'SendInternationalPayment')).toEqual({ allowed: true });
-    expect(await limiter.take(ada, 'SendInternationalPayment')).toEqual({ allowed: false, bucket: 'operation', retryAfterSeconds: 10 });
+    const limiter = new RateLimiter(store, config({ operations: { sendInternationalPayment: { capacity: 1, refillPerSecond: 0.1 } } }));
+    expect(await limiter.take(ada, ['sendInternationalPayment'])).toEqual({ allowed: true });
+    expect(await limiter.take(ada, ['sendInternationalPayment'])).toEqual({
+      allowed: false,
+      bucket: 'operation',
+      field: 'sendInternationalPayment',
+      retryAfterSeconds: 10,
+    });
     // The refused payment did not cost a token of the principal bucket: two more calls fit.
-    expect(await limiter.take(ada, 'Dashboard')).toEqual({ allowed: true });
-    expect(await limiter.take(ada, null)).toEqual({ allowed: true });
-    expect((await limiter.take(ada, undefined)).allowed).toBe(false);
-    expect(await store.get('rl:customer:cust-0001:op:-')).not.toBeNull();
+    expect(await limiter.take(ada, ['me'])).toEqual({ allowed: true });
+    expect(await limiter.take(ada, [])).toEqual({ allowed: true });
+    expect((await limiter.take(ada, ['me'])).allowed).toBe(false);
+    // Unconfigured fields have no bucket of their own: client input creates no keys.
+    expect(await store.get('rl:customer:cust-0001:field:me')).toBeNull();
+  });
+
+  it('is not switched off by root fields named like Object.prototype members', async () => {
+    const store = new MemoryStore();
+    const limiter = new RateLimiter(store, config({ customer: { capacity: 2, refillPerSecond: 0.1 } }));
+    const names = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf'];
+    const decisions = [];
+    for (const name of names) decisions.push(await limiter.take(ada, [name]));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(2);
   });
 
   it('allows everything when disabled, without touching the store', async () => {
     const store = new MemoryStore();
     const limiter = new RateLimiter(store, config({ enabled: false, customer: { capacity: 1, refillPerSecond: 0.1 } }));
-    for (let i = 0; i < 5; i++) expect(await limiter.take(ada, 'Dashboard')).toEqual({ allowed: true });
+    for (let i = 0; i < 5; i++) expect(await limiter.take(ada, ['me'])).toEqual({ allowed: true });
     expect(await store.get('rl:customer:cust-0001')).toBeNull();
   });
 });
