@@ -2,8 +2,8 @@ import { enqueueBackground } from './background.js';
 import { compensate } from './compensation.js';
 import { EngineClosed, flowOf, LeaseLost, ownedWrite, type EngineContext } from './context.js';
 import { LeaseKeeper } from './lease.js';
-import { countTerminal } from './metrics.js';
-import { modeOf, stepOf, withStep } from './record.js';
+import { alertNeedsAttention, countTerminal } from './metrics.js';
+import { appendReason, modeOf, stepOf, withStep } from './record.js';
 import { withResult } from './result.js';
 import { runCriticalStep } from './step.js';
 import { isTerminal, type FlowDefinition, type JourneyRecord } from './types.js';
@@ -62,12 +62,34 @@ export class JourneyRunner {
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof EngineClosed) {
         this.ctx.logger.info({ journeyId, why: err.message }, 'stopped driving a journey');
-      } else {
-        this.ctx.logger.error({ err, journeyId }, 'driving a journey failed; recovery resumes it once its lease expires');
+        return null;
       }
-      return null;
+      if (isStoreOutage(err)) {
+        this.ctx.logger.error({ err, journeyId }, 'the journey store is unreachable; recovery resumes the journey once its lease expires');
+        return null;
+      }
+      // Anything else (a bug, a flow whose steps changed under a running journey) would fail the same way on every
+      // takeover, forever: park the journey for a person, with the alert, instead of retrying it silently.
+      return this.park(journeyId, err);
     } finally {
       keeper.stop();
+    }
+  }
+
+  private async park(journeyId: string, err: unknown): Promise<JourneyRecord | null> {
+    const why = `the engine could not drive this journey (${err instanceof Error ? err.message : String(err)})`;
+    this.ctx.logger.error({ err, journeyId }, why);
+    try {
+      const update = await ownedWrite(this.ctx, journeyId, (r) =>
+        isTerminal(r.status) ? r : { ...r, status: 'NEEDS_ATTENTION', reason: appendReason(r.reason, why), errorCode: r.errorCode ?? 'ENGINE_ERROR' },
+      );
+      if (isTerminal(update.previous.status)) return update.record;
+      countTerminal(update.previous, update.record);
+      alertNeedsAttention(this.ctx.logger, update.record, why);
+      return update.record;
+    } catch (parkErr) {
+      this.ctx.logger.error({ err: parkErr, journeyId }, 'could not park the journey; recovery will try again');
+      return null;
     }
   }
 
@@ -91,4 +113,14 @@ export class JourneyRunner {
     await enqueueBackground(this.ctx, update.record);
     return update.record;
   }
+}
+
+/** Errors of the store itself (Redis unreachable): not the journey's fault, and no write could record anything. */
+function isStoreOutage(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; message?: string } | null;
+  return (
+    e?.name === 'MaxRetriesPerRequestError' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(e?.code ?? '') ||
+    /Connection is closed|Stream isn't writeable|connect ECONNREFUSED/.test(e?.message ?? '')
+  );
 }

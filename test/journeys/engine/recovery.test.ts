@@ -85,6 +85,27 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     expect(await store.kv.setMembers('journeys:active')).not.toContain(running.id);
   });
 
+  it('a journey the engine cannot drive (its flow changed under it) is parked with the alert, not retried forever', async () => {
+    const ledger = new Ledger();
+    const held = gate();
+    const flow = blockingFlow(ledger, held);
+    const a = engineFor(flow, 'worker-a');
+    const running = await startAndKill(a, flow);
+    // A deploy renamed the second step while the journey was in it: same journey type, other steps.
+    const changed = { ...toyFlow([ledgerStep(ledger, 'openAccount'), ledgerStep(ledger, 'creditAccount')]), type: flow.type };
+    const b = engineFor(changed, 'worker-b');
+    await sleep(350);
+    await b.recoverStalled();
+    const parked = await eventually(async () => {
+      const r = await b.get(running.id);
+      return r?.status === 'NEEDS_ATTENTION' ? r : undefined;
+    }, 5_000, 'the journey to be parked');
+    expect(parked.reason).toMatch(/the engine could not drive this journey/);
+    expect(ledger.effectsEndingWith('.openAccount.undo')).toBe(0);
+    expect(await store.kv.setMembers('journeys:active')).not.toContain(running.id);
+    held.open();
+  });
+
   it('a worker taking over a failed journey resumes its compensation', async () => {
     const ledger = new Ledger();
     const held = gate();
