@@ -2,6 +2,7 @@ import { badUserInput, forbidden } from '../../lib/errors.js';
 import { MoneyFieldResolvers } from '../../lib/money.js';
 import { canSeeJourney } from './access.js';
 import type { JourneysContext } from './context.js';
+import { journeyIdOf } from './engine/ids.js';
 import type { FlowDefinition, Json, JourneyRecord } from './engine/types.js';
 import { fromJsonMoney, payingCustomer, type JsonMoney } from './flows/inputs.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -17,6 +18,12 @@ function start<I extends Json>(ctx: JourneysContext, flow: FlowDefinition<I>, id
   }
   // The engine runs any flow; a flow's input type is its own business (validated by flow.validate).
   return ctx.engine.start(flow as unknown as FlowDefinition, { principal: ctx.principal, idempotencyKey: key, input, waitMs: ctx.waitMs });
+}
+
+/** The journey this principal already started with this key, if it is of this type. */
+async function replayed(ctx: JourneysContext, idempotencyKey: string, type: string): Promise<JourneyRecord | null> {
+  const record = await ctx.engine.get(journeyIdOf(ctx.principal, idempotencyKey.trim()));
+  return record && record.type === type ? record : null;
 }
 
 function customerIdOf(ctx: JourneysContext): string {
@@ -50,6 +57,12 @@ export const resolvers: Resolvers = {
     onboardCustomer: (_parent, { idempotencyKey, input }, ctx) => start(ctx, ctx.flows.onboardCustomer, idempotencyKey, input),
 
     sendInternationalPayment: async (_parent, { idempotencyKey, input }, ctx) => {
+      // A replay goes straight to the stored journey: the checks below were made when it started, and the account
+      // may have changed since (frozen, closed). Answering a replay with an error could make a client pay again.
+      const earlier = await replayed(ctx, idempotencyKey, ctx.flows.sendInternationalPayment.type);
+      if (earlier) {
+        return start(ctx, ctx.flows.sendInternationalPayment, idempotencyKey, { ...input, sourceCurrency: (earlier.input as { sourceCurrency: string }).sourceCurrency });
+      }
       const customerId = payingCustomer(ctx.principal);
       // A partner pays only from an account the customer consented to.
       const p = ctx.principal;

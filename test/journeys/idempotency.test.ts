@@ -46,6 +46,28 @@ describe('idempotency keys (Stripe semantics)', () => {
     expect(stats['payment-rail'].total + stats['fx-wallet'].total + stats['kyc-provider'].total).toBe(0);
   });
 
+  it('answers a replay with the stored journey even after the source account was closed', async () => {
+    const idempotencyKey = `replay-closed-${Date.now()}`;
+    // One of cust-0004's ten accounts, used by no other test (it ends closed).
+    const input = paymentInput({ amount: '1.00', sourceAccountId: 'acc-5064' });
+    const token2 = await stack.customerToken('cust-0004');
+    const first = await stack.graphql(SEND, { idempotencyKey, input }, token2);
+    const id = (first.body.data?.sendInternationalPayment as { journey: { id: string; status: string } }).journey.id;
+    await settled(stack, id);
+    // Fineract closes only an account with no money on it: empty it, then close it.
+    const { coreBanking } = stack.journeys.deps;
+    const [account] = await coreBanking.getAccounts(['acc-5064']);
+    expect(account?.customerId).toBe('cust-0004');
+    await coreBanking.withdraw({ accountId: 'acc-5064', amount: account!.balance, reference: `empty-${idempotencyKey}` });
+    await coreBanking.closeAccount('acc-5064');
+    const again = await stack.graphql(SEND, { idempotencyKey, input }, token2);
+    expect(again.body.errors).toBeUndefined();
+    expect((again.body.data?.sendInternationalPayment as { journey: { id: string; status: string } }).journey).toMatchObject({ id, status: 'COMPLETED' });
+    // A new payment from the closed account is refused as before.
+    const fresh = await stack.graphql(SEND, { idempotencyKey: `${idempotencyKey}-new`, input }, token2);
+    expect(fresh.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sourceAccountId' });
+  });
+
   it('refuses the same key with a different amount (IDEMPOTENCY_KEY_REUSED) and moves nothing', async () => {
     const idempotencyKey = `reuse-${Date.now()}`;
     const first = await stack.graphql(SEND, { idempotencyKey, input: paymentInput({ amount: '2.00' }) }, token);
