@@ -1,6 +1,22 @@
+import type { BreakerOptions, RetryOptions } from './http.js';
+
 /**
- * Small helpers the connectors share for their batch reads (a list of ids in one call, a limit per call).
+ * Small helpers the connectors share: the client settings every connector passes through, and batch reads (a list of
+ * ids in one call, a limit per call).
  */
+
+/** The LegacyHttpClient settings a connector's caller may tune, passed on only when given. */
+export function tuning(o: { timeoutMs?: number; retry?: RetryOptions; breaker?: BreakerOptions }): {
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+} {
+  return {
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+    ...(o.retry ? { retry: o.retry } : {}),
+    ...(o.breaker ? { breaker: o.breaker } : {}),
+  };
+}
 
 /** `items` in runs of at most `size`, in order: one legacy call per run. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -1,7 +1,7 @@
 import type { Card } from '../../lib/domain.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
-import { chunks, listable } from '../util.js';
+import { chunks, listable, tuning } from '../util.js';
 import { mapCardProcessorError, normaliseCard, normaliseCardList, STATE_OF, SYSTEM } from './wire.js';
 
 /**
@@ -37,9 +37,7 @@ export class CardProcessorConnector {
     this.http = new LegacyHttpClient({
       system: SYSTEM,
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...tuning(options),
       headers: () => ({ 'x-api-key': apiKey }),
       mapError: mapCardProcessorError,
     });

@@ -1,4 +1,5 @@
 import { LegacyHttpClient, type BreakerOptions, type RetryOptions } from '../http.js';
+import { tuning } from '../util.js';
 import type { Account, AccountStatus, CustomerProfile, Transaction, TransactionPage, TransactionPageRequest } from '../../lib/domain.js';
 import { badUserInput } from '../../lib/errors.js';
 import { BatchCoalescer, type SubRequest } from './batch.js';
@@ -70,9 +71,7 @@ export class CoreBankingConnector {
     this.http = new LegacyHttpClient({
       system: SYSTEM,
       baseUrl: base.toString(),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...tuning(options),
       headers: () => ({ authorization, 'fineract-platform-tenantid': tenant }),
       mapError: mapFineractError,
     });

@@ -3,7 +3,7 @@ import { findCurrency } from '../../lib/currency.js';
 import { badUserInput } from '../../lib/errors.js';
 import { toDecimalString, type Decimal, type Money } from '../../lib/money.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
-import { chunks, listable } from '../util.js';
+import { chunks, listable, tuning } from '../util.js';
 import { convertTotal, parseEcbRates, rate } from './rates.js';
 import {
   badResponse,
@@ -83,9 +83,7 @@ export class FxWalletConnector {
     this.http = new LegacyHttpClient({
       system: SYSTEM,
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...tuning(options),
       mapError: mapFxWalletError,
     });
   }

@@ -1,6 +1,6 @@
 import type { KycProfile, RiskLevel } from '../../lib/domain.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
-import { chunks, listable } from '../util.js';
+import { chunks, listable, tuning } from '../util.js';
 import {
   LEVEL_OF,
   SYSTEM,
@@ -76,9 +76,7 @@ export class KycProviderConnector {
     this.http = new LegacyHttpClient({
       system: SYSTEM,
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...tuning(options),
       headers: (call) => signatureHeaders(appToken, hmacSecret, call.method, requestPath(basePath, call), call.rawBody),
       mapError: mapKycError,
     });

@@ -1,4 +1,5 @@
 import { ErrorCode, UpstreamError, type UpstreamDetail } from '../../lib/errors.js';
+import { tuning } from '../util.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type LegacyResponse, type RetryOptions } from '../http.js';
 
 /**
@@ -71,9 +72,7 @@ export class NotifierConnector {
     this.http = new LegacyHttpClient({
       system: SYSTEM,
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...tuning(options),
       mapError: mapNotifierError,
     });
   }

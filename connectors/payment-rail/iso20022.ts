@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../lib/errors.js';
+import { tuning } from '../util.js';
 import { currency } from '../../lib/currency.js';
 import type { Money } from '../../lib/money.js';
 import { LegacyHttpClient, type BreakerOptions, type RetryOptions } from '../http.js';
@@ -61,9 +62,7 @@ export class Iso20022RailConnector implements PaymentRail {
     this.http = new LegacyHttpClient({
       system: SYSTEM,
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...tuning(options),
       mapError: mapRailError,
     });
   }

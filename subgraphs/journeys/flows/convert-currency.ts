@@ -1,5 +1,6 @@
 import { badUserInput, BankError, ErrorCode } from '../../../lib/errors.js';
 import { StepRejected, type FlowDefinition, type Json } from '../engine/types.js';
+import { findConversion, type ConversionOut } from './conversions.js';
 import type { JourneyDeps } from './deps.js';
 import { amountInput, currencyCode, customerPrincipal, fromJsonMoney, record, text, toJsonMoney, type JsonMoney } from './inputs.js';
 
@@ -13,7 +14,7 @@ export type ConvertInput = { customerId: string; walletId: string; sellAmount: J
 export const CONVERT_CURRENCY = 'CONVERT_CURRENCY';
 
 type QuoteOut = { quoteId: string; sell: JsonMoney; buy: JsonMoney };
-type ConvertOut = { conversionId: string; sold: JsonMoney; bought: JsonMoney; requoted: boolean };
+type ConvertOut = ConversionOut;
 
 export function convertCurrencyFlow(deps: JourneyDeps): FlowDefinition<ConvertInput> {
   const toleranceBp = BigInt(deps.requoteToleranceBp ?? 50);
@@ -70,15 +71,7 @@ export function convertCurrencyFlow(deps: JourneyDeps): FlowDefinition<ConvertIn
           }
           return attempt(requote.id, `${ctx.reference}.requote`, true);
         },
-        async recover(ctx) {
-          for (const [ref, requoted] of [[ctx.reference, false], [`${ctx.reference}.requote`, true]] as const) {
-            const found = await deps.fxWallet.findConversion(ref);
-            if (found && found.status === 'COMPLETED') {
-              return { conversionId: found.conversionId, sold: toJsonMoney(found.sell), bought: toJsonMoney(found.buy), requoted };
-            }
-          }
-          return null;
-        },
+        recover: (ctx) => findConversion(deps.fxWallet, ctx.reference),
       },
     ],
 

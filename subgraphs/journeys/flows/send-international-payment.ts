@@ -3,6 +3,7 @@ import { ibanCountry, normaliseBic, normaliseIban } from '../../../lib/banking-i
 import { formatDecimal, toDecimalString, type Decimal, type Money } from '../../../lib/money.js';
 import { routePayment, type PaymentRail, type RailStatus } from '../../../connectors/payment-rail/index.js';
 import { StepPending, StepRejected, type FlowDefinition, type Json, type StepContext } from '../engine/types.js';
+import { findConversion, type ConversionOut } from './conversions.js';
 import type { JourneyDeps } from './deps.js';
 import { amountInput, currencyCode, digest, fromJsonMoney, optionalText, payingCustomer, record, text, toJsonMoney, type JsonMoney } from './inputs.js';
 
@@ -28,7 +29,7 @@ export const SEND_INTERNATIONAL_PAYMENT = 'SEND_INTERNATIONAL_PAYMENT';
 
 type QuoteOut = { quoteId: string; sell: JsonMoney; buy: JsonMoney; rate: string; expiresAt: string };
 type DebitOut = { transactionId: string; amount: JsonMoney };
-type ConvertOut = { conversionId: string; sold: JsonMoney; bought: JsonMoney; requoted: boolean };
+type ConvertOut = ConversionOut;
 type ChooseOut = { rail: string; endToEndId: string };
 type PayOutOut = { rail: string; endToEndId: string; state: string };
 
@@ -163,15 +164,7 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
           }
           return convert(ctx, requote.quoteId, `${ctx.reference}.requote`, true);
         },
-        async recover(ctx) {
-          for (const [ref, requoted] of [[ctx.reference, false], [`${ctx.reference}.requote`, true]] as const) {
-            const found = await deps.fxWallet.findConversion(ref);
-            if (found && found.status === 'COMPLETED') {
-              return { conversionId: found.conversionId, sold: toJsonMoney(found.sell), bought: toJsonMoney(found.buy), requoted };
-            }
-          }
-          return null;
-        },
+        recover: (ctx) => findConversion(deps.fxWallet, ctx.reference),
         async compensate(ctx, output) {
           await deps.fxWallet.reverseConversion((output as ConvertOut).conversionId, ctx.reference);
         },
