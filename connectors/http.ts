@@ -7,7 +7,9 @@ import {
   CircuitState,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
+import { context, trace } from '@opentelemetry/api';
 import { ErrorCode, UpstreamError } from '../lib/errors.js';
+import { codeOf, injectTraceContext, markFailed, SpanKind, tracer, type Span } from '../lib/telemetry/spans.js';
 
 /**
  * The HTTP client every connector uses to reach its legacy system: one keep-alive pool per system, a timeout per
@@ -196,9 +198,32 @@ export class LegacyHttpClient {
     await this.pool.close();
   }
 
-  private async attempt(call: PreparedCall, attempt: number): Promise<LegacyResponse> {
+  /**
+   * One attempt, in a client span of its own (system, route, attempt, status, outcome; a failure as its error code
+   * only: legacy messages may quote a card number) whose traceparent the request carries, so the legacy system's
+   * side of the call is in the same trace.
+   */
+  private attempt(call: PreparedCall, attempt: number): Promise<LegacyResponse> {
+    const span = tracer().startSpan(`${this.system} ${call.route}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'bankgraph.legacy.system': this.system,
+        'bankgraph.legacy.route': call.route,
+        'bankgraph.legacy.attempt': attempt,
+        'http.request.method': call.method,
+      },
+    });
+    return context.with(trace.setSpan(context.active(), span), () => this.attemptInSpan(call, attempt, span).finally(() => span.end()));
+  }
+
+  private async attemptInSpan(call: PreparedCall, attempt: number, span: Span): Promise<LegacyResponse> {
     const started = performance.now();
-    const emit = (outcome: LegacyCallEvent['outcome'], status?: number) => {
+    const emit = (outcome: LegacyCallEvent['outcome'], status?: number, code?: string) => {
+      if (span.isRecording()) {
+        span.setAttribute('bankgraph.legacy.outcome', outcome);
+        if (status !== undefined) span.setAttribute('http.response.status_code', status);
+        if (outcome !== 'ok') markFailed(span, code ?? outcome);
+      }
       if (listeners.size === 0) return;
       const event: LegacyCallEvent = {
         system: this.system,
@@ -221,7 +246,7 @@ export class LegacyHttpClient {
       return res;
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
-        emit('breaker-open');
+        emit('breaker-open', undefined, 'BREAKER_OPEN');
         throw new UpstreamError(
           ErrorCode.UPSTREAM_UNAVAILABLE,
           this.system,
@@ -234,10 +259,11 @@ export class LegacyHttpClient {
         emit(
           err.code === ErrorCode.UPSTREAM_TIMEOUT ? 'timeout' : err.code === ErrorCode.UPSTREAM_UNAVAILABLE ? 'unavailable' : 'error',
           err.detail.status,
+          err.code,
         );
         throw err;
       }
-      emit('error');
+      emit('error', undefined, codeOf(err));
       throw err;
     }
   }
@@ -250,6 +276,7 @@ export class LegacyHttpClient {
       ...this.options.headers?.(call),
       ...call.headers,
     };
+    injectTraceContext((name, value) => (headers[name] = value));
     const signal = AbortSignal.timeout(timeoutMs);
     let res: Dispatcher.ResponseData;
     try {

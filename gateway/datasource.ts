@@ -2,9 +2,13 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import { CONTEXT_HEADER, type ContextSigner } from '../lib/context.js';
 import { BankError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { injectTraceContext } from '../lib/telemetry/spans.js';
 import type { GatewayContext } from './context.js';
-import type { Fetcher } from './fetcher.js';
+import { isTimeout, type Fetcher } from './fetcher.js';
 import { REQUEST_ID_HEADER } from './plugins/request-id.js';
+
+/** A subgraph's answer as @apollo/gateway sees it (its type package is not a dependency of ours). */
+type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 /**
  * Signs the internal context once per request (one request fans out into several subgraph fetches), keyed by the
@@ -36,24 +40,75 @@ export interface SubgraphDataSourceOptions {
   fetcher: Fetcher;
   contexts: SignedContexts;
   logger: Logger;
+  /**
+   * Share one subgraph fetch between identical queries of the same principal that are in flight at the same time
+   * (see `process`). Mutations are never shared. @default true
+   */
+  collapseQueries?: boolean;
+  /** Told each time a fetch joins one already in flight (metrics). */
+  onCollapsed?: (subgraph: string) => void;
+  /**
+   * The principals' writes, shared by every subgraph of one gateway: a mutation sent to one subgraph must stop a
+   * later query to another from joining an earlier fetch. @default one of its own
+   */
+  writeEpochs?: WriteEpochs;
 }
 
 /**
- * One subgraph as the gateway sees it: every fetch carries the signed context and the request id; a fetch that fails
- * as a whole (refused connection, timeout, HTTP error, unreadable body) becomes an UPSTREAM_* BankError naming the
- * subgraph. @apollo/gateway pushes such a thrown error into the response as is (without `serviceName`, which it only
- * adds to errors a subgraph returned), so this is the one place that still knows which subgraph failed.
+ * One subgraph as the gateway sees it: every fetch carries the signed context, the request id and the trace context
+ * (`traceparent`); a fetch that fails as a whole (refused connection, timeout, HTTP error, unreadable body) becomes
+ * an UPSTREAM_* BankError naming the subgraph. @apollo/gateway pushes such a thrown error into the response as is
+ * (without `serviceName`, which it only adds to errors a subgraph returned), so this is the one place that still
+ * knows which subgraph failed.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly serviceName: string;
   private readonly contexts: SignedContexts;
   private readonly logger: Logger;
+  private readonly collapseQueries: boolean;
+  private readonly onCollapsed: ((subgraph: string) => void) | undefined;
+  private readonly inFlight = new Map<string, Promise<GatewayGraphQLResponse>>();
+  private readonly writes: WriteEpochs;
 
   constructor(options: SubgraphDataSourceOptions) {
     super({ url: options.url, fetcher: options.fetcher });
+    this.collapseQueries = options.collapseQueries ?? true;
+    this.onCollapsed = options.onCollapsed;
+    this.writes = options.writeEpochs ?? new WriteEpochs();
     this.serviceName = options.name;
     this.contexts = options.contexts;
     this.logger = options.logger;
+  }
+
+  /**
+   * Request collapsing: while a query fetch is in flight, the same query with the same variables for the same
+   * principal waits for it instead of asking the subgraph (and its legacy systems) again; each waiter gets its own
+   * copy of the answer, since the gateway merges answers into its results in place. Keyed on the whole principal
+   * (a partner's consent included), never on the signed context (unique to each request), so no caller ever sees
+   * an answer fetched for anyone else. Mutations always go through: each may move money. A principal reads its own
+   * writes: the key carries the principal's write epoch (WriteEpochs), so a query sent after a payment never gets
+   * the balance of a fetch that began before it. A waiter's trace shows no subgraph span of its own, and the
+   * subgraph's logs carry the first request's id.
+   */
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const query = options.request.query;
+    if (!this.collapseQueries || !('incomingRequestContext' in options) || !query) return super.process(options);
+    const principal = JSON.stringify(options.context.principal);
+    if (!QUERY_OPERATION.test(query)) {
+      // A write of this principal's: queries from now on must not join one that started before it (read your own
+      // writes), nor, once it has settled, one that started while it ran.
+      this.writes.began(principal);
+      return super.process(options).finally(() => this.writes.began(principal));
+    }
+    const key = `${principal}\n${this.writes.epochOf(principal)}\n${query}\n${JSON.stringify(options.request.variables ?? {})}`;
+    const running = this.inFlight.get(key);
+    if (running) {
+      this.onCollapsed?.(this.serviceName);
+      return running.then(copyOf);
+    }
+    const fetched = super.process(options).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, fetched);
+    return fetched;
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -64,6 +119,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!headers) return;
     headers.set(CONTEXT_HEADER, await this.contexts.of(options.context));
     headers.set(REQUEST_ID_HEADER, options.context.requestId);
+    // The trace goes on: @apollo/gateway calls this inside its gateway.fetch span, which becomes the subgraph
+    // server span's parent.
+    injectTraceContext((name, value) => headers.set(name, value));
   }
 
   override didEncounterError(
@@ -100,11 +158,40 @@ function upstreamFailure(service: string, error: Error, response?: { status: num
   });
 }
 
-/** undici reports our deadline as a TimeoutError (AbortSignal.timeout), its own as UND_ERR_*_TIMEOUT codes. */
-function isTimeout(error: unknown): boolean {
-  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (e.name === 'TimeoutError' || (typeof code === 'string' && /^UND_ERR_\w*TIMEOUT$/.test(code))) return true;
+/**
+ * Which of its writes each principal is at: collapsed queries are keyed on it, so a query never joins a fetch that
+ * began before a mutation of the same principal began or settled. A number per principal that has written, up to
+ * MAX_PRINCIPALS; beyond that the map starts again from a floor above every number it gave out, so no key of an
+ * older epoch can come back.
+ */
+export class WriteEpochs {
+  private static readonly MAX_PRINCIPALS = 10_000;
+  private readonly epochs = new Map<string, number>();
+  private last = 0;
+  private floor = 0;
+
+  epochOf(principal: string): number {
+    return this.epochs.get(principal) ?? this.floor;
   }
-  return false;
+
+  began(principal: string): void {
+    this.last++;
+    if (this.epochs.size >= WriteEpochs.MAX_PRINCIPALS) {
+      this.epochs.clear();
+      this.floor = this.last;
+    }
+    this.epochs.set(principal, this.last);
+  }
+}
+
+/** A fetch's operation is a query (Apollo's query planner writes `query Name__subgraph__0(...)` or `{...}`). */
+const QUERY_OPERATION = /^\s*(?:query\b|\{)/;
+
+/** A waiter's own copy of a shared answer: the gateway merges entity results into `data` in place. */
+function copyOf(response: GatewayGraphQLResponse): GatewayGraphQLResponse {
+  return {
+    ...response,
+    ...(response.data ? { data: structuredClone(response.data) } : {}),
+    ...(response.errors ? { errors: structuredClone(response.errors) } : {}),
+  };
 }

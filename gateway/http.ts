@@ -4,9 +4,12 @@ import { GraphQLError } from 'graphql';
 import { BankError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { readBody, sendJson } from '../lib/http.js';
+import { serveMetrics } from '../lib/metrics/http.js';
+import { traceHttpServer } from '../lib/telemetry/http-server.js';
 import type { GatewayContext, RequestRecord } from './context.js';
 import type { Authentication } from './plugins/authentication.js';
 import type { GraphiQLRoute } from './plugins/graphiql.js';
+import type { GatewayMetrics } from './plugins/metrics.js';
 import { persistedRequestOfSearch, type PersistedOperations, type PersistedRequest } from './plugins/persisted-operations.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './plugins/request-id.js';
 import { logRequest } from './plugins/request-log.js';
@@ -17,6 +20,7 @@ import type { ReadinessReport } from './readiness.js';
  *   GET  /health   alive (never calls anything)
  *   GET  /ready    every subgraph answering, else 503 naming the ones that do not (the server only listens once the
  *                  supergraph is loaded, so a listening gateway has one)
+ *   GET  /metrics  Prometheus text format (plugins/metrics.ts; a bearer token when metricsToken is set)
  *   POST /graphql  JSON body up to the limit; GET /graphql for queries (Apollo's CSRF rules apply to both)
  * Everything else is a JSON 404. Every response carries the request id.
  */
@@ -33,6 +37,10 @@ export interface EdgeOptions {
   isStopping: () => boolean;
   /** The GraphiQL explorer (GET /graphiql, and GET /graphql from a browser); absent when it is off. */
   graphiql?: GraphiQLRoute;
+  /** Served at GET /metrics, and told of every finished /graphql request; absent: no /metrics. */
+  metrics?: GatewayMetrics;
+  /** The bearer token GET /metrics wants (METRICS_TOKEN); absent: none. */
+  metricsToken?: string;
 }
 
 export function createRequestHandler(options: EdgeOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -45,11 +53,14 @@ export function createRequestHandler(options: EdgeOptions): (req: IncomingMessag
     };
     res.setHeader(REQUEST_ID_HEADER, record.requestId);
     if (options.isStopping()) res.setHeader('connection', 'close');
-    route(options, record, req, res).catch((err: unknown) => {
-      options.logger.error({ requestId: record.requestId, err }, 'unexpected error in the HTTP edge');
-      if (res.headersSent) return void res.destroy();
-      sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { requestId: record.requestId }));
-    });
+    // The server span (continuing the client's traceparent) and the log context (request id) of everything below.
+    traceHttpServer(req, res, 'gateway', { requestId: record.requestId }, () =>
+      route(options, record, req, res).catch((err: unknown) => {
+        options.logger.error({ requestId: record.requestId, err }, 'unexpected error in the HTTP edge');
+        if (res.headersSent) return void res.destroy();
+        sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { requestId: record.requestId }));
+      }),
+    );
   };
 }
 
@@ -69,12 +80,16 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
     return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'unavailable', ...report });
   }
 
+  if (path === '/metrics' && options.metrics) return serveMetrics(req, res, options.metrics.registry, options.metricsToken);
+
   res.on('finish', () => logRequest(options.logger, record, { method, path, status: res.statusCode }));
   if (options.graphiql?.handles(method, path, search, req.headers)) return options.graphiql.serve(method, res);
   if (path !== '/graphql') {
     const message = `Nothing at ${method} ${path}: GraphQL is served at /graphql.`;
     return sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, message));
   }
+  const metrics = options.metrics;
+  if (metrics) res.on('finish', () => metrics.requestFinished(record, res.statusCode));
   if (method !== 'GET' && method !== 'POST') {
     res.setHeader('allow', 'GET, POST');
     return sendJson(res, 405, errorBody(ErrorCode.BAD_REQUEST, `/graphql accepts GET and POST, not ${method}.`));

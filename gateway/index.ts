@@ -1,12 +1,24 @@
 import { SUBGRAPHS, bindHost, portOf, subgraphUrlOverride } from '../lib/config.js';
 import { createLogger } from '../lib/log.js';
+import { setupTracing } from '../lib/telemetry/setup.js';
+import { checkRedisOrExit } from '../lib/redis/settings.js';
+import { runClusterPrimary } from './cluster.js';
 import { createGateway } from './server.js';
 
 /**
  * Runs the gateway: `tsx gateway/index.ts`. On SIGTERM/SIGINT it stops accepting, lets in-flight requests finish
  * (forcing after 10 s), stops Apollo and exits 0; a second signal exits at once.
  */
+// GATEWAY_WORKERS=auto|<n>: this process only supervises <n> workers, each running this file (gateway/cluster.ts);
+// runClusterPrimary then never returns. Otherwise (the default, and in each worker) it returns at once.
+await runClusterPrimary();
+
 const logger = createLogger('gateway');
+// Spans (ours and @apollo/gateway's), exported only where OTEL_* says (lib/telemetry/setup.ts).
+const tracing = setupTracing({ serviceName: 'gateway' });
+
+// Redis keeps rate limits, consents and the audit stream: check the settings money depends on before serving.
+await checkRedisOrExit(logger, 'gateway');
 
 const running = await createGateway({
   supergraphPath: process.env.SUPERGRAPH_PATH ?? 'schema/supergraph.graphql',
@@ -36,7 +48,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     }
     signalled = true;
     logger.info({ signal }, 'draining in-flight requests');
-    running.stop().then(
+    running.stop().then(() => tracing.shutdown()).then(
       () => {
         logger.info('gateway stopped');
         process.exit(0);

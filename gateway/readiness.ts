@@ -1,9 +1,11 @@
+import { probeRedis, type Pingable, type RedisHealth } from '../lib/redis/readiness.js';
 import type { Fetcher } from './fetcher.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 
 /**
- * Readiness: the supergraph is loaded and every subgraph answers `GET /health` (no auth, no GraphQL: cheap enough
- * for a load balancer to call every few seconds). Liveness (`/health`) is separate and never calls anything.
+ * Readiness: the supergraph is loaded, every subgraph answers `GET /health` (no auth, no GraphQL: cheap enough
+ * for a load balancer to call every few seconds) and, when the gateway keeps its state in Redis (rate limits,
+ * consents), Redis answers PING within a short deadline. Liveness (`/health`) is separate and never calls anything.
  */
 
 export type SubgraphHealth =
@@ -15,6 +17,8 @@ export interface ReadinessReport {
   /** Why the gateway is not ready, when it is not. */
   readonly reason?: string;
   readonly subgraphs: readonly SubgraphHealth[];
+  /** Present when Redis is configured. */
+  readonly redis?: RedisHealth;
 }
 
 /** `http://host/graphql` -> `http://host/health`; `http://host/accounts/graphql` -> `http://host/accounts/health`. */
@@ -44,4 +48,20 @@ export async function probeSubgraphs(subgraphs: readonly SubgraphEndpoint[], fet
   if (failed.length === 0) return { ready: true, subgraphs: results };
   const reason = `subgraph${failed.length > 1 ? 's' : ''} not answering: ${failed.join(', ')}`;
   return { ready: false, reason, subgraphs: results };
+}
+
+/**
+ * The gateway's /ready: the subgraphs (probeSubgraphs) and the Redis-backed stores among `stores` (lib/redis/readiness.ts),
+ * probed in parallel; the reason names everything that failed ("redis not answering (...); subgraph not answering: kyc").
+ */
+export async function checkReadiness(
+  subgraphs: readonly SubgraphEndpoint[],
+  fetcher: Fetcher,
+  stores: readonly (Pingable | undefined)[],
+  redisTimeoutMs: number,
+): Promise<ReadinessReport> {
+  const [report, redis] = await Promise.all([probeSubgraphs(subgraphs, fetcher), probeRedis(stores, redisTimeoutMs)]);
+  if (!redis) return report;
+  const reasons = [...(redis.ok ? [] : [`redis not answering (${redis.reason})`]), ...(report.reason ? [report.reason] : [])];
+  return reasons.length === 0 ? { ...report, redis } : { ready: false, reason: reasons.join('; '), subgraphs: report.subgraphs, redis };
 }

@@ -3,7 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { authConfig, bindHost, isProduction, type AuthConfig } from '../lib/config.js';
+import {
+  authConfig,
+  bindHost,
+  collapseQueriesEnabled,
+  isProduction,
+  metricsConfig,
+  type AuthConfig,
+  type MetricsConfig,
+} from '../lib/config.js';
 import { ContextSigner } from '../lib/context.js';
 import { drain } from '../lib/http.js';
 import { createAuditSink, type AuditSink } from '../lib/audit.js';
@@ -13,18 +21,19 @@ import { RateLimiter, rateLimitConfig, type RateLimitConfig } from '../lib/rate-
 import { createStore, type KeyValueStore } from '../lib/store/index.js';
 import { TokenVerifier } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
-import { SignedContexts, SubgraphDataSource } from './datasource.js';
+import { SignedContexts, SubgraphDataSource, WriteEpochs } from './datasource.js';
 import { SubgraphHttpPool } from './fetcher.js';
 import { createRequestHandler } from './http.js';
 import { auditPlugin } from './plugins/audit.js';
 import { Authentication } from './plugins/authentication.js';
 import { errorMaskingPlugin, maskError } from './plugins/error-masking.js';
 import { graphiqlRoute, type GraphiQLOptions } from './plugins/graphiql.js';
+import { GatewayMetrics, operationNamesIn } from './plugins/metrics.js';
 import { DEFAULT_PERSISTED_DIR, PersistedOperations, persistedOperationsPlugin } from './plugins/persisted-operations.js';
 import { operationLimits, operationLimitsConfig, type OperationLimits } from './plugins/operation-limits.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { requestLogPlugin } from './plugins/request-log.js';
-import { probeSubgraphs } from './readiness.js';
+import { checkReadiness } from './readiness.js';
 import { FileSupergraph, subgraphsOf, type SubgraphEndpoint } from './supergraph.js';
 
 export interface GatewayOptions {
@@ -86,10 +95,20 @@ export interface GatewayOptions {
   rateLimitStore?: KeyValueStore;
   /** How long stop() lets in-flight requests finish before closing their connections. @default 10000 */
   drainTimeoutMs?: number;
-  /** Deadline of each subgraph probe behind /ready. @default 1000 */
+  /** Deadline of each subgraph probe (and of the Redis PING) behind /ready. @default 1000 */
   readinessTimeoutMs?: number;
   /** The GraphiQL explorer at /graphiql (plugins/graphiql.ts). @default on unless NODE_ENV=production; GRAPHIQL=true|false decides */
   graphiql?: GraphiQLOptions;
+  /**
+   * GET /metrics (plugins/metrics.ts): the bearer token it wants, if any, and how many operation names beyond the
+   * bank's own (persisted and committed operations) get a label of their own. @default metricsConfig() (METRICS_TOKEN, METRICS_MAX_OPERATIONS)
+   */
+  metrics?: Partial<MetricsConfig>;
+  /**
+   * Identical subgraph queries of the same principal in flight at the same time share one fetch
+   * (gateway/datasource.ts); mutations never do. @default GATEWAY_COLLAPSE_QUERIES (lib/config.ts), true when unset
+   */
+  collapseQueries?: boolean;
 }
 
 export interface RunningGateway {
@@ -116,6 +135,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const partners = options.partners ?? loadPartners();
   const consents = new ConsentStore(store);
   const persisted = PersistedOperations.load(options.persistedDir ?? DEFAULT_PERSISTED_DIR);
+  const metricsOptions = { ...metricsConfig(), ...options.metrics };
+  const metrics = new GatewayMetrics({
+    knownOperations: operationNamesIn(persisted.documents()),
+    maxOperationLabels: metricsOptions.maxOperationLabels,
+  });
   try {
     if (options.seedSandboxConsents ?? !isProduction()) await seedSandboxConsents(consents, partners);
   } catch (err) {
@@ -149,6 +173,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // when it is constructed. A bank's gateway sends nothing anywhere it was not configured to: off unless the operator
   // explicitly opts in with APOLLO_TELEMETRY_DISABLED=false.
   if (process.env.APOLLO_TELEMETRY_DISABLED !== 'false') process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  const collapseQueries = options.collapseQueries ?? collapseQueriesEnabled();
+  const writeEpochs = new WriteEpochs();
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph,
     logger,
@@ -157,9 +183,12 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       new SubgraphDataSource({
         name,
         url: urlOf({ name, url: url ?? '' }),
-        fetcher: pool.fetcher(timeoutOf(name)),
+        fetcher: metrics.subgraphFetcher(name, pool.fetcher(timeoutOf(name))),
         contexts,
         logger,
+        collapseQueries,
+        writeEpochs,
+        onCollapsed: (subgraph) => metrics.fetchCollapsed(subgraph),
       }),
   });
 
@@ -185,9 +214,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       // -- before parsing: an admitted persisted operation's document goes into the request
       persistedOperationsPlugin(),
       // -- before execution: the caller's and the operation's token buckets (429 with Retry-After)
-      ...(rateLimits && rateLimitStore ? [rateLimitPlugin(new RateLimiter(rateLimitStore, rateLimits), logger)] : []),
+      ...(rateLimits && rateLimitStore ? [rateLimitPlugin(new RateLimiter(rateLimitStore, rateLimits), logger, metrics)] : []),
       // -- after execution: what the client saw goes to the request log line
       requestLogPlugin(),
+      // -- after execution: the operation and outcome of each request, for /metrics
+      metrics.plugin(),
       // -- after execution: one audit event per request that read sensitive data
       auditPlugin({ sink: audit, logger }),
       // -- errors: mask the unexpected, log the original, add the request id
@@ -210,11 +241,14 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       apollo,
       authentication: new Authentication(new TokenVerifier(auth), { partners, consents }),
       persisted,
-      readiness: () => probeSubgraphs(subgraphs, probe),
+      // Subgraphs, and Redis when the consents or the rate limits live there (PING within the same deadline).
+      readiness: () => checkReadiness(subgraphs, probe, [store, rateLimitStore], options.readinessTimeoutMs ?? 1000),
       logger,
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       isStopping: () => stopping,
       graphiql: graphiqlRoute(options.graphiql),
+      metrics,
+      ...(metricsOptions.token ? { metricsToken: metricsOptions.token } : {}),
     }),
   );
   const host = options.host ?? bindHost();

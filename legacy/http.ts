@@ -4,8 +4,10 @@ import type { AddressInfo, Socket } from 'node:net';
 /**
  * The one piece of shared code the simulators use: a tiny router plus the admin routes every simulator has.
  *
- *   GET    /__stats   calls per route ({ system, total, routes: { "GET /clients/:id": 3 } })
- *   DELETE /__stats   resets the counts
+ *   GET    /__stats   calls per route ({ system, total, routes: { "GET /clients/:id": 3 }, traceparents }):
+ *                     `traceparents` are the W3C trace headers of the last 100 calls (null for a call without one),
+ *                     oldest first, so a test can prove a call carried the caller's trace
+ *   DELETE /__stats   resets the counts (and the traceparents)
  *   GET    /__faults  the faults in force
  *   POST   /__faults  adds a fault: { route?, latencyMs?, jitterMs?, errorRate?, timeoutRate?, down?,
  *                                    lostResponseRate?, subRequestErrorRate? }
@@ -96,11 +98,14 @@ interface Route {
 
 /** A request body larger than this is refused with 413: simulators are not a place to stream uploads. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** How many calls' traceparent headers /__stats keeps. */
+const RECENT_TRACEPARENTS = 100;
 
 export class Simulator {
   readonly system: string;
   private readonly routes: Route[] = [];
   private readonly stats = new Map<string, number>();
+  private readonly traceparents: (string | null)[] = [];
   private faults: Fault[] = [];
   private readonly serverError: (message: string) => SimResponse;
   private readonly notFound: (method: string, path: string) => SimResponse;
@@ -128,6 +133,12 @@ export class Simulator {
 
   resetStats(): void {
     this.stats.clear();
+    this.traceparents.length = 0;
+  }
+
+  /** The `traceparent` header of each of the last RECENT_TRACEPARENTS calls to a route (null without one), oldest first. */
+  recentTraceparents(): (string | null)[] {
+    return [...this.traceparents];
   }
 
   setFaults(faults: Fault[]): void {
@@ -210,6 +221,7 @@ export class Simulator {
       if (!m) continue;
       const key = `${route.method} ${route.pattern}`;
       this.stats.set(key, (this.stats.get(key) ?? 0) + 1);
+      this.noteTraceparent(req.headers.traceparent);
       const params: Record<string, string> = {};
       route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1] ?? '')));
 
@@ -252,13 +264,20 @@ export class Simulator {
     return 'ok';
   }
 
+  private noteTraceparent(header: string | string[] | undefined): void {
+    const value = Array.isArray(header) ? header[0] : header;
+    // Bounded twice: the number kept, and the length of each (a header is a client's to make up).
+    this.traceparents.push(value === undefined ? null : value.slice(0, 128));
+    if (this.traceparents.length > RECENT_TRACEPARENTS) this.traceparents.shift();
+  }
+
   private losesAnswer(routeKey: string): boolean {
     return this.faults.some((f) => (!f.route || f.route === routeKey) && f.lostResponseRate !== undefined && Math.random() < f.lostResponseRate);
   }
 
   private admin(method: string, path: string, rawBody: string): SimResponse {
     if (path === '/__stats') {
-      if (method === 'GET') return { json: this.getStats() };
+      if (method === 'GET') return { json: { ...this.getStats(), traceparents: this.recentTraceparents() } };
       if (method === 'DELETE') {
         this.resetStats();
         return { status: 204 };

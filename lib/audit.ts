@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient } from './redis/connection.js';
 import { scrubText } from './log.js';
 
 /**
@@ -63,14 +63,14 @@ export const DEFAULT_AUDIT_STREAM = 'audit';
  */
 export class RedisStreamAuditSink implements AuditSink {
   readonly kind = 'redis-stream' as const;
-  readonly client: Redis;
+  readonly client: RedisClient;
   readonly stream: string;
   private readonly ownsClient: boolean;
 
-  constructor(options: { url: string; prefix?: string; stream?: string } | { client: Redis; prefix?: string; stream?: string }) {
+  constructor(options: { url: string; prefix?: string; stream?: string } | { client: RedisClient; prefix?: string; stream?: string }) {
     this.stream = `${options.prefix ?? 'bankgraph:'}${options.stream ?? DEFAULT_AUDIT_STREAM}`;
     this.ownsClient = !('client' in options);
-    this.client = 'client' in options ? options.client : new Redis(options.url, { maxRetriesPerRequest: 2 });
+    this.client = 'client' in options ? options.client : createRedisClient(options.url, { maxRetriesPerRequest: 2 });
   }
 
   async record(event: AuditEvent): Promise<void> {

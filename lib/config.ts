@@ -50,6 +50,20 @@ function int(env: Env, key: string, fallback: number): number {
   return n;
 }
 
+/** true/1 or false/0 (any case); unset or empty: `fallback`; anything else is a configuration error, not a guess. */
+function flag(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${key} must be true or false, got "${env[key]}"`);
+}
+
+/** GATEWAY_COLLAPSE_QUERIES: identical in-flight queries of one principal share a subgraph fetch (gateway/datasource.ts). */
+export function collapseQueriesEnabled(env: Env = process.env): boolean {
+  return flag(env, 'GATEWAY_COLLAPSE_QUERIES', true);
+}
+
 export function isProduction(env: Env = process.env): boolean {
   return env.NODE_ENV === 'production';
 }
@@ -150,6 +164,11 @@ export interface JourneyConfig {
   bank: { name: string; bic: string; iban: string };
   /** How far a re-quote may move against the bank, in basis points. */
   requoteToleranceBp: number;
+  /**
+   * How long a worker's lease on a journey lasts without renewal: how soon another worker takes over the journeys of
+   * one that died. Renewed every third of it, so keep it well above a store round trip.
+   */
+  leaseMs: number;
 }
 
 export function journeyConfig(env: Env = process.env): JourneyConfig {
@@ -162,9 +181,24 @@ export function journeyConfig(env: Env = process.env): JourneyConfig {
       iban: env.BANK_IBAN ?? 'DE02120300000000202051',
     },
     requoteToleranceBp: int(env, 'REQUOTE_TOLERANCE_BP', 50),
+    leaseMs: int(env, 'JOURNEY_LEASE_MS', 15_000),
   };
 }
 
 export function logLevel(env: Env = process.env): string {
   return env.LOG_LEVEL ?? (env.NODE_ENV === 'test' || env.VITEST ? 'silent' : 'info');
+}
+
+export interface MetricsConfig {
+  /** When set, GET /metrics of every service wants `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  token: string | undefined;
+  /**
+   * Operation names the gateway labels as themselves beyond those of the persisted operations; later names are
+   * counted as "(other)" (METRICS_MAX_OPERATIONS).
+   */
+  maxOperationLabels: number;
+}
+
+export function metricsConfig(env: Env = process.env): MetricsConfig {
+  return { token: env.METRICS_TOKEN || undefined, maxOperationLabels: int(env, 'METRICS_MAX_OPERATIONS', 50) };
 }

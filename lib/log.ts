@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { logLevel } from './config.js';
+import { activeTraceIds, currentLogContext } from './telemetry/log-context.js';
 
 /**
  * Structured JSON logs. Tokens, secrets, PAN, CVV/PIN and PII are redacted by path; every string written (message,
@@ -36,6 +37,15 @@ export const REDACT_PATHS = [
  * the text after it is left alone. Hex hashes and base32 ids (digits among letters) are not matched.
  */
 const PAN_LIKE = /(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])/g;
+/**
+ * A canonical UUID (8-4-4-4-12 hex), or else PAN_LIKE: request ids are random UUIDs, and one whose first groups are
+ * all digits (`12345678-1234-4792-…`, about one in 500) reads as a grouped 16-digit number. Matched first and kept,
+ * so a log line's request id always correlates; no card number is written in UUID shape.
+ */
+const UUID_OR_PAN = new RegExp(
+  `(?<![0-9A-Za-z])(?<uuid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9A-Za-z])|${PAN_LIKE.source}`,
+  'g',
+);
 /** `Bearer <anything>`: an authorization header quoted in text. */
 const BEARER = /\bbearer\s+\S+/gi;
 /** A JWT (bearer token, signed internal context): base64url JSON header `eyJ...`, then payload and signature. */
@@ -56,7 +66,8 @@ export function scrubText(text: string): string {
     .replace(JWT_LIKE, '[redacted-jwt]')
     .replace(EMAIL_LIKE, '[redacted-email]')
     .replace(PHONE_LIKE, '[redacted-phone]')
-    .replace(PAN_LIKE, (m) => {
+    .replace(UUID_OR_PAN, (m: string, uuid: string | undefined) => {
+      if (uuid) return m;
       const digits = m.replace(/\D/g, '');
       return `****${digits.slice(-4)}`;
     });
@@ -84,7 +95,7 @@ export function createLogger(name: string, destination?: DestinationStream): Log
       name,
       level: logLevel(),
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }), log: (object) => scrubFields(object) as Record<string, unknown> },
+      formatters: { level: (label) => ({ level: label }), log: (object) => withContext(scrubFields(object) as Record<string, unknown>) },
       hooks: {
         logMethod(args, method) {
           const scrubbed = args.map((a) => (typeof a === 'string' ? scrubText(a) : a)) as typeof args;
@@ -95,6 +106,26 @@ export function createLogger(name: string, destination?: DestinationStream): Log
     },
     destination,
   );
+}
+
+/**
+ * Where a line belongs: the request id and journey id of the current log context (lib/telemetry/log-context.ts: set
+ * by the gateway and subgraph edges and the journey runner), under the line's own fields (a line naming its request
+ * id keeps it), and the active span's trace and span ids. Done in the `log` formatter rather than a pino mixin,
+ * whose fields would go through scrubbing: a span id is 16 hex digits, all decimal once in ~2000 spans, and
+ * PAN_LIKE would mask it. The ids come from OpenTelemetry's validated span context (lowercase hex only); the
+ * request id is scrubbed like any field (a client chose it, within request-id.ts's charset).
+ */
+function withContext(line: Record<string, unknown>): Record<string, unknown> {
+  const ctx = currentLogContext();
+  const ids = activeTraceIds();
+  if (!ctx && !ids) return line;
+  return {
+    ...(ctx?.requestId ? { requestId: scrubText(ctx.requestId) } : {}),
+    ...(ctx?.journeyId ? { journeyId: scrubText(ctx.journeyId) } : {}),
+    ...line,
+    ...(ids ? { traceId: ids.traceId, spanId: ids.spanId } : {}),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { applyMiddleware } from 'graphql-middleware';
@@ -12,12 +12,17 @@ import { isDeliberateError, maskFormattedError, UNEXPECTED_MESSAGE } from './err
 import { ErrorCode, UpstreamError } from './errors.js';
 import { drain, readBody, sendJson } from './http.js';
 import { createLogger, type Logger } from './log.js';
+import { metricsConfig } from './config.js';
+import { serveMetrics } from './metrics/http.js';
+import { SubgraphMetrics } from './metrics/subgraph.js';
 import type { PrincipalContext } from './permissions.js';
+import { noteRequestId, traceHttpServer } from './telemetry/http-server.js';
+import { setupTracing } from './telemetry/setup.js';
 
 /**
- * What every subgraph shares: the HTTP edge (GET /health, POST /graphql), the signed-context check that keeps a
- * subgraph port from being a way around the gateway, the permissions (graphql-shield) wrapped around the federated
- * schema, and error masking as a second line behind the gateway's.
+ * What every subgraph shares: the HTTP edge (GET /health, GET /metrics, POST /graphql), the signed-context check that
+ * keeps a subgraph port from being a way around the gateway, the permissions (graphql-shield) wrapped around the
+ * federated schema, and error masking as a second line behind the gateway's.
  */
 
 export interface SubgraphDefinition<TContext extends BaseContext> {
@@ -39,6 +44,11 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
    * gets its answer during a rolling deploy. @default 15000
    */
   readonly drainTimeoutMs?: number;
+  /**
+   * What GET /ready checks besides the server being up (the journeys subgraph: its Redis). /health stays "alive" and
+   * never calls anything. @default always ready
+   */
+  readonly readiness?: () => Promise<{ readonly ready: boolean; readonly reason?: string } & Record<string, unknown>>;
 }
 
 export interface RunningSubgraph {
@@ -62,6 +72,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   def: SubgraphDefinition<TContext>,
 ): Promise<SubgraphServer> {
   const logger = def.logger ?? createLogger(`subgraph-${def.name}`);
+  // Per server: its requests; the process's metrics (legacy calls, breakers, journeys) join it at GET /metrics.
+  const metrics = new SubgraphMetrics(def.name);
+  const metricsToken = metricsConfig().token;
   const schema = applyMiddleware(buildSubgraphSchema({
       typeDefs: def.typeDefs,
       // Codegen types each resolver with the subgraph's own context; Apollo's map is context-agnostic.
@@ -72,8 +85,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     plugins: [
       // The gateway is the only client and it does not ask for traces; skip the per-field timing work.
       ApolloServerPluginInlineTraceDisabled(),
+      // No schema has cache hints (@cacheControl), yet Apollo's default cache-control plugin wraps every resolver to
+      // collect them, a wrapper and a hook call on every field of every row (issue 7's profile). Its one visible
+      // effect stays.
+      ApolloServerPluginCacheControlDisabled(),
+      noStorePlugin(),
       // Legacy failures at warn (with their detail), unexpected errors at error: both with the request id.
       errorLogPlugin<TContext>(logger, def.name),
+      metrics.plugin<TContext>(),
     ],
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false, // only the gateway calls us, with a signed context, never a browser
@@ -84,11 +103,22 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   await apollo.start();
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    serve(req, res).catch((err: unknown) => {
-      logger.error({ err }, 'subgraph request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: UNEXPECTED_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
-      else res.destroy();
-    });
+    // A server span continuing the gateway's trace, and a log context serve() fills with the request id once the
+    // signed context is verified.
+    const attributes = { 'bankgraph.subgraph': def.name };
+    traceHttpServer(
+      req,
+      res,
+      `subgraph-${def.name}`,
+      {},
+      () =>
+        serve(req, res).catch((err: unknown) => {
+          logger.error({ err }, 'subgraph request failed');
+          if (!res.headersSent) sendJson(res, 500, { errors: [{ message: UNEXPECTED_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+          else res.destroy();
+        }),
+      attributes,
+    );
   };
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -97,6 +127,13 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       sendJson(res, 200, { status: 'ok', subgraph: def.name });
       return;
     }
+    if (url.pathname === '/ready' && req.method === 'GET') {
+      const report = def.readiness ? await def.readiness() : { ready: true };
+      if (!report.ready) logger.warn({ reason: report.reason }, 'not ready');
+      sendJson(res, report.ready ? 200 : 503, { ...report, status: report.ready ? 'ready' : 'unavailable', subgraph: def.name });
+      return;
+    }
+    if (url.pathname === '/metrics') return serveMetrics(req, res, metrics.registry, metricsToken);
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, { errors: [{ message: `no route ${req.method} ${url.pathname}`, extensions: { code: ErrorCode.NOT_FOUND } }] });
       return;
@@ -105,14 +142,17 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     try {
       const header = req.headers[CONTEXT_HEADER];
       base = await def.verifier.verify(Array.isArray(header) ? header[0] : header);
+      noteRequestId(base.requestId);
     } catch (err) {
       const message = err instanceof InvalidContextError ? err.message : 'invalid signed context';
+      metrics.rejected();
       sendJson(res, 401, { errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
       return;
     }
     const read = await readBody(req, MAX_BODY_BYTES);
     if (read.kind === 'too-large') {
       if (!read.drained) res.setHeader('connection', 'close');
+      metrics.rejected();
       sendJson(res, 413, { errors: [{ message: 'request body too large', extensions: { code: ErrorCode.BAD_REQUEST } }] });
       return;
     }
@@ -120,6 +160,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     try {
       body = read.text ? JSON.parse(read.text) : undefined;
     } catch {
+      metrics.rejected();
       sendJson(res, 400, { errors: [{ message: 'malformed JSON body', extensions: { code: ErrorCode.BAD_REQUEST } }] });
       return;
     }
@@ -145,6 +186,19 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     name: def.name,
     handle,
     listen: (port = 0, host = '127.0.0.1') => listen(handle, port, host, drainTimeoutMs, async () => apollo.stop()),
+  };
+}
+
+/** `cache-control: no-store` on every GraphQL answer, as Apollo's cache-control plugin set it when no hint allowed caching. */
+function noStorePlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
+        },
+      };
+    },
   };
 }
 
@@ -201,14 +255,19 @@ function listen(
   });
 }
 
-/** Runs a subgraph as a process: used by each subgraphs/<name>/index.ts. Stops cleanly on SIGTERM. */
+/**
+ * Runs a subgraph as a process: used by each subgraphs/<name>/index.ts. Sets up the process's tracing (exporter from
+ * the OTEL_* environment, lib/telemetry/setup.ts). Stops cleanly on SIGTERM, flushing the last spans.
+ */
 export async function runSubgraph(server: SubgraphServer, port: number, host: string, onStop?: () => Promise<void>): Promise<RunningSubgraph> {
+  const tracing = setupTracing({ serviceName: `subgraph-${server.name}` });
   const running = await server.listen(port, host);
   console.log(`${server.name} subgraph listening on ${running.url}`);
   const stop = () => {
     void running
       .stop()
       .then(() => onStop?.())
+      .then(() => tracing.shutdown())
       .then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);

@@ -82,6 +82,17 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** Key source instead of the secret or JWKS URL of the config (tests use a local JWKS). */
   keys?: JWTVerifyGetKey;
+  /**
+   * How many verified tokens are remembered (least recently used first out); 0 remembers none.
+   * @default 10000
+   */
+  rememberTokens?: number;
+  /**
+   * The longest a verified token is remembered, in ms, however far off its `exp` is. With remote keys this bounds how
+   * long a token stays accepted after the identity provider withdrew its signing key (jose's own key set cache keeps
+   * a withdrawn key for up to 10 minutes anyway). @default 60000
+   */
+  rememberForMs?: number;
 }
 
 /**
@@ -96,6 +107,17 @@ export class TokenVerifier {
   private readonly issuer: string;
   private readonly audience: string;
   private readonly clockTolerance: number;
+  /**
+   * Tokens verified, by their exact text (signature included), with when that verification stops holding: a client
+   * sends the same token on every request until it expires, and verifying it is the gateway's costliest step per
+   * request (issue 7's profile). Only successes are remembered, and only until the moment jose would start refusing
+   * the token as expired (`exp` plus the same clock tolerance), at most `rememberForMs`: past that it goes through
+   * jose again. Nothing else jose checks changes with time: `nbf` once passed stays passed, and the claims are the
+   * token's own.
+   */
+  private readonly remembered = new Map<string, { verified: VerifiedToken; untilMs: number }>();
+  private readonly rememberTokens: number;
+  private readonly rememberForMs: number;
 
   constructor(config: AuthConfig, options: TokenVerifierOptions = {}) {
     if (options.keys) {
@@ -112,6 +134,8 @@ export class TokenVerifier {
     this.issuer = config.issuer;
     this.audience = config.audience;
     this.clockTolerance = options.clockToleranceSeconds ?? 30;
+    this.rememberTokens = options.rememberTokens ?? 10_000;
+    this.rememberForMs = options.rememberForMs ?? 60_000;
   }
 
   async verify(token: string): Promise<Principal> {
@@ -122,6 +146,27 @@ export class TokenVerifier {
   async verifyToken(token: string): Promise<VerifiedToken> {
     if (!token) throw unauthenticated('The bearer token is empty.');
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('The bearer token is too long.');
+    const now = Date.now();
+    const hit = this.remembered.get(token);
+    if (hit) {
+      this.remembered.delete(token);
+      // A copy: the caller may build on the principal; the remembered one stays as the token says.
+      if (now < hit.untilMs) {
+        this.remembered.set(token, hit);
+        return structuredClone(hit.verified);
+      }
+    }
+    const verified = await this.verifyWithJose(token);
+    if (this.rememberTokens > 0 && this.rememberForMs > 0) {
+      const exp = verified.exp;
+      this.remembered.set(token, { verified: verified.token, untilMs: Math.min((exp + this.clockTolerance) * 1000, now + this.rememberForMs) });
+      if (this.remembered.size > this.rememberTokens) this.remembered.delete(this.remembered.keys().next().value as string);
+      return structuredClone(verified.token);
+    }
+    return verified.token;
+  }
+
+  private async verifyWithJose(token: string): Promise<{ token: VerifiedToken; exp: number }> {
     let payload: JWTPayload;
     try {
       const options = {
@@ -141,7 +186,11 @@ export class TokenVerifier {
       throw verificationError(err, !(this.key instanceof Uint8Array));
     }
     const principal = principalOf(payload);
-    return { principal, consentId: principal.kind === 'partner' ? consentIdOf(payload, principal.consent) : null };
+    return {
+      token: { principal, consentId: principal.kind === 'partner' ? consentIdOf(payload, principal.consent) : null },
+      // Required and numeric, or jose refused the token.
+      exp: payload.exp as number,
+    };
   }
 }
 

@@ -159,16 +159,27 @@ function stringsOf(value: ValueNode, variables: Record<string, unknown>): string
  */
 function accountIdsIn(data: unknown): string[] {
   const ids: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (node === null || typeof node !== 'object') return;
-    for (const child of Object.values(node as Record<string, unknown>)) {
-      if (typeof child === 'string' && ACCOUNT_ID.test(child)) ids.push(child);
-      else visit(child);
-    }
-  };
-  visit(data);
+  collectAccountIds(data, ids);
   return ids;
+}
+
+/**
+ * Walks every value of the response once (it runs on every audited response, e.g. each dashboard: a module-level
+ * function, and the regular expression only for strings that start like an account id).
+ */
+function collectAccountIds(node: unknown, ids: string[]): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const item of node) collectAccountIds(item, ids);
+    return;
+  }
+  for (const child of Object.values(node as Record<string, unknown>)) {
+    if (typeof child === 'string') {
+      if (child.startsWith('acc-') && ACCOUNT_ID.test(child)) ids.push(child);
+    } else {
+      collectAccountIds(child, ids);
+    }
+  }
 }
 
 const ACCOUNT_ID = /^acc-\d+$/;

@@ -57,6 +57,11 @@ export class PersistedOperations {
     return new PersistedOperations(new Map(Object.entries(manifests).map(([n, m]) => [n, new Map(Object.entries(m))])));
   }
 
+  /** Every document of every manifest (what /metrics labels by name: gateway/plugins/metrics.ts). */
+  *documents(): Iterable<string> {
+    for (const manifest of this.manifests.values()) yield* manifest.values();
+  }
+
   /**
    * The persisted document this principal asks for; undefined when a first-party caller sends a document of its
    * own. Throws PERSISTED_OPERATION_REQUIRED / PERSISTED_OPERATION_NOT_FOUND (HTTP 400).

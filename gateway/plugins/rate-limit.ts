@@ -4,6 +4,7 @@ import { BankError, ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { RateLimiter } from '../../lib/rate-limit.js';
 import type { GatewayContext } from '../context.js';
+import type { GatewayMetrics } from './metrics.js';
 
 /**
  * Rate limits (lib/rate-limit.ts) once the operation is known, i.e. after parsing and validation (which the operation
@@ -12,9 +13,10 @@ import type { GatewayContext } from '../context.js';
  *
  * When the store cannot be reached the request goes ahead (and the failure is logged): losing the limiter must not
  * take the bank's apps down with it. Only the store's failures are let through: a bug of the limiter itself (a
- * TypeError, a RangeError) fails the request rather than switching limits off.
+ * TypeError, a RangeError) fails the request rather than switching limits off. Refusals are counted in `metrics`
+ * (bankgraph_gateway_rate_limited_total) when given.
  */
-export function rateLimitPlugin(limiter: RateLimiter, logger: Logger): ApolloServerPlugin<GatewayContext> {
+export function rateLimitPlugin(limiter: RateLimiter, logger: Logger, metrics?: Pick<GatewayMetrics, 'rateLimited'>): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
@@ -31,6 +33,7 @@ export function rateLimitPlugin(limiter: RateLimiter, logger: Logger): ApolloSer
           }
           if (decision.allowed) return;
           const { retryAfterSeconds, bucket } = decision;
+          metrics?.rateLimited(bucket, contextValue.principal.kind);
           const what = bucket === 'operation' ? `calls to ${decision.field}` : 'requests';
           throw new BankError(ErrorCode.RATE_LIMITED, `Too many ${what}: try again in ${retryAfterSeconds} s.`, {
             extensions: {

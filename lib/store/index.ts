@@ -5,7 +5,10 @@ import type { KeyValueStore } from './types.js';
 export type { KeyValueStore, SetOptions, TokenBucketResult } from './types.js';
 export { MemoryStore, RedisStore };
 
-/** Redis when REDIS_URL is set, the in-memory store otherwise (the embedded default of `npm start`). */
+/**
+ * Redis when REDIS_URL is set (one server, or a Cluster with a redis-cluster:// URL: lib/redis/connection.ts), the
+ * in-memory store otherwise (the embedded default of `npm start`).
+ */
 export function createStore(env: Record<string, string | undefined> = process.env): KeyValueStore {
   return env.REDIS_URL ? new RedisStore(env.REDIS_URL, { prefix: env.REDIS_PREFIX ?? 'bankgraph:' }) : new MemoryStore();
 }

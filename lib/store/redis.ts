@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient } from '../redis/connection.js';
 import { checkBucket } from './token-bucket.js';
 import type { KeyValueStore, SetOptions, TokenBucketResult } from './types.js';
 
@@ -39,16 +39,25 @@ local ttl = math.ceil((capacity - tokens) * 1000 / rate) + 1000
 redis.call('SET', KEYS[1], string.format('%.6f', tokens) .. ' ' .. now, 'PX', ttl)
 return { allowed, math.floor(tokens), wait }`;
 
-/** Shared state in Redis: every gateway and worker sees the same records. Keys are prefixed (`bankgraph:`). */
+/**
+ * Shared state in Redis: every gateway and worker sees the same records. Keys are prefixed (`bankgraph:`).
+ *
+ * Redis Cluster (a redis-cluster:// URL, lib/redis/connection.ts): every command and every script here touches one
+ * key, so keys need no common hash tag and spread over all slots; a method that one day needs two keys at once must
+ * give them a shared `{tag}`.
+ */
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
-  readonly client: Redis;
+  readonly client: RedisClient;
   private readonly prefix: string;
 
   constructor(url: string, options: { prefix?: string } = {}) {
     this.prefix = options.prefix ?? 'bankgraph:';
     // Fail a command quickly when Redis is gone rather than queueing it forever: callers decide what to do.
-    this.client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    this.client = createRedisClient(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    // ioredis emits every failed reconnect as an 'error' event (printed as "Unhandled error event" without a listener).
+    // Commands fail on their own, where callers decide what to do, and /ready reports Redis down: nothing to add here.
+    this.client.on('error', () => {});
     this.client.defineCommand('bgCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
     this.client.defineCommand('bgIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.client.defineCommand('bgTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });

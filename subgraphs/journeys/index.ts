@@ -1,17 +1,21 @@
 import { authConfig, bindHost, portOf } from '../../lib/config.js';
 import { ContextVerifier } from '../../lib/context.js';
 import { createLogger } from '../../lib/log.js';
+import { checkRedisOrExit } from '../../lib/redis/settings.js';
 import { runSubgraph } from '../../lib/subgraph-server.js';
 import { createJourneysRuntime } from './runtime.js';
 import { createJourneysSubgraph } from './server.js';
 
 const logger = createLogger('subgraph-journeys');
+// Journey state and idempotency keys live in Redis: refuse unsafe settings in production (lib/redis/settings.ts).
+await checkRedisOrExit(logger, 'journeys subgraph');
 const runtime = createJourneysRuntime({ logger });
 const server = await createJourneysSubgraph({
   engine: runtime.engine,
   flows: runtime.flows,
   deps: runtime.deps,
   waitMs: runtime.waitMs,
+  store: runtime.store,
   verifier: new ContextVerifier(authConfig().internalContextSecret),
   logger,
 });

@@ -13,6 +13,7 @@ import type { Logger } from '../../lib/log.js';
 import { describePrincipal } from '../../lib/principal.js';
 import { createStore, type KeyValueStore } from '../../lib/store/index.js';
 import { createJourneyEngine, type JourneyLifecycleEvent } from './engine/engine.js';
+import { watchQueueDepth } from './engine/metrics.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
 import type { JourneyEngine } from './engine/types.js';
 import { createFlows, type Flows, type JourneyDeps } from './flows/index.js';
@@ -96,13 +97,15 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
   const store = options.store ?? createStore(env);
   const audit = options.audit ?? createAuditSink(env);
   const queue = options.queue ?? (env.REDIS_URL ? new BullMqQueue({ redisUrl: env.REDIS_URL, prefix: queuePrefix(env) }) : new InProcessQueue());
+  // bankgraph_journey_queue_depth reads this queue until close().
+  const unwatchQueue = watchQueueDepth(queue);
   const engine = createJourneyEngine({
     store,
     flows: Object.values(flows),
     queue,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.workerId ? { workerId: options.workerId } : {}),
-    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    leaseMs: options.leaseMs ?? config.leaseMs,
     ...(options.recoveryIntervalMs !== undefined ? { recoveryIntervalMs: options.recoveryIntervalMs } : {}),
     onLifecycle: (event) => audit.record(journeyAuditEvent(event)),
   });
@@ -114,6 +117,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     audit,
     waitMs: config.waitMs,
     async close() {
+      unwatchQueue();
       await engine.close();
       await Promise.all([
         deps.coreBanking.http.close(),

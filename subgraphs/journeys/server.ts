@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { ContextVerifier } from '../../lib/context.js';
 import type { Logger } from '../../lib/log.js';
+import { probeRedis, type Pingable } from '../../lib/redis/readiness.js';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/subgraph-server.js';
 import type { JourneysContext } from './context.js';
 import type { JourneyEngine } from './engine/types.js';
@@ -19,6 +20,8 @@ export interface JourneysSubgraphDeps {
   /** How long a mutation waits for the critical steps. @default 10000 */
   readonly waitMs?: number;
   readonly logger?: Logger;
+  /** The journeys' store: GET /ready pings it when it is Redis (lib/redis/readiness.ts). */
+  readonly store?: Pingable;
 }
 
 /** Builds the journeys subgraph (durable, idempotent, compensated multi-step journeys). Does not listen. */
@@ -30,6 +33,11 @@ export function createJourneysSubgraph(d: JourneysSubgraphDeps): Promise<Subgrap
     permissions,
     verifier: d.verifier,
     ...(d.logger ? { logger: d.logger } : {}),
+    readiness: async () => {
+      const redis = await probeRedis([d.store]);
+      if (!redis) return { ready: true };
+      return redis.ok ? { ready: true, redis } : { ready: false, reason: `redis not answering (${redis.reason})`, redis };
+    },
     createContext: (base) => ({ ...base, engine: d.engine, flows: d.flows, deps: d.deps, waitMs: d.waitMs ?? 10_000 }),
   });
 }

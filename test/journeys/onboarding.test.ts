@@ -126,3 +126,36 @@ describe('onboardCustomer', () => {
     expect(seen.status).toBe('COMPLETED');
   });
 });
+
+describe('onboardCustomer: an account command whose outcome stays unknown', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // Short legacy deadlines, so four timed-out attempts take a second, not eight.
+    stack = await startStack({ connectors: { 'core-banking': { timeoutMs: 200 } } });
+  });
+  afterAll(() => stack?.stop());
+
+  it('asks core banking what became of the approval and undoes the opening, instead of paging a person', async () => {
+    // Every approval times out before core banking acts on it: the account stays SUBMITTED. (The fault covers all
+    // account commands, the undo's withdrawal too: it is lifted once the approval has run out of attempts.)
+    stack.fault('core-banking', { route: 'POST /fineract-provider/api/v1/savingsaccounts/:savingsId', timeoutRate: 1 });
+    const { engine, flows } = stack.journeys;
+    const started = await engine.start(flows.onboardCustomer as never, {
+      principal: { kind: 'staff', staffId: 'staff-ops-1', role: 'operations' },
+      idempotencyKey: `onboard-unknown-${Date.now()}`,
+      input: applicant(),
+      waitMs: 0,
+    });
+    await eventually('the approval to run out of attempts', async () => {
+      const approve = (await engine.get(started.id))?.steps.find((s) => s.name === 'approveAccount');
+      return (approve?.attempts.filter((a) => a.kind === 'run').length ?? 0) >= 4 ? true : undefined;
+    });
+    stack.clearFaults();
+    const record = await settled(stack, started.id);
+    expect(record.status).toBe('COMPENSATED');
+    const approve = record.steps.find((s) => s.name === 'approveAccount')!;
+    expect(approve.attempts.map((a) => a.kind)).toContain('recover');
+    const accountId = (record.state.openAccount as { accountId: string }).accountId;
+    expect(await stack.journeys.deps.coreBanking.getAccountStatus(accountId)).not.toBe('SUBMITTED');
+  });
+});

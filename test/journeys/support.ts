@@ -1,17 +1,9 @@
 import { expect } from 'vitest';
 import type { Stack } from '../support/stack.js';
 import { isTerminal, type JourneyRecord } from '../../subgraphs/journeys/engine/types.js';
+import { eventually } from '../support/eventually.js';
 
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs` saying what it waited for. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually };
 
 /** The journey once it is terminal and none of its steps is still queued or running (background ones included). */
 export function settled(stack: Stack, id: string, timeoutMs = 20_000): Promise<JourneyRecord> {

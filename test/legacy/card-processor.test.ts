@@ -203,7 +203,7 @@ describe('card-processor simulator', () => {
     await call('GET', '/v2/cards?customer_refs=cust-0001');
     await call('GET', '/v2/cards?card_ids=crd_000101');
     const stats = await call('GET', '/__stats');
-    expect(stats.body).toEqual({ system: 'card-processor', total: 3, routes: { 'GET /v2/cards/:card_id': 1, 'GET /v2/cards': 2 } });
+    expect(stats.body).toEqual({ system: 'card-processor', total: 3, routes: { 'GET /v2/cards/:card_id': 1, 'GET /v2/cards': 2 }, traceparents: [null, null, null] });
 
     const added = await call('POST', '/__faults', { route: 'GET /v2/cards/:card_id', errorRate: 1 });
     expect(added.status).toBe(201);

@@ -250,7 +250,7 @@ describe('admin routes', () => {
     await api('GET', '/api/wallets?owner_ids=cust-0002');
     await api('GET', '/api/wallets/wal_0001');
     const stats = await api('GET', '/__stats');
-    expect(stats.json).toEqual({ system: 'fx-wallet', total: 3, routes: { 'GET /api/wallets': 2, 'GET /api/wallets/:wallet_id': 1 } });
+    expect(stats.json).toEqual({ system: 'fx-wallet', total: 3, routes: { 'GET /api/wallets': 2, 'GET /api/wallets/:wallet_id': 1 }, traceparents: [null, null, null] });
   });
 
   it('/__faults injects the wallet own 5xx and resets connections; unknown routes are NOT_FOUND', async () => {

@@ -209,7 +209,7 @@ describe('kyc-provider simulator', () => {
     await call('GET', '/v3/applicants/app_0002');
     await call('GET', `/v3/checks/chk_0001`);
     const stats = await (await fetch(`${sim.url}/__stats`)).json();
-    expect(stats).toEqual({ system: 'kyc-provider', total: 3, routes: { 'GET /v3/applicants/:id': 2, 'GET /v3/checks/:id': 1 } });
+    expect(stats).toEqual({ system: 'kyc-provider', total: 3, routes: { 'GET /v3/applicants/:id': 2, 'GET /v3/checks/:id': 1 }, traceparents: [null, null, null] });
 
     const added = await fetch(`${sim.url}/__faults`, { method: 'POST', body: JSON.stringify({ route: 'GET /v3/checks/:id', errorRate: 1 }) });
     expect(added.status).toBe(201);

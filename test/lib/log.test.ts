@@ -9,6 +9,14 @@ describe('lib/log.ts', () => {
     expect(scrubText('order 123456789012 of 12 digits stays')).toBe('order 123456789012 of 12 digits stays');
   });
 
+  it('scrubText keeps a request id (a UUID) whose first groups are all digits, and still masks a card number beside it', () => {
+    // Seen in a log: `****4792-bee1-9bb9eacf776a`, a request id no longer matching its other lines.
+    const id = '12345678-9012-4792-bee1-9bb9eacf776a';
+    expect(scrubText(id)).toBe(id);
+    expect(scrubText(`request ${id} paid with 4111-1111-1111-1111`)).toBe(`request ${id} paid with ****1111`);
+    expect(scrubText('4111-1111-1111-1111-bee1')).toBe('****1111-bee1');
+  });
+
   it("the err serializer includes an UpstreamError's detail, which is off its enumerable surface, scrubbed", () => {
     const err = new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'card-processor', 'card-processor is unavailable', {
       route: 'GET /v2/cards',

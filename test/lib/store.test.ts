@@ -1,107 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { MemoryStore, RedisStore, createStore, type KeyValueStore } from '../../lib/store/index.js';
+import { MemoryStore, RedisStore, createStore } from '../../lib/store/index.js';
 import { requireRedis, uniquePrefix } from '../support/redis.js';
+import { storeContract } from '../support/redis-store-contract.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One contract, two stores: whatever passes against memory must pass against Redis. */
-function contract(name: string, make: () => Promise<KeyValueStore>, cleanup: () => Promise<void>) {
-  describe(`${name} store`, () => {
-    let store: KeyValueStore;
-    beforeAll(async () => {
-      store = await make();
-    });
-    afterAll(async () => {
-      await cleanup();
-      await store.close();
-    });
-
-    it('sets, gets and deletes', async () => {
-      expect(await store.get('a')).toBeNull();
-      await store.set('a', '1');
-      expect(await store.get('a')).toBe('1');
-      expect(await store.delete('a')).toBe(true);
-      expect(await store.delete('a')).toBe(false);
-      expect(await store.get('a')).toBeNull();
-    });
-
-    it('writes only the first of concurrent setIfAbsent calls', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.setIfAbsent('once', `writer-${i}`)));
-      expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = results.indexOf(true);
-      expect(await store.get('once')).toBe(`writer-${winner}`);
-    });
-
-    it('compareAndSet replaces only the expected value', async () => {
-      await store.set('state', 'RUNNING');
-      expect(await store.compareAndSet('state', 'PENDING', 'DONE')).toBe(false);
-      expect(await store.get('state')).toBe('RUNNING');
-      expect(await store.compareAndSet('state', 'RUNNING', 'DONE')).toBe(true);
-      expect(await store.get('state')).toBe('DONE');
-      expect(await store.compareAndSet('missing', 'x', 'y')).toBe(false);
-    });
-
-    it('expires keys after their TTL, and keeps the TTL through compareAndSet', async () => {
-      await store.set('short', 'v', { ttlMs: 150 });
-      await store.compareAndSet('short', 'v', 'w');
-      const ttl = await store.ttlMs('short');
-      expect(ttl).not.toBeNull();
-      expect(ttl!).toBeGreaterThan(0);
-      expect(ttl!).toBeLessThanOrEqual(150);
-      await sleep(250);
-      expect(await store.get('short')).toBeNull();
-      expect(await store.setIfAbsent('short', 'again')).toBe(true);
-      expect(await store.ttlMs('short')).toBeNull();
-    });
-
-    it('counts atomically; the TTL is set when the counter is created', async () => {
-      const values = await Promise.all(Array.from({ length: 25 }, () => store.incrementBy('hits', 2, { ttlMs: 10_000 })));
-      expect(Math.max(...values)).toBe(50);
-      expect(new Set(values).size).toBe(25);
-      expect(await store.ttlMs('hits')).toBeGreaterThan(9_000);
-      await expect(store.incrementBy('hits', 1.5)).rejects.toThrow(/integer/);
-    });
-
-    it('keeps sets of members (indexes)', async () => {
-      await Promise.all(['j1', 'j2', 'j3', 'j2'].map((m) => store.addToSet('active', m)));
-      expect((await store.setMembers('active')).sort()).toEqual(['j1', 'j2', 'j3']);
-      await store.removeFromSet('active', 'j2');
-      await store.removeFromSet('active', 'nope');
-      expect((await store.setMembers('active')).sort()).toEqual(['j1', 'j3']);
-      expect(await store.setMembers('empty')).toEqual([]);
-    });
-
-    it('takes tokens from a bucket atomically, refusing with the wait once it is empty', async () => {
-      const results = await Promise.all(Array.from({ length: 12 }, () => store.takeToken('bucket', 5, 2)));
-      expect(results.filter((r) => r.allowed)).toHaveLength(5);
-      const refused = results.filter((r) => !r.allowed);
-      expect(refused).toHaveLength(7);
-      for (const r of refused) {
-        expect(r.remaining).toBe(0);
-        expect(r.retryAfterMs).toBeGreaterThan(0);
-        expect(r.retryAfterMs).toBeLessThanOrEqual(500); // one token at 2 per second
-      }
-      expect(await store.ttlMs('bucket')).toBeGreaterThan(0);
-      await sleep(600);
-      const after = await store.takeToken('bucket', 5, 2);
-      expect(after).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
-      expect((await store.takeToken('bucket', 5, 2)).allowed).toBe(false);
-      await expect(store.takeToken('bad', 0, 1)).rejects.toThrow(/capacity/);
-      await expect(store.takeToken('bad', 1, 0)).rejects.toThrow(/refill/);
-    });
-
-    it('answers ping', async () => {
-      await expect(store.ping()).resolves.toBeUndefined();
-    });
-  });
-}
-
-contract('memory', async () => new MemoryStore(), async () => {});
+storeContract('memory', async () => new MemoryStore(), async () => {});
 
 let redisUrl = '';
 let prefix = '';
-contract(
+storeContract(
   'redis',
   async () => {
     redisUrl = await requireRedis();

@@ -61,6 +61,8 @@ export interface StackOptions {
   readonly logDestination?: DestinationStream;
   /** @default 'debug' (with logDestination) */
   readonly logLevel?: string;
+  /** The gateway's request collapsing (gateway/datasource.ts). @default the gateway's default (on) */
+  readonly collapseQueries?: boolean;
 }
 
 export interface Stats {
@@ -145,6 +147,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       flows: journeys.flows,
       deps: journeys.deps,
       waitMs: journeys.waitMs,
+      store: journeys.store,
       verifier,
       ...logger('subgraph-journeys'),
     }),
@@ -162,6 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Off: these scenarios send bursts from one customer on purpose (50 concurrent payments, chaos). The limits have
     // their own tests (test/gateway/rate-limit.test.ts, limits.test.ts).
     rateLimit: false,
+    ...(options.collapseQueries === undefined ? {} : { collapseQueries: options.collapseQueries }),
     ...logger('gateway'),
   });
 

@@ -1,4 +1,5 @@
 import { BankError, ErrorCode } from '../../../lib/errors.js';
+import { inSpan, markFailed } from '../../../lib/telemetry/spans.js';
 import { EngineClosed, type EngineContext } from './context.js';
 import { canonicalJson, stepReference } from './ids.js';
 import { now, stepOf } from './record.js';
@@ -15,7 +16,23 @@ import {
   type StepContext,
 } from './types.js';
 
-/** One call of a step's run, recover or compensate, bounded by its timeout, described as an attempt record. */
+/**
+ * One call of a step's run, recover or compensate, bounded by its timeout, described as an attempt record, in a span
+ * of its own (`journey.<kind> <step>`: journey id, step, kind, attempt number, outcome, error code), so every retry is
+ * visible in the trace with what made it necessary; the legacy calls the attempt makes are its children.
+ */
+
+/** Attempts of one step that get a span of their own; retry policies allow far fewer, only polling goes beyond. */
+export const MAX_TRACED_ATTEMPTS = 20;
+
+/** Names the attempt in its span. */
+export interface AttemptLabel {
+  readonly journeyId: string;
+  readonly journeyType: string;
+  readonly step: string;
+  /** The number its attempt record will have. */
+  readonly attempt: number;
+}
 
 export type AttemptResult<T> =
   | { readonly ok: true; readonly value: T; readonly attempt: Omit<AttemptRecord, 'number'> }
@@ -26,8 +43,41 @@ export async function runAttempt<T extends Json | null | void>(
   kind: AttemptKind,
   timeoutMs: number,
   call: (signal: AbortSignal) => Promise<T>,
+  label: AttemptLabel,
 ): Promise<AttemptResult<T>> {
   if (ctx.closing.aborted) throw new EngineClosed();
+  // A pending step polled for hours (a settlement after the cut-off) would put thousands of spans in one trace: past
+  // the first attempts, they run without a span of their own (the step span counts them all).
+  if (label.attempt > MAX_TRACED_ATTEMPTS) return attemptOnce(ctx, kind, timeoutMs, call);
+  return inSpan(
+    `journey.${kind} ${label.step}`,
+    {
+      attributes: {
+        'journey.id': label.journeyId,
+        'journey.type': label.journeyType,
+        'journey.step': label.step,
+        'journey.attempt.kind': kind,
+        'journey.attempt': label.attempt,
+      },
+    },
+    async (span) => {
+      const result = await attemptOnce(ctx, kind, timeoutMs, call);
+      if (span.isRecording()) {
+        span.setAttribute('journey.attempt.outcome', result.attempt.outcome);
+        if (result.attempt.errorCode) span.setAttribute('error.type', result.attempt.errorCode);
+        if (!result.ok) markFailed(span, result.attempt.errorCode ?? result.attempt.outcome);
+      }
+      return result;
+    },
+  );
+}
+
+async function attemptOnce<T extends Json | null | void>(
+  ctx: EngineContext,
+  kind: AttemptKind,
+  timeoutMs: number,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<AttemptResult<T>> {
   const startedAt = now();
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -98,4 +148,9 @@ function outcomeOf(err: unknown): AttemptOutcome {
   if (err instanceof StepRejected) return 'REJECTED';
   if (err instanceof StepPending) return 'PENDING';
   return classifyStepError(err) === 'unknown-outcome' ? 'TIMED_OUT' : 'FAILED';
+}
+
+/** The span label of the next attempt of `step` of this journey. */
+export function attemptLabel(record: JourneyRecord, step: string): AttemptLabel {
+  return { journeyId: record.id, journeyType: record.type, step, attempt: stepOf(record, step).attempts.length + 1 };
 }

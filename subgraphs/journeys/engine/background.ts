@@ -1,5 +1,7 @@
 import { ErrorCode } from '../../../lib/errors.js';
-import { runAttempt, stepContext } from './attempt.js';
+import { withLogContext } from '../../../lib/telemetry/log-context.js';
+import { activeTraceparent, contextFromTraceparent, inSpan } from '../../../lib/telemetry/spans.js';
+import { attemptLabel, runAttempt, stepContext } from './attempt.js';
 import { EngineClosed, type EngineContext } from './context.js';
 import { alertNeedsAttention, countTerminal } from './metrics.js';
 import type { JourneyJob } from './queue.js';
@@ -23,7 +25,9 @@ export async function enqueueBackground(ctx: EngineContext, record: JourneyRecor
     const def = flow?.steps.find((d) => d.name === step.name);
     const policy = def?.retry ?? DEFAULT_RETRY;
     try {
-      await ctx.queue.enqueue({ journeyId: record.id, step: step.name }, { attempts: policy.maxAttempts, backoffMs: policy.baseDelayMs });
+      // The job carries the trace context of the run that completed the journey: its delivery continues that trace.
+      const traceparent = activeTraceparent();
+      await ctx.queue.enqueue({ journeyId: record.id, step: step.name, ...(traceparent ? { traceparent } : {}) }, { attempts: policy.maxAttempts, backoffMs: policy.baseDelayMs });
     } catch (err) {
       // The step stays QUEUED in the record and the journey in the active index: the recovery sweep enqueues it again.
       ctx.logger.error({ err, journeyId: record.id, step: step.name }, 'enqueueing a background step failed; recovery will retry');
@@ -31,8 +35,22 @@ export async function enqueueBackground(ctx: EngineContext, record: JourneyRecor
   }
 }
 
+/**
+ * Each delivery in a span (`journey.background <step>`) under the trace the job was enqueued in (its traceparent), with
+ * the journey's log context.
+ */
 export function backgroundHandler(ctx: EngineContext): (job: JourneyJob) => Promise<void> {
-  return (job) => runBackgroundStep(ctx, job);
+  return (job) =>
+    withLogContext({ journeyId: job.journeyId }, () =>
+      inSpan(
+        `journey.background ${job.step}`,
+        {
+          parent: contextFromTraceparent(job.traceparent),
+          attributes: { 'journey.id': job.journeyId, 'journey.step': job.step, 'journey.step.mode': 'background' },
+        },
+        () => runBackgroundStep(ctx, job),
+      ),
+    );
 }
 
 async function runBackgroundStep(ctx: EngineContext, job: JourneyJob): Promise<void> {
@@ -65,7 +83,7 @@ async function runBackgroundStep(ctx: EngineContext, job: JourneyJob): Promise<v
 
   // The previous delivery timed out, or died mid-run (the step was left RUNNING): ask before running again.
   if (def.recover && (before.status === 'RUNNING' || lastAttempt(before, 'run')?.outcome === 'TIMED_OUT')) {
-    const asked = await runAttempt(ctx, 'recover', timeoutMs, (signal) => def.recover!(stepContext(record, name, 'recover', signal)));
+    const asked = await runAttempt(ctx, 'recover', timeoutMs, (signal) => def.recover!(stepContext(record, name, 'recover', signal)), attemptLabel(record, name));
     if (asked.ok && asked.value !== null) {
       const output = asked.value;
       await append(asked.attempt);
@@ -76,7 +94,7 @@ async function runBackgroundStep(ctx: EngineContext, job: JourneyJob): Promise<v
     if (!asked.ok) return fail(asked.error);
   }
 
-  const result = await runAttempt(ctx, 'run', timeoutMs, (signal) => def.run(stepContext(record, name, 'run', signal)));
+  const result = await runAttempt(ctx, 'run', timeoutMs, (signal) => def.run(stepContext(record, name, 'run', signal)), attemptLabel(record, name));
   await append(result.attempt);
   if (result.ok) {
     const output = result.value;

@@ -1,9 +1,11 @@
-import { runAttempt, stepContext } from './attempt.js';
+import { attemptLabel, runAttempt, stepContext } from './attempt.js';
+import { inSpan } from '../../../lib/telemetry/spans.js';
 import { backoffMs, ownedWrite, pause, type EngineContext } from './context.js';
 import { stepReference } from './ids.js';
 import { alertNeedsAttention, countTerminal } from './metrics.js';
 import { appendReason, countAttempts, DEFAULT_COMPENSATE_RETRY, DEFAULT_TIMEOUT_MS, modeOf, now, stepOf, withAttempt, withStep } from './record.js';
 import { withResult } from './result.js';
+import { endStepSpan, stepAttributes } from './step.js';
 import { classifyStepError, errorCodeOf, StepPending, type FlowDefinition, type JourneyRecord, type StepDefinition } from './types.js';
 
 /**
@@ -39,7 +41,16 @@ export async function compensate(ctx: EngineContext, flow: FlowDefinition, start
   return update.record;
 }
 
-async function undo(ctx: EngineContext, start: JourneyRecord, def: StepDefinition): Promise<{ ok: boolean; record: JourneyRecord }> {
+/** One undo in a span (`journey.undo <step>`), its attempts as children. */
+function undo(ctx: EngineContext, start: JourneyRecord, def: StepDefinition): Promise<{ ok: boolean; record: JourneyRecord }> {
+  return inSpan(`journey.undo ${def.name}`, { attributes: stepAttributes(start, def.name, 'undo') }, async (span) => {
+    const undone = await undoStep(ctx, start, def);
+    endStepSpan(span, undone.record, def.name);
+    return undone;
+  });
+}
+
+async function undoStep(ctx: EngineContext, start: JourneyRecord, def: StepDefinition): Promise<{ ok: boolean; record: JourneyRecord }> {
   const name = def.name;
   const policy = def.compensateRetry ?? DEFAULT_COMPENSATE_RETRY;
   const timeoutMs = def.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -49,7 +60,7 @@ async function undo(ctx: EngineContext, start: JourneyRecord, def: StepDefinitio
   }
   for (;;) {
     const output = record.state[name] ?? null;
-    const result = await runAttempt(ctx, 'compensate', timeoutMs, (signal) => def.compensate!(stepContext(record, name, 'compensate', signal), output));
+    const result = await runAttempt(ctx, 'compensate', timeoutMs, (signal) => def.compensate!(stepContext(record, name, 'compensate', signal), output), attemptLabel(record, name));
     record = (await ownedWrite(ctx, record.id, (r) => withAttempt(r, name, result.attempt))).record;
     if (result.ok) {
       record = (await ownedWrite(ctx, record.id, (r) => withStep(r, name, { status: 'COMPENSATED', endedAt: now() }))).record;

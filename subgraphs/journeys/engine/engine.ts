@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { within } from '../../../lib/deadline.js';
 import { badUserInput, BankError, ErrorCode } from '../../../lib/errors.js';
 import { createLogger, type Logger } from '../../../lib/log.js';
 import type { KeyValueStore } from '../../../lib/store/index.js';
@@ -164,10 +165,7 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
 
   /** The creator's answer: the terminal record its drive wrote, or what is persisted once waitMs has elapsed. */
   async function answer(drive: Promise<JourneyRecord | null>, id: string, waitMs: number): Promise<JourneyRecord> {
-    let timer: NodeJS.Timeout | undefined;
-    const elapsed = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
-    const done = await Promise.race([drive, elapsed]);
-    clearTimeout(timer);
+    const done = await within(drive, waitMs);
     if (done && isTerminal(done.status)) return done;
     const record = await store.get(id);
     if (!record) throw new Error(`journey ${id} is not in the store`);

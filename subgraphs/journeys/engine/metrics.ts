@@ -1,13 +1,17 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../../lib/log.js';
+import { within } from '../../../lib/deadline.js';
+import { shareWithProcess } from '../../../lib/metrics/process.js';
+import type { QueueDepth } from './queue.js';
 import { isTerminal, type JourneyRecord } from './types.js';
 
 /**
- * The engine's metrics, in their own registry: the process serving /metrics merges it
- * (`Registry.merge([registry, journeysRegistry])`) or reads `journeysRegistry.metrics()`.
- * NEEDS_ATTENTION is an alert: alert on `increase(bankgraph_journeys_needs_attention_total[5m]) > 0`.
+ * The engine's metrics, in their own registry, process-wide (the engine's helpers count into it from anywhere): it
+ * is shared with every /metrics of the process (lib/metrics/process.ts), which is the journeys subgraph's in a
+ * deployment. NEEDS_ATTENTION is an alert: alert on `increase(bankgraph_journeys_needs_attention_total[5m]) > 0`.
  */
 export const journeysRegistry = new Registry();
+shareWithProcess(journeysRegistry);
 
 export const journeysTotal = new Counter({
   name: 'bankgraph_journeys_total',
@@ -29,6 +33,34 @@ export const stepRetriesTotal = new Counter({
   labelNames: ['type', 'step'] as const,
   registers: [journeysRegistry],
 });
+
+/** Queues whose depth the gauge reports (one per journeys runtime; tests may run several in one process). */
+const watchedQueues = new Set<{ depth?(): Promise<QueueDepth> }>();
+
+/** A scrape waits this long for a queue's counts (BullMQ asks Redis) before leaving its series out. */
+const DEPTH_TIMEOUT_MS = 1000;
+
+export const queueDepth = new Gauge({
+  name: 'bankgraph_journey_queue_depth',
+  help: 'Background steps in the journeys queue, by state (waiting, active, delayed, failed), summed over the queues of this process. Absent when the queue could not be read.',
+  labelNames: ['state'] as const,
+  registers: [journeysRegistry],
+  async collect() {
+    this.reset();
+    // A queue that fails or takes longer than DEPTH_TIMEOUT_MS (Redis unreachable) leaves every series out.
+    const depths = await Promise.all([...watchedQueues].map((q) => (q.depth ? within(q.depth().catch(() => undefined), DEPTH_TIMEOUT_MS) : undefined)));
+    if (watchedQueues.size === 0 || depths.some((d) => d === undefined)) return;
+    for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) {
+      this.set({ state }, depths.reduce((sum, d) => sum + (d?.[state] ?? 0), 0));
+    }
+  },
+});
+
+/** Reports this queue's depth in bankgraph_journey_queue_depth until the returned function is called. */
+export function watchQueueDepth(queue: { depth?(): Promise<QueueDepth> }): () => void {
+  watchedQueues.add(queue);
+  return () => watchedQueues.delete(queue);
+}
 
 /**
  * Counts a journey entering a terminal status (call after the write that made it so). A COMPLETED journey whose

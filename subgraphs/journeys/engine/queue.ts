@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { createLogger, type Logger } from '../../../lib/log.js';
+import { createRedisClient, isClusterUrl, type RedisClient } from '../../../lib/redis/connection.js';
 
 /**
  * The queue of background steps. A job names a journey and a step; the handler reads everything else from the
@@ -11,6 +12,8 @@ import { createLogger, type Logger } from '../../../lib/log.js';
 export interface JourneyJob {
   readonly journeyId: string;
   readonly step: string;
+  /** The W3C trace context the job was enqueued in: its deliveries continue that trace (lib/telemetry). */
+  readonly traceparent?: string;
 }
 
 export interface EnqueueOptions {
@@ -27,6 +30,16 @@ export interface JobQueue {
   process(handler: (job: JourneyJob) => Promise<void>): void;
   /** Stops taking jobs and waits for the running ones. */
   close(): Promise<void>;
+  /** How many jobs are in each state, for the queue-depth gauge (engine/metrics.ts). */
+  depth?(): Promise<QueueDepth>;
+}
+
+/** Jobs by state. `failed` counts jobs kept after their last delivery failed (both queues drop them: 0). */
+export interface QueueDepth {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly failed: number;
 }
 
 /** `${journeyId}|${step}`: one live job per background step (BullMQ refuses ':' in custom job ids). */
@@ -39,6 +52,7 @@ interface Entry {
   readonly options: EnqueueOptions;
   deliveries: number;
   timer?: NodeJS.Timeout;
+  state: 'waiting' | 'delayed' | 'active';
 }
 
 /**
@@ -56,7 +70,7 @@ export class InProcessQueue implements JobQueue {
     if (this.closed) throw new Error('the queue is closed');
     const key = jobIdOf(job);
     if (this.live.has(key)) return;
-    const entry: Entry = { job: { journeyId: job.journeyId, step: job.step }, options, deliveries: 0 };
+    const entry: Entry = { job: { journeyId: job.journeyId, step: job.step, ...(job.traceparent ? { traceparent: job.traceparent } : {}) }, options, deliveries: 0, state: 'waiting' };
     this.live.set(key, entry);
     if (this.handler) this.schedule(key, entry, 0);
   }
@@ -67,6 +81,12 @@ export class InProcessQueue implements JobQueue {
     for (const [key, entry] of this.live) this.schedule(key, entry, 0);
   }
 
+  async depth(): Promise<QueueDepth> {
+    const depth = { waiting: 0, active: 0, delayed: 0, failed: 0 };
+    for (const entry of this.live.values()) depth[entry.state]++;
+    return depth;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const entry of this.live.values()) clearTimeout(entry.timer);
@@ -75,6 +95,7 @@ export class InProcessQueue implements JobQueue {
   }
 
   private schedule(key: string, entry: Entry, delayMs: number): void {
+    entry.state = delayMs > 0 ? 'delayed' : 'waiting';
     entry.timer = setTimeout(() => {
       const run = this.deliver(key, entry);
       this.running.add(run);
@@ -85,6 +106,7 @@ export class InProcessQueue implements JobQueue {
 
   private async deliver(key: string, entry: Entry): Promise<void> {
     if (this.closed || !this.handler) return;
+    entry.state = 'active';
     entry.deliveries++;
     try {
       await this.handler(entry.job);
@@ -99,7 +121,7 @@ export class InProcessQueue implements JobQueue {
 }
 
 export interface BullMqQueueOptions {
-  /** Redis URL, e.g. redis://127.0.0.1:6379. */
+  /** Redis URL, e.g. redis://127.0.0.1:6379, or redis-cluster://host:port,... for a Cluster (lib/redis/connection.ts). */
   readonly redisUrl: string;
   /** Queue name (no ':'). @default 'journeys' */
   readonly name?: string;
@@ -121,19 +143,21 @@ export class BullMqQueue implements JobQueue {
   private worker: Worker<JourneyJob> | undefined;
   private readonly options: Required<Omit<BullMqQueueOptions, 'logger'>>;
   private readonly logger: Logger;
+  /** Cluster clients made for a redis-cluster:// URL, closed by close(). */
+  private readonly clusters: RedisClient[] = [];
 
   constructor(options: BullMqQueueOptions) {
     const { logger, ...rest } = options;
     this.options = { name: 'journeys', prefix: '{bankgraph}', concurrency: 8, ...rest };
     this.logger = logger ?? createLogger('journeys-queue');
-    this.queue = new Queue<JourneyJob>(this.options.name, { connection: { url: this.options.redisUrl }, prefix: this.options.prefix });
+    this.queue = new Queue<JourneyJob>(this.options.name, { connection: this.connection({ url: this.options.redisUrl }), prefix: this.options.prefix });
     this.queue.on('error', (err) => this.logger.error({ err }, 'the journeys queue failed'));
   }
 
   async enqueue(job: JourneyJob, options: EnqueueOptions): Promise<void> {
     await this.queue.add(
       'step',
-      { journeyId: job.journeyId, step: job.step },
+      { journeyId: job.journeyId, step: job.step, ...(job.traceparent ? { traceparent: job.traceparent } : {}) },
       {
         jobId: jobIdOf(job),
         attempts: options.attempts,
@@ -148,7 +172,7 @@ export class BullMqQueue implements JobQueue {
     if (this.worker) throw new Error('BullMqQueue.process was already called');
     this.worker = new Worker<JourneyJob>(this.options.name, (job) => handler(job.data), {
       // Workers block on Redis: BullMQ requires maxRetriesPerRequest null on their connection.
-      connection: { url: this.options.redisUrl, maxRetriesPerRequest: null },
+      connection: this.connection({ url: this.options.redisUrl, maxRetriesPerRequest: null }),
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
     });
@@ -160,6 +184,26 @@ export class BullMqQueue implements JobQueue {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    // BullMQ leaves connections it was given open (it treats them as shared): the Cluster clients are ours to close.
+    for (const client of this.clusters.splice(0)) client.disconnect();
+  }
+
+  /**
+   * BullMQ's connection for a URL: options (BullMQ opens and closes the connection) for one server; for a
+   * redis-cluster:// URL (lib/redis/connection.ts) an ioredis Cluster, which BullMQ accepts as it is. Every key of the
+   * queue carries the `{prefix}` hash tag, so its multi-key scripts run in one slot. maxRetriesPerRequest is null on
+   * Cluster connections: the worker's blocking one requires it, and BullMQ duplicates the connection it is given.
+   */
+  private connection(options: { url: string; maxRetriesPerRequest?: null }): { url: string; maxRetriesPerRequest?: null } | RedisClient {
+    if (!isClusterUrl(options.url)) return options;
+    const client = createRedisClient(options.url, { maxRetriesPerRequest: null });
+    this.clusters.push(client);
+    return client;
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+    return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
   }
 
   /** Removes the queue and all its jobs from Redis (tests, decommissioning). */

@@ -1,3 +1,5 @@
+import { withLogContext } from '../../../lib/telemetry/log-context.js';
+import { inSpan } from '../../../lib/telemetry/spans.js';
 import { enqueueBackground } from './background.js';
 import { compensate } from './compensation.js';
 import { EngineClosed, flowOf, LeaseLost, ownedWrite, type EngineContext } from './context.js';
@@ -26,7 +28,16 @@ export class JourneyRunner {
   drive(journeyId: string): Promise<JourneyRecord | null> {
     const existing = this.driving.get(journeyId);
     if (existing) return existing;
-    const run = this.driveOwned(journeyId).finally(() => this.driving.delete(journeyId));
+    // The drive continues the trace it was started in (the journeys subgraph's request, a recovery sweep), with the
+    // journey's id in every log line it writes.
+    const run = withLogContext({ journeyId }, () =>
+      inSpan('journey.drive', { attributes: { 'journey.id': journeyId } }, (span) =>
+        this.driveOwned(journeyId).then((record) => {
+          if (record && span.isRecording()) span.setAttributes({ 'journey.type': record.type, 'journey.status': record.status });
+          return record;
+        }),
+      ),
+    ).finally(() => this.driving.delete(journeyId));
     this.driving.set(journeyId, run);
     return run;
   }

@@ -1,5 +1,6 @@
 import { ErrorCode, UnreachableCaseError } from '../../../lib/errors.js';
-import { runAttempt, stepContext } from './attempt.js';
+import { attemptLabel, runAttempt, stepContext } from './attempt.js';
+import { inSpan, markFailed, type Span } from '../../../lib/telemetry/spans.js';
 import { backoffMs, ownedWrite, pause, type EngineContext } from './context.js';
 import { stepReference } from './ids.js';
 import { stepRetriesTotal } from './metrics.js';
@@ -48,7 +49,16 @@ type Failure =
 
 type Verdict = { readonly kind: 'found'; readonly output: Json } | { readonly kind: 'absent' } | { readonly kind: 'failed'; readonly failure: Failure };
 
-export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, def: StepDefinition): Promise<JourneyRecord> {
+/** The step in a span (`journey.step <name>`), ending with the step's status; each retry is an event on it. */
+export function runCriticalStep(ctx: EngineContext, start: JourneyRecord, def: StepDefinition): Promise<JourneyRecord> {
+  return inSpan(`journey.step ${def.name}`, { attributes: stepAttributes(start, def.name, 'critical') }, async (span) => {
+    const record = await runStep(ctx, start, def, span);
+    endStepSpan(span, record, def.name);
+    return record;
+  });
+}
+
+async function runStep(ctx: EngineContext, start: JourneyRecord, def: StepDefinition, span: Span): Promise<JourneyRecord> {
   const name = def.name;
   const policy = def.retry ?? DEFAULT_RETRY;
   const timeoutMs = def.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -86,7 +96,7 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
     // Asking is patient (the undo policy: long enough to outlast an open breaker of the system being asked).
     const askPolicy = def.compensateRetry ?? DEFAULT_COMPENSATE_RETRY;
     for (let failures = 1; ; failures++) {
-      const result = await runAttempt(ctx, 'recover', timeoutMs, (signal) => def.recover!(stepContext(record, name, 'recover', signal)));
+      const result = await runAttempt(ctx, 'recover', timeoutMs, (signal) => def.recover!(stepContext(record, name, 'recover', signal)), attemptLabel(record, name));
       if (result.ok && result.value !== null) {
         await append(result.attempt);
         return { kind: 'found', output: result.value };
@@ -151,8 +161,13 @@ export async function runCriticalStep(ctx: EngineContext, start: JourneyRecord, 
       return fail({ kind: 'exhausted', code });
     }
     await pause(delay, ctx.closing);
-    if (runs > 0) stepRetriesTotal.inc({ type: record.type, step: name });
-    const result = await runAttempt(ctx, 'run', timeoutMs, (signal) => def.run(stepContext(record, name, 'run', signal)));
+    if (runs > 0) {
+      stepRetriesTotal.inc({ type: record.type, step: name });
+      // A retry after a failure (not the next poll of a pending step), with the error code that made it necessary.
+      const previous = lastAttempt(step, 'run');
+      if (previous?.outcome !== 'PENDING') span.addEvent('retry', { 'journey.attempt': step.attempts.length + 1, 'error.type': previous?.errorCode ?? 'unknown' });
+    }
+    const result = await runAttempt(ctx, 'run', timeoutMs, (signal) => def.run(stepContext(record, name, 'run', signal)), attemptLabel(record, name));
     await append(result.attempt);
     if (result.ok) return succeed(result.value);
 
@@ -206,4 +221,19 @@ function reasonOf(failure: Failure, step: string, runs: number, budgetMs: number
     default:
       throw new UnreachableCaseError(failure);
   }
+}
+
+/** What names a step's span: the journey, its type, the step and how it runs (identifiers only, never input). */
+export function stepAttributes(record: JourneyRecord, step: string, mode: 'critical' | 'background' | 'undo') {
+  return { 'journey.id': record.id, 'journey.type': record.type, 'journey.step': step, 'journey.step.mode': mode };
+}
+
+/** The step's status (and error code when it failed) on its span. */
+export function endStepSpan(span: Span, record: JourneyRecord, step: string): void {
+  if (!span.isRecording()) return;
+  const s = stepOf(record, step);
+  span.setAttribute('journey.step.status', s.status);
+  span.setAttribute('journey.step.attempts', s.attempts.length);
+  span.setAttribute('journey.status', record.status);
+  if (s.status === 'FAILED' || s.status === 'COMPENSATION_FAILED') markFailed(span, s.errorCode ?? s.status);
 }

@@ -152,6 +152,13 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
           if ((await deps.coreBanking.getAccountStatus(accountId)) === 'SUBMITTED') await deps.coreBanking.approveAccount(accountId);
           return { accountId };
         },
+        // The account's state says whether an approval that timed out landed: past SUBMITTED it did. Without this
+        // an unknown outcome could only be parked for a person, though core banking can answer it.
+        async recover(ctx) {
+          const { accountId } = out<{ accountId: string }>(ctx, 'openAccount');
+          const status = await deps.coreBanking.getAccountStatus(accountId);
+          return status === 'APPROVED' || status === 'ACTIVE' ? { accountId } : null;
+        },
       },
       {
         name: 'activateAccount',
@@ -159,6 +166,10 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
           const { accountId } = out<{ accountId: string }>(ctx, 'openAccount');
           if ((await deps.coreBanking.getAccountStatus(accountId)) === 'APPROVED') await deps.coreBanking.activateAccount(accountId);
           return { accountId };
+        },
+        async recover(ctx) {
+          const { accountId } = out<{ accountId: string }>(ctx, 'openAccount');
+          return (await deps.coreBanking.getAccountStatus(accountId)) === 'ACTIVE' ? { accountId } : null;
         },
       },
       {
