@@ -9,6 +9,8 @@ import {
   collapseQueriesEnabled,
   isProduction,
   metricsConfig,
+  SUBGRAPHS,
+  subgraphTimeoutMs,
   type AuthConfig,
   type MetricsConfig,
 } from '../lib/config.js';
@@ -72,7 +74,7 @@ export interface GatewayOptions {
   audit?: AuditSink;
   /**
    * Deadline of one subgraph fetch, in ms, or a function of the subgraph's name (KYC may deserve longer).
-   * @default 10000
+   * @default subgraphTimeoutMs() of lib/config.ts: 10000, and JOURNEY_WAIT_MS + 5000 for journeys
    */
   subgraphTimeoutMs?: number | ((subgraph: string) => number);
   /** @default !isProduction() */
@@ -158,8 +160,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     auth.internalContextTtlSeconds,
   );
   const urlOf = ({ name, url }: SubgraphEndpoint) => options.subgraphUrls?.[name] ?? url;
-  const timeout = options.subgraphTimeoutMs ?? 10_000;
+  const timeout = options.subgraphTimeoutMs ?? ((name: string) => subgraphTimeoutMs(name));
   const timeoutOf = (name: string) => (typeof timeout === 'function' ? timeout(name) : timeout);
+  // Read now, so that a journeys timeout under JOURNEY_WAIT_MS stops the start rather than the first slow journey.
+  for (const name of SUBGRAPHS) timeoutOf(name);
 
   let subgraphs: SubgraphEndpoint[] = [];
   const supergraph = new FileSupergraph({

@@ -105,6 +105,29 @@ export function legacyTimeoutMs(system: LegacySystem, env: Env = process.env): n
   return int(env, `${envName(system)}_TIMEOUT_MS`, int(env, 'LEGACY_TIMEOUT_MS', 2000));
 }
 
+/** How much longer the gateway waits for the journeys subgraph than a journey mutation waits for its steps. */
+export const JOURNEY_ANSWER_MARGIN_MS = 5_000;
+
+/**
+ * How long the gateway waits for one subgraph fetch: `<NAME>_SUBGRAPH_TIMEOUT_MS`, else SUBGRAPH_TIMEOUT_MS, else
+ * 10000. The journeys subgraph defaults to JOURNEY_WAIT_MS + 5 s: a journey mutation answers RUNNING (with the
+ * journey's id) once its wait is over, and the gateway must still be listening then. A journeys timeout at or under
+ * JOURNEY_WAIT_MS would turn every slow journey into UPSTREAM_TIMEOUT with no id to follow, so it is refused.
+ */
+export function subgraphTimeoutMs(name: string, env: Env = process.env): number {
+  const general = int(env, 'SUBGRAPH_TIMEOUT_MS', 10_000);
+  const key = `${envName(name)}_SUBGRAPH_TIMEOUT_MS`;
+  if (name !== 'journeys') return int(env, key, general);
+  const waitMs = journeyConfig(env).waitMs;
+  const timeout = int(env, key, Math.max(general, waitMs + JOURNEY_ANSWER_MARGIN_MS));
+  if (timeout <= waitMs) {
+    throw new Error(
+      `${key} (${timeout} ms) must be longer than JOURNEY_WAIT_MS (${waitMs} ms), or a slow journey answers UPSTREAM_TIMEOUT instead of RUNNING`,
+    );
+  }
+  return timeout;
+}
+
 function secret(env: Env, key: string, sandbox: string): string {
   const value = env[key];
   if (value) return value;

@@ -19,7 +19,7 @@ import {
   type ConnectorOverrides,
 } from '../../connectors/factory.js';
 import { createGateway, type RunningGateway } from '../../gateway/server.js';
-import { authConfig, type LegacySystem, type SubgraphName } from '../../lib/config.js';
+import { authConfig, subgraphTimeoutMs, type LegacySystem, type SubgraphName } from '../../lib/config.js';
 import { ContextVerifier } from '../../lib/context.js';
 import { mintSandboxToken } from '../../lib/tokens.js';
 import type { RunningSubgraph } from '../../lib/subgraph-server.js';
@@ -130,8 +130,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return { logger: l };
   };
   const verifier = new ContextVerifier(auth.internalContextSecret);
+  const journeyEnv = { ...env, JOURNEY_WAIT_MS: String(options.journeyWaitMs ?? 10_000), ...options.journeyEnv };
   const journeys = createJourneysRuntime({
-    env: { ...env, JOURNEY_WAIT_MS: String(options.journeyWaitMs ?? 10_000), ...options.journeyEnv },
+    env: journeyEnv,
     connectors: Object.fromEntries((Object.keys(simulators) as LegacySystem[]).map((s) => [s, o(s)])),
     ...(options.store ? { store: options.store } : {}),
     audit,
@@ -165,6 +166,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Off: these scenarios send bursts from one customer on purpose (50 concurrent payments, chaos). The limits have
     // their own tests (test/gateway/rate-limit.test.ts, limits.test.ts).
     rateLimit: false,
+    // As the gateway of npm start would wait: the journeys subgraph a margin beyond the journeys' own wait.
+    subgraphTimeoutMs: (name) => subgraphTimeoutMs(name, journeyEnv),
     ...(options.collapseQueries === undefined ? {} : { collapseQueries: options.collapseQueries }),
     ...logger('gateway'),
   });
