@@ -130,7 +130,7 @@ describe('audit log (end to end, memory sink: the default)', () => {
 
   it('nothing in any event looks like a PAN, a token or an e-mail address', () => {
     expect(sink.events.length).toBeGreaterThan(5);
-    for (const e of sink.events) expect(JSON.stringify(e)).not.toMatch(SECRET_LIKE);
+    for (const e of sink.events) expect(withoutUuids(JSON.stringify(e))).not.toMatch(SECRET_LIKE);
   });
 });
 
