@@ -14,7 +14,7 @@ import { createLogger, type Logger } from '../lib/log.js';
  * A worker that dies is replaced (after a second, so a crash loop does not spin); one that dies before it ever
  * listened means the configuration is wrong, and the whole gateway stops with exit code 1. SIGTERM/SIGINT to the
  * primary are passed to every worker, which drain as a single gateway does; the primary exits once they all have
- * (0 when each of them drained and exited cleanly), and a second signal kills them.
+ * (0 when each that was serving drained and exited cleanly), and a second signal kills them.
  */
 
 /** How many gateway workers the environment asks for: 1 unless GATEWAY_WORKERS is `auto` or an integer above 1. */
@@ -55,6 +55,7 @@ function fail(logger: Logger, message: string): never {
 
 function superviseWorkers(count: number, logger: Logger): void {
   const listening = new WeakSet<Worker>();
+  const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
   let stopping = false;
   let failed = false;
   const fork = () => {
@@ -67,8 +68,12 @@ function superviseWorkers(count: number, logger: Logger): void {
   };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (code !== 0 || signal) failed = true;
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+      // A worker still starting when the stop came has nothing to drain, whichever way it went (a worker handles
+      // signals only once its modules have loaded); one that served must have drained and exited 0.
+      if (listening.has(worker) && (code !== 0 || signal)) failed = true;
+      // Not cluster.workers' size: a worker that exits before its IPC channel has closed is still listed there, and
+      // is removed later without another 'exit' event; the primary would then never exit.
+      if (alive().length === 0) process.exit(failed ? 1 : 0);
       return;
     }
     if (!listening.has(worker)) {
@@ -84,7 +89,7 @@ function superviseWorkers(count: number, logger: Logger): void {
   });
   const stop = (signal: NodeJS.Signals) => {
     stopping = true;
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    const workers = alive();
     if (workers.length === 0) process.exit(failed ? 1 : 0);
     for (const worker of workers) worker.process.kill(signal);
   };

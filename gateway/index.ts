@@ -3,7 +3,7 @@ import { createLogger } from '../lib/log.js';
 import { setupTracing } from '../lib/telemetry/setup.js';
 import { checkRedisOrExit } from '../lib/redis/settings.js';
 import { runClusterPrimary } from './cluster.js';
-import { createGateway } from './server.js';
+import { createGateway, type RunningGateway } from './server.js';
 
 /**
  * Runs the gateway: `tsx gateway/index.ts`. On SIGTERM/SIGINT it stops accepting, lets in-flight requests finish
@@ -17,10 +17,43 @@ const logger = createLogger('gateway');
 // Spans (ours and @apollo/gateway's), exported only where OTEL_* says (lib/telemetry/setup.ts).
 const tracing = setupTracing({ serviceName: 'gateway' });
 
+// Signals are handled from here, before the gateway listens: one that arrives while it starts (a cluster worker just
+// forked, a rolling deploy) exits 0 if nothing was started yet, or waits for the start and drains, rather than
+// killing the process by signal (which a cluster primary rightly counts as a worker that did not stop cleanly).
+let starting: Promise<RunningGateway> | undefined;
+let signalled = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(1);
+    }
+    signalled = true;
+    if (!starting) {
+      logger.info({ signal }, 'stopped before serving');
+      process.exit(0);
+    }
+    logger.info({ signal }, 'draining in-flight requests');
+    starting
+      .then((running) => running.stop())
+      .then(() => tracing.shutdown())
+      .then(
+        () => {
+          logger.info('gateway stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'gateway did not stop cleanly');
+          process.exit(1);
+        },
+      );
+  });
+}
+
 // Redis keeps rate limits, consents and the audit stream: check the settings money depends on before serving.
 await checkRedisOrExit(logger, 'gateway');
 
-const running = await createGateway({
+starting = createGateway({
   supergraphPath: process.env.SUPERGRAPH_PATH ?? 'schema/supergraph.graphql',
   subgraphUrls: Object.fromEntries(
     SUBGRAPHS.flatMap((name) => {
@@ -31,32 +64,11 @@ const running = await createGateway({
   port: portOf('gateway'),
   host: bindHost(),
   logger,
-}).catch((err: unknown) => {
+});
+const running = await starting.catch((err: unknown) => {
   logger.fatal({ err }, 'gateway failed to start');
   process.stderr.write(`bankgraph gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
 logger.info({ url: running.url }, 'gateway listening');
 process.stdout.write(`bankgraph gateway listening on ${running.url}\n`);
-
-let signalled = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting without draining');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'draining in-flight requests');
-    running.stop().then(() => tracing.shutdown()).then(
-      () => {
-        logger.info('gateway stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'gateway did not stop cleanly');
-        process.exit(1);
-      },
-    );
-  });
-}

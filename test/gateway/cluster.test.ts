@@ -105,6 +105,16 @@ describe('GATEWAY_WORKERS', () => {
     expect(() => gatewayWorkers({ GATEWAY_WORKERS: '0' })).toThrow('GATEWAY_WORKERS must be');
   });
 
+  it('exits 0 on SIGTERM while its workers are still starting: they had nothing to drain', async () => {
+    const redisUrl = await requireRedis();
+    const gateway = startGateway({ GATEWAY_WORKERS: '2', REDIS_URL: redisUrl, REDIS_PREFIX: uniquePrefix('cluster'), LOG_LEVEL: 'info' });
+    // The primary has forked both workers; they are still loading, long before either listens.
+    await gateway.waitFor(/"msg":"starting gateway workers"/);
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.lines.join('\n')).not.toMatch(/worker \d+ \(pid \d+\) listening/);
+  });
+
   it('refuses more than one worker without REDIS_URL: limits and consents must be shared', async () => {
     const gateway = startGateway({ GATEWAY_WORKERS: '2', REDIS_URL: '' });
     expect(await gateway.exited).toBe(1);
