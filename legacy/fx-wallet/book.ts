@@ -24,6 +24,7 @@ interface Quote {
   readonly buy: bigint;
   /** Buy per sell at RATE_SCALE places. */
   readonly rate: bigint;
+  /** Epoch seconds, with the fraction. */
   readonly expiresAt: number;
   readonly clientRef: string | null;
   /** What was asked, to tell a replay from a reused reference. */
@@ -102,7 +103,7 @@ export function createBook({ ttlSeconds: ttl, spreadBasisPoints: initialSpread, 
     sell_amount: formatDec(q.sell, digitsOf(q.sellCcy)),
     buy_amount: formatDec(q.buy, digitsOf(q.buyCcy)),
     rate: formatDecTrimmed(q.rate, RATE_SCALE),
-    expires_at: q.expiresAt,
+    expires_at: Math.floor(q.expiresAt),
     client_ref: q.clientRef,
     conversion_id: q.conversionId,
   });
@@ -173,7 +174,8 @@ export function createBook({ ttlSeconds: ttl, spreadBasisPoints: initialSpread, 
       sell,
       buy,
       rate,
-      expiresAt: Math.floor(nowSeconds()) + ttl,
+      // Exact: a quote lives its whole TTL whatever fraction of a second it was made in (the wire rounds down).
+      expiresAt: nowSeconds() + ttl,
       clientRef,
       request,
       conversionId: null,
@@ -202,7 +204,7 @@ export function createBook({ ttlSeconds: ttl, spreadBasisPoints: initialSpread, 
     const wallet = wallets.get(walletId);
     if (!wallet) return notFound(`no wallet ${walletId}`);
     if (quote.conversionId !== null) return fail(409, 'QUOTE_USED', `quote ${quoteId} was used by ${quote.conversionId}`);
-    if (nowSeconds() >= quote.expiresAt) return fail(409, 'QUOTE_EXPIRED', `quote ${quoteId} expired at ${quote.expiresAt}`);
+    if (nowSeconds() >= quote.expiresAt) return fail(409, 'QUOTE_EXPIRED', `quote ${quoteId} expired at ${Math.floor(quote.expiresAt)}`);
 
     const debit = toBal(quote.sellCcy, quote.sell);
     const balance = wallet.pockets.get(quote.sellCcy);

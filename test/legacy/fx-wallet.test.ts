@@ -192,6 +192,25 @@ describe('conversions', () => {
     expect((await api('POST', '/api/conversions', { quote_id: fresh, wallet_id: 'wal_0005', client_ref: 'legacy-c-ok' })).status).toBe(201);
   });
 
+  it('keep a quote for its whole TTL, whatever fraction of a second it was made in', async () => {
+    const short = await createFxWalletSimulator({ quoteTtlSeconds: 1, now: () => new Date(nowMs) }).listen(0);
+    try {
+      nowMs = START + 900; // late in a second: counting from the whole second would leave it 100 ms
+      const q = await api('POST', '/api/quotes', { sell_ccy: 'EUR', buy_ccy: 'USD', sell_amount: '10.00' }, short.url);
+      expect(q.json.expires_at).toBe(Math.floor((START + 1900) / 1000)); // whole seconds on the wire, never later
+      nowMs = START + 1_899;
+      const ok = await api('POST', '/api/conversions', { quote_id: q.json.quote_id, wallet_id: 'wal_0001', client_ref: 'ttl-ok' }, short.url);
+      expect(ok.status).toBe(201);
+      nowMs = START + 900;
+      const late = await api('POST', '/api/quotes', { sell_ccy: 'EUR', buy_ccy: 'USD', sell_amount: '10.00' }, short.url);
+      nowMs = START + 1_900;
+      const res = await api('POST', '/api/conversions', { quote_id: late.json.quote_id, wallet_id: 'wal_0001', client_ref: 'ttl-late' }, short.url);
+      expect(res.json.code).toBe('QUOTE_EXPIRED');
+    } finally {
+      await short.close();
+    }
+  });
+
   it('with quoteTtlSeconds 0 a quote is expired at once; spreadBasisPoints 0 quotes the mid rate', async () => {
     const other = await createFxWalletSimulator({ quoteTtlSeconds: 0, spreadBasisPoints: 0 }).listen(0);
     try {
