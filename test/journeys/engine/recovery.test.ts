@@ -9,6 +9,13 @@ import { CUSTOMER, eventually, gate, Ledger, ledgerStep, newKey, sleep, STORES, 
  * repeated. (The cross-process SIGKILL test lives elsewhere; here a worker "dies" by abandon(): timers stopped,
  * attempts abandoned, nothing handed back.)
  */
+/**
+ * Leases here last a second (renewed every third of it): long enough that a loaded CI machine's event-loop stalls do
+ * not let a live worker's lease lapse, short enough that the take-over tests wait only a second.
+ */
+const LEASE_MS = 1_000;
+const AFTER_LEASE_MS = LEASE_MS + 150;
+
 describe.each(STORES)('recovery on the $name store', (kind) => {
   let store: StoreUnderTest;
   let engines: JourneyEngineHandle[] = [];
@@ -23,7 +30,7 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     await store.cleanup();
   });
   const engineFor = (flow: ReturnType<typeof toyFlow>, workerId: string, options: Parameters<typeof testEngine>[2] = {}) => {
-    const engine = testEngine(store.kv, [flow], { workerId, ...options });
+    const engine = testEngine(store.kv, [flow], { workerId, leaseMs: LEASE_MS, ...options });
     engines.push(engine);
     return engine;
   };
@@ -49,10 +56,21 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     ]);
   }
 
+  /**
+   * Starts a journey of blockingFlow and waits until it is inside fundAccount (openAccount done), where it stays until
+   * `held` opens: a state every test below can act on however slowly the machine got there.
+   */
+  async function startBlocked(a: JourneyEngineHandle, flow: ReturnType<typeof toyFlow>, idempotencyKey = newKey()): Promise<JourneyRecord> {
+    const started = await a.start(flow, { principal: CUSTOMER, idempotencyKey, input: { amount: 9 }, waitMs: 0 });
+    return eventually(async () => {
+      const r = await a.get(started.id);
+      return r?.steps[0]?.status === 'SUCCEEDED' && r.steps[1]?.status === 'RUNNING' ? r : undefined;
+    }, 5_000, 'the journey to reach its blocking step');
+  }
+
   async function startAndKill(a: JourneyEngineHandle, flow: ReturnType<typeof toyFlow>): Promise<JourneyRecord> {
-    const running = await a.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 9 }, waitMs: 50 });
+    const running = await startBlocked(a, flow);
     expect(running.status).toBe('RUNNING');
-    expect(running.steps.map((s) => s.status).slice(0, 2)).toEqual(['SUCCEEDED', 'RUNNING']);
     await a.abandon();
     return running;
   }
@@ -66,7 +84,7 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     const running = await startAndKill(a, flow);
 
     expect(await b.recoverStalled()).toBe(0); // A's lease has not expired yet
-    await sleep(350);
+    await sleep(AFTER_LEASE_MS);
     expect(await b.recoverStalled()).toBe(1);
     const done = await b.get(running.id);
     expect(done!.status).toBe('COMPLETED');
@@ -94,7 +112,7 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     // A deploy renamed the second step while the journey was in it: same journey type, other steps.
     const changed = { ...toyFlow([ledgerStep(ledger, 'openAccount'), ledgerStep(ledger, 'creditAccount')]), type: flow.type };
     const b = engineFor(changed, 'worker-b');
-    await sleep(350);
+    await sleep(AFTER_LEASE_MS);
     await b.recoverStalled();
     const parked = await eventually(async () => {
       const r = await b.get(running.id);
@@ -119,8 +137,12 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     const flow = toyFlow([open, ledgerStep(ledger, 'payOut', { run: async () => Promise.reject(new Error('bug')) })]);
     const a = engineFor(flow, 'worker-a');
     const b = engineFor(flow, 'worker-b', { recoveryIntervalMs: 50 });
-    const first = await a.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 9 }, waitMs: 50 });
-    expect(first.status).toBe('COMPENSATING');
+    const started = await a.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 9 }, waitMs: 0 });
+    // payOut fails for good; A's undo of openAccount blocks on `held`, so the journey stays COMPENSATING.
+    const first = await eventually(async () => {
+      const r = await a.get(started.id);
+      return r?.status === 'COMPENSATING' && undoCalls === 1 ? r : undefined;
+    }, 5_000, 'A to be undoing openAccount');
     await a.abandon();
 
     // No call to recoverStalled: B's recovery timer finds it once A's lease has expired.
@@ -144,7 +166,7 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     const flow = blockingFlow(ledger, held);
     const a = engineFor(flow, 'worker-a', { leaseMs: 60_000 });
     const b = engineFor(flow, 'worker-b');
-    const running = await a.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 9 }, waitMs: 50 });
+    const running = await startBlocked(a, flow);
     await a.close();
     expect((await b.get(running.id))!.lease!.expiresAt).toBeLessThanOrEqual(Date.now());
     expect(await b.recoverStalled()).toBe(1);
@@ -159,7 +181,7 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     const a = engineFor(flow, 'worker-a');
     const b = engineFor(flow, 'worker-b');
     const key = newKey();
-    await a.start(flow, { principal: CUSTOMER, idempotencyKey: key, input: { amount: 9 }, waitMs: 50 });
+    await startBlocked(a, flow, key);
     await a.abandon();
     const answer = await b.start(flow, { principal: CUSTOMER, idempotencyKey: key, input: { amount: 9 }, waitMs: 3_000 });
     expect(answer.status).toBe('COMPLETED');
@@ -171,7 +193,7 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     const ledger = new Ledger();
     const slow = ledgerStep(ledger, 'fundAccount', {
       run: async (ctx) => {
-        await sleep(700);
+        await sleep(2.5 * LEASE_MS);
         return ledger.apply(ctx.reference);
       },
     });
@@ -179,8 +201,8 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     const a = engineFor(flow, 'worker-a');
     const b = engineFor(flow, 'worker-b');
     const pending = a.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 9 } });
-    for (let i = 0; i < 6; i++) {
-      await sleep(100);
+    for (let i = 0; i < 9; i++) {
+      await sleep(LEASE_MS / 4);
       expect(await b.recoverStalled()).toBe(0);
     }
     const done = await pending;
@@ -194,7 +216,7 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     const held = gate();
     const flow = blockingFlow(ledger, held);
     const a = engineFor(flow, 'worker-a', { leaseMs: 60_000 });
-    const running = await a.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 9 }, waitMs: 50 });
+    const running = await startBlocked(a, flow);
     await a.journeys.update(running.id, (r) => ({ ...r, lease: { owner: 'worker-z', expiresAt: Date.now() + 60_000 } }));
     held.open();
     await sleep(50);
