@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { CONTEXT_HEADER, type ContextSigner } from '../lib/context.js';
+import { DEADLINE_HEADER } from '../lib/deadline.js';
 import { BankError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { injectTraceContext } from '../lib/telemetry/spans.js';
@@ -52,6 +53,8 @@ export interface SubgraphDataSourceOptions {
    * later query to another from joining an earlier fetch. @default one of its own
    */
   writeEpochs?: WriteEpochs;
+  /** How long the gateway waits for one fetch, told to the subgraph in DEADLINE_HEADER. */
+  timeoutMs?: number;
 }
 
 /**
@@ -69,6 +72,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly onCollapsed: ((subgraph: string) => void) | undefined;
   private readonly inFlight = new Map<string, Promise<GatewayGraphQLResponse>>();
   private readonly writes: WriteEpochs;
+  private readonly timeoutMs: number | undefined;
 
   constructor(options: SubgraphDataSourceOptions) {
     super({ url: options.url, fetcher: options.fetcher });
@@ -78,6 +82,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.serviceName = options.name;
     this.contexts = options.contexts;
     this.logger = options.logger;
+    this.timeoutMs = options.timeoutMs;
   }
 
   /**
@@ -119,6 +124,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!headers) return;
     headers.set(CONTEXT_HEADER, await this.contexts.of(options.context));
     headers.set(REQUEST_ID_HEADER, options.context.requestId);
+    // A subgraph that answers after a wait of its own (a journey mutation) keeps within the gateway's.
+    if (this.timeoutMs !== undefined) headers.set(DEADLINE_HEADER, String(this.timeoutMs));
     // The trace goes on: @apollo/gateway calls this inside its gateway.fetch span, which becomes the subgraph
     // server span's parent.
     injectTraceContext((name, value) => headers.set(name, value));

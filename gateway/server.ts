@@ -95,7 +95,10 @@ export interface GatewayOptions {
    * close. @default the gateway's `store`
    */
   rateLimitStore?: KeyValueStore;
-  /** How long stop() lets in-flight requests finish before closing their connections. @default 10000 */
+  /**
+   * How long stop() lets in-flight requests finish before closing their connections. @default the longest subgraph
+   * timeout (at least 10000) + 1000: 16000 with the default settings, where journeys get JOURNEY_WAIT_MS + 5000
+   */
   drainTimeoutMs?: number;
   /** Deadline of each subgraph probe (and of the Redis PING) behind /ready. @default 1000 */
   readinessTimeoutMs?: number;
@@ -124,6 +127,10 @@ export interface RunningGateway {
 }
 
 export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const timeout = options.subgraphTimeoutMs ?? ((name: string) => subgraphTimeoutMs(name));
+  const timeoutOf = (name: string) => (typeof timeout === 'function' ? timeout(name) : timeout);
+  // Read before anything is opened: a bad SUBGRAPH_TIMEOUT_MS stops the start, not the first request, and leaks nothing.
+  for (const name of SUBGRAPHS) timeoutOf(name);
   const logger = options.logger ?? createLogger('gateway');
   const auth = options.auth ?? authConfig();
   const audit = options.audit ?? createAuditSink();
@@ -160,10 +167,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     auth.internalContextTtlSeconds,
   );
   const urlOf = ({ name, url }: SubgraphEndpoint) => options.subgraphUrls?.[name] ?? url;
-  const timeout = options.subgraphTimeoutMs ?? ((name: string) => subgraphTimeoutMs(name));
-  const timeoutOf = (name: string) => (typeof timeout === 'function' ? timeout(name) : timeout);
-  // Read now, so that a journeys timeout under JOURNEY_WAIT_MS stops the start rather than the first slow journey.
-  for (const name of SUBGRAPHS) timeoutOf(name);
 
   let subgraphs: SubgraphEndpoint[] = [];
   const supergraph = new FileSupergraph({
@@ -188,6 +191,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
         name,
         url: urlOf({ name, url: url ?? '' }),
         fetcher: metrics.subgraphFetcher(name, pool.fetcher(timeoutOf(name))),
+        timeoutMs: timeoutOf(name),
         contexts,
         logger,
         collapseQueries,
@@ -275,7 +279,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const stop = () =>
     (stopped ??= (async () => {
       stopping = true;
-      await drain(server, options.drainTimeoutMs ?? 10_000);
+      // By default a request in flight gets as long as the gateway would wait for its slowest subgraph (a journey
+      // mutation's RUNNING answer comes at the end of its wait), and a second for the answer to go out.
+      const slowest = Math.max(10_000, ...SUBGRAPHS.map(timeoutOf), ...subgraphs.map((s) => timeoutOf(s.name)));
+      await drain(server, options.drainTimeoutMs ?? slowest + 1_000);
       await apollo.stop();
       await release();
     })());

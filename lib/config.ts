@@ -108,24 +108,28 @@ export function legacyTimeoutMs(system: LegacySystem, env: Env = process.env): n
 /** How much longer the gateway waits for the journeys subgraph than a journey mutation waits for its steps. */
 export const JOURNEY_ANSWER_MARGIN_MS = 5_000;
 
+/** The longest delay a Node timer takes; above it, setTimeout fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration in ms that a timer can keep: 1 to 2^31-1. Zero is refused rather than read as "no limit". */
+function durationMs(env: Env, key: string, fallback: number): number {
+  const ms = int(env, key, fallback);
+  if (ms < 1 || ms > MAX_TIMER_MS) throw new Error(`${key} must be from 1 to ${MAX_TIMER_MS} ms, got "${env[key]}"`);
+  return ms;
+}
+
 /**
  * How long the gateway waits for one subgraph fetch: `<NAME>_SUBGRAPH_TIMEOUT_MS`, else SUBGRAPH_TIMEOUT_MS, else
- * 10000. The journeys subgraph defaults to JOURNEY_WAIT_MS + 5 s: a journey mutation answers RUNNING (with the
- * journey's id) once its wait is over, and the gateway must still be listening then. A journeys timeout at or under
- * JOURNEY_WAIT_MS would turn every slow journey into UPSTREAM_TIMEOUT with no id to follow, so it is refused.
+ * 10000; for journeys the default is the larger of that and JOURNEY_WAIT_MS + 5 s, so that a journey mutation's
+ * RUNNING answer (given once its wait is over) arrives while the gateway still listens. The gateway also tells the
+ * subgraph its deadline (lib/deadline.ts), so a journeys subgraph configured with a longer wait than the gateway
+ * knows of still answers in time.
  */
 export function subgraphTimeoutMs(name: string, env: Env = process.env): number {
-  const general = int(env, 'SUBGRAPH_TIMEOUT_MS', 10_000);
+  const general = durationMs(env, 'SUBGRAPH_TIMEOUT_MS', 10_000);
   const key = `${envName(name)}_SUBGRAPH_TIMEOUT_MS`;
-  if (name !== 'journeys') return int(env, key, general);
-  const waitMs = journeyConfig(env).waitMs;
-  const timeout = int(env, key, Math.max(general, waitMs + JOURNEY_ANSWER_MARGIN_MS));
-  if (timeout <= waitMs) {
-    throw new Error(
-      `${key} (${timeout} ms) must be longer than JOURNEY_WAIT_MS (${waitMs} ms), or a slow journey answers UPSTREAM_TIMEOUT instead of RUNNING`,
-    );
-  }
-  return timeout;
+  if (name !== 'journeys') return durationMs(env, key, general);
+  return durationMs(env, key, Math.max(general, int(env, 'JOURNEY_WAIT_MS', 10_000) + JOURNEY_ANSWER_MARGIN_MS));
 }
 
 function secret(env: Env, key: string, sandbox: string): string {

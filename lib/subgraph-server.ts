@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -34,7 +34,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   /** graphql-shield middleware, deny by default (its rules read only the PrincipalContext part of TContext). */
   readonly permissions: IMiddlewareGenerator<unknown, unknown, unknown>;
   /** Builds the per-request context (DataLoaders live here, never on a global). */
-  readonly createContext: (base: InternalContext) => TContext;
+  /** The resolvers' context, from the verified signed context and the request's headers. */
+  readonly createContext: (base: InternalContext, headers: IncomingHttpHeaders) => TContext;
   readonly verifier: ContextVerifier;
   /** @default createLogger(`subgraph-${name}`) */
   readonly logger?: Logger;
@@ -168,7 +169,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'POST').toUpperCase(), headers, search: url.search, body },
-      context: async () => def.createContext(base),
+      context: async () => def.createContext(base, req.headers),
     });
     const out: Record<string, string> = {};
     for (const [k, v] of result.headers) out[k] = v;

@@ -79,9 +79,11 @@ async function stopAll(code: number): Promise<void> {
   stopping = true;
   const exits = [...children.values()].map((c) => new Promise<void>((done) => c.once('exit', () => done())));
   for (const c of children.values()) c.kill('SIGTERM');
+  // Longer than the gateway's default drain (its longest subgraph timeout + 1 s: 16 s), so a journey mutation in
+  // flight still gets its answer; only a service that hangs is killed.
   const force = setTimeout(() => {
     for (const c of children.values()) c.kill('SIGKILL');
-  }, 12_000);
+  }, 20_000);
   await Promise.all(exits);
   clearTimeout(force);
   process.exit(code);

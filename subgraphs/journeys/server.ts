@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { ContextVerifier } from '../../lib/context.js';
+import { DEADLINE_HEADER, waitWithin } from '../../lib/deadline.js';
 import type { Logger } from '../../lib/log.js';
 import { probeRedis, type Pingable } from '../../lib/redis/readiness.js';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/subgraph-server.js';
@@ -38,6 +39,13 @@ export function createJourneysSubgraph(d: JourneysSubgraphDeps): Promise<Subgrap
       if (!redis) return { ready: true };
       return redis.ok ? { ready: true, redis } : { ready: false, reason: `redis not answering (${redis.reason})`, redis };
     },
-    createContext: (base) => ({ ...base, engine: d.engine, flows: d.flows, deps: d.deps, waitMs: d.waitMs ?? 10_000 }),
+    // A journey mutation answers RUNNING once its wait is over: never after the gateway has stopped listening.
+    createContext: (base, headers) => ({
+      ...base,
+      engine: d.engine,
+      flows: d.flows,
+      deps: d.deps,
+      waitMs: waitWithin(d.waitMs ?? 10_000, headers[DEADLINE_HEADER]),
+    }),
   });
 }
