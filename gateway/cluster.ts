@@ -14,7 +14,7 @@ import { createLogger, type Logger } from '../lib/log.js';
  * A worker that dies is replaced (after a second, so a crash loop does not spin); one that dies before it ever
  * listened means the configuration is wrong, and the whole gateway stops with exit code 1. SIGTERM/SIGINT to the
  * primary are passed to every worker, which drain as a single gateway does; the primary exits once they all have
- * (0 when each that was serving drained and exited cleanly), and a second signal kills them.
+ * (0 when each exited cleanly), and a second SIGINT kills them.
  */
 
 /** How many gateway workers the environment asks for: 1 unless GATEWAY_WORKERS is `auto` or an integer above 1. */
@@ -68,9 +68,11 @@ function superviseWorkers(count: number, logger: Logger): void {
   };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      // A worker still starting when the stop came has nothing to drain, whichever way it went (a worker handles
-      // signals only once its modules have loaded); one that served must have drained and exited 0.
-      if (listening.has(worker) && (code !== 0 || signal)) failed = true;
+      // A worker the stop killed while it was still loading its modules (before it handles signals) had nothing to
+      // drain. Any other worker must exit 0: drained, or stopped before it served; a code is a failure (a worker that
+      // could not start for its own reasons, say refused Redis settings, is one even during a stop).
+      const killedWhileLoading = !listening.has(worker) && signal !== null;
+      if (!killedWhileLoading && (code !== 0 || signal !== null)) failed = true;
       // Not cluster.workers' size: a worker that exits before its IPC channel has closed is still listed there, and
       // is removed later without another 'exit' event; the primary would then never exit.
       if (alive().length === 0) process.exit(failed ? 1 : 0);
@@ -93,10 +95,16 @@ function superviseWorkers(count: number, logger: Logger): void {
     if (workers.length === 0) process.exit(failed ? 1 : 0);
     for (const worker of workers) worker.process.kill(signal);
   };
+  let interrupted = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
+      const again = signal === 'SIGINT' && interrupted;
+      if (signal === 'SIGINT') interrupted = true;
       if (stopping) {
-        logger.warn({ signal }, 'second signal: killing the gateway workers');
+        // Only Ctrl-C twice forces: one stop often arrives as two signals, in either order (the terminal's SIGINT to
+        // the whole process group, npm start's SIGTERM), and the workers are draining already.
+        if (!again) return;
+        logger.warn({ signal }, 'second SIGINT: killing the gateway workers');
         for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
         process.exit(1);
       }

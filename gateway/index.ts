@@ -7,7 +7,10 @@ import { createGateway, type RunningGateway } from './server.js';
 
 /**
  * Runs the gateway: `tsx gateway/index.ts`. On SIGTERM/SIGINT it stops accepting, lets in-flight requests finish
- * (forcing after 10 s), stops Apollo and exits 0; a second signal exits at once.
+ * (forcing after the longest subgraph timeout + 1 s, 16 s by default), stops Apollo and exits 0. A second SIGINT
+ * (Ctrl-C twice) exits at once; any other repeat is ignored while draining, because one stop often arrives as two
+ * signals, in either order: Ctrl-C on `npm start` sends SIGINT to the whole process group and start.ts sends
+ * SIGTERM, and a cluster worker gets the terminal's SIGINT and its primary's SIGTERM.
  */
 // GATEWAY_WORKERS=auto|<n>: this process only supervises <n> workers, each running this file (gateway/cluster.ts);
 // runClusterPrimary then never returns. Otherwise (the default, and in each worker) it returns at once.
@@ -21,14 +24,20 @@ const tracing = setupTracing({ serviceName: 'gateway' });
 // forked, a rolling deploy) exits 0 if nothing was started yet, or waits for the start and drains, rather than
 // killing the process by signal (which a cluster primary rightly counts as a worker that did not stop cleanly).
 let starting: Promise<RunningGateway> | undefined;
-let signalled = false;
+const received = new Set<NodeJS.Signals>();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting without draining');
-      process.exit(1);
+    const first = received.size === 0;
+    const again = received.has(signal);
+    received.add(signal);
+    if (!first) {
+      if (signal === 'SIGINT' && again) {
+        logger.warn({ signal }, 'second SIGINT: exiting without draining');
+        process.exit(1);
+      }
+      logger.info({ signal }, 'already draining');
+      return;
     }
-    signalled = true;
     if (!starting) {
       logger.info({ signal }, 'stopped before serving');
       process.exit(0);
@@ -52,6 +61,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 // Redis keeps rate limits, consents and the audit stream: check the settings money depends on before serving.
 await checkRedisOrExit(logger, 'gateway');
+
+logger.info({ pid: process.pid }, 'gateway starting');
 
 starting = createGateway({
   supergraphPath: process.env.SUPERGRAPH_PATH ?? 'schema/supergraph.graphql',
