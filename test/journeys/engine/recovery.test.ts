@@ -183,7 +183,7 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
     const key = newKey();
     await startBlocked(a, flow, key);
     await a.abandon();
-    const answer = await b.start(flow, { principal: CUSTOMER, idempotencyKey: key, input: { amount: 9 }, waitMs: 3_000 });
+    const answer = await b.start(flow, { principal: CUSTOMER, idempotencyKey: key, input: { amount: 9 }, waitMs: 5_000 });
     expect(answer.status).toBe('COMPLETED');
     expect(answer.steps[1]!.attempts.at(-1)!.worker).toBe('worker-b');
     held.open();
