@@ -186,18 +186,20 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     supergraphSdl: supergraph,
     logger,
     serviceHealthCheck: false,
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource({
+    buildService: ({ name, url }) => {
+      const timeoutMs = timeoutOf(name);
+      return new SubgraphDataSource({
         name,
         url: urlOf({ name, url: url ?? '' }),
-        fetcher: metrics.subgraphFetcher(name, pool.fetcher(timeoutOf(name))),
-        timeoutMs: timeoutOf(name),
+        fetcher: metrics.subgraphFetcher(name, pool.fetcher(timeoutMs)),
+        timeoutMs,
         contexts,
         logger,
         collapseQueries,
         writeEpochs,
         onCollapsed: (subgraph) => metrics.fetchCollapsed(subgraph),
-      }),
+      });
+    },
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -281,7 +283,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       stopping = true;
       // By default a request in flight gets as long as the gateway would wait for its slowest subgraph (a journey
       // mutation's RUNNING answer comes at the end of its wait), and a second for the answer to go out.
-      const slowest = Math.max(10_000, ...SUBGRAPHS.map(timeoutOf), ...subgraphs.map((s) => timeoutOf(s.name)));
+      const slowest = Math.max(10_000, ...subgraphs.map((s) => timeoutOf(s.name)));
       await drain(server, options.drainTimeoutMs ?? slowest + 1_000);
       await apollo.stop();
       await release();

@@ -129,7 +129,7 @@ export function subgraphTimeoutMs(name: string, env: Env = process.env): number 
   const general = durationMs(env, 'SUBGRAPH_TIMEOUT_MS', 10_000);
   const key = `${envName(name)}_SUBGRAPH_TIMEOUT_MS`;
   if (name !== 'journeys') return durationMs(env, key, general);
-  return durationMs(env, key, Math.max(general, int(env, 'JOURNEY_WAIT_MS', 10_000) + JOURNEY_ANSWER_MARGIN_MS));
+  return durationMs(env, key, Math.max(general, journeyWaitMs(env) + JOURNEY_ANSWER_MARGIN_MS));
 }
 
 function secret(env: Env, key: string, sandbox: string): string {
@@ -198,9 +198,14 @@ export interface JourneyConfig {
   leaseMs: number;
 }
 
+/** JOURNEY_WAIT_MS: read by the journeys subgraph for its wait and by the gateway for its journeys deadline. */
+function journeyWaitMs(env: Env): number {
+  return int(env, 'JOURNEY_WAIT_MS', 10_000);
+}
+
 export function journeyConfig(env: Env = process.env): JourneyConfig {
   return {
-    waitMs: int(env, 'JOURNEY_WAIT_MS', 10_000),
+    waitMs: journeyWaitMs(env),
     treasuryWalletId: env.TREASURY_WALLET_ID ?? 'wal_treasury',
     bank: {
       name: env.BANK_NAME ?? 'Bankgraph Sandbox Bank',

@@ -89,15 +89,21 @@ function packageOf(frame: CallFrame): string {
   return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? '?');
 }
 
-export function summarise(profile: CpuProfile, options: SummaryOptions = {}): ProfileSummary {
-  const root = options.root ?? process.cwd();
-  const skipUs = (options.skipMs ?? 0) * 1000;
+/** The profile's nodes by id, and each node's parent, for walking a sample's stack up from its leaf. */
+function indexNodes(profile: CpuProfile): { byId: Map<number, ProfileNode>; parent: Map<number, number> } {
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const node of profile.nodes) {
     byId.set(node.id, node);
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
+  return { byId, parent };
+}
+
+export function summarise(profile: CpuProfile, options: SummaryOptions = {}): ProfileSummary {
+  const root = options.root ?? process.cwd();
+  const skipUs = (options.skipMs ?? 0) * 1000;
+  const { byId, parent } = indexNodes(profile);
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const packages = new Map<string, number>();
@@ -160,12 +166,7 @@ function weightOf(profile: CpuProfile, i: number, options: SummaryOptions): numb
 export function callersOf(profile: CpuProfile, target: RegExp, depth = 6, options: SummaryOptions = {}): Row[] {
   const root = options.root ?? process.cwd();
   const skipUs = (options.skipMs ?? 0) * 1000;
-  const byId = new Map<number, ProfileNode>();
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) {
-    byId.set(node.id, node);
-    for (const child of node.children ?? []) parent.set(child, node.id);
-  }
+  const { byId, parent } = indexNodes(profile);
   const stacks = new Map<string, number>();
   let elapsedUs = 0;
   profile.samples.forEach((id, i) => {

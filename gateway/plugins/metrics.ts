@@ -5,7 +5,7 @@ import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { Kind, parse } from 'graphql';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { ErrorCode } from '../../lib/errors.js';
-import { BoundedLabels, outcomeOf, processRegistries } from '../../lib/metrics/index.js';
+import { BoundedLabels, outcomeOf, processRegistries, REQUEST_LATENCY_BUCKETS } from '../../lib/metrics/index.js';
 import type { Principal } from '../../lib/principal.js';
 import type { GatewayContext, RequestRecord } from '../context.js';
 import { DEFAULT_OPERATIONS_DIR } from './graphiql.js';
@@ -65,14 +65,14 @@ export class GatewayMetrics {
       name: 'bankgraph_gateway_request_duration_seconds',
       help: 'Time from a GraphQL request reaching the gateway to its response being sent, by operation.',
       labelNames: ['operation'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: REQUEST_LATENCY_BUCKETS,
       registers,
     });
     this.fetches = new Histogram({
       name: 'bankgraph_gateway_subgraph_fetch_duration_seconds',
       help: 'Subgraph fetches of the gateway until the response headers (a subgraph sends its body in one piece), by subgraph and outcome (ok, http_error, timeout, unavailable).',
       labelNames: ['subgraph', 'outcome'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: REQUEST_LATENCY_BUCKETS,
       registers,
     });
     this.collapsed = new Counter({

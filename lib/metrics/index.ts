@@ -8,7 +8,7 @@
  *  - legacy.ts    legacy calls and circuit breakers
  * The gateway's are in gateway/plugins/metrics.ts, the journey engine's in subgraphs/journeys/engine/metrics.ts.
  */
-export { exposition, processRegistries, shareWithProcess, METRIC_PREFIX } from './process.js';
+export { exposition, processRegistries, shareWithProcess, METRIC_PREFIX, REQUEST_LATENCY_BUCKETS } from './process.js';
 export { serveMetrics } from './http.js';
 export { BoundedLabels, OTHER } from './labels.js';
 export { outcomeOf, type RequestOutcome } from './outcome.js';

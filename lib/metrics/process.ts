@@ -17,6 +17,9 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export const METRIC_PREFIX = 'bankgraph_';
 
+/** Buckets of the request-latency histograms of the gateway and the subgraphs (seconds), so their panels line up. */
+export const REQUEST_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 let defaults: Registry | undefined;
 const shared = new Set<Registry>();
 

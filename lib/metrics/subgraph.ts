@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLResponse } from '@apollo/server';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { outcomeOf, type RequestOutcome } from './outcome.js';
-import { processRegistries } from './process.js';
+import { processRegistries, REQUEST_LATENCY_BUCKETS } from './process.js';
 
 /**
  * One subgraph server's own metrics (lib/subgraph-server.ts creates one per server, so a process running several
@@ -25,7 +25,7 @@ export class SubgraphMetrics {
       name: 'bankgraph_subgraph_request_duration_seconds',
       help: 'Time a subgraph took to answer a GraphQL request, from the request reaching Apollo to the response.',
       labelNames: ['subgraph'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: REQUEST_LATENCY_BUCKETS,
       registers: [this.registry],
     });
   }

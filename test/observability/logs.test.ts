@@ -33,18 +33,11 @@ describe('log lines of a dashboard request', () => {
     stack.fault('card-processor', { errorRate: 1 });
     const token = await stack.customerToken('cust-0001');
     lines.length = 0;
-    const res = await fetch(stack.gatewayUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${token}`,
-        'x-request-id': requestId,
-        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
-      },
-      body: JSON.stringify({ query: DASHBOARD, variables: { currency: 'EUR', transactions: 5 } }),
+    const res = await stack.graphql(DASHBOARD, { currency: 'EUR', transactions: 5 }, token, {
+      'x-request-id': requestId,
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
     });
     expect(res.status).toBe(200);
-    await res.json();
     // The gateway's request line is written when the response is finished: the last line of the request.
     during = await eventually('the request line', () => {
       const parsed = lines.map((l) => JSON.parse(l) as Line);

@@ -30,19 +30,12 @@ describe('tracing journeys', () => {
   async function run(query: string, variables: Record<string, unknown>, token: string, field: string) {
     const traceId = randomBytes(16).toString('hex');
     const requestId = `obs-${traceId.slice(0, 12)}`;
-    const res = await fetch(stack.gatewayUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${token}`,
-        'x-request-id': requestId,
-        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
-      },
-      body: JSON.stringify({ query, variables }),
+    const { body } = await stack.graphql(query, variables, token, {
+      'x-request-id': requestId,
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
     });
-    const body = (await res.json()) as { data?: Record<string, JourneyOut>; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
-    return { traceId, requestId, journey: body.data![field]!.journey };
+    return { traceId, requestId, journey: (body.data![field] as JourneyOut).journey };
   }
 
   const spansOf = (traceId: string): ReadableSpan[] => tracing.memory!.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);

@@ -89,7 +89,8 @@ export interface Stack {
   customerToken(customerId: string): Promise<string>;
   staffToken(role: 'support' | 'operations'): Promise<string>;
   /** POSTs a GraphQL request to the gateway. */
-  graphql(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLAnswer>;
+  /** POSTs to the gateway, with the bearer token and any headers given (x-request-id, traceparent). */
+  graphql(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GraphQLAnswer>;
   /** Legacy calls per system since the last reset (from the simulators' own /__stats). */
   stats(): Promise<Record<LegacySystem, Stats>>;
   resetStats(): Promise<void>;
@@ -182,10 +183,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     audit,
     customerToken: (customer) => mintSandboxToken({ customer }),
     staffToken: (staff) => mintSandboxToken({ staff }),
-    async graphql(query, variables, token) {
+    async graphql(query, variables, token, headers) {
       const res = await fetch(gateway.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLAnswer['body'] };
