@@ -60,6 +60,11 @@ function flag(env: Env, key: string, fallback: boolean): boolean {
 }
 
 /** GATEWAY_COLLAPSE_QUERIES: identical in-flight queries of one principal share a subgraph fetch (gateway/datasource.ts). */
+/** GRAPHIQL=true|false decides whether the gateway serves its explorer; unset, on unless NODE_ENV=production. */
+export function graphiqlEnabled(env: Env = process.env): boolean {
+  return flag(env, 'GRAPHIQL', !isProduction(env));
+}
+
 export function collapseQueriesEnabled(env: Env = process.env): boolean {
   return flag(env, 'GATEWAY_COLLAPSE_QUERIES', true);
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isProduction } from '../../lib/config.js';
+import { graphiqlEnabled } from '../../lib/config.js';
 
 /**
  * The GraphiQL explorer, served by the gateway itself at GET /graphiql (and GET /graphql when a browser asks for
@@ -26,13 +26,8 @@ export interface GraphiQLOptions {
   endpoint?: string;
 }
 
-/** GRAPHIQL=true|false, else on unless NODE_ENV=production. */
-export function graphiqlEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const flag = env.GRAPHIQL?.trim().toLowerCase();
-  if (flag === 'true' || flag === '1') return true;
-  if (flag === 'false' || flag === '0') return false;
-  return !isProduction(env);
-}
+// Read with the other settings (lib/config.ts), which refuses a value that is neither true nor false.
+export { graphiqlEnabled };
 
 export interface GraphiQLRoute {
   /** True when this GET/HEAD request is for the explorer page. */

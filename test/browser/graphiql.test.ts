@@ -106,6 +106,7 @@ describe('GraphiQL explorer settings', () => {
     expect(graphiqlEnabled({ NODE_ENV: 'production' })).toBe(false);
     expect(graphiqlEnabled({ NODE_ENV: 'production', GRAPHIQL: 'true' })).toBe(true);
     expect(graphiqlEnabled({ NODE_ENV: 'development', GRAPHIQL: 'false' })).toBe(false);
+    expect(() => graphiqlEnabled({ NODE_ENV: 'production', GRAPHIQL: 'on' })).toThrow('GRAPHIQL must be true or false, got "on"');
     expect(graphiqlRoute({ enabled: false })).toBeUndefined();
   });
 
