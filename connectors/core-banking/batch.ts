@@ -5,14 +5,17 @@ import { badResponse, mapFineractError } from './errors.js';
 /**
  * Fineract's POST /batches: many reads in one HTTP call. Each sub-response has its own status and its body as a
  * JSON string. A 404 means "no such thing" (undefined here); 409 means the parent it referred to failed, so its own
- * answer is decided by the parent's. A 5xx sub-response means the system is failing, whatever the 200 around it
- * says: the whole call fails as a 5xx would, inside the attempt, so it counts towards the breaker and is retried.
- * Any other failure of a sub-request (a refusal) fails only that read, typed like a failed call of its own.
+ * answer is decided by the parent's. Any other failure of a sub-request (a refusal, or one part's 5xx) fails only
+ * that read, typed like a failed call of its own.
+ *
+ * Only a batch whose every part is a 5xx says the system is failing, whatever the 200 around it says: then the
+ * whole call fails as a 5xx would, inside the attempt, so it counts towards the breaker and is retried. One part's
+ * 5xx beside healthy parts is that part's answer: it must not fail the other callers' reads, nor open the breaker
+ * for everyone (issue 11, item 6).
  *
  * `BatchCoalescer` merges every read asked for in the same tick into one POST /batches: a dashboard's profile and
  * account-list reads (two DataLoaders) and the reads of concurrent requests share one legacy call. Each caller gets
- * only its own slice back, and a refused sub-request fails only the caller that asked for it (a 5xx fails the call,
- * and so every caller in it: the system is failing for all of them).
+ * only its own slice back, and a failed sub-request fails only the caller that asked for it.
  */
 
 export interface SubRequest {
@@ -52,7 +55,7 @@ async function sendBatch(http: LegacyHttpClient, requests: readonly SubRequest[]
     // Read inside the attempt: an unreadable or failing batch counts towards the breaker like any failed call.
     check: (response) => {
       byId = readItems(route, requests.length, response);
-      failOnServerError(requests, byId);
+      failWhenEveryPartFailed(requests, byId);
     },
   });
   return requests.map((_, i) => {
@@ -74,22 +77,24 @@ function readItems(route: string, count: number, response: LegacyResponse): Map<
   return byId;
 }
 
-/** Throws the first 5xx sub-response as the failure of the whole call (UPSTREAM_UNAVAILABLE naming its route). */
-function failOnServerError(requests: readonly SubRequest[], byId: ReadonlyMap<number, FineractBatchResponse>): void {
-  requests.forEach((sub, i) => {
-    const answer = byId.get(i + 1);
-    if (!answer || answer.statusCode < 500) return;
-    let json: unknown;
-    try {
-      json = answer.body ? JSON.parse(answer.body) : undefined;
-    } catch {
-      json = undefined; // a failing system's body need not be JSON: the status says enough
-    }
-    throw mapFineractError(
-      { status: answer.statusCode, headers: {}, text: answer.body ?? '', json },
-      { method: 'GET', path: sub.relativeUrl, route: `POST /batches > ${sub.route}`, idempotent: true },
-    );
-  });
+/**
+ * When every sub-response is a 5xx, throws the first as the failure of the whole call (UPSTREAM_UNAVAILABLE naming
+ * its route): the system is failing for everyone in the batch. Otherwise each failed part is left to its own caller.
+ */
+function failWhenEveryPartFailed(requests: readonly SubRequest[], byId: ReadonlyMap<number, FineractBatchResponse>): void {
+  if (!requests.every((_, i) => (byId.get(i + 1)?.statusCode ?? 0) >= 500)) return;
+  const sub = requests[0] as SubRequest;
+  const answer = byId.get(1) as FineractBatchResponse;
+  let json: unknown;
+  try {
+    json = answer.body ? JSON.parse(answer.body) : undefined;
+  } catch {
+    json = undefined; // a failing system's body need not be JSON: the status says enough
+  }
+  throw mapFineractError(
+    { status: answer.statusCode, headers: {}, text: answer.body ?? '', json },
+    { method: 'GET', path: sub.relativeUrl, route: `POST /batches > ${sub.route}`, idempotent: true },
+  );
 }
 
 /** One sub-response as a value: the parsed body, undefined for "not found", or a typed error thrown. */

@@ -314,6 +314,26 @@ describe('CoreBankingConnector errors', () => {
     expect((await stats()).routes[BATCHES]).toBe(3);
   });
 
+  it("fails only the caller whose part of a shared batch failed, and leaves the breaker closed", async () => {
+    // Two callers in one tick share one POST /batches; the part of the second (its account's client read) is a 500.
+    fault({ route: `GET ${API}/clients/:clientId`, subRequestErrorRate: 1 });
+    const c = connector({ retry: { retries: 2, baseDelayMs: 1 }, breaker: { threshold: 3, halfOpenAfterMs: 60_000 } });
+    for (let round = 1; round <= 5; round++) {
+      const [customers, accounts] = await Promise.allSettled([c.getCustomers(['cust-0001']), c.getAccounts(['acc-5001'])]);
+      expect(customers.status).toBe('fulfilled');
+      expect(customers.status === 'fulfilled' && customers.value[0]?.id).toBe('cust-0001');
+      expect(accounts.status).toBe('rejected');
+      const err = (accounts as PromiseRejectedResult).reason as UpstreamError;
+      expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+      expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /clients/:clientId' });
+      // One batch a round: one part's 500 is not the system failing, so the batch is not retried for everyone...
+      expect((await stats()).routes[BATCHES]).toBe(round);
+    }
+    // ...and five rounds of it, past the breaker's threshold, leave the breaker closed for the healthy reads.
+    expect(c.http.breakerState).toBe('closed');
+    expect((await c.getCustomers(['cust-0002']))[0]?.id).toBe('cust-0002');
+  });
+
   it('fails a sub-request of one route only, as the fault names it', async () => {
     fault({ route: `GET ${API}/clients/:clientId`, subRequestErrorRate: 1 });
     const c = connector({ retry: { retries: 0 } });
