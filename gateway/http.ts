@@ -13,13 +13,14 @@ import type { GatewayMetrics } from './plugins/metrics.js';
 import { persistedRequestOfSearch, type PersistedOperations, type PersistedRequest } from './plugins/persisted-operations.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './plugins/request-id.js';
 import { logRequest } from './plugins/request-log.js';
-import type { ReadinessReport } from './readiness.js';
+import type { GatewayDependencies } from './readiness.js';
 
 /**
  * The HTTP edge: plain node:http in front of `apollo.executeHTTPGraphQLRequest`.
  *   GET  /health   alive (never calls anything)
- *   GET  /ready    every subgraph answering, else 503 naming the ones that do not (the server only listens once the
- *                  supergraph is loaded, so a listening gateway has one)
+ *   GET  /ready    200 while this process can serve (it listens only once the supergraph is loaded), 503 while it
+ *                  drains; `?verbose` adds its dependencies (subgraphs, Redis), reported, never cascaded into the
+ *                  status: one dead subgraph costs its own fields, not every gateway's place in the load balancer
  *   GET  /metrics  Prometheus text format (plugins/metrics.ts; a bearer token when metricsToken is set)
  *   POST /graphql  JSON body up to the limit; GET /graphql for queries (Apollo's CSRF rules apply to both)
  * Everything else is a JSON 404. Every response carries the request id.
@@ -30,7 +31,8 @@ export interface EdgeOptions {
   authentication: Authentication;
   /** Which persisted operations each caller may run (partners: only these). */
   persisted: PersistedOperations;
-  readiness: () => Promise<ReadinessReport>;
+  /** The dependencies /ready?verbose reports (gateway/readiness.ts). */
+  dependencies: () => Promise<GatewayDependencies>;
   logger: Logger;
   bodyLimitBytes: number;
   /** True once stop() began: responses then close their connection, /ready answers 503. */
@@ -73,11 +75,13 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
 
   if (path === '/health' && isRead) return sendJson(res, 200, { status: 'ok' });
   if (path === '/ready' && isRead) {
-    const report: ReadinessReport = options.isStopping()
-      ? { ready: false, reason: 'shutting down', subgraphs: [] }
-      : await options.readiness();
-    if (!report.ready) options.logger.warn({ requestId: record.requestId, reason: report.reason }, 'not ready');
-    return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'unavailable', ...report });
+    if (options.isStopping()) return sendJson(res, 503, { status: 'unavailable', ready: false, reason: 'shutting down' });
+    // Dependencies only when asked for: a load balancer's probe calls nothing and cannot cascade.
+    const dependencies = new URLSearchParams(search).has('verbose') ? await options.dependencies() : undefined;
+    if (dependencies && !dependencies.ok) {
+      options.logger.warn({ requestId: record.requestId, reason: dependencies.reason }, 'a dependency is not answering');
+    }
+    return sendJson(res, 200, { status: 'ready', ready: true, ...(dependencies ? { dependencies } : {}) });
   }
 
   if (path === '/metrics' && options.metrics) return serveMetrics(req, res, options.metrics.registry, options.metricsToken);

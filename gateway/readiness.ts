@@ -1,20 +1,22 @@
+import type { DependencyReport } from '../lib/metrics/dependencies.js';
 import { probeRedis, type Pingable, type RedisHealth } from '../lib/redis/readiness.js';
 import type { Fetcher } from './fetcher.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 
 /**
- * Readiness: the supergraph is loaded, every subgraph answers `GET /health` (no auth, no GraphQL: cheap enough
- * for a load balancer to call every few seconds) and, when the gateway keeps its state in Redis (rate limits,
- * consents), Redis answers PING within a short deadline. Liveness (`/health`) is separate and never calls anything.
+ * The gateway's dependencies, as `GET /ready?verbose` and `bankgraph_dependency_up` report them: every subgraph
+ * answers `GET /health` (no auth, no GraphQL) and, when the gateway keeps its state in Redis (rate limits, consents),
+ * Redis answers PING within a short deadline. They are reported, never cascaded into /ready: /ready says whether
+ * this process can serve (it listens only once the supergraph is loaded; 503 while draining), so one dead subgraph
+ * costs its own fields and does not take every gateway out of the load balancer at once.
  */
 
 export type SubgraphHealth =
   | { readonly name: string; readonly ok: true }
   | { readonly name: string; readonly ok: false; readonly reason: string };
 
-export interface ReadinessReport {
-  readonly ready: boolean;
-  /** Why the gateway is not ready, when it is not. */
+export interface GatewayDependencies extends DependencyReport {
+  /** What is not answering, when something is not. */
   readonly reason?: string;
   readonly subgraphs: readonly SubgraphHealth[];
   /** Present when Redis is configured. */
@@ -32,7 +34,7 @@ export function healthUrlOf(graphqlUrl: string): string {
 }
 
 /** Probes every subgraph in parallel with `fetcher` (whose deadline bounds the probe). */
-export async function probeSubgraphs(subgraphs: readonly SubgraphEndpoint[], fetcher: Fetcher): Promise<ReadinessReport> {
+export async function probeSubgraphs(subgraphs: readonly SubgraphEndpoint[], fetcher: Fetcher): Promise<GatewayDependencies> {
   const results = await Promise.all(
     subgraphs.map(async ({ name, url }): Promise<SubgraphHealth> => {
       try {
@@ -44,24 +46,27 @@ export async function probeSubgraphs(subgraphs: readonly SubgraphEndpoint[], fet
       }
     }),
   );
+  const up = Object.fromEntries(results.map((r) => [`subgraph:${r.name}`, r.ok]));
   const failed = results.filter((r) => !r.ok).map((r) => r.name);
-  if (failed.length === 0) return { ready: true, subgraphs: results };
+  if (failed.length === 0) return { ok: true, up, subgraphs: results };
   const reason = `subgraph${failed.length > 1 ? 's' : ''} not answering: ${failed.join(', ')}`;
-  return { ready: false, reason, subgraphs: results };
+  return { ok: false, reason, up, subgraphs: results };
 }
 
 /**
- * The gateway's /ready: the subgraphs (probeSubgraphs) and the Redis-backed stores among `stores` (lib/redis/readiness.ts),
- * probed in parallel; the reason names everything that failed ("redis not answering (...); subgraph not answering: kyc").
+ * The gateway's dependencies: the subgraphs (probeSubgraphs) and the Redis-backed stores among `stores`
+ * (lib/redis/readiness.ts), probed in parallel; the reason names everything that failed ("redis not answering (...);
+ * subgraph not answering: kyc").
  */
-export async function checkReadiness(
+export async function checkDependencies(
   subgraphs: readonly SubgraphEndpoint[],
   fetcher: Fetcher,
   stores: readonly (Pingable | undefined)[],
   redisTimeoutMs: number,
-): Promise<ReadinessReport> {
+): Promise<GatewayDependencies> {
   const [report, redis] = await Promise.all([probeSubgraphs(subgraphs, fetcher), probeRedis(stores, redisTimeoutMs)]);
   if (!redis) return report;
+  const up = { ...report.up, redis: redis.ok };
   const reasons = [...(redis.ok ? [] : [`redis not answering (${redis.reason})`]), ...(report.reason ? [report.reason] : [])];
-  return reasons.length === 0 ? { ...report, redis } : { ready: false, reason: reasons.join('; '), subgraphs: report.subgraphs, redis };
+  return reasons.length === 0 ? { ...report, up, redis } : { ok: false, reason: reasons.join('; '), up, subgraphs: report.subgraphs, redis };
 }

@@ -35,7 +35,8 @@ import { DEFAULT_PERSISTED_DIR, PersistedOperations, persistedOperationsPlugin }
 import { operationLimits, operationLimitsConfig, type OperationLimits } from './plugins/operation-limits.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { requestLogPlugin } from './plugins/request-log.js';
-import { checkReadiness } from './readiness.js';
+import { registerDependencyGauge } from '../lib/metrics/dependencies.js';
+import { checkDependencies } from './readiness.js';
 import { FileSupergraph, subgraphsOf, type SubgraphEndpoint } from './supergraph.js';
 
 export interface GatewayOptions {
@@ -100,7 +101,7 @@ export interface GatewayOptions {
    * timeout (at least 10000) + 1000: 16000 with the default settings, where journeys get JOURNEY_WAIT_MS + 5000
    */
   drainTimeoutMs?: number;
-  /** Deadline of each subgraph probe (and of the Redis PING) behind /ready. @default 1000 */
+  /** Deadline of each subgraph probe (and of the Redis PING) behind /ready?verbose and /metrics. @default 1000 */
   readinessTimeoutMs?: number;
   /** The GraphiQL explorer at /graphiql (plugins/graphiql.ts). @default on unless NODE_ENV=production; GRAPHIQL=true|false decides */
   graphiql?: GraphiQLOptions;
@@ -246,13 +247,16 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
 
   let stopping = false;
   const probe = pool.fetcher(options.readinessTimeoutMs ?? 1000);
+  // Subgraphs, and Redis when the consents or the rate limits live there (PING within the same deadline): reported in
+  // /ready?verbose and bankgraph_dependency_up, never cascaded into /ready.
+  const dependencies = () => checkDependencies(subgraphs, probe, [store, rateLimitStore], options.readinessTimeoutMs ?? 1000);
+  if (metrics) registerDependencyGauge(metrics.registry, dependencies);
   const server = createServer(
     createRequestHandler({
       apollo,
       authentication: new Authentication(new TokenVerifier(auth), { partners, consents }),
       persisted,
-      // Subgraphs, and Redis when the consents or the rate limits live there (PING within the same deadline).
-      readiness: () => checkReadiness(subgraphs, probe, [store, rateLimitStore], options.readinessTimeoutMs ?? 1000),
+      dependencies,
       logger,
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       isStopping: () => stopping,

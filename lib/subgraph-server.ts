@@ -13,6 +13,7 @@ import { ErrorCode, UpstreamError } from './errors.js';
 import { drain, readBody, sendJson } from './http.js';
 import { createLogger, type Logger } from './log.js';
 import { metricsConfig } from './config.js';
+import { registerDependencyGauge, type DependencyReport } from './metrics/dependencies.js';
 import { serveMetrics } from './metrics/http.js';
 import { SubgraphMetrics } from './metrics/subgraph.js';
 import type { PrincipalContext } from './permissions.js';
@@ -46,10 +47,12 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
    */
   readonly drainTimeoutMs?: number;
   /**
-   * What GET /ready checks besides the server being up (the journeys subgraph: its Redis). /health stays "alive" and
-   * never calls anything. @default always ready
+   * The dependencies this subgraph reports (the journeys subgraph: its Redis), in `GET /ready?verbose` and as
+   * `bankgraph_dependency_up` in /metrics. They never make /ready fail: /ready says whether this process can serve
+   * (listening, not draining), so one failing dependency does not take every replica out of the load balancer at
+   * once; requests that need it fail with their own error codes. /health never calls anything. @default none
    */
-  readonly readiness?: () => Promise<{ readonly ready: boolean; readonly reason?: string } & Record<string, unknown>>;
+  readonly dependencies?: () => Promise<DependencyReport>;
 }
 
 export interface RunningSubgraph {
@@ -103,6 +106,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   });
   await apollo.start();
 
+  const lifecycle = { stopping: false };
+  if (def.dependencies) registerDependencyGauge(metrics.registry, def.dependencies);
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     // A server span continuing the gateway's trace, and a log context serve() fills with the request id once the
     // signed context is verified.
@@ -129,9 +135,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       return;
     }
     if (url.pathname === '/ready' && req.method === 'GET') {
-      const report = def.readiness ? await def.readiness() : { ready: true };
-      if (!report.ready) logger.warn({ reason: report.reason }, 'not ready');
-      sendJson(res, report.ready ? 200 : 503, { ...report, status: report.ready ? 'ready' : 'unavailable', subgraph: def.name });
+      if (lifecycle.stopping) {
+        sendJson(res, 503, { status: 'unavailable', ready: false, reason: 'shutting down', subgraph: def.name });
+        return;
+      }
+      // Dependencies only when asked for (?verbose): a load balancer's probe costs nothing and cannot cascade.
+      const dependencies = url.searchParams.has('verbose') && def.dependencies ? await def.dependencies() : undefined;
+      if (dependencies && !dependencies.ok) logger.warn({ reason: dependencies.reason }, 'a dependency is not answering');
+      sendJson(res, 200, { status: 'ready', ready: true, subgraph: def.name, ...(dependencies ? { dependencies } : {}) });
       return;
     }
     if (url.pathname === '/metrics') return serveMetrics(req, res, metrics.registry, metricsToken);
@@ -186,7 +197,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   return {
     name: def.name,
     handle,
-    listen: (port = 0, host = '127.0.0.1') => listen(handle, port, host, drainTimeoutMs, async () => apollo.stop()),
+    listen: (port = 0, host = '127.0.0.1') =>
+      listen(handle, port, host, drainTimeoutMs, () => (lifecycle.stopping = true), async () => apollo.stop()),
   };
 }
 
@@ -235,6 +247,7 @@ function listen(
   port: number,
   host: string,
   drainTimeoutMs: number,
+  onStopping: () => void,
   onStop: () => Promise<void>,
 ): Promise<RunningSubgraph> {
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, handle);
@@ -248,6 +261,7 @@ function listen(
         port: actual,
         stop: () =>
           (stopped ??= (async () => {
+            onStopping();
             await drain(server, drainTimeoutMs);
             await onStop();
           })()),

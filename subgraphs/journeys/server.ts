@@ -3,6 +3,7 @@ import { parse } from 'graphql';
 import type { ContextVerifier } from '../../lib/context.js';
 import { DEADLINE_HEADER, waitWithin } from '../../lib/deadline.js';
 import type { Logger } from '../../lib/log.js';
+import type { DependencyReport } from '../../lib/metrics/dependencies.js';
 import { probeRedis, type Pingable } from '../../lib/redis/readiness.js';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/subgraph-server.js';
 import type { JourneysContext } from './context.js';
@@ -21,7 +22,7 @@ export interface JourneysSubgraphDeps {
   /** How long a mutation waits for the critical steps. @default 10000 */
   readonly waitMs?: number;
   readonly logger?: Logger;
-  /** The journeys' store: GET /ready pings it when it is Redis (lib/redis/readiness.ts). */
+  /** The journeys' store: GET /ready?verbose and /metrics ping it when it is Redis (lib/redis/readiness.ts). */
   readonly store?: Pingable;
 }
 
@@ -34,10 +35,11 @@ export function createJourneysSubgraph(d: JourneysSubgraphDeps): Promise<Subgrap
     permissions,
     verifier: d.verifier,
     ...(d.logger ? { logger: d.logger } : {}),
-    readiness: async () => {
+    // Reported in /ready?verbose and /metrics, not cascaded into /ready (lib/metrics/dependencies.ts).
+    dependencies: async (): Promise<DependencyReport> => {
       const redis = await probeRedis([d.store]);
-      if (!redis) return { ready: true };
-      return redis.ok ? { ready: true, redis } : { ready: false, reason: `redis not answering (${redis.reason})`, redis };
+      if (!redis) return { ok: true, up: {} };
+      return redis.ok ? { ok: true, up: { redis: true }, redis } : { ok: false, reason: `redis not answering (${redis.reason})`, up: { redis: false }, redis };
     },
     // A journey mutation answers RUNNING once its wait is over: never after the gateway has stopped listening.
     createContext: (base, headers) => ({

@@ -72,17 +72,30 @@ describe('errors as clients see them', () => {
     ]);
   });
 
-  it('/ready is 503 naming the stopped subgraph, /health stays 200', async () => {
+  it('/ready stays 200 with a subgraph down (no cascade); ?verbose and /metrics name the stopped one', async () => {
+    // One dead subgraph costs its own fields (above), not this gateway's place in the load balancer.
     const ready = await request(`${stack.gateway.origin}/ready`, {});
-    expect(ready.status).toBe(503);
-    expect(ready.body).toMatchObject({
-      ready: false,
-      reason: 'subgraph not answering: cards',
-      subgraphs: [
-        { name: 'accounts', ok: true },
-        { name: 'cards', ok: false, reason: 'unreachable' },
-      ],
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', ready: true });
+
+    const verbose = await request(`${stack.gateway.origin}/ready?verbose`, {});
+    expect(verbose.status).toBe(200);
+    expect(verbose.body).toMatchObject({
+      status: 'ready',
+      ready: true,
+      dependencies: {
+        ok: false,
+        reason: 'subgraph not answering: cards',
+        up: { 'subgraph:accounts': true, 'subgraph:cards': false },
+        subgraphs: [
+          { name: 'accounts', ok: true },
+          { name: 'cards', ok: false, reason: 'unreachable' },
+        ],
+      },
     });
+    const metrics = await fetch(`${stack.gateway.origin}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('bankgraph_dependency_up{dependency="subgraph:cards"} 0');
+    expect(metrics).toContain('bankgraph_dependency_up{dependency="subgraph:accounts"} 1');
     expect((await request(`${stack.gateway.origin}/health`, {})).status).toBe(200);
   });
 });
