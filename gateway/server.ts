@@ -33,6 +33,7 @@ import { graphiqlRoute, type GraphiQLOptions } from './plugins/graphiql.js';
 import { GatewayMetrics, operationNamesIn } from './plugins/metrics.js';
 import { DEFAULT_PERSISTED_DIR, PersistedOperations, persistedOperationsPlugin } from './plugins/persisted-operations.js';
 import { operationLimits, operationLimitsConfig, type OperationLimits } from './plugins/operation-limits.js';
+import { operationResolutionPlugin } from './plugins/operation-resolution.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { requestLogPlugin } from './plugins/request-log.js';
 import { registerDependencyGauge } from '../lib/metrics/dependencies.js';
@@ -224,6 +225,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       // built (see http.ts, plugins/authentication.ts, plugins/partner-access.ts, plugins/persisted-operations.ts).
       // -- before parsing: an admitted persisted operation's document goes into the request
       persistedOperationsPlugin(),
+      // -- before execution: an operationName the document does not define is 400, not the executor's 500
+      operationResolutionPlugin(),
       // -- before execution: the caller's and the operation's token buckets (429 with Retry-After)
       ...(rateLimits && rateLimitStore ? [rateLimitPlugin(new RateLimiter(rateLimitStore, rateLimits), logger, metrics)] : []),
       // -- after execution: what the client saw goes to the request log line

@@ -49,6 +49,26 @@ describe('bad requests get a clear 400-class answer and the server keeps serving
     await stillServes();
   });
 
+  it('an operationName the document does not define, or several operations and none named: 400, never 500', async () => {
+    const cases = [
+      [{ query: 'query Mine { me { id } }', operationName: 'Nope' }, 'The document has no operation named "Nope" (it has: Mine).'],
+      [{ query: 'query A { me { id } } query B { me { id } }' }, 'The document has 2 operations (A, B): say which one to run with operationName.'],
+      [{ query: 'query A { me { id } } query B { me { id } }', operationName: 'C' }, 'The document has no operation named "C" (it has: A, B).'],
+      [{ query: '{ me { id } }', operationName: 'Named' }, 'The document has no operation named "Named" (it has: (anonymous)).'],
+    ] as const;
+    for (const [body, message] of cases) {
+      const res = await post(JSON.stringify(body));
+      expect(res.status).toBe(400);
+      const answer = (await res.json()) as { data?: unknown; errors: { message: string; extensions: { code: string } }[] };
+      expect(answer.data).toBeUndefined();
+      expect(answer.errors).toEqual([{ message, extensions: expect.objectContaining({ code: 'OPERATION_RESOLUTION_FAILURE' }) }]);
+    }
+    // Naming one of several runs it.
+    const chosen = await post(JSON.stringify({ query: 'query A { me { id } } query B { me { who: id } }', operationName: 'B' }));
+    expect(await chosen.json()).toEqual({ data: { me: { who: 'cust-0001' } } });
+    await stillServes();
+  });
+
   it('bad user input names the field', async () => {
     const answer = await stack.graphql('{ me { wallet { total(currency: "XXX") { amount } } } }', {}, token);
     expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currency' });

@@ -241,6 +241,24 @@ describe('partner access', () => {
       expect(JSON.stringify(revoked.data ?? null)).not.toMatch(/acc-5001|2450/);
     });
 
+    it("answers 400 OPERATION_RESOLUTION_FAILURE, not 500, to its own persisted id with another operation's name", async () => {
+      await consents.create(consentRecord('cns-e2e-3'));
+      const res = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor('cns-e2e-3')}` },
+        body: JSON.stringify({
+          operationName: 'PayrollAccounts',
+          variables: { customerId: 'cust-0001' },
+          extensions: { persistedQuery: { version: 1, sha256Hash: idOf('AccountsOverview') } },
+        }),
+      });
+      expect(res.status).toBe(400);
+      const answer = (await res.json()) as Answer;
+      expect(answer.data).toBeUndefined();
+      expect(codes(answer)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+      expect(answer.errors?.[0]?.message).toBe('The document has no operation named "PayrollAccounts" (it has: AccountsOverview).');
+    });
+
     it('sees nothing under an expired consent', async () => {
       await consents.create({ ...consentRecord('cns-e2e-2'), expiresAt: new Date(Date.now() - 1000).toISOString() });
       const answer = await run('AccountsOverview', { customerId: 'cust-0001' }, await tokenFor('cns-e2e-2'));
