@@ -37,6 +37,21 @@ export function moneyFromDecimalString(text: string, currencyCode: string): Mone
 }
 
 /**
+ * The grammar of an amount a client sends (the schema's `MoneyInput.amount`, `sellAmount`): digits, optionally a point
+ * and more digits; no sign, spaces, exponent, thousands separator, or leading zero before another digit ("0.50" yes,
+ * "00.50", " 1.00 ", "+1.00", "1e2", "1." and ".5" no). Stricter than parseDecimal, which reads legacy systems.
+ */
+export const CLIENT_AMOUNT_GRAMMAR = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
+
+/** moneyFromDecimalString for a client's amount: refuses anything outside CLIENT_AMOUNT_GRAMMAR (RangeError). */
+export function moneyFromClientAmount(text: string, currencyCode: string): Money {
+  if (!CLIENT_AMOUNT_GRAMMAR.test(text)) {
+    throw new RangeError(`expected digits with an optional decimal point, such as "100.00" (no sign, spaces or exponent), got "${text}"`);
+  }
+  return moneyFromDecimalString(text, currencyCode);
+}
+
+/**
  * Money from a legacy float in major units (core banking sends 1234.56). The float's shortest round-trip decimal
  * form is what the legacy system meant; it is parsed exactly, so 0.1 + 0.2 style noise never creeps in.
  */

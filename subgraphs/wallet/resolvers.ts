@@ -1,7 +1,7 @@
 import { convertTotal, rate } from '../../connectors/fx-wallet/index.js';
 import { badUserInput } from '../../lib/errors.js';
 import { isCurrencyCode } from '../../lib/currency.js';
-import { formatDecimal, moneyFromDecimalString, MoneyFieldResolvers, type Money } from '../../lib/money.js';
+import { formatDecimal, moneyFromClientAmount, MoneyFieldResolvers, type Money } from '../../lib/money.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 
 export const resolvers: Resolvers = {
@@ -51,7 +51,7 @@ function currencyArg(field: string, value: string): string {
 function amountArg(field: string, value: string, currency: string): Money {
   let money: Money;
   try {
-    money = moneyFromDecimalString(value, currency);
+    money = moneyFromClientAmount(value, currency);
   } catch (err) {
     throw badUserInput(field, `${field}: ${(err as Error).message}`);
   }

@@ -129,6 +129,8 @@ describe('sendInternationalPayment', () => {
       [paymentInput({ amount: '-5.00' }), 'amount.amount'],
       [paymentInput({ amount: '10.001' }), 'amount.amount'],
       [paymentInput({ amount: '99999999.00' }), 'amount.amount'],
+      // Only the schema's decimal grammar: no spaces, sign, exponent, leading zeros or bare points.
+      ...[' 1.00 ', '+1.00', '1e2', '01.00', '1.', '.50', '1,00'].map((amount): [ReturnType<typeof paymentInput>, string] => [paymentInput({ amount }), 'amount.amount']),
       [paymentInput({ currency: 'XXX' }), 'amount.currency'],
       [paymentInput({ iban: 'DE75512108001245126198' }), 'beneficiary.iban'],
       [paymentInput({ bic: 'DEUT' }), 'beneficiary.bic'],

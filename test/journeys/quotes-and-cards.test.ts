@@ -89,6 +89,10 @@ describe('expired quotes, currency conversion and card journeys', () => {
     expect(refused.journey).toMatchObject({ status: 'REJECTED', errorCode: 'INSUFFICIENT_FUNDS' });
     const same = await stack.graphql(CONVERT, { idempotencyKey: key(), input: { sellAmount: { amount: '1.00', currency: 'EUR' }, buy: 'EUR' } }, token);
     expect(same.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'buy' });
+    for (const amount of [' 1.00 ', '+1.00']) {
+      const signed = await stack.graphql(CONVERT, { idempotencyKey: key(), input: { sellAmount: { amount, currency: 'EUR' }, buy: 'USD' } }, token);
+      expect(signed.body.errors?.[0]?.extensions, amount).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sellAmount.amount' });
+    }
   });
 
   it('issues a card, then freezes and unfreezes it; a replayed freeze changes nothing', async () => {

@@ -5,6 +5,7 @@ import {
   crossRate,
   divideHalfEven,
   formatDecimal,
+  moneyFromClientAmount,
   moneyFromDecimalString,
   moneyFromMajorFloat,
   moneyFromMinor,
@@ -41,6 +42,22 @@ describe('moneyFromDecimalString', () => {
     expect(() => moneyFromDecimalString('12.345', 'EUR')).toThrow(/more decimal places/);
     expect(() => moneyFromDecimalString('1.5', 'JPY')).toThrow(RangeError);
     expect(() => moneyFromDecimalString('1.00', 'XYZ')).toThrow(/XYZ/);
+  });
+});
+
+describe('moneyFromClientAmount (the grammar of MoneyInput.amount)', () => {
+  it('accepts digits with an optional point and fraction', () => {
+    expect(moneyFromClientAmount('100.00', 'EUR')).toEqual({ minor: 10000n, currency: 'EUR' });
+    expect(moneyFromClientAmount('0.50', 'EUR')).toEqual({ minor: 50n, currency: 'EUR' });
+    expect(moneyFromClientAmount('7', 'JPY')).toEqual({ minor: 7n, currency: 'JPY' });
+  });
+  it('refuses spaces, signs, exponents, leading zeros, bare points and separators', () => {
+    for (const text of [' 1.00 ', '1.00 ', '+1.00', '-1.00', '1e2', '01.00', '00', '1.', '.5', '1,00', '1_000', '', '１.00']) {
+      expect(() => moneyFromClientAmount(text, 'EUR'), JSON.stringify(text)).toThrow(RangeError);
+    }
+  });
+  it('still refuses more decimals than the currency has', () => {
+    expect(() => moneyFromClientAmount('1.001', 'EUR')).toThrow(RangeError);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { badUserInput, forbidden } from '../../../lib/errors.js';
 import { currency as currencyInfo, isCurrencyCode } from '../../../lib/currency.js';
-import { moneyFromDecimalString, moneyFromMinor, type Money } from '../../../lib/money.js';
+import { moneyFromClientAmount, moneyFromMinor, type Money } from '../../../lib/money.js';
 import type { Principal } from '../../../lib/principal.js';
 import type { Json } from '../engine/types.js';
 
@@ -38,7 +38,7 @@ export function amountInput(field: string, amount: unknown, code: unknown): Mone
   if (typeof amount !== 'string') throw badUserInput(`${field}.amount`, `${field}.amount must be a decimal string such as "100.00"`);
   let money: Money;
   try {
-    money = moneyFromDecimalString(amount, cur);
+    money = moneyFromClientAmount(amount, cur);
   } catch (err) {
     throw badUserInput(`${field}.amount`, `${field}.amount: ${(err as Error).message}`);
   }
