@@ -134,7 +134,15 @@ function idOf(request: PersistedRequest): string | undefined {
   const ext = request.extensions;
   if (typeof ext !== 'object' || ext === null) return undefined;
   const pq = (ext as { persistedQuery?: unknown }).persistedQuery;
-  if (typeof pq !== 'object' || pq === null) return undefined;
+  if (pq === undefined || pq === null) return undefined;
+  if (typeof pq !== 'object' || Array.isArray(pq)) {
+    throw refusal(ErrorCode.BAD_REQUEST, 'extensions.persistedQuery must be an object: { "version": 1, "sha256Hash": "<id>" }.');
+  }
+  // Apollo's persisted-query protocol has one version; another would be a different protocol, not this id.
+  const version = (pq as { version?: unknown }).version;
+  if (version !== 1) {
+    throw refusal(ErrorCode.BAD_REQUEST, `extensions.persistedQuery.version must be 1, got ${JSON.stringify(version ?? null).slice(0, 40)}.`);
+  }
   const hash = (pq as { sha256Hash?: unknown }).sha256Hash;
   return typeof hash === 'string' && hash.length > 0 ? hash : undefined;
 }

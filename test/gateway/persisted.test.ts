@@ -71,6 +71,16 @@ describe('persisted operations: partners', () => {
     });
   });
 
+  it('refuses a persistedQuery of another version than 1, or not an object, with 400 BAD_REQUEST', async () => {
+    const token = await budgetToken();
+    for (const persistedQuery of [{ version: 2, sha256Hash: IDS.meCards }, { sha256Hash: IDS.meCards }, { version: '1', sha256Hash: IDS.meCards }, 'x', [1]]) {
+      const { reply, received } = await run({ extensions: { persistedQuery } }, token);
+      expectCode(reply, 'BAD_REQUEST');
+      expect(reply.body.errors?.[0]?.message, JSON.stringify(persistedQuery)).toMatch(/^extensions\.persistedQuery/);
+      expect(received).toHaveLength(0);
+    }
+  });
+
   it('accepts the id as documentId too, and on GET', async () => {
     const token = await budgetToken();
     const { reply } = await run({ documentId: `sha256:${IDS.meCards}` }, token);
