@@ -188,7 +188,7 @@ const ACCOUNT_ID = /^acc-\d+$/;
 function outcomeOf(data: unknown, codes: readonly unknown[]): string {
   if (codes.length === 0) return 'ok';
   if (hasValue(data)) return 'partial';
-  return codes.includes(ErrorCode.FORBIDDEN) ? 'denied' : 'error';
+  return codes.includes(ErrorCode.FORBIDDEN) || codes.includes(ErrorCode.ACCOUNT_NOT_IN_CONSENT) ? 'denied' : 'error';
 }
 
 /** True when the response carries any non-null value below its root fields. */

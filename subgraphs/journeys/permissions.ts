@@ -1,5 +1,5 @@
-import { or, rule } from 'graphql-shield';
-import { forbidden } from '../../lib/errors.js';
+import { rule } from 'graphql-shield';
+import { BankError, ErrorCode, forbidden } from '../../lib/errors.js';
 import {
   FEDERATION_RULES,
   allow,
@@ -24,14 +24,23 @@ const canSeeThisJourney = rule({ cache: 'no_cache' })(
 );
 
 /**
- * A partner paying from an account the customer consented to (the payments:initiate scope is checked from the
- * schema's @scopes by bankShield).
+ * A customer paying, or a partner paying from an account the customer consented to (the payments:initiate scope is
+ * checked from the schema's @scopes by bankShield). One rule, so a partner is told what is wrong with its request
+ * (ACCOUNT_NOT_IN_CONSENT: the consent does not cover that account), not "Only customers can ask for this".
  */
-const isPartnerPayingFromConsentedAccount = rule({ cache: 'no_cache' })(
+const isCustomerOrPartnerPayingFromConsentedAccount = rule({ cache: 'no_cache' })(
   (_parent, args: { input?: { sourceAccountId?: string } }, ctx: PrincipalContext) => {
-    const consent = liveConsent(ctx.principal);
+    const p = ctx.principal;
+    if (p.kind === 'customer') return true;
+    if (p.kind !== 'partner') return forbidden('Only customers can ask for this.');
+    const consent = liveConsent(p);
+    if (consent === null) return forbidden('This partner has no live consent from the customer.');
     const source = args.input?.sourceAccountId;
-    return (consent !== null && typeof source === 'string' && consent.accountIds.includes(source)) || forbidden();
+    if (typeof source === 'string' && consent.accountIds.includes(source)) return true;
+    return new BankError(
+      ErrorCode.ACCOUNT_NOT_IN_CONSENT,
+      `The customer's consent does not cover the account ${JSON.stringify(String(source ?? ''))}: pay from a consented account.`,
+    );
   },
 );
 
@@ -40,7 +49,7 @@ export const permissions = bankShield({
   Query: { ...FEDERATION_RULES.Query, me: isCustomer, journey: allow /* the resolver checks the journey's owner */ },
   Mutation: {
     onboardCustomer: isStaff,
-    sendInternationalPayment: or(isCustomer, isPartnerPayingFromConsentedAccount),
+    sendInternationalPayment: isCustomerOrPartnerPayingFromConsentedAccount,
     convertCurrency: isCustomer,
     issueCard: isCustomer,
     freezeCard: isCustomer,

@@ -172,7 +172,7 @@ describe('partner access', () => {
       const noScope = await ask('journeys', partner(BASIC_AND_BALANCES), mutation, input('acc-5001'));
       expect(noScope.errors?.[0]).toMatchObject({ message: 'This field needs the partner scope payments:initiate.', extensions: { code: 'FORBIDDEN' } });
       const outside = await ask('journeys', partner(['payments:initiate']), mutation, input('acc-5002'));
-      expect(codes(outside)).toEqual(['FORBIDDEN']);
+      expect(codes(outside)).toEqual(['ACCOUNT_NOT_IN_CONSENT']); // told what is wrong: the consent does not cover it
       expect(outside.data ?? null).toBeNull();
     });
 

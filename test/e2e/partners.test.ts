@@ -136,7 +136,12 @@ describe('partners at the gateway (end to end)', () => {
     expect((paid.body.data?.sendInternationalPayment as { journey: { status: string } }).journey.status).toBe('COMPLETED');
     const refused = await persisted(id, { idempotencyKey: `payroll-${Date.now()}-x`, input: input('acc-5002') }, payroll);
     expect(refused.body.data ?? null).toBeNull();
-    expect(codes(refused)).toContain('FORBIDDEN');
+    // Told what is wrong (the consent does not cover that account), not "Only customers can ask for this".
+    expect(codes(refused)).toEqual(['ACCOUNT_NOT_IN_CONSENT']);
+    const message = (refused.body.errors as { message: string }[])[0]!.message;
+    expect(message).toMatch(/consent/i);
+    expect(message).toContain('acc-5002');
+    expect(message).not.toMatch(/only customers/i);
   });
 
   it('refuses a free-form document from a partner with PERSISTED_OPERATION_REQUIRED', async () => {
