@@ -1,6 +1,6 @@
 /**
  * The four subgraphs of the public gateway benchmark (graphql-hive/graphql-gateways-benchmark), reimplemented in Node
- * from /work/shared/bench-data/gateways-benchmark/README.md: accounts, inventory, products and reviews, all on one
+ * from ../shared/bench-data/gateways-benchmark/README.md (beside the repository): accounts, inventory, products and reviews, all on one
  * port at /accounts, /inventory, /products and /reviews, as the benchmark's own (Rust) subgraphs serve them.
  *
  * Built to stay out of the measurement: plain node:http, graphql-js over @apollo/subgraph's schema, and each
@@ -9,13 +9,16 @@
  * Run on its own: `tsx bench/gateways-benchmark/subgraphs.ts <port>`; it prints `listening <port>` once up.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { execute, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 
-export const BENCH_DATA_DIR = process.env.GATEWAYS_BENCHMARK_DATA ?? '/work/shared/bench-data/gateways-benchmark';
+/** The workload: GATEWAYS_BENCHMARK_DATA, else `../shared/bench-data/gateways-benchmark` beside the repository. */
+export const BENCH_DATA_DIR =
+  process.env.GATEWAYS_BENCHMARK_DATA || fileURLToPath(new URL('../../../shared/bench-data/gateways-benchmark', import.meta.url));
 
 interface User {
   id: string;
