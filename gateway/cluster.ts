@@ -62,7 +62,7 @@ function superviseWorkers(count: number, logger: Logger): void {
     const worker = cluster.fork();
     worker.once('listening', () => {
       listening.add(worker);
-      logger.info({ worker: worker.id, pid: worker.process.pid }, 'gateway worker listening');
+      logger.info({ worker: worker.id, workerPid: worker.process.pid }, 'gateway worker listening');
       process.stdout.write(`bankgraph gateway worker ${worker.id} (pid ${worker.process.pid}) listening\n`);
     });
   };
@@ -84,7 +84,7 @@ function superviseWorkers(count: number, logger: Logger): void {
       stop('SIGTERM');
       return;
     }
-    logger.error({ worker: worker.id, pid: worker.process.pid, code, signal }, 'gateway worker exited: starting another');
+    logger.error({ worker: worker.id, workerPid: worker.process.pid, code, signal }, 'gateway worker exited: starting another');
     setTimeout(() => {
       if (!stopping) fork();
     }, 1000).unref();

@@ -62,7 +62,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 // Redis keeps rate limits, consents and the audit stream: check the settings money depends on before serving.
 await checkRedisOrExit(logger, 'gateway');
 
-logger.info({ pid: process.pid }, 'gateway starting');
+logger.info('gateway starting'); // pino's base bindings carry pid and hostname already
 
 starting = createGateway({
   supergraphPath: process.env.SUPERGRAPH_PATH ?? 'schema/supergraph.graphql',

@@ -115,6 +115,22 @@ describe('GATEWAY_WORKERS', () => {
     expect(gateway.lines.join('\n')).not.toMatch(/worker \d+ \(pid \d+\) listening/);
   });
 
+  it('writes each log line as one JSON object with unique keys (pino already carries pid: no second one)', async () => {
+    const gateway = startGateway({ REDIS_URL: '', LOG_LEVEL: 'info' });
+    const starting = await gateway.waitFor(/"msg":"gateway starting"/);
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+    const json = gateway.lines.filter((l) => l.startsWith('{'));
+    expect(json.length).toBeGreaterThan(1);
+    expect(json).toContain(starting.input);
+    for (const line of json) {
+      // JSON.parse would keep the last of two equal keys silently: count them in the raw text.
+      const topLevelKeys = ['pid', 'hostname', 'level', 'time', 'msg', 'service'];
+      for (const key of topLevelKeys) expect(line.split(`"${key}":`).length - 1, `${key} in ${line}`).toBeLessThanOrEqual(1);
+      expect(JSON.parse(line)).toMatchObject({ pid: gateway.child.pid });
+    }
+  });
+
   it('refuses more than one worker without REDIS_URL: limits and consents must be shared', async () => {
     const gateway = startGateway({ GATEWAY_WORKERS: '2', REDIS_URL: '' });
     expect(await gateway.exited).toBe(1);
