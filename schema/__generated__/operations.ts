@@ -107,7 +107,7 @@ export type KycStatus =
 
 /** An amount as a client sends it: an exact decimal string in major units and an ISO 4217 code. */
 export type MoneyInput = {
-  /** Exact decimal, e.g. "100.00"; at most as many decimals as the currency has. */
+  /** Exact decimal in major units: digits, optionally a point and more digits, e.g. "100.00" or "0.50"; no sign, spaces, exponent or leading zeros; at most as many decimals as the currency has. */
   amount: string;
   currency: string;
 };
