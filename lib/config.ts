@@ -137,11 +137,38 @@ export function subgraphTimeoutMs(name: string, env: Env = process.env): number 
   return durationMs(env, key, Math.max(general, journeyWaitMs(env) + JOURNEY_ANSWER_MARGIN_MS));
 }
 
-function secret(env: Env, key: string, sandbox: string): string {
-  const value = env[key];
-  if (value) return value;
-  if (isProduction(env)) throw new Error(`${key} must be set in production (the sandbox default is public)`);
-  return sandbox;
+/** Every value the README or this file publishes: none of them may sign or authenticate anything in production. */
+const PUBLISHED_SECRETS: ReadonlySet<string> = new Set<string>([...Object.values(SANDBOX_SECRETS), 'sandbox-card-key']);
+
+/** The shortest symmetric key production accepts, in bytes (HS256 wants a key at least as long as its hash). */
+export const MIN_SYMMETRIC_SECRET_BYTES = 32;
+
+/**
+ * Reads secrets and collects, rather than throws, what production refuses: a missing value, a published sandbox
+ * value, or (for a symmetric key) fewer than 32 bytes. `check()` then names every offending variable in one error,
+ * so an operator fixes them all in one go instead of one per failed start.
+ */
+class SecretReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  read(key: string, sandbox: string, options: { symmetric?: boolean } = {}): string {
+    const value = this.env[key];
+    if (!isProduction(this.env)) return value || sandbox;
+    if (!value) this.problems.push(`${key} is not set`);
+    else if (PUBLISHED_SECRETS.has(value)) this.problems.push(`${key} is a published sandbox value`);
+    else if (options.symmetric && Buffer.byteLength(value, 'utf8') < MIN_SYMMETRIC_SECRET_BYTES) {
+      this.problems.push(`${key} is shorter than ${MIN_SYMMETRIC_SECRET_BYTES} bytes`);
+    }
+    return value ?? '';
+  }
+
+  check(): void {
+    if (this.problems.length > 0) {
+      throw new Error(`refusing to start in production: ${this.problems.join('; ')} (the sandbox defaults are public)`);
+    }
+  }
 }
 
 export interface AuthConfig {
@@ -159,14 +186,17 @@ export interface AuthConfig {
 
 export function authConfig(env: Env = process.env): AuthConfig {
   const jwksUrl = env.JWKS_URL || undefined;
-  return {
-    jwtSecret: jwksUrl ? '' : secret(env, 'JWT_SECRET', SANDBOX_SECRETS.jwt),
+  const secrets = new SecretReader(env);
+  const config: AuthConfig = {
+    jwtSecret: jwksUrl ? '' : secrets.read('JWT_SECRET', SANDBOX_SECRETS.jwt, { symmetric: true }),
     jwksUrl,
     issuer: env.JWT_ISSUER ?? 'bankgraph-sandbox',
     audience: env.JWT_AUDIENCE ?? 'bankgraph',
-    internalContextSecret: secret(env, 'INTERNAL_CONTEXT_SECRET', SANDBOX_SECRETS.internalContext),
+    internalContextSecret: secrets.read('INTERNAL_CONTEXT_SECRET', SANDBOX_SECRETS.internalContext, { symmetric: true }),
     internalContextTtlSeconds: int(env, 'INTERNAL_CONTEXT_TTL_SECONDS', 60),
   };
+  secrets.check();
+  return config;
 }
 
 export interface LegacyCredentials {
@@ -178,13 +208,16 @@ export interface LegacyCredentials {
 }
 
 export function legacyCredentials(env: Env = process.env): LegacyCredentials {
-  return {
-    kycAppToken: secret(env, 'KYC_APP_TOKEN', SANDBOX_SECRETS.kycAppToken),
-    kycHmacSecret: secret(env, 'KYC_HMAC_SECRET', SANDBOX_SECRETS.kycHmac),
-    coreBankingUser: secret(env, 'CORE_BANKING_USER', SANDBOX_SECRETS.coreBankingUser),
-    coreBankingPassword: secret(env, 'CORE_BANKING_PASSWORD', SANDBOX_SECRETS.coreBankingPassword),
+  const secrets = new SecretReader(env);
+  const credentials: LegacyCredentials = {
+    kycAppToken: secrets.read('KYC_APP_TOKEN', SANDBOX_SECRETS.kycAppToken),
+    kycHmacSecret: secrets.read('KYC_HMAC_SECRET', SANDBOX_SECRETS.kycHmac),
+    coreBankingUser: secrets.read('CORE_BANKING_USER', SANDBOX_SECRETS.coreBankingUser),
+    coreBankingPassword: secrets.read('CORE_BANKING_PASSWORD', SANDBOX_SECRETS.coreBankingPassword),
     coreBankingTenant: env.CORE_BANKING_TENANT ?? 'default',
   };
+  secrets.check();
+  return credentials;
 }
 
 export interface JourneyConfig {
