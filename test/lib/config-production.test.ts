@@ -46,7 +46,10 @@ describe('production refuses the published sandbox secrets', () => {
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    // A gateway that does start (the defect this guards against) must not outlive the test.
+    const started = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await exited.finally(() => clearTimeout(started));
     expect(code, output).not.toBe(0);
     expect(output).toMatch(/JWT_SECRET is a published sandbox value; INTERNAL_CONTEXT_SECRET is a published sandbox value/);
   }, 60_000);
