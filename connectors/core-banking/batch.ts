@@ -82,37 +82,35 @@ function readItems(route: string, count: number, response: LegacyResponse): Map<
  * its route): the system is failing for everyone in the batch. Otherwise each failed part is left to its own caller.
  */
 function failWhenEveryPartFailed(requests: readonly SubRequest[], byId: ReadonlyMap<number, FineractBatchResponse>): void {
-  if (!requests.every((_, i) => (byId.get(i + 1)?.statusCode ?? 0) >= 500)) return;
-  const sub = requests[0] as SubRequest;
-  const answer = byId.get(1) as FineractBatchResponse;
-  let json: unknown;
-  try {
-    json = answer.body ? JSON.parse(answer.body) : undefined;
-  } catch {
-    json = undefined; // a failing system's body need not be JSON: the status says enough
+  if (requests.every((_, i) => (byId.get(i + 1)?.statusCode ?? 0) >= 500)) {
+    const first = byId.get(1) as FineractBatchResponse;
+    throw partError(requests[0] as SubRequest, { statusCode: first.statusCode, body: first.body });
   }
-  throw mapFineractError(
-    { status: answer.statusCode, headers: {}, text: answer.body ?? '', json },
-    { method: 'GET', path: sub.relativeUrl, route: `POST /batches > ${sub.route}`, idempotent: true },
-  );
 }
 
 /** One sub-response as a value: the parsed body, undefined for "not found", or a typed error thrown. */
 function interpret(sub: SubRequest, answer: SubAnswer): unknown | undefined {
-  let json: unknown;
-  if (answer.body !== undefined && answer.body !== '') {
+  if (answer.statusCode >= 200 && answer.statusCode < 300) {
+    if (answer.body === undefined || answer.body === '') throw badResponse(sub.route, 'empty sub-response');
     try {
-      json = JSON.parse(answer.body);
+      return JSON.parse(answer.body);
     } catch (err) {
       throw badResponse(sub.route, 'sub-response body is not JSON', err);
     }
   }
-  if (answer.statusCode >= 200 && answer.statusCode < 300) {
-    if (json === undefined) throw badResponse(sub.route, 'empty sub-response');
-    return json;
-  }
   if (answer.statusCode === 404 || answer.statusCode === 409) return undefined;
-  throw mapFineractError(
+  throw partError(sub, answer);
+}
+
+/** A failed sub-response as the typed error a failed call of its own would be (UPSTREAM_UNAVAILABLE, _REJECTED...). */
+function partError(sub: SubRequest, answer: SubAnswer): Error {
+  let json: unknown;
+  try {
+    json = answer.body ? JSON.parse(answer.body) : undefined;
+  } catch {
+    json = undefined; // a failure's body need not be JSON (a proxy's HTML page): the status says enough
+  }
+  return mapFineractError(
     { status: answer.statusCode, headers: {}, text: answer.body ?? '', json },
     { method: 'GET', path: sub.relativeUrl, route: `POST /batches > ${sub.route}`, idempotent: true },
   );

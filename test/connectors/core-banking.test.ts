@@ -314,6 +314,26 @@ describe('CoreBankingConnector errors', () => {
     expect((await stats()).routes[BATCHES]).toBe(3);
   });
 
+  it("types one part's 5xx with a body that is not JSON (a proxy's page) as UPSTREAM_UNAVAILABLE, not a bad response", async () => {
+    const stub: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify([{ requestId: 1, statusCode: 502, headers: [], body: '<html>Bad Gateway</html>' }, { requestId: 2, statusCode: 404, headers: [], body: '{}' }]));
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const c = new CoreBankingConnector({ baseUrl: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`, credentials: CREDENTIALS, retry: { retries: 0 } });
+    try {
+      const err = await failure(c.getCustomers(['cust-0001', 'cust-0002']));
+      expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+      expect(err.detail).toMatchObject({ status: 502 });
+    } finally {
+      await c.http.close();
+      await new Promise((r) => stub.close(r));
+    }
+  });
+
   it("fails only the caller whose part of a shared batch failed, and leaves the breaker closed", async () => {
     // Two callers in one tick share one POST /batches; the part of the second (its account's client read) is a 500.
     fault({ route: `GET ${API}/clients/:clientId`, subRequestErrorRate: 1 });
