@@ -24,9 +24,6 @@ export interface ConnectorOverrides {
   readonly breaker?: BreakerOptions;
 }
 
-/** Sandbox API key of the card processor; CARD_PROCESSOR_API_KEY in production. */
-const SANDBOX_CARD_KEY = 'sandbox-card-key';
-
 export function createCoreBankingConnector(env: Env = process.env, o: ConnectorOverrides = {}): CoreBankingConnector {
   const creds = legacyCredentials(env);
   return measured(new CoreBankingConnector({
@@ -38,8 +35,8 @@ export function createCoreBankingConnector(env: Env = process.env, o: ConnectorO
 }
 
 export function createCardProcessorConnector(env: Env = process.env, o: ConnectorOverrides = {}): CardProcessorConnector {
-  const apiKey = env.CARD_PROCESSOR_API_KEY ?? (env.NODE_ENV === 'production' ? undefined : SANDBOX_CARD_KEY);
-  if (!apiKey) throw new Error('CARD_PROCESSOR_API_KEY must be set in production (the sandbox default is public)');
+  // The sandbox key outside production; in production a missing or published key stops the start (lib/config.ts).
+  const apiKey = legacyCredentials(env).cardProcessorApiKey;
   return measured(new CardProcessorConnector({
     ...o,
     baseUrl: o.baseUrl ?? legacyUrl('card-processor', env),

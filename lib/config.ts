@@ -34,6 +34,7 @@ export const SANDBOX_SECRETS = {
   kycHmac: 'sandbox-kyc-hmac-secret',
   coreBankingUser: 'mifos',
   coreBankingPassword: 'password',
+  cardProcessorApiKey: 'sandbox-card-key',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -138,7 +139,7 @@ export function subgraphTimeoutMs(name: string, env: Env = process.env): number 
 }
 
 /** Every value the README or this file publishes: none of them may sign or authenticate anything in production. */
-const PUBLISHED_SECRETS: ReadonlySet<string> = new Set<string>([...Object.values(SANDBOX_SECRETS), 'sandbox-card-key']);
+const PUBLISHED_SECRETS: ReadonlySet<string> = new Set<string>(Object.values(SANDBOX_SECRETS));
 
 /** The shortest symmetric key production accepts, in bytes (HS256 wants a key at least as long as its hash). */
 export const MIN_SYMMETRIC_SECRET_BYTES = 32;
@@ -205,6 +206,8 @@ export interface LegacyCredentials {
   coreBankingUser: string;
   coreBankingPassword: string;
   coreBankingTenant: string;
+  /** Sent as X-Api-Key to the card processor (CARD_PROCESSOR_API_KEY). */
+  cardProcessorApiKey: string;
 }
 
 export function legacyCredentials(env: Env = process.env): LegacyCredentials {
@@ -215,6 +218,7 @@ export function legacyCredentials(env: Env = process.env): LegacyCredentials {
     coreBankingUser: secrets.read('CORE_BANKING_USER', SANDBOX_SECRETS.coreBankingUser),
     coreBankingPassword: secrets.read('CORE_BANKING_PASSWORD', SANDBOX_SECRETS.coreBankingPassword),
     coreBankingTenant: env.CORE_BANKING_TENANT ?? 'default',
+    cardProcessorApiKey: secrets.read('CARD_PROCESSOR_API_KEY', SANDBOX_SECRETS.cardProcessorApiKey),
   };
   secrets.check();
   return credentials;
