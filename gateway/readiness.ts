@@ -1,5 +1,5 @@
 import type { DependencyReport } from '../lib/metrics/dependencies.js';
-import { probeRedis, type Pingable, type RedisHealth } from '../lib/redis/readiness.js';
+import { probeRedis, redisDependency, type Pingable, type RedisHealth } from '../lib/redis/readiness.js';
 import type { Fetcher } from './fetcher.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 
@@ -66,7 +66,8 @@ export async function checkDependencies(
 ): Promise<GatewayDependencies> {
   const [report, redis] = await Promise.all([probeSubgraphs(subgraphs, fetcher), probeRedis(stores, redisTimeoutMs)]);
   if (!redis) return report;
-  const up = { ...report.up, redis: redis.ok };
-  const reasons = [...(redis.ok ? [] : [`redis not answering (${redis.reason})`]), ...(report.reason ? [report.reason] : [])];
+  const store = redisDependency(redis);
+  const up = { ...report.up, ...store.up };
+  const reasons = [store.reason, report.reason].filter((r): r is string => r !== undefined);
   return reasons.length === 0 ? { ...report, up, redis } : { ok: false, reason: reasons.join('; '), up, subgraphs: report.subgraphs, redis };
 }

@@ -1,4 +1,5 @@
 import { within } from '../deadline.js';
+import type { DependencyReport } from '../metrics/dependencies.js';
 
 /**
  * The Redis part of readiness (/ready): PING within a short deadline. A Redis that is down or slow makes the process
@@ -32,4 +33,11 @@ async function pingWithin(store: Pingable, timeoutMs: number): Promise<RedisHeal
     (err: unknown): RedisHealth => ({ ok: false, reason: `PING failed: ${(err as Error).message}` }),
   );
   return (await within(ping, timeoutMs)) ?? { ok: false, reason: `no PING answer within ${timeoutMs} ms` };
+}
+
+/** A probeRedis result as a process reports it (lib/metrics/dependencies.ts); nothing when no store is Redis. */
+export function redisDependency(redis: RedisHealth | undefined): DependencyReport {
+  if (!redis) return { ok: true, up: {} };
+  if (redis.ok) return { ok: true, up: { redis: true }, redis };
+  return { ok: false, reason: `redis not answering (${redis.reason})`, up: { redis: false }, redis };
 }

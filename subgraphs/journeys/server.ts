@@ -3,8 +3,7 @@ import { parse } from 'graphql';
 import type { ContextVerifier } from '../../lib/context.js';
 import { DEADLINE_HEADER, waitWithin } from '../../lib/deadline.js';
 import type { Logger } from '../../lib/log.js';
-import type { DependencyReport } from '../../lib/metrics/dependencies.js';
-import { probeRedis, type Pingable } from '../../lib/redis/readiness.js';
+import { probeRedis, redisDependency, type Pingable } from '../../lib/redis/readiness.js';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/subgraph-server.js';
 import type { JourneysContext } from './context.js';
 import type { JourneyEngine } from './engine/types.js';
@@ -36,11 +35,7 @@ export function createJourneysSubgraph(d: JourneysSubgraphDeps): Promise<Subgrap
     verifier: d.verifier,
     ...(d.logger ? { logger: d.logger } : {}),
     // Reported in /ready?verbose and /metrics, not cascaded into /ready (lib/metrics/dependencies.ts).
-    dependencies: async (): Promise<DependencyReport> => {
-      const redis = await probeRedis([d.store]);
-      if (!redis) return { ok: true, up: {} };
-      return redis.ok ? { ok: true, up: { redis: true }, redis } : { ok: false, reason: `redis not answering (${redis.reason})`, up: { redis: false }, redis };
-    },
+    dependencies: async () => redisDependency(await probeRedis([d.store])),
     // A journey mutation answers RUNNING once its wait is over: never after the gateway has stopped listening.
     createContext: (base, headers) => ({
       ...base,
