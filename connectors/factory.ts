@@ -56,13 +56,24 @@ export function createKycProviderConnector(env: Env = process.env, o: ConnectorO
   }));
 }
 
+/**
+ * FX_RATES_URL: the reference-rate feed (the ECB's eurofxref-daily.xml or a mirror), read through its own client;
+ * unset, the wallet's copy. FX_RATES_TTL_MS: how long the rates are reused; a value that is not a whole number of
+ * ms stops the start rather than being ignored.
+ */
 export function createFxWalletConnector(env: Env = process.env, o: ConnectorOverrides = {}): FxWalletConnector {
-  const ratesTtl = env.FX_RATES_TTL_MS ? Number(env.FX_RATES_TTL_MS) : undefined;
+  const ttlText = env.FX_RATES_TTL_MS?.trim();
+  const ratesTtl = ttlText ? Number(ttlText) : undefined;
+  if (ratesTtl !== undefined && !(Number.isInteger(ratesTtl) && ratesTtl >= 0)) {
+    throw new RangeError(`FX_RATES_TTL_MS must be a whole number of milliseconds (0 or more), not "${env.FX_RATES_TTL_MS}"`);
+  }
+  const ratesUrl = env.FX_RATES_URL?.trim();
   return measured(new FxWalletConnector({
     ...o,
     baseUrl: o.baseUrl ?? legacyUrl('fx-wallet', env),
     timeoutMs: o.timeoutMs ?? legacyTimeoutMs('fx-wallet', env),
-    ...(ratesTtl !== undefined && Number.isFinite(ratesTtl) ? { ratesTtlMs: ratesTtl } : {}),
+    ...(ratesTtl !== undefined ? { ratesTtlMs: ratesTtl } : {}),
+    ...(ratesUrl ? { ratesUrl } : {}),
   }));
 }
 
@@ -89,9 +100,9 @@ export function createNotifierConnector(env: Env = process.env, o: ConnectorOver
  * Registers a connector's client with the process's legacy-call metrics: its breaker in the gauge, and (once per
  * process) the listener that times every call.
  */
-function measured<T extends { readonly http: LegacyHttpClient }>(connector: T): T {
+function measured<T extends { readonly http: LegacyHttpClient; readonly clients?: readonly LegacyHttpClient[] }>(connector: T): T {
   const metrics = legacyMetrics();
   metrics.listen(onLegacyCall);
-  metrics.track(connector.http);
+  for (const client of connector.clients ?? [connector.http]) metrics.track(client);
   return connector;
 }

@@ -35,6 +35,13 @@ export interface FxWalletConnectorOptions {
   readonly timeoutMs?: number;
   /** How long the reference rates are reused, ms (0: every call fetches them). @default 60000 */
   readonly ratesTtlMs?: number;
+  /**
+   * Where the reference rates are read, as an absolute URL of a feed in the ECB's eurofxref-daily.xml layout: the
+   * ECB's own (`https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml`) or the bank's mirror of it. Read
+   * through a client of its own, system `fx-reference-rates` (its own breaker and metrics: a slow ECB does not
+   * open the wallet's breaker). @default the wallet's copy, `<baseUrl>/api/rates/eurofxref-daily.xml`
+   */
+  readonly ratesUrl?: string;
   readonly retry?: RetryOptions;
   readonly breaker?: BreakerOptions;
 }
@@ -53,7 +60,24 @@ export interface CreateQuoteInput {
 
 /** The most owners the wallet takes in one batch read. */
 export const WALLET_BATCH_LIMIT = 100;
-const RATES_PATH = '/api/rates/eurofxref-daily.xml';
+/** The wallet's copy of the ECB feed, the default source of reference rates. */
+export const WALLET_RATES_PATH = '/api/rates/eurofxref-daily.xml';
+/** The system name of a reference-rate feed read from its own URL (options.ratesUrl). */
+export const REFERENCE_RATES_SYSTEM = 'fx-reference-rates';
+
+/** An absolute http(s) URL of a rate feed; a RangeError naming the value otherwise. */
+function ratesFeedUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RangeError(`the reference-rate URL must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RangeError(`the reference-rate URL must be an absolute http(s) URL, got "${value}"`);
+  }
+  return url;
+}
 
 function currencyCode(code: string, field: string): string {
   const info = findCurrency(code.trim());
@@ -70,6 +94,9 @@ function requireReference(reference: string): string {
 
 export class FxWalletConnector {
   readonly http: LegacyHttpClient;
+  /** The client the reference rates are read through: `http`, or the feed's own (options.ratesUrl). */
+  readonly ratesHttp: LegacyHttpClient;
+  private readonly ratesPath: string;
   private readonly ratesTtlMs: number;
   private ratesCache: { readonly value: FxRates; readonly expiresAt: number } | null = null;
   private ratesInFlight: Promise<FxRates> | null = null;
@@ -86,6 +113,20 @@ export class FxWalletConnector {
       ...tuning(options),
       mapError: mapFxWalletError,
     });
+    if (options.ratesUrl === undefined) {
+      this.ratesHttp = this.http;
+      this.ratesPath = WALLET_RATES_PATH;
+    } else {
+      const feed = ratesFeedUrl(options.ratesUrl);
+      // The default mapping: the feed speaks plain HTTP, not the wallet's error bodies.
+      this.ratesHttp = new LegacyHttpClient({ system: REFERENCE_RATES_SYSTEM, baseUrl: feed.origin, ...tuning(options) });
+      this.ratesPath = `${feed.pathname}${feed.search}`;
+    }
+  }
+
+  /** Every client this connector calls through (the wallet's, and the rate feed's when it has its own). */
+  get clients(): readonly LegacyHttpClient[] {
+    return this.ratesHttp === this.http ? [this.http] : [this.http, this.ratesHttp];
   }
 
   /** The wallet of each customer, in input order, null when a customer has none. One call per 100 customers. */
@@ -199,7 +240,7 @@ export class FxWalletConnector {
   }
 
   async close(): Promise<void> {
-    await this.http.close();
+    await Promise.all(this.clients.map((client) => client.close()));
   }
 
   private async walletBatch(ownerIds: readonly string[]): Promise<Wallet[]> {
@@ -215,8 +256,8 @@ export class FxWalletConnector {
   }
 
   private async fetchRates(): Promise<FxRates> {
-    const route = `GET ${RATES_PATH}`;
-    const res = await this.http.call({ method: 'GET', path: RATES_PATH, route, headers: { accept: 'text/xml' }, idempotent: true });
+    const route = `GET ${this.ratesPath.replace(/\?.*$/, '')}`;
+    const res = await this.ratesHttp.call({ method: 'GET', path: this.ratesPath, route, headers: { accept: 'text/xml' }, idempotent: true });
     try {
       return parseEcbRates(res.text);
     } catch (err) {

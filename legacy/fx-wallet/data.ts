@@ -76,12 +76,31 @@ export const REFERENCE_RATES: ReadonlyArray<readonly [string, string]> = [
   ['SGD', '1.4560'],
   ['HKD', '8.4350'],
   ['INR', '90.125'],
+  // The rest of the ECB's 30 currencies, so the feed has the real one's full set (values of the ECB's 2025-10-21 feed).
+  ['BGN', '1.9558'],
+  ['RON', '5.0838'],
+  ['ISK', '141.60'],
+  ['TRY', '48.7114'],
+  ['BRL', '6.2526'],
+  ['CNY', '8.2626'],
+  ['IDR', '19272.67'],
+  ['ILS', '3.8174'],
+  ['KRW', '1660.38'],
+  ['MXN', '21.4006'],
+  ['MYR', '4.9086'],
+  ['NZD', '2.0287'],
+  ['PHP', '67.761'],
+  ['THB', '38.071'],
+  ['ZAR', '20.1148'],
 ];
+
+/** ISO 4217 currencies without minor units among the published ones; every other has two. */
+const NO_MINOR_UNITS: ReadonlySet<string> = new Set(['JPY', 'ISK', 'KRW']);
 
 /** Decimal places of each currency the wallet trades (ISO 4217 minor units): EUR plus every published rate. */
 export const CURRENCY_DIGITS: ReadonlyMap<string, number> = new Map([
   ['EUR', 2],
-  ...REFERENCE_RATES.map(([ccy]): [string, number] => [ccy, ccy === 'JPY' ? 0 : 2]),
+  ...REFERENCE_RATES.map(([ccy]): [string, number] => [ccy, NO_MINOR_UNITS.has(ccy) ? 0 : 2]),
 ]);
 
 /** Decimal places of a currency the wallet trades. */

@@ -94,7 +94,7 @@ describe('reference rates', () => {
     const rates = await connector().getRates();
     expect(rates.base).toBe('EUR');
     expect(rates.asOf).toBe('2026-11-20');
-    expect(rates.rates.size).toBe(15);
+    expect(rates.rates.size).toBe(30);
     expect(rates.rates.get('USD')).toEqual({ digits: 10842n, scale: 4 });
     expect(rates.rates.get('CZK')).toEqual({ digits: 25120n, scale: 3 });
     expect(rates.rates.get('INR')).toEqual({ digits: 90125n, scale: 3 });
