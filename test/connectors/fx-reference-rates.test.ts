@@ -9,7 +9,7 @@ import { createFxWalletSimulator } from '../../legacy/fx-wallet/server.js';
 import { findCurrency } from '../../lib/currency.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
 import { moneyFromDecimalString, toDecimalString } from '../../lib/money.js';
-import { vendorSpec } from '../support/vendor-specs.js';
+import { vendorSpec } from '../../conformance/specs.js';
 
 /**
  * The reference rates as the ECB publishes them: the feed's real layout (the published file in

@@ -38,6 +38,11 @@ import { fileURLToPath } from 'node:url';
 export interface StackOptions {
   /** Per-system connector settings (short timeouts, breaker thresholds) for failure tests. */
   readonly connectors?: Partial<Record<LegacySystem, ConnectorOverrides>>;
+  /**
+   * Something to put between the connectors and each simulator (the conformance run's recording proxy): given the
+   * simulator's URL, the URL the connectors call instead. @default none: the connectors call the simulators.
+   */
+  readonly interpose?: (system: LegacySystem, simulatorUrl: string) => Promise<string>;
   /** Supergraph file to serve. @default schema/supergraph.graphql */
   readonly supergraphPath?: string;
   /** Share of notifier sends that fail. @default 0 (failure tests inject faults instead, so runs are repeatable) */
@@ -115,7 +120,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   );
   const simulators = Object.fromEntries(entries) as Stack['simulators'];
   const env: Record<string, string | undefined> = { NODE_ENV: 'test' };
-  const o = (system: LegacySystem): ConnectorOverrides => ({ baseUrl: simulators[system].running.url, ...options.connectors?.[system] });
+  const legacyUrls = Object.fromEntries(
+    await Promise.all(
+      (Object.keys(simulators) as LegacySystem[]).map(async (s) => [s, options.interpose ? await options.interpose(s, simulators[s].running.url) : simulators[s].running.url] as const),
+    ),
+  ) as Record<LegacySystem, string>;
+  const o = (system: LegacySystem): ConnectorOverrides => ({ baseUrl: legacyUrls[system], ...options.connectors?.[system] });
 
   const coreBanking = createCoreBankingConnector(env, o('core-banking'));
   const cardProcessor = createCardProcessorConnector(env, o('card-processor'));

@@ -1,0 +1,132 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Exchange, Violation } from '../../conformance/exchange.js';
+import { FineractChecker } from '../../conformance/fineract.js';
+import { OpenApiChecker } from '../../conformance/openapi.js';
+import { SPEC_FILES } from '../../conformance/specs.js';
+import { validateIso20022 } from '../../conformance/xsd.js';
+
+/**
+ * The conformance checks themselves: each passes an exchange its vendor's specification allows and flags one it
+ * does not, so `npm run conformance` can fail (the findings it reports today are the issue-12 table, shown here
+ * on one exchange each).
+ */
+
+const basic = `Basic ${Buffer.from('user:secret').toString('base64')}`;
+function exchange(system: string, over: Partial<Exchange>): Exchange {
+  return { system, method: 'GET', url: '/', requestHeaders: {}, requestBody: '', status: 200, responseHeaders: {}, responseBody: '', ...over };
+}
+const messages = (violations: Violation[]) => violations.map((v) => `${v.part}: ${v.message}`);
+
+describe('Fineract, as its source defines its API', () => {
+  const fineract = new FineractChecker();
+  const headers = { authorization: basic, 'fineract-platform-tenantid': 'default' };
+  const fx = (over: Partial<Exchange>) => fineract.check(exchange('core-banking', { requestHeaders: headers, ...over }));
+
+  it('passes a batch of reads CommandStrategyProvider runs, and flags one it answers 501', () => {
+    const batch = (relativeUrl: string) =>
+      fx({ method: 'POST', url: '/fineract-provider/api/v1/batches', requestBody: JSON.stringify([{ requestId: 1, method: 'GET', relativeUrl }]) });
+    expect(batch('v1/savingsaccounts/5001')).toEqual([]);
+    expect(messages(batch('v1/clients/external-id/cust-0001'))).toEqual([expect.stringMatching(/not a relative URL CommandStrategyProvider runs \(Fineract answers 501\)/)]);
+  });
+
+  it("flags a deposit parameter Fineract's validator refuses (externalId), and passes its own", () => {
+    const deposit = (body: Record<string, unknown>) =>
+      fx({ method: 'POST', url: '/fineract-provider/api/v1/savingsaccounts/5001/transactions?command=deposit', requestBody: JSON.stringify(body) });
+    const own = { locale: 'en', dateFormat: 'yyyy-MM-dd', transactionDate: '2026-12-02', transactionAmount: '10.00', paymentTypeId: 1 };
+    expect(deposit(own)).toEqual([]);
+    expect(messages(deposit({ ...own, externalId: 'jrn.debit' }))).toEqual([expect.stringMatching(/does not accept externalId/)]);
+  });
+
+  it('flags a route Fineract does not have, a command the route does not take, and missing tenant or credentials', () => {
+    expect(messages(fx({ url: '/fineract-provider/api/v1/savingsaccounts/5001/transactions/external-id/x' }))).toEqual([expect.stringMatching(/^route: Fineract has no route/)]);
+    expect(messages(fx({ method: 'POST', url: '/fineract-provider/api/v1/savingsaccounts/5001?command=explode' }))).toEqual([expect.stringMatching(/takes the commands .*approve.*not "explode"/)]);
+    expect(messages(fineract.check(exchange('core-banking', { url: '/fineract-provider/api/v1/savingsaccounts/5001' })))).toEqual([
+      'auth: Fineract wants HTTP Basic credentials',
+      'auth: Fineract wants the Fineract-Platform-TenantId header',
+    ]);
+  });
+
+  it("holds the transaction search's answer to {total, content}", () => {
+    const search = (body: unknown) =>
+      fx({ url: '/fineract-provider/api/v1/savingsaccounts/5001/transactions/search?offset=0&limit=5', responseBody: JSON.stringify(body) });
+    expect(search({ total: 1, content: [] })).toEqual([]);
+    expect(messages(search({ totalFilteredRecords: 1, pageItems: [] }))).toEqual([
+      expect.stringMatching(/missing total, content/),
+      expect.stringMatching(/fields Fineract's does not: totalFilteredRecords, pageItems/),
+    ]);
+  });
+});
+
+describe("Marqeta's published Core API v3", () => {
+  let marqeta: OpenApiChecker;
+  beforeAll(async () => {
+    marqeta = await OpenApiChecker.load({
+      system: 'card-processor',
+      file: SPEC_FILES.marqeta,
+      apiRoot: '/v3',
+      credentials: (h) => (/^Basic /.test(h.authorization ?? '') ? undefined : 'Marqeta wants HTTP Basic'),
+    });
+  }, 60_000);
+
+  it('passes a card transition it documents, and flags a wrong state in the answer', () => {
+    const transition = { card_token: 'crd_1', state: 'SUSPENDED', channel: 'API', reason_code: '01' };
+    const answer = { token: 'tr_1', card_token: 'crd_1', user_token: 'usr_1', state: 'SUSPENDED', state_reason: 'frozen', reason_code: '01', channel: 'API', fulfillment_status: 'ISSUED', type: 'state.suspended', created_time: '2026-12-02T10:00:00Z', last_four: '1234', pan: '411111______1234', expiration: '1229', expiration_time: '2029-12-31T23:59:59Z', barcode: 'b', pin_is_set: false, card_product_token: 'cp_1' };
+    const post = (body: unknown) =>
+      marqeta.check(exchange('card-processor', { method: 'POST', url: '/v3/cardtransitions', requestHeaders: { authorization: basic, 'content-type': 'application/json' }, requestBody: JSON.stringify(transition), status: 201, responseBody: JSON.stringify(body) }));
+    expect(post(answer)).toEqual([]);
+    expect(messages(post({ ...answer, state: 'FROZEN' }))).toEqual([expect.stringMatching(/^response: .*\/state must be equal to one of the allowed values/)]);
+  });
+
+  it("flags a path of today's dialect and a call without HTTP Basic", () => {
+    expect(messages(marqeta.check(exchange('card-processor', { url: '/v2/cards?customer_refs=cust-0001', requestHeaders: { authorization: basic } })))).toEqual([
+      'route: the card-processor API has no operation GET /v2/cards',
+    ]);
+    expect(messages(marqeta.check(exchange('card-processor', { url: '/v3/cards/user/usr_1', requestHeaders: { 'x-api-key': 'k' }, status: 200, responseBody: '' })))).toContain(
+      'auth: Marqeta wants HTTP Basic',
+    );
+  });
+});
+
+describe("Onfido's published API v3.6", () => {
+  let onfido: OpenApiChecker;
+  beforeAll(async () => {
+    onfido = await OpenApiChecker.load({ system: 'kyc-provider', file: SPEC_FILES.onfido, apiRoot: '/v3.6' });
+  }, 60_000);
+
+  it('passes an applicant it documents, with its token credentials, and flags the call without them', () => {
+    const call = (headers: Record<string, string>) =>
+      onfido.check(exchange('kyc-provider', {
+        method: 'POST',
+        url: '/v3.6/applicants',
+        requestHeaders: { 'content-type': 'application/json', ...headers },
+        requestBody: JSON.stringify({ first_name: 'Noah', last_name: 'Keller' }),
+        status: 201,
+        responseBody: JSON.stringify({ id: '6f1c0f6e-9b8e-4a55-9a8e-1c2b3d4e5f60', first_name: 'Noah', last_name: 'Keller', created_at: '2026-12-02T10:00:00Z', href: '/v3.6/applicants/6f1c0f6e-9b8e-4a55-9a8e-1c2b3d4e5f60' }),
+      }));
+    expect(call({ authorization: 'Token token=sandbox_token' })).toEqual([]);
+    expect(messages(call({}))).toEqual([expect.stringMatching(/^auth: the request does not carry the credentials/)]);
+  });
+
+  it("flags the paths of today's dialect", () => {
+    expect(messages(onfido.check(exchange('kyc-provider', { url: '/v3/applicants/app_1/risk_score', requestHeaders: { authorization: 'Token token=t' } })))).toEqual([
+      'route: the kyc-provider API has no operation GET /v3/applicants/app_1/risk_score',
+    ]);
+  });
+});
+
+describe("ISO 20022 messages against ISO's XSDs", () => {
+  const statusRequest = (extra = '') =>
+    `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.028.001.04"><FIToFIPmtStsReq><GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-12-02T10:00:00Z</CreDtTm>${extra}</GrpHdr><TxInf><OrgnlEndToEndId>E2E1</OrgnlEndToEndId></TxInf></FIToFIPmtStsReq></Document>`;
+
+  it('passes a pacs.028 status request, and flags an element ISO does not have', async () => {
+    expect(await validateIso20022(statusRequest())).toEqual({ message: 'pacs.028.001.04', errors: [] });
+    const bad = await validateIso20022(statusRequest('<SttlmDt>2026-12-02</SttlmDt>'));
+    expect(bad.errors).toEqual([expect.stringMatching(/SttlmDt.*This element is not expected/)]);
+  });
+
+  it('flags JSON, and a version whose schema is not published here', async () => {
+    expect((await validateIso20022('{"MsgId":"M1"}')).errors).toEqual([expect.stringMatching(/not an ISO 20022 Document/)]);
+    const other = await validateIso20022(statusRequest().replace('pacs.028.001.04', 'pacs.028.001.05'));
+    expect(other.errors).toEqual([expect.stringMatching(/pacs.028.001.05 is not one of the versions/)]);
+  });
+});
