@@ -138,7 +138,7 @@ for (const kind of STORES) {
       const done = await answer;
       expect(done.status).toBe('COMPLETED');
       expect(done.steps[1]!.attempts.map((x) => x.worker)).toEqual(['worker-a']);
-      expect(counting.readsOf(running.id)).toBeLessThanOrEqual(8);
+      expect(counting.readsOf(running.id)).toBeLessThanOrEqual(10);
     });
 
     it('recovery reads only the journeys whose lease has expired, not every running one', async () => {
