@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KeyValueStore } from '../../../lib/store/index.js';
 import type { JourneyEngineHandle } from '../../../subgraphs/journeys/engine/engine.js';
-import { journeyKey } from '../../../subgraphs/journeys/engine/store.js';
+import { DUE_KEY, journeyKey } from '../../../subgraphs/journeys/engine/store.js';
 import type { JourneyRecord } from '../../../subgraphs/journeys/engine/types.js';
 import { CUSTOMER, eventually, gate, Ledger, ledgerStep, newKey, redisStore, sleep, STORES, testEngine, toyFlow, type StoreKind, type StoreUnderTest } from './fixtures.js';
 
@@ -139,6 +139,43 @@ for (const kind of STORES) {
       expect(done.status).toBe('COMPLETED');
       expect(done.steps[1]!.attempts.map((x) => x.worker)).toEqual(['worker-a']);
       expect(counting.readsOf(running.id)).toBeLessThanOrEqual(10);
+    });
+
+    it('a waiter whose wake-up message was lost re-reads on its own and answers', async () => {
+      const held = gate();
+      const flow = blockingFlow(new Ledger(), held);
+      const a = engineFor(flow, 'worker-a', { leaseMs: 60_000 });
+      const b = engineFor(flow, 'worker-b');
+      const key = newKey();
+      const running = await startBlocked(a, flow, key);
+      let answered: JourneyRecord | undefined;
+      void b.start(flow, { principal: CUSTOMER, idempotencyKey: key, input: { amount: 9 }, waitMs: 60_000 }).then((r) => (answered = r));
+      await sleep(100);
+      // A write that publishes nothing (as if its message were lost): a person parks the journey by hand.
+      const current = (await a.get(running.id))!;
+      await store().kv.set(journeyKey(running.id), JSON.stringify({ ...current, version: current.version + 1, status: 'NEEDS_ATTENTION', lease: null }));
+      const done = await eventually(async () => answered, 10_000, 'the waiter to re-read without a message');
+      expect(done.status).toBe('NEEDS_ATTENTION');
+      held.open();
+    });
+
+    it('the full sweep of the timer finds an expired journey missing from the due index (a record older than the index)', async () => {
+      const held = gate();
+      const flow = blockingFlow(new Ledger(), held);
+      const a = engineFor(flow, 'worker-a');
+      const running = await startBlocked(a, flow);
+      await a.abandon();
+      await store().kv.removeFromSorted(DUE_KEY, running.id);
+      await sleep(AFTER_LEASE_MS);
+      const b = engineFor(flow, 'worker-b');
+      expect(await b.recoverStalled()).toBe(0); // the due index does not know it
+      engineFor(flow, 'worker-c', { recoveryIntervalMs: 50 }); // its first tick is a full sweep
+      const done = await eventually(async () => {
+        const r = await b.get(running.id);
+        return r?.status === 'COMPLETED' ? r : undefined;
+      }, 5_000, 'the full sweep to finish the journey');
+      expect(done.steps[1]!.attempts.at(-1)!.worker).toBe('worker-c');
+      held.open();
     });
 
     it('recovery reads only the journeys whose lease has expired, not every running one', async () => {
