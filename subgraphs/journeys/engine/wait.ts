@@ -23,8 +23,12 @@ export async function waitForJourney(
   const { store, recovery, logger, closing } = deps;
   const deadline = Date.now() + waitMs;
   const wake = new Wake();
-  // Listening starts before the read below, so a write between the two is not missed.
-  const unwatch = await store.watch(first.id, () => wake.fire());
+  // Listening starts before the read below, so a write between the two is not missed. If it cannot start (Redis
+  // briefly unreachable for the subscriber connection), the wait goes on with the fallback re-reads alone.
+  const unwatch = await store.watch(first.id, () => wake.fire()).catch((err: unknown) => {
+    logger.warn({ err, journeyId: first.id }, 'cannot watch the journey; waiting by re-reading it');
+    return async () => {};
+  });
   const onClose = () => wake.fire();
   closing.addEventListener('abort', onClose, { once: true });
   try {
