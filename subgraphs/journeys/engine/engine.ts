@@ -21,10 +21,9 @@ import { isTerminal, type FlowDefinition, type JourneyEngine, type JourneyRecord
  * The journey engine: idempotent start, durable run, recovery.
  *
  * A duplicate that arrives while the first request is still running WAITS for it (woken by the journey's writes, which
- * the store publishes, re-reading every 2 s in case a message was lost; up to its waitMs: wait.ts) and answers with the
- * same journey, rather than failing with IDEMPOTENCY_KEY_IN_USE. A client that
- * retries after a network error then gets the answer it missed instead of an error it must retry again; both
- * callers see one journey, run once. If the journey's worker has died meanwhile (lease expired), the waiting call
+ * the store publishes, re-reading every 2 s in case a message was lost; up to its waitMs: wait.ts) and answers with
+ * the same journey, rather than failing with IDEMPOTENCY_KEY_IN_USE. A client that retries after a network error then
+ * gets the answer it missed instead of an error it must retry again; both callers see one journey, run once. If the journey's worker has died meanwhile (lease expired), the waiting call
  * takes it over at once instead of waiting for the recovery timer.
  *
  * Order of start: validate (a BAD_USER_INPUT writes nothing), then the record is created with setIfAbsent (status

@@ -10,7 +10,8 @@ import { isTerminal, type JourneyRecord } from './types.js';
  * `expiresAt` is on the store's clock (Redis `TIME`, read with the record: JourneyStore.update's `now`), never a
  * worker's: a worker whose clock runs fast neither takes a live lease nor writes one that lasts too long. A lease
  * judged expired on the record as read is still expired when the compare-and-set lands (nothing changed in between,
- * and time only moves forward), so the decision holds.
+ * and time only moves forward), so the decision holds. On a Redis Cluster the clock is that of the node holding the
+ * journey's record (its masters' clocks should agree, by NTP, as any server's; they decide nothing between them).
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
