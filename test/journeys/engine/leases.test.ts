@@ -195,6 +195,10 @@ for (const kind of STORES) {
       expect((await b.get(stalled.id))!.status).toBe('COMPLETED');
       expect(counting.readsOf(stalled.id)).toBeGreaterThan(0);
       expect(live.map((r) => counting.readsOf(r.id))).toEqual(live.map(() => 0));
+      // The index holds no live lease as due, and drops a journey once it has nothing left to do.
+      const due = await store().kv.dueMembers(DUE_KEY, 10_000);
+      expect(due).not.toContain(stalled.id);
+      expect(live.filter((r) => due.includes(r.id))).toEqual([]);
       held.open();
     });
   });
