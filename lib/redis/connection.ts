@@ -12,7 +12,8 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
  * nodes only bootstrap: ioredis discovers the rest of the cluster (CLUSTER SLOTS) and follows MOVED/ASK redirections.
  *
  * Hash tags: a multi-key command, MULTI or Lua script must touch keys of one slot. bankgraph's store and audit use
- * single-key commands and single-key scripts only (lib/store/redis.ts), so their keys may spread over every slot;
+ * single-key commands and single-key scripts only on a Cluster (lib/store/redis.ts: a write with its index entry is
+ * one two-key script on one server, two commands on a Cluster), so their keys may spread over every slot;
  * BullMQ's keys (several per script) all carry the queue prefix in braces, `{bankgraph}`, one slot per queue.
  */
 

@@ -1,16 +1,22 @@
+import { EventEmitter } from 'node:events';
 import { checkBucket, refill } from './token-bucket.js';
-import type { KeyValueStore, SetOptions, TokenBucketResult } from './types.js';
+import type { KeyValueStore, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
 
 interface Entry {
   value: string;
   expiresAt: number | null;
 }
 
-/** The embedded default: one process's memory. Lost on restart; not shared between processes. */
+/**
+ * The embedded default: one process's memory. Lost on restart; not shared between processes. Its clock is the
+ * process's (the only clock there is); its sorted sets are maps scanned in memory; its pub/sub an EventEmitter.
+ */
 export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly sets = new Map<string, Set<string>>();
+  private readonly sorted = new Map<string, Map<string, number>>();
+  private readonly channels = new EventEmitter().setMaxListeners(0);
 
   async get(key: string): Promise<string | null> {
     return this.live(key)?.value ?? null;
@@ -20,17 +26,45 @@ export class MemoryStore implements KeyValueStore {
     this.entries.set(key, { value, expiresAt: expiry(options) });
   }
 
-  async setIfAbsent(key: string, value: string, options: SetOptions = {}): Promise<boolean> {
+  async setIfAbsent(key: string, value: string, options: WriteOptions = {}): Promise<boolean> {
     if (this.live(key)) return false;
     this.entries.set(key, { value, expiresAt: expiry(options) });
+    this.afterWrite(options);
     return true;
   }
 
-  async compareAndSet(key: string, expected: string, next: string, options: SetOptions = {}): Promise<boolean> {
+  async compareAndSet(key: string, expected: string, next: string, options: WriteOptions = {}): Promise<boolean> {
     const entry = this.live(key);
     if (!entry || entry.value !== expected) return false;
     this.entries.set(key, { value: next, expiresAt: options.ttlMs !== undefined ? expiry(options) : entry.expiresAt });
+    this.afterWrite(options);
     return true;
+  }
+
+  async getWithTime(key: string): Promise<{ value: string | null; now: number }> {
+    return { value: this.live(key)?.value ?? null, now: Date.now() };
+  }
+
+  async dueMembers(key: string, limit: number): Promise<string[]> {
+    const now = Date.now();
+    return [...(this.sorted.get(key) ?? [])]
+      .filter(([, score]) => score <= now)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([member]) => member);
+  }
+
+  async removeFromSorted(key: string, member: string): Promise<void> {
+    const set = this.sorted.get(key);
+    set?.delete(member);
+    if (set?.size === 0) this.sorted.delete(key);
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    this.channels.on(channel, onMessage);
+    return async () => {
+      this.channels.off(channel, onMessage);
+    };
   }
 
   async delete(key: string): Promise<boolean> {
@@ -83,6 +117,24 @@ export class MemoryStore implements KeyValueStore {
   async close(): Promise<void> {
     this.entries.clear();
     this.sets.clear();
+    this.sorted.clear();
+    this.channels.removeAllListeners();
+  }
+
+  /** The index and the message of a write, in the same synchronous step as the value (nothing runs in between). */
+  private afterWrite(options: WriteOptions): void {
+    const { index, publish } = options;
+    if (index && index.score === null) void this.removeFromSorted(index.key, index.member);
+    else if (index && index.score !== null) {
+      let set = this.sorted.get(index.key);
+      if (!set) this.sorted.set(index.key, (set = new Map()));
+      set.set(index.member, index.score);
+    }
+    if (publish) {
+      // Listeners hear of it after the write has returned, as from Redis: a listener that reads sees the new value.
+      const { channel, message } = publish;
+      queueMicrotask(() => this.channels.emit(channel, message));
+    }
   }
 
   private live(key: string): Entry | undefined {

@@ -1,12 +1,36 @@
+import { Cluster } from 'ioredis';
 import { createRedisClient, type RedisClient } from '../redis/connection.js';
 import { checkBucket } from './token-bucket.js';
-import type { KeyValueStore, SetOptions, TokenBucketResult } from './types.js';
+import type { KeyValueStore, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
 
-// KEYS[1] key; ARGV expected, next, ttl ms ('' = keep the current TTL).
-const COMPARE_AND_SET = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+// A conditional write. KEYS[1] key, KEYS[2] (optional) a sorted-set index; ARGV mode ('cas' | 'nx'), expected (cas),
+// next, ttl ms ('' = cas keeps the current TTL, nx sets none), index score ('' = remove the member), index member,
+// channel ('' = publish nothing), message. The index entry and the message go with the value, only if it is written.
+const WRITE = `
+if ARGV[1] == 'cas' then
+  if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+  if ARGV[4] == '' then redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL') else redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4]) end
+else
+  local ok
+  if ARGV[4] == '' then ok = redis.call('SET', KEYS[1], ARGV[3], 'NX') else ok = redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4], 'NX') end
+  if not ok then return 0 end
+end
+if KEYS[2] then
+  if ARGV[5] == '' then redis.call('ZREM', KEYS[2], ARGV[6]) else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6]) end
+end
+if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
 return 1`;
+
+// KEYS[1] key. The server's clock (seconds, microseconds) and the value, in one step.
+const GET_WITH_TIME = `
+local t = redis.call('TIME')
+return { t[1], t[2], redis.call('GET', KEYS[1]) }`;
+
+// KEYS[1] sorted set; ARGV limit. Members scored at most the server's clock now (ms), lowest first.
+const DUE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))`;
 
 // KEYS[1] key; ARGV by, ttl ms ('' = none). The TTL is set only when the counter is created.
 const INCREMENT = `
@@ -43,13 +67,21 @@ return { allowed, math.floor(tokens), wait }`;
  * Shared state in Redis: every gateway and worker sees the same records. Keys are prefixed (`bankgraph:`).
  *
  * Redis Cluster (a redis-cluster:// URL, lib/redis/connection.ts): every command and every script here touches one
- * key, so keys need no common hash tag and spread over all slots; a method that one day needs two keys at once must
- * give them a shared `{tag}`.
+ * key, so keys need no common hash tag and spread over all slots. The one exception is a write with an index
+ * (WriteOptions.index): on one server the value and the index entry are one script; on a Cluster they are in
+ * different slots, so the index entry is written by a second command right after the value (a crash in between
+ * leaves the index behind the value: its reader must not rely on it alone, see the journeys' recovery).
+ *
+ * Pub/sub: a second connection, opened on the first subscribe, carries every subscription of this store.
  */
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   readonly client: RedisClient;
   private readonly prefix: string;
+  private readonly cluster: boolean;
+  private subscriber: RedisClient | undefined;
+  /** Per channel: its listeners, and the SUBSCRIBE that was sent for it (a listener counts once that is done). */
+  private readonly listeners = new Map<string, { readonly set: Set<(message: string) => void>; readonly ready: Promise<unknown> }>();
 
   constructor(url: string, options: { prefix?: string } = {}) {
     this.prefix = options.prefix ?? 'bankgraph:';
@@ -58,7 +90,11 @@ export class RedisStore implements KeyValueStore {
     // ioredis emits every failed reconnect as an 'error' event (printed as "Unhandled error event" without a listener).
     // Commands fail on their own, where callers decide what to do, and /ready reports Redis down: nothing to add here.
     this.client.on('error', () => {});
-    this.client.defineCommand('bgCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    this.cluster = this.client instanceof Cluster;
+    // bgWrite takes its number of keys first: 2 with an index on one server, 1 otherwise.
+    this.client.defineCommand('bgWrite', { lua: WRITE });
+    this.client.defineCommand('bgGetWithTime', { numberOfKeys: 1, lua: GET_WITH_TIME });
+    this.client.defineCommand('bgDue', { numberOfKeys: 1, lua: DUE });
     this.client.defineCommand('bgIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.client.defineCommand('bgTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
   }
@@ -72,17 +108,49 @@ export class RedisStore implements KeyValueStore {
     else await this.client.set(this.k(key), value);
   }
 
-  async setIfAbsent(key: string, value: string, options: SetOptions = {}): Promise<boolean> {
-    const res =
-      options.ttlMs !== undefined
-        ? await this.client.set(this.k(key), value, 'PX', options.ttlMs, 'NX')
-        : await this.client.set(this.k(key), value, 'NX');
-    return res === 'OK';
+  async setIfAbsent(key: string, value: string, options: WriteOptions = {}): Promise<boolean> {
+    return this.write('nx', key, '', value, options);
   }
 
-  async compareAndSet(key: string, expected: string, next: string, options: SetOptions = {}): Promise<boolean> {
-    const res = await this.scripted('bgCompareAndSet', this.k(key), expected, next, options.ttlMs !== undefined ? String(options.ttlMs) : '');
-    return res === 1;
+  async compareAndSet(key: string, expected: string, next: string, options: WriteOptions = {}): Promise<boolean> {
+    return this.write('cas', key, expected, next, options);
+  }
+
+  async getWithTime(key: string): Promise<{ value: string | null; now: number }> {
+    const [seconds, micros, value] = await this.scripted<[string, string, string | null]>('bgGetWithTime', this.k(key));
+    return { value: value ?? null, now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) };
+  }
+
+  async dueMembers(key: string, limit: number): Promise<string[]> {
+    return this.scripted<string[]>('bgDue', this.k(key), String(limit));
+  }
+
+  async removeFromSorted(key: string, member: string): Promise<void> {
+    await this.client.zrem(this.k(key), member);
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    const name = this.k(channel);
+    const subscriber = this.subscriberConnection();
+    let channelState = this.listeners.get(name);
+    if (!channelState) {
+      channelState = { set: new Set(), ready: subscriber.subscribe(name) };
+      this.listeners.set(name, channelState);
+    }
+    channelState.set.add(onMessage);
+    try {
+      await channelState.ready;
+    } catch (err) {
+      channelState.set.delete(onMessage);
+      if (channelState.set.size === 0 && this.listeners.get(name) === channelState) this.listeners.delete(name);
+      throw err;
+    }
+    return async () => {
+      const current = this.listeners.get(name);
+      if (!current?.set.delete(onMessage) || current.set.size > 0) return;
+      this.listeners.delete(name);
+      await subscriber.unsubscribe(name).catch(() => {});
+    };
   }
 
   async delete(key: string): Promise<boolean> {
@@ -127,14 +195,45 @@ export class RedisStore implements KeyValueStore {
   }
 
   async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.listeners.clear();
+    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
     await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  private async write(mode: 'cas' | 'nx', key: string, expected: string, next: string, options: WriteOptions): Promise<boolean> {
+    const { index, publish } = options;
+    const ttl = options.ttlMs !== undefined ? String(options.ttlMs) : '';
+    const score = index?.score != null ? String(index.score) : '';
+    const together = index !== undefined && !this.cluster;
+    const keys = together ? ['2', this.k(key), this.k(index.key)] : ['1', this.k(key)];
+    const args = [mode, expected, next, ttl, score, index?.member ?? '', publish ? this.k(publish.channel) : '', publish?.message ?? ''];
+    const written = (await this.scripted('bgWrite', ...keys, ...args)) === 1;
+    if (written && index && !together) {
+      // A Cluster: the index is in another slot, so it follows the value (see the class comment).
+      if (index.score === null) await this.client.zrem(this.k(index.key), index.member);
+      else await this.client.zadd(this.k(index.key), index.score, index.member);
+    }
+    return written;
+  }
+
+  private subscriberConnection(): RedisClient {
+    if (!this.subscriber) {
+      const subscriber = this.client.duplicate();
+      subscriber.on('error', () => {});
+      subscriber.on('message', (channel: string, message: string) => {
+        for (const listener of this.listeners.get(channel)?.set ?? []) listener(message);
+      });
+      this.subscriber = subscriber;
+    }
+    return this.subscriber;
   }
 
   private k(key: string): string {
     return `${this.prefix}${key}`;
   }
 
-  private scripted<T = number>(name: 'bgCompareAndSet' | 'bgIncrement' | 'bgTakeToken', ...args: string[]): Promise<T> {
+  private scripted<T = number>(name: 'bgWrite' | 'bgGetWithTime' | 'bgDue' | 'bgIncrement' | 'bgTakeToken', ...args: string[]): Promise<T> {
     // Commands added with defineCommand exist at run time but not in ioredis's typings.
     return (this.client as unknown as Record<string, (...a: string[]) => Promise<T>>)[name]!(...args);
   }

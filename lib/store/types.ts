@@ -8,6 +8,26 @@ export interface SetOptions {
   readonly ttlMs?: number;
 }
 
+/** A member of a sorted set (an index ordered by time), written with a value. */
+export interface ScoredEntry {
+  readonly key: string;
+  readonly member: string;
+  /** The member's score, e.g. a deadline on the store's clock (`now` of getWithTime); null removes the member. */
+  readonly score: number | null;
+}
+
+/** What a conditional write (setIfAbsent, compareAndSet) does besides the value, only when the value is written. */
+export interface WriteOptions extends SetOptions {
+  /**
+   * Set in the same atomic step as the value on the memory store and on one Redis server (one script). On a Redis
+   * Cluster the value and the index live in different slots, so the index is written right after the value: a crash
+   * in between leaves the index behind the value (see lib/store/redis.ts).
+   */
+  readonly index?: ScoredEntry;
+  /** Published once the value is written, to wake whoever subscribed to the channel (subscribe). */
+  readonly publish?: { readonly channel: string; readonly message: string };
+}
+
 /** What one `takeToken` call decided. */
 export interface TokenBucketResult {
   /** True when a token was taken: the caller may go ahead. */
@@ -23,9 +43,24 @@ export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, options?: SetOptions): Promise<void>;
   /** Writes only if the key does not exist; true if it wrote. The primitive of idempotency records. */
-  setIfAbsent(key: string, value: string, options?: SetOptions): Promise<boolean>;
+  setIfAbsent(key: string, value: string, options?: WriteOptions): Promise<boolean>;
   /** Replaces the value only if it is still `expected`; true if it replaced. The primitive of state transitions. */
-  compareAndSet(key: string, expected: string, next: string, options?: SetOptions): Promise<boolean>;
+  compareAndSet(key: string, expected: string, next: string, options?: WriteOptions): Promise<boolean>;
+  /**
+   * The value and the store's clock (epoch ms), read at once: Redis's `TIME` on the server that holds the key, the
+   * process clock for the memory store. Deadlines shared by several workers (leases) are computed on this clock, so a
+   * worker whose own clock is wrong still agrees with the others.
+   */
+  getWithTime(key: string): Promise<{ value: string | null; now: number }>;
+  /** Members of the sorted set whose score is at most the store's clock now, lowest score first, at most `limit`. */
+  dueMembers(key: string, limit: number): Promise<string[]>;
+  removeFromSorted(key: string, member: string): Promise<void>;
+  /**
+   * Calls `onMessage` with each message published on `channel` (WriteOptions.publish) from now on; resolves once the
+   * subscription is in place, with the function that ends it. Messages may be lost (a Redis reconnect): a
+   * subscriber that must not miss a change also re-reads now and then.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
   /** True if the key existed. */
   delete(key: string): Promise<boolean>;
   /** Adds to a counter (created at 0); the TTL is set when the counter is created. Returns the new value. */

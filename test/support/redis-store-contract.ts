@@ -93,6 +93,53 @@ export function storeContract(name: string, make: () => Promise<KeyValueStore>, 
       await expect(store.takeToken('bad', 1, 0)).rejects.toThrow(/refill/);
     });
 
+    it('reads a value with the store clock, and finds sorted-set members due by that clock', async () => {
+      await store.set('clocked', 'v');
+      const { value, now } = await store.getWithTime('clocked');
+      expect(value).toBe('v');
+      expect(Number.isInteger(now)).toBe(true);
+      expect((await store.getWithTime('nothing-here')).value).toBeNull();
+      expect(await store.setIfAbsent('due-a', '1', { index: { key: 'due', member: 'a', score: now - 1_000 } })).toBe(true);
+      expect(await store.setIfAbsent('due-b', '1', { index: { key: 'due', member: 'b', score: now - 2_000 } })).toBe(true);
+      expect(await store.setIfAbsent('due-c', '1', { index: { key: 'due', member: 'c', score: now + 600_000 } })).toBe(true);
+      expect(await store.dueMembers('due', 10)).toEqual(['b', 'a']);
+      expect(await store.dueMembers('due', 1)).toEqual(['b']);
+      await store.removeFromSorted('due', 'b');
+      expect(await store.dueMembers('due', 10)).toEqual(['a']);
+    });
+
+    it('writes the index entry with the value, and only when the value is written', async () => {
+      const { now } = await store.getWithTime('x');
+      await store.set('leased', 'v1');
+      const late = { key: 'leases', member: 'm', score: now + 600_000 };
+      expect(await store.compareAndSet('leased', 'v1', 'v2', { index: { ...late, score: now - 1 } })).toBe(true);
+      expect(await store.dueMembers('leases', 10)).toEqual(['m']);
+      expect(await store.compareAndSet('leased', 'stale', 'v3', { index: late })).toBe(false);
+      expect(await store.dueMembers('leases', 10)).toEqual(['m']);
+      expect(await store.compareAndSet('leased', 'v2', 'v3', { index: late })).toBe(true);
+      expect(await store.dueMembers('leases', 10)).toEqual([]);
+      expect(await store.compareAndSet('leased', 'v3', 'v4', { index: { ...late, score: null } })).toBe(true);
+      expect(await store.setIfAbsent('leased', 'again', { index: { ...late, score: now - 1 } })).toBe(false);
+      expect(await store.dueMembers('leases', 10)).toEqual([]);
+    });
+
+    it('publishes a write to subscribers, and nothing for a write that did not happen', async () => {
+      const heard: string[] = [];
+      let wake: () => void = () => {};
+      const second = new Promise<void>((r) => (wake = r));
+      const unsubscribe = await store.subscribe('changes', (m) => {
+        heard.push(m);
+        if (heard.length === 2) wake();
+      });
+      await store.set('watched', 'a');
+      expect(await store.compareAndSet('watched', 'nope', 'b', { publish: { channel: 'changes', message: 'lost' } })).toBe(false);
+      expect(await store.compareAndSet('watched', 'a', 'b', { publish: { channel: 'changes', message: 'one' } })).toBe(true);
+      expect(await store.setIfAbsent('watched-2', 'x', { publish: { channel: 'changes', message: 'two' } })).toBe(true);
+      await second;
+      expect(heard).toEqual(['one', 'two']);
+      await unsubscribe();
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -43,14 +43,14 @@ export function flowOf(ctx: EngineContext, type: string): FlowDefinition {
 
 /**
  * A write by the worker that holds the journey's lease: refused (LeaseLost) if another worker owns it now, refused
- * (EngineClosed) after close(). Each such write also renews the lease; a terminal record drops it.
+ * (EngineClosed) after close(). Each such write also renews the lease (on the store's clock); a terminal record drops it.
  */
 export function ownedWrite(ctx: EngineContext, id: string, change: (current: JourneyRecord) => JourneyRecord): Promise<Update> {
-  return ctx.store.update(id, (current) => {
+  return ctx.store.update(id, (current, now) => {
     if (ctx.closing.aborted) throw new EngineClosed();
     if (current.lease?.owner !== ctx.workerId) throw new LeaseLost(id, current.lease?.owner ?? null);
     const next = change(current);
-    return { ...next, lease: isTerminal(next.status) ? null : { owner: ctx.workerId, expiresAt: Date.now() + ctx.leaseMs } };
+    return { ...next, lease: isTerminal(next.status) ? null : { owner: ctx.workerId, expiresAt: now + ctx.leaseMs } };
   });
 }
 

@@ -14,15 +14,16 @@ import { newJourneyRecord } from './record.js';
 import { Recovery } from './recovery.js';
 import { JourneyRunner } from './runner.js';
 import { JourneyStore } from './store.js';
+import { waitForJourney } from './wait.js';
 import { isTerminal, type FlowDefinition, type JourneyEngine, type JourneyRecord, type RetryPolicy, type StartOptions } from './types.js';
 
 /**
  * The journey engine: idempotent start, durable run, recovery.
  *
- * A duplicate that arrives while the first request is still running WAITS for it (polling the store every 25 ms, up
- * to its waitMs) and answers with the same journey, rather than failing with IDEMPOTENCY_KEY_IN_USE. A client that
- * retries after a network error then gets the answer it missed instead of an error it must retry again; both
- * callers see one journey, run once. If the journey's worker has died meanwhile (lease expired), the waiting call
+ * A duplicate that arrives while the first request is still running WAITS for it (woken by the journey's writes, which
+ * the store publishes, re-reading every 2 s in case a message was lost; up to its waitMs: wait.ts) and answers with
+ * the same journey, rather than failing with IDEMPOTENCY_KEY_IN_USE. A client that retries after a network error then
+ * gets the answer it missed instead of an error it must retry again; both callers see one journey, run once. If the journey's worker has died meanwhile (lease expired), the waiting call
  * takes it over at once instead of waiting for the recovery timer.
  *
  * Order of start: validate (a BAD_USER_INPUT writes nothing), then the record is created with setIfAbsent (status
@@ -79,7 +80,6 @@ export interface JourneyEngineHandle extends JourneyEngine {
   abandon(): Promise<void>;
 }
 
-const POLL_MS = 25;
 const MAX_KEY_LENGTH = 255;
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
@@ -131,9 +131,10 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     const requestHash = requestHashOf(registered.type, input);
     const waitMs = o.waitMs ?? defaultWaitMs;
 
-    let existing = await store.get(id);
+    const read = await store.getWithTime(id);
+    let existing = read.record;
     if (!existing) {
-      const record = newJourneyRecord({
+      const fresh = newJourneyRecord({
         id,
         flow: registered,
         principal: o.principal,
@@ -144,6 +145,8 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
         owner: ctx.workerId,
         leaseMs: ctx.leaseMs,
       });
+      // The lease is on the store's clock, like every lease (lease.ts), not on this worker's.
+      const record: JourneyRecord = { ...fresh, lease: { owner: ctx.workerId, expiresAt: read.now + ctx.leaseMs } };
       if (await store.create(record)) {
         ctx.logger.info({ journeyId: id, journeyType: record.type }, 'journey started');
         notify('started', record);
@@ -159,7 +162,8 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
         { extensions: { journeyId: id } },
       );
     }
-    return isTerminal(existing.status) ? existing : waitFor(existing, waitMs);
+    if (isTerminal(existing.status)) return existing;
+    return waitForJourney({ store, recovery, logger: ctx.logger, closing: closer.signal }, existing, waitMs);
   }
 
   /** The creator's answer: the terminal record its drive wrote, or what is persisted once waitMs has elapsed. */
@@ -168,18 +172,6 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     if (done && isTerminal(done.status)) return done;
     const record = await store.get(id);
     if (!record) throw new Error(`journey ${id} is not in the store`);
-    return record;
-  }
-
-  /** A duplicate's answer: polls until the journey is terminal or waitMs has elapsed. */
-  async function waitFor(first: JourneyRecord, waitMs: number): Promise<JourneyRecord> {
-    const deadline = Date.now() + waitMs;
-    let record = first;
-    while (!isTerminal(record.status) && Date.now() < deadline && !closer.signal.aborted) {
-      if (await recovery.nudge(record)) ctx.logger.info({ journeyId: record.id }, 'a waiting duplicate took over a stalled journey');
-      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
-      record = (await store.get(record.id)) ?? record;
-    }
     return record;
   }
 

@@ -6,6 +6,12 @@ import { isTerminal, type JourneyRecord } from './types.js';
  * Leases: the worker running a journey holds `lease = { owner, expiresAt }` and renews it every leaseMs/3 (by
  * compare-and-set, like every write). A worker whose renewal finds another owner stops touching the journey. Once a
  * lease has expired, any worker may take the journey over and resume it from its persisted state.
+ *
+ * `expiresAt` is on the store's clock (Redis `TIME`, read with the record: JourneyStore.update's `now`), never a
+ * worker's: a worker whose clock runs fast neither takes a live lease nor writes one that lasts too long. A lease
+ * judged expired on the record as read is still expired when the compare-and-set lands (nothing changed in between,
+ * and time only moves forward), so the decision holds. On a Redis Cluster the clock is that of the node holding the
+ * journey's record (its masters' clocks should agree, by NTP, as any server's; they decide nothing between them).
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -32,9 +38,9 @@ export class LeaseKeeper {
     if (this.renewing || this.ctx.closing.aborted) return;
     this.renewing = true;
     try {
-      const { record, written } = await this.ctx.store.update(this.journeyId, (r) =>
+      const { record, written } = await this.ctx.store.update(this.journeyId, (r, now) =>
         !isTerminal(r.status) && r.lease?.owner === this.ctx.workerId && !this.ctx.closing.aborted
-          ? { ...r, lease: { owner: this.ctx.workerId, expiresAt: Date.now() + this.ctx.leaseMs } }
+          ? { ...r, lease: { owner: this.ctx.workerId, expiresAt: now + this.ctx.leaseMs } }
           : null,
       );
       if (!written) {
@@ -56,10 +62,10 @@ export class LeaseKeeper {
  * record if this worker now holds the lease.
  */
 export async function takeOver(ctx: EngineContext, journeyId: string): Promise<JourneyRecord | null> {
-  const { record, previous, written } = await ctx.store.update(journeyId, (r) => {
-    if (isTerminal(r.status) || (r.lease !== null && r.lease.expiresAt > Date.now())) return null;
+  const { record, previous, written } = await ctx.store.update(journeyId, (r, now) => {
+    if (isTerminal(r.status) || (r.lease !== null && r.lease.expiresAt > now)) return null;
     const taken = withLostAttempts(r, r.lease?.owner ?? 'unknown');
-    return { ...taken, lease: { owner: ctx.workerId, expiresAt: Date.now() + ctx.leaseMs } };
+    return { ...taken, lease: { owner: ctx.workerId, expiresAt: now + ctx.leaseMs } };
   });
   if (written) ctx.logger.info({ journeyId, previousOwner: previous.lease?.owner ?? null }, 'took over a stalled journey');
   return written ? record : null;
@@ -67,7 +73,7 @@ export async function takeOver(ctx: EngineContext, journeyId: string): Promise<J
 
 /** Graceful shutdown: makes our lease expire now, so another worker may take the journey over at once. */
 export async function handBackLease(ctx: EngineContext, journeyId: string): Promise<void> {
-  await ctx.store.update(journeyId, (r) =>
-    !isTerminal(r.status) && r.lease?.owner === ctx.workerId ? { ...r, lease: { owner: ctx.workerId, expiresAt: Date.now() } } : null,
+  await ctx.store.update(journeyId, (r, now) =>
+    !isTerminal(r.status) && r.lease?.owner === ctx.workerId ? { ...r, lease: { owner: ctx.workerId, expiresAt: now } } : null,
   );
 }

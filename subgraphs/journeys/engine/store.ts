@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '../../../lib/store/index.js';
+import type { KeyValueStore, ScoredEntry } from '../../../lib/store/index.js';
 import { needsWork, now } from './record.js';
 import { isTerminal, type JourneyRecord } from './types.js';
 
@@ -6,15 +6,22 @@ import { isTerminal, type JourneyRecord } from './types.js';
  * Journey records over the KeyValueStore, as JSON at `journey:<id>`.
  *
  * Every write is a compare-and-set on the exact JSON that was read, with `version + 1`: a writer that lost the race
- * re-reads and decides again on the fresh record (optimistic concurrency), it never overwrites. Indexes are sets:
- * `journeys:active` (journeys with work left: recovery scans it) and `journeys:customer:<id>`.
+ * re-reads and decides again on the fresh record (optimistic concurrency), it never overwrites. Each read comes with
+ * the store's clock (Redis `TIME`), which `decide` gets: lease deadlines are on that one clock, never a worker's own.
+ *
+ * Indexes: `journeys:due`, a sorted set of the journeys recovery must look at, scored by when (the lease's expiry
+ * for a running journey, at once for a finished one with background steps left), written in the same atomic step
+ * as the record (one script on one Redis server; on a Cluster right after it, see lib/store/redis.ts); and the sets
+ * `journeys:active` (journeys with work left, for the slow full sweep) and `journeys:customer:<id>`. Every write is
+ * published on `journey-events:<id>`, so a duplicate request waiting for the journey wakes at once.
  *
  * Retention: records are kept forever by default. The journey id (and every legacy reference) derives from the
  * principal and the idempotency key, so a record that expired would let the same key re-run the same references and
  * meet effects that were already undone (a refunded debit replayed, then a payout): records, not cache. A deployment
  * that archives elsewhere may set `retentionMs` (at least 24 h); terminal records then carry that TTL.
  *
- * Redis Cluster: every operation touches a single key (no MULTI, no multi-key scripts), so keys may live in any slot.
+ * Redis Cluster: every operation touches a single key (no MULTI, no multi-key scripts on a Cluster), so keys may live
+ * in any slot.
  */
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -23,7 +30,9 @@ export const DEFAULT_RETENTION_MS = Number.POSITIVE_INFINITY;
 const MAX_CAS_ROUNDS = 100;
 
 export const ACTIVE_KEY = 'journeys:active';
+export const DUE_KEY = 'journeys:due';
 export const journeyKey = (id: string) => `journey:${id}`;
+export const eventsChannel = (id: string) => `journey-events:${id}`;
 export const customerKey = (customerId: string) => `journeys:customer:${customerId}`;
 
 export interface Update {
@@ -34,8 +43,11 @@ export interface Update {
   readonly written: boolean;
 }
 
-/** Decides the next record from the current one; null = leave it as it is. May throw to abandon the write. */
-export type Decide = (current: JourneyRecord) => JourneyRecord | null;
+/**
+ * Decides the next record from the current one; null = leave it as it is. May throw to abandon the write. `now` is
+ * the store's clock (epoch ms) when the record was read: compare and set lease deadlines with it, not Date.now().
+ */
+export type Decide = (current: JourneyRecord, now: number) => JourneyRecord | null;
 
 export class JourneyNotFound extends Error {
   override readonly name = 'JourneyNotFound';
@@ -65,6 +77,12 @@ export class JourneyStore {
     return raw === null ? null : parse(raw, id);
   }
 
+  /** The record and the store's clock (epoch ms), read at once. */
+  async getWithTime(id: string): Promise<{ record: JourneyRecord | null; now: number }> {
+    const { value, now } = await this.kv.getWithTime(journeyKey(id));
+    return { record: value === null ? null : parse(value, id), now };
+  }
+
   /**
    * Writes a new record if none has this id (setIfAbsent); true if it wrote. The indexes are written before it (a
    * crash in between leaves at worst an index entry without a record, which is swept, never a running journey that
@@ -72,7 +90,10 @@ export class JourneyStore {
    */
   async create(record: JourneyRecord): Promise<boolean> {
     await this.index(record);
-    const created = await this.kv.setIfAbsent(journeyKey(record.id), JSON.stringify(record), this.ttlOf(record));
+    const created = await this.kv.setIfAbsent(journeyKey(record.id), JSON.stringify(record), {
+      ...this.ttlOf(record),
+      index: dueEntry(record, Date.parse(record.updatedAt)),
+    });
     if (created) await this.index(record);
     return created;
   }
@@ -83,13 +104,18 @@ export class JourneyStore {
    */
   async update(id: string, decide: Decide): Promise<Update> {
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-      const raw = await this.kv.get(journeyKey(id));
+      const { value: raw, now: clock } = await this.kv.getWithTime(journeyKey(id));
       if (raw === null) throw new JourneyNotFound(id);
       const current = parse(raw, id);
-      const decided = decide(current);
+      const decided = decide(current, clock);
       if (decided === null) return { record: current, previous: current, written: false };
       const next: JourneyRecord = { ...decided, version: current.version + 1, updatedAt: now() };
-      if (await this.kv.compareAndSet(journeyKey(id), raw, JSON.stringify(next), this.ttlOf(next))) {
+      const written = await this.kv.compareAndSet(journeyKey(id), raw, JSON.stringify(next), {
+        ...this.ttlOf(next),
+        index: dueEntry(next, clock),
+        publish: { channel: eventsChannel(id), message: String(next.version) },
+      });
+      if (written) {
         if (!needsWork(next)) await this.kv.removeFromSet(ACTIVE_KEY, id);
         this.onWrite?.(current, next);
         return { record: next, previous: current, written: true };
@@ -103,8 +129,22 @@ export class JourneyStore {
     return this.kv.setMembers(ACTIVE_KEY);
   }
 
+  /** Ids of journeys recovery must look at now by the store's clock (expired leases first), at most `limit`. */
+  dueIds(limit: number): Promise<string[]> {
+    return this.kv.dueMembers(DUE_KEY, limit);
+  }
+
   async forgetActive(id: string): Promise<void> {
     await this.kv.removeFromSet(ACTIVE_KEY, id);
+    await this.kv.removeFromSorted(DUE_KEY, id);
+  }
+
+  /**
+   * Calls `onChange` after each write of the journey (any worker's); resolves once listening, with the function that
+   * stops it. A message can be lost (a Redis reconnect): a waiter also re-reads now and then.
+   */
+  watch(id: string, onChange: () => void): Promise<() => Promise<void>> {
+    return this.kv.subscribe(eventsChannel(id), () => onChange());
   }
 
   /** A customer's journeys, newest first; entries whose record has expired are dropped from the index. */
@@ -127,6 +167,16 @@ export class JourneyStore {
   private ttlOf(record: JourneyRecord): { ttlMs?: number } {
     return isTerminal(record.status) && Number.isFinite(this.retentionMs) ? { ttlMs: this.retentionMs } : {};
   }
+}
+
+/**
+ * When recovery must look at the journey, on the store's clock: a running one when its lease expires (at once if it
+ * has none), a finished one with background steps left at once (each sweep enqueues them again, idempotently),
+ * otherwise never (removed from the index).
+ */
+function dueEntry(record: JourneyRecord, now: number): ScoredEntry {
+  const score = !isTerminal(record.status) ? (record.lease?.expiresAt ?? now) : needsWork(record) ? now : null;
+  return { key: DUE_KEY, member: record.id, score };
 }
 
 function parse(raw: string, id: string): JourneyRecord {
