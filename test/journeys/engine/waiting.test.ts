@@ -136,6 +136,21 @@ describe.each(QUEUES)('waiting for a settlement with the $name', (kind) => {
     expect(queue.wakes.map((w) => w.delayMs)).toEqual([60, 60, 60]);
   });
 
+  it('a long wait is one delayed job in the queue (its depth counts it), with the journey released until then', async () => {
+    const queue = new RecordingQueue(queues.queue());
+    const flow = toyFlow([settlement(1, 60_000)]);
+    engine = testEngine(store.kv, [flow], { queue });
+    const started = await engine.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 5 }, waitMs: 0 });
+    const waiting = await eventually(async () => {
+      const r = await engine!.get(started.id);
+      return r?.steps[0]!.wait ? r : undefined;
+    }, 5_000, 'the step to wait');
+    expect(Date.parse(waiting.steps[0]!.wait!.until) - Date.parse(waiting.steps[0]!.attempts[0]!.endedAt)).toBeGreaterThanOrEqual(59_000);
+    expect(waiting.lease?.owner).toBe(WAITING_OWNER);
+    expect(await eventually(async () => ((await queue.depth()).delayed === 1 ? queue.depth() : undefined), 5_000, 'the delayed job')).toMatchObject({ delayed: 1, active: 0 });
+    expect(queue.wakes.map((w) => w.delayMs)).toEqual([60_000]);
+  });
+
   it('while it waits, the journey is released (no worker holds it) with its next check in the record; the mutation still answers once it settles', async () => {
     const flow = toyFlow([settlement(2, 150)]);
     engine = testEngine(store.kv, [flow], { queue: queues.queue() });
