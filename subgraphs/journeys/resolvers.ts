@@ -3,6 +3,7 @@ import { MoneyFieldResolvers } from '../../lib/money.js';
 import { canSeeJourney } from './access.js';
 import type { JourneysContext } from './context.js';
 import { journeyIdOf } from './engine/ids.js';
+import { attemptCount, countOf } from './engine/record.js';
 import type { FlowDefinition, Json, JourneyRecord } from './engine/types.js';
 import { fromJsonMoney, payingCustomer, type JsonMoney } from './flows/inputs.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -117,12 +118,19 @@ export const resolvers: Resolvers = {
 
   JourneyStep: {
     mode: (s) => (s.mode === 'background' ? 'BACKGROUND' : 'CRITICAL'),
-    attempts: (s) => [...s.attempts],
+    attempts: (s, { last }) => {
+      if (last === null || last === undefined) return [...s.attempts];
+      if (!Number.isInteger(last) || last < 1 || last > 100) throw badUserInput('last', `last must be between 1 and 100, got ${last}`);
+      return s.attempts.slice(-last);
+    },
+    attemptCount: (s) => attemptCount(s),
+    nextCheckAt: (s) => s.wait?.until ?? null,
   },
 
   StepAttempt: {
     kind: (a) => (a.kind === 'run' ? 'RUN' : a.kind === 'recover' ? 'RECOVER' : 'COMPENSATE'),
     durationMs: (a) => Math.max(0, Date.parse(a.endedAt) - Date.parse(a.startedAt)),
+    count: (a) => countOf(a),
   },
 
   OnboardCustomerPayload: {

@@ -153,13 +153,26 @@ export type JourneyStatus =
 
 export type JourneyStep = {
   __typename?: 'JourneyStep';
+  /** Attempts in all, each check of a pending step counting one. */
+  attemptCount: Scalars['Int']['output'];
+  /**
+   * The step's attempts, oldest first. Consecutive checks of a step that answered "pending" are one entry (its `count`),
+   * so the list stays short however long the step waits. `last`: only the newest entries (1 to 100); all when omitted.
+   */
   attempts: Array<StepAttempt>;
   endedAt?: Maybe<Scalars['DateTime']['output']>;
   errorCode?: Maybe<Scalars['String']['output']>;
   mode: StepMode;
   name: Scalars['String']['output'];
+  /** When a step waiting for its next check (a payment not settled yet) checks again. */
+  nextCheckAt?: Maybe<Scalars['DateTime']['output']>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: StepStatus;
+};
+
+
+export type JourneyStepAttemptsArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type JourneyType =
@@ -305,12 +318,18 @@ export type QueryJourneyArgs = {
 
 export type StepAttempt = {
   __typename?: 'StepAttempt';
+  /** How many consecutive attempts the entry stands for: 1, or the checks of a pending step. */
+  count: Scalars['Int']['output'];
+  /** endedAt - startedAt: for an entry of several checks, the time they span, waits included. */
   durationMs: Scalars['Int']['output'];
+  /** When the entry's last attempt ended. */
   endedAt: Scalars['DateTime']['output'];
   errorCode?: Maybe<Scalars['String']['output']>;
   kind: AttemptKind;
+  /** The number of the entry's first attempt. */
   number: Scalars['Int']['output'];
   outcome: AttemptOutcome;
+  /** When the entry's first attempt started. */
   startedAt: Scalars['DateTime']['output'];
 };
 
@@ -550,11 +569,13 @@ export type JourneyResolvers<ContextType = JourneysContext, ParentType extends R
 }>;
 
 export type JourneyStepResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyStep'] = ResolversParentTypes['JourneyStep']> = ResolversObject<{
-  attempts?: Resolver<Array<ResolversTypes['StepAttempt']>, ParentType, ContextType>;
+  attemptCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  attempts?: Resolver<Array<ResolversTypes['StepAttempt']>, ParentType, ContextType, Partial<JourneyStepAttemptsArgs>>;
   endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   mode?: Resolver<ResolversTypes['StepMode'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nextCheckAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['StepStatus'], ParentType, ContextType>;
 }>;
@@ -586,6 +607,7 @@ export type QueryResolvers<ContextType = JourneysContext, ParentType extends Res
 }>;
 
 export type StepAttemptResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['StepAttempt'] = ResolversParentTypes['StepAttempt']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   endedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

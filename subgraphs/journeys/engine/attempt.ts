@@ -2,7 +2,7 @@ import { BankError, ErrorCode } from '../../../lib/errors.js';
 import { inSpan, markFailed } from '../../../lib/telemetry/spans.js';
 import { EngineClosed, type EngineContext } from './context.js';
 import { canonicalJson, stepReference } from './ids.js';
-import { now, stepOf } from './record.js';
+import { attemptCount, now, stepOf } from './record.js';
 import {
   classifyStepError,
   errorCodeOf,
@@ -138,7 +138,7 @@ export function stepContext(record: JourneyRecord, step: string, kind: AttemptKi
     input: record.input,
     state: record.state,
     reference: stepReference(record.id, step, kind),
-    attempt: stepOf(record, step).attempts.length + 1,
+    attempt: attemptCount(stepOf(record, step)) + 1,
     principal: record.principal,
     ...(signal ? { signal } : {}),
   };
@@ -152,5 +152,5 @@ function outcomeOf(err: unknown): AttemptOutcome {
 
 /** The span label of the next attempt of `step` of this journey. */
 export function attemptLabel(record: JourneyRecord, step: string): AttemptLabel {
-  return { journeyId: record.id, journeyType: record.type, step, attempt: stepOf(record, step).attempts.length + 1 };
+  return { journeyId: record.id, journeyType: record.type, step, attempt: attemptCount(stepOf(record, step)) + 1 };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../../lib/log.js';
 import type { JobQueue } from './queue.js';
 import type { JourneyStore, Update } from './store.js';
-import { isTerminal, type FlowDefinition, type JourneyRecord } from './types.js';
+import { isTerminal, type FlowDefinition, type JourneyRecord, type Lease } from './types.js';
 
 /** What the runner, the compensation, the background worker and recovery share inside one engine. */
 export interface EngineContext {
@@ -44,13 +44,19 @@ export function flowOf(ctx: EngineContext, type: string): FlowDefinition {
 /**
  * A write by the worker that holds the journey's lease: refused (LeaseLost) if another worker owns it now, refused
  * (EngineClosed) after close(). Each such write also renews the lease (on the store's clock); a terminal record drops it.
+ * `release` gives the lease away instead (a step that waits for its next check, pending-wait.ts), also on that clock.
  */
-export function ownedWrite(ctx: EngineContext, id: string, change: (current: JourneyRecord) => JourneyRecord): Promise<Update> {
+export function ownedWrite(
+  ctx: EngineContext,
+  id: string,
+  change: (current: JourneyRecord, now: number) => JourneyRecord,
+  release?: (now: number) => Lease,
+): Promise<Update> {
   return ctx.store.update(id, (current, now) => {
     if (ctx.closing.aborted) throw new EngineClosed();
     if (current.lease?.owner !== ctx.workerId) throw new LeaseLost(id, current.lease?.owner ?? null);
-    const next = change(current);
-    return { ...next, lease: isTerminal(next.status) ? null : { owner: ctx.workerId, expiresAt: now + ctx.leaseMs } };
+    const next = change(current, now);
+    return { ...next, lease: isTerminal(next.status) ? null : release ? release(now) : { owner: ctx.workerId, expiresAt: now + ctx.leaseMs } };
   });
 }
 

@@ -12,6 +12,7 @@ import { handBackLease } from './lease.js';
 import { InProcessQueue, type JobQueue } from './queue.js';
 import { newJourneyRecord } from './record.js';
 import { Recovery } from './recovery.js';
+import { wakeHandler } from './pending-wait.js';
 import { JourneyRunner } from './runner.js';
 import { JourneyStore } from './store.js';
 import { waitForJourney } from './wait.js';
@@ -114,7 +115,9 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
   const defaultWaitMs = options.defaultWaitMs ?? 10_000;
   const runner = new JourneyRunner(ctx);
   const recovery = new Recovery(ctx, runner);
-  queue.process(backgroundHandler(ctx));
+  const background = backgroundHandler(ctx);
+  const wakeUp = wakeHandler(ctx, runner);
+  queue.process((job) => (job.wake === undefined ? background(job) : wakeUp(job)));
   recovery.start(options.recoveryIntervalMs ?? 5_000);
   let stopping: Promise<void> | undefined;
 
@@ -166,10 +169,15 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     return waitForJourney({ store, recovery, logger: ctx.logger, closing: closer.signal }, existing, waitMs);
   }
 
-  /** The creator's answer: the terminal record its drive wrote, or what is persisted once waitMs has elapsed. */
+  /**
+   * The creator's answer: the terminal record its drive wrote, or what is persisted once waitMs has elapsed. A drive
+   * that released the journey to wait for a step's next check is followed in the store, like a duplicate's.
+   */
   async function answer(drive: Promise<JourneyRecord | null>, id: string, waitMs: number): Promise<JourneyRecord> {
+    const deadline = Date.now() + waitMs;
     const done = await within(drive, waitMs);
     if (done && isTerminal(done.status)) return done;
+    if (done) return waitForJourney({ store, recovery, logger: ctx.logger, closing: closer.signal }, done, deadline - Date.now());
     const record = await store.get(id);
     if (!record) throw new Error(`journey ${id} is not in the store`);
     return record;
@@ -218,6 +226,7 @@ function registry(flows: readonly FlowDefinition[]): ReadonlyMap<string, FlowDef
       if (names.has(step.name)) throw new Error(`${flow.type}: two steps are named ${step.name}`);
       names.add(step.name);
       for (const policy of [step.retry, step.compensateRetry]) if (policy) checkPolicy(flow.type, step.name, policy);
+      if (step.pendingMaxDelayMs !== undefined && !(step.pendingMaxDelayMs >= 0)) throw new Error(`${flow.type}.${step.name}: pendingMaxDelayMs must be >= 0`);
     }
     byType.set(flow.type, flow);
   }

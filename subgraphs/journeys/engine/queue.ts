@@ -3,9 +3,10 @@ import { createLogger, type Logger } from '../../../lib/log.js';
 import { createRedisClient, isClusterUrl, type RedisClient } from '../../../lib/redis/connection.js';
 
 /**
- * The queue of background steps. A job names a journey and a step; the handler reads everything else from the
- * journey record, so a job may be delivered twice (the handler skips a step that is no longer QUEUED or RUNNING)
- * and enqueueing is idempotent per (journey, step) while the job is alive.
+ * The queue of background steps, and of wake-ups of critical steps waiting for their next check (wait.ts). A job
+ * names a journey and a step; the handler reads everything else from the journey record, so a job may be delivered
+ * twice (the handler skips a step that is no longer QUEUED or RUNNING, or no longer waits with the job's token) and
+ * enqueueing is idempotent per (journey, step[, wake token]) while the job is alive.
  *
  * The engine takes ownership of the queue it is given: it registers the handler and closes the queue on close().
  */
@@ -14,6 +15,8 @@ export interface JourneyJob {
   readonly step: string;
   /** The W3C trace context the job was enqueued in: its deliveries continue that trace (lib/telemetry). */
   readonly traceparent?: string;
+  /** Set on a wake-up job: the waiting step's wait token (StepWait.token). Absent: a background step's job. */
+  readonly wake?: number;
 }
 
 export interface EnqueueOptions {
@@ -21,6 +24,8 @@ export interface EnqueueOptions {
   readonly attempts: number;
   /** First retry delay; doubled each retry. */
   readonly backoffMs: number;
+  /** Delivered no earlier than this many ms from now (a delayed job). @default 0 */
+  readonly delayMs?: number;
 }
 
 export interface JobQueue {
@@ -42,14 +47,24 @@ export interface QueueDepth {
   readonly failed: number;
 }
 
-/** `${journeyId}|${step}`: one live job per background step (BullMQ refuses ':' in custom job ids). */
+/**
+ * `${journeyId}|${step}`: one live job per background step (BullMQ refuses ':' in custom job ids); a wake-up
+ * `${journeyId}|${step}|wake-${token}`, one per wait (the next wait's job is added while this one is still active).
+ */
 export function jobIdOf(job: JourneyJob): string {
-  return `${job.journeyId}|${job.step}`;
+  return job.wake === undefined ? `${job.journeyId}|${job.step}` : `${job.journeyId}|${job.step}|wake-${job.wake}`;
+}
+
+/** The job as it is stored: only its own fields. */
+function jobData(job: JourneyJob): JourneyJob {
+  return { journeyId: job.journeyId, step: job.step, ...(job.traceparent ? { traceparent: job.traceparent } : {}), ...(job.wake !== undefined ? { wake: job.wake } : {}) };
 }
 
 interface Entry {
   readonly job: JourneyJob;
   readonly options: EnqueueOptions;
+  /** Epoch ms before which the first delivery does not happen. */
+  readonly notBefore: number;
   deliveries: number;
   timer?: NodeJS.Timeout;
   state: 'waiting' | 'delayed' | 'active';
@@ -70,15 +85,16 @@ export class InProcessQueue implements JobQueue {
     if (this.closed) throw new Error('the queue is closed');
     const key = jobIdOf(job);
     if (this.live.has(key)) return;
-    const entry: Entry = { job: { journeyId: job.journeyId, step: job.step, ...(job.traceparent ? { traceparent: job.traceparent } : {}) }, options, deliveries: 0, state: 'waiting' };
+    const delayMs = Math.max(0, options.delayMs ?? 0);
+    const entry: Entry = { job: jobData(job), options, notBefore: Date.now() + delayMs, deliveries: 0, state: delayMs > 0 ? 'delayed' : 'waiting' };
     this.live.set(key, entry);
-    if (this.handler) this.schedule(key, entry, 0);
+    if (this.handler) this.schedule(key, entry, delayMs);
   }
 
   process(handler: (job: JourneyJob) => Promise<void>): void {
     if (this.handler) throw new Error('InProcessQueue.process was already called');
     this.handler = handler;
-    for (const [key, entry] of this.live) this.schedule(key, entry, 0);
+    for (const [key, entry] of this.live) this.schedule(key, entry, Math.max(0, entry.notBefore - Date.now()));
   }
 
   async depth(): Promise<QueueDepth> {
@@ -157,9 +173,10 @@ export class BullMqQueue implements JobQueue {
   async enqueue(job: JourneyJob, options: EnqueueOptions): Promise<void> {
     await this.queue.add(
       'step',
-      { journeyId: job.journeyId, step: job.step, ...(job.traceparent ? { traceparent: job.traceparent } : {}) },
+      jobData(job),
       {
         jobId: jobIdOf(job),
+        ...(options.delayMs && options.delayMs > 0 ? { delay: options.delayMs } : {}),
         attempts: options.attempts,
         backoff: { type: 'exponential', delay: options.backoffMs },
         removeOnComplete: true,

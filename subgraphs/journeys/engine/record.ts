@@ -19,6 +19,8 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 50, max
 export const DEFAULT_COMPENSATE_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 8000 };
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_PENDING_BUDGET_MS = 60_000;
+/** The longest wait between two checks of a pending step (the back-off's cap). */
+export const DEFAULT_PENDING_MAX_DELAY_MS = 180_000;
 
 /** The code recorded for an attempt that was under way when its worker died (its outcome is unknown). */
 export const WORKER_LOST = 'WORKER_LOST';
@@ -85,9 +87,40 @@ export function withStep(record: JourneyRecord, name: string, patch: Partial<Omi
   return { ...record, steps: record.steps.map((s) => (s.name === name ? { ...s, ...patch } : s)) };
 }
 
+/**
+ * Appends an attempt. A critical step's "pending" check right after another one is folded into that entry (count + 1,
+ * endedAt and worker of the new check), so that waiting costs one entry however many checks it takes; every other
+ * attempt is an entry of its own (bounded by the step's retry policies). `number` is the number of the entry's first
+ * attempt: attempts are numbered as before, each check counting one.
+ */
 export function withAttempt(record: JourneyRecord, name: string, attempt: Omit<AttemptRecord, 'number'>): JourneyRecord {
   const step = stepOf(record, name);
-  return withStep(record, name, { attempts: [...step.attempts, { ...attempt, number: step.attempts.length + 1 }] });
+  const last = step.attempts[step.attempts.length - 1];
+  // Only a critical step's checks wait (a background step's "pending" is a failed delivery, bounded by its retries).
+  if (last && step.mode === 'critical' && attempt.kind === 'run' && attempt.outcome === 'PENDING' && last.kind === 'run' && last.outcome === 'PENDING') {
+    const folded: AttemptRecord = { ...last, endedAt: attempt.endedAt, errorCode: attempt.errorCode, worker: attempt.worker, count: countOf(last) + 1 };
+    return withStep(record, name, { attempts: [...step.attempts.slice(0, -1), folded] });
+  }
+  const { count: _count, ...single } = attempt;
+  return withStep(record, name, { attempts: [...step.attempts, { ...single, number: attemptCount(step) + 1 }] });
+}
+
+/** How many attempts an entry stands for. */
+export function countOf(attempt: AttemptRecord): number {
+  return attempt.count ?? 1;
+}
+
+/** Attempts of the step in all, each pending check counting one. */
+export function attemptCount(step: StepRecord): number {
+  let n = 0;
+  for (const a of step.attempts) n += countOf(a);
+  return n;
+}
+
+/** Consecutive "pending" answers of the step's run up to now (0 if its last attempt was something else). */
+export function pendingStreak(step: StepRecord): number {
+  const last = step.attempts[step.attempts.length - 1];
+  return last?.kind === 'run' && last.outcome === 'PENDING' ? countOf(last) : 0;
 }
 
 export function withOutput(record: JourneyRecord, name: string, output: Json): JourneyRecord {
@@ -110,6 +143,11 @@ export function pendingSince(step: StepRecord): number | null {
   return first ? Date.parse(first.startedAt) : null;
 }
 
+/** The step of the journey that is waiting for its next check, released by every worker (step.ts, wait.ts). */
+export function waitingStep(record: JourneyRecord): StepRecord | undefined {
+  return record.steps.find((s) => s.wait);
+}
+
 /** Background steps still to run (QUEUED, or RUNNING in some worker). */
 export function liveBackgroundSteps(record: JourneyRecord): StepRecord[] {
   return record.steps.filter((s) => s.mode === 'background' && (s.status === 'QUEUED' || s.status === 'RUNNING'));
@@ -128,6 +166,11 @@ export function withLostAttempts(record: JourneyRecord, previousOwner: string): 
   let next = record;
   for (const step of record.steps) {
     if (step.mode !== 'critical') continue;
+    // A waiting step had nothing under way (its wake-up job was lost, or is late): the taker ends the wait and checks.
+    if (step.wait) {
+      next = withStep(next, step.name, { wait: null });
+      continue;
+    }
     const kind: AttemptKind | null = step.status === 'RUNNING' ? 'run' : step.status === 'COMPENSATING' ? 'compensate' : null;
     if (!kind) continue;
     const last = lastAttempt(step);

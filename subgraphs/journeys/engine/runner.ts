@@ -5,7 +5,7 @@ import { compensate } from './compensation.js';
 import { EngineClosed, flowOf, LeaseLost, ownedWrite, type EngineContext } from './context.js';
 import { LeaseKeeper } from './lease.js';
 import { alertNeedsAttention, countTerminal } from './metrics.js';
-import { appendReason, modeOf, stepOf, withStep } from './record.js';
+import { appendReason, modeOf, stepOf, waitingStep, withStep } from './record.js';
 import { withResult } from './result.js';
 import { runCriticalStep } from './step.js';
 import { isTerminal, type FlowDefinition, type JourneyRecord } from './types.js';
@@ -22,8 +22,9 @@ export class JourneyRunner {
   constructor(private readonly ctx: EngineContext) {}
 
   /**
-   * Resolves with the terminal record this worker wrote, or null when it stopped early (lease lost, engine closed,
-   * store failure: the journey is then left for recovery). Never rejects. One drive per journey per engine.
+   * Resolves with the terminal record this worker wrote, the record it released while a step waits for its next
+   * check (wait.ts: a delayed job continues it), or null when it stopped early (lease lost, engine closed, store
+   * failure: the journey is then left for recovery). Never rejects. One drive per journey per engine.
    */
   drive(journeyId: string): Promise<JourneyRecord | null> {
     const existing = this.driving.get(journeyId);
@@ -40,6 +41,11 @@ export class JourneyRunner {
     ).finally(() => this.driving.delete(journeyId));
     this.driving.set(journeyId, run);
     return run;
+  }
+
+  /** Resolves once this worker is not driving the journey (at once if it is not). */
+  async idle(journeyId: string): Promise<void> {
+    await this.driving.get(journeyId);
   }
 
   isDriving(journeyId: string): boolean {
@@ -68,7 +74,8 @@ export class JourneyRunner {
         if (record.lease?.owner !== this.ctx.workerId) throw new LeaseLost(journeyId, record.lease?.owner ?? null);
         const flow = flowOf(this.ctx, record.type);
         const next = record.status === 'RUNNING' ? await this.advance(flow, record) : await compensate(this.ctx, flow, record);
-        if (isTerminal(next.status)) return next;
+        // Terminal, or released until a waiting step's next check: either way this drive is over.
+        if (isTerminal(next.status) || waitingStep(next)) return next;
       }
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof EngineClosed) {

@@ -4,15 +4,19 @@ import { inSpan, markFailed, type Span } from '../../../lib/telemetry/spans.js';
 import { backoffMs, ownedWrite, pause, type EngineContext } from './context.js';
 import { stepReference } from './ids.js';
 import { stepRetriesTotal } from './metrics.js';
+import { pendingDelayMs, releaseUntilCheck } from './pending-wait.js';
 import {
+  attemptCount,
   countAttempts,
   DEFAULT_COMPENSATE_RETRY,
   DEFAULT_PENDING_BUDGET_MS,
+  DEFAULT_PENDING_MAX_DELAY_MS,
   DEFAULT_RETRY,
   DEFAULT_TIMEOUT_MS,
   lastAttempt,
   now,
   pendingSince,
+  pendingStreak,
   stepOf,
   withAttempt,
   withOutput,
@@ -38,7 +42,9 @@ import {
  *   transient        -> retry after full-jitter backoff, up to retry.maxAttempts runs
  *   unknown outcome  -> ask `recover` (retried like a run): found = SUCCEEDED, absent = run again; no recover = run
  *                       again with the same reference. Still unknown at the end -> the journey ends NEEDS_ATTENTION.
- *   pending          -> run again after retryAfterMs; does not use up attempts; bounded by pendingBudgetMs
+ *   pending          -> released until the next check (wait.ts: a delayed job, no worker held), which backs off
+ *                       from retryAfterMs doubling up to pendingMaxDelayMs; does not use up attempts; consecutive
+ *                       checks share one attempt entry; bounded by pendingBudgetMs
  *   rejected         -> compensate, REJECTED
  *   permanent        -> compensate, COMPENSATED
  */
@@ -63,6 +69,7 @@ async function runStep(ctx: EngineContext, start: JourneyRecord, def: StepDefini
   const policy = def.retry ?? DEFAULT_RETRY;
   const timeoutMs = def.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const budgetMs = def.pendingBudgetMs ?? DEFAULT_PENDING_BUDGET_MS;
+  const maxDelayMs = def.pendingMaxDelayMs ?? DEFAULT_PENDING_MAX_DELAY_MS;
   let record = start;
 
   const append = async (attempt: Omit<AttemptRecord, 'number'>) => {
@@ -165,9 +172,20 @@ async function runStep(ctx: EngineContext, start: JourneyRecord, def: StepDefini
       stepRetriesTotal.inc({ type: record.type, step: name });
       // A retry after a failure (not the next poll of a pending step), with the error code that made it necessary.
       const previous = lastAttempt(step, 'run');
-      if (previous?.outcome !== 'PENDING') span.addEvent('retry', { 'journey.attempt': step.attempts.length + 1, 'error.type': previous?.errorCode ?? 'unknown' });
+      if (previous?.outcome !== 'PENDING') span.addEvent('retry', { 'journey.attempt': attemptCount(step) + 1, 'error.type': previous?.errorCode ?? 'unknown' });
     }
     const result = await runAttempt(ctx, 'run', timeoutMs, (signal) => def.run(stepContext(record, name, 'run', signal)), attemptLabel(record, name));
+    if (!result.ok && result.error instanceof StepPending) {
+      // Not done yet: the check, the wait and the journey's release in one write; a delayed job wakes it (wait.ts).
+      const checked = stepOf(withAttempt(record, name, result.attempt), name);
+      const left = budgetMs - (Date.now() - (pendingSince(checked) ?? Date.now()));
+      if (left > 0) {
+        const delayMs = Math.min(pendingDelayMs(result.error.retryAfterMs, pendingStreak(checked), maxDelayMs), left);
+        return releaseUntilCheck(ctx, record.id, name, delayMs, (r) => withAttempt(r, name, result.attempt));
+      }
+      await append(result.attempt);
+      return fail({ kind: 'pendingExpired', code: 'PENDING' });
+    }
     await append(result.attempt);
     if (result.ok) return succeed(result.value);
 
@@ -188,14 +206,9 @@ async function runStep(ctx: EngineContext, start: JourneyRecord, def: StepDefini
         unknown = !def.readOnly;
         delay = backoffMs(policy, runs + 1);
         break;
-      case 'pending': {
-        unknown = false;
-        const since = pendingSince(stepOf(record, name)) ?? Date.now();
-        const left = budgetMs - (Date.now() - since);
-        if (left <= 0) return fail({ kind: 'pendingExpired', code: 'PENDING' });
-        delay = Math.min((result.error as StepPending).retryAfterMs, left);
-        break;
-      }
+      case 'pending':
+        // Handled above (classifyStepError says pending for a StepPending only).
+        throw new Error('a pending answer reached the retry switch');
       default:
         throw new UnreachableCaseError(lastClass);
     }
@@ -233,7 +246,7 @@ export function endStepSpan(span: Span, record: JourneyRecord, step: string): vo
   if (!span.isRecording()) return;
   const s = stepOf(record, step);
   span.setAttribute('journey.step.status', s.status);
-  span.setAttribute('journey.step.attempts', s.attempts.length);
+  span.setAttribute('journey.step.attempts', attemptCount(s));
   span.setAttribute('journey.status', record.status);
   if (s.status === 'FAILED' || s.status === 'COMPENSATION_FAILED') markFailed(span, s.errorCode ?? s.status);
 }

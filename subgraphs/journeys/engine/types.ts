@@ -58,13 +58,33 @@ export interface AttemptRecord {
   readonly errorCode: string | null;
   /** Which worker ran it (a lease owner id): shows takeovers after a crash. */
   readonly worker: string;
+  /**
+   * How many consecutive checks this entry stands for. A step that keeps answering "pending" is one entry, not one
+   * per check: startedAt is the first check's start, endedAt the last check's end, worker the last check's. So
+   * the record stays bounded however long the wait (a settlement after the cut-off: 36 h). Absent = 1.
+   */
+  readonly count?: number;
+}
+
+/**
+ * A step waiting for its next check, released by every worker: a delayed job (queue.ts) wakes it at `until`.
+ * `token` is the step's attempt count when it began to wait: the wake-up job names it, so a stale or duplicate job
+ * claims nothing.
+ */
+export interface StepWait {
+  /** ISO 8601 date-time of the next check. */
+  readonly until: string;
+  readonly token: number;
 }
 
 export interface StepRecord {
   readonly name: string;
   readonly mode: StepMode;
   readonly status: StepStatus;
+  /** Entries in order; consecutive "pending" checks share one entry (AttemptRecord.count). */
   readonly attempts: readonly AttemptRecord[];
+  /** Set while the step waits for its next check, with no worker holding the journey. */
+  readonly wait?: StepWait | null;
   readonly startedAt: string | null;
   readonly endedAt: string | null;
   readonly errorCode: string | null;
@@ -187,6 +207,12 @@ export interface StepDefinition<I extends Json = Json> {
    * @default 60000
    */
   readonly pendingBudgetMs?: number;
+  /**
+   * Re-checks of a pending step back off: the first waits the step's retryAfterMs, each next one twice as long, up to
+   * this cap (a larger retryAfterMs the step asks for is respected). Each wait is a delayed job: no worker is held.
+   * (Engine addition.) @default 180000 (3 minutes)
+   */
+  readonly pendingMaxDelayMs?: number;
   /**
    * How `compensate` is retried before the journey is parked as NEEDS_ATTENTION, with equal jitter (each wait at
    * least half its ceiling), so that the default's waits span 7.75-15.5 s: longer than a connector breaker's open

@@ -224,8 +224,10 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
         // The point of no return: the rail has the payout. Only the rail's own rejection may undo the debit; anything
         // else (settlement slower than expected, the rail's status route down) is for a person, with nothing undone.
         onFailure: 'park',
-        // Correspondent payments after the cut-off settle the next business day: keep polling, patiently.
+        // Correspondent payments after the cut-off settle the next business day: keep checking, patiently. The checks
+        // back off from the rail's 250 ms to every 3 minutes (about 730 in 36 h, one attempt entry), each a delayed job.
         pendingBudgetMs: 36 * 60 * 60 * 1000,
+        pendingMaxDelayMs: 3 * 60 * 1000,
         retry: { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5000 },
         async run(ctx) {
           const payout = ctx.state.payOut as PayOutOut;
