@@ -132,12 +132,12 @@ describe('logs of a full run hold no token, PAN, contact detail or secret', () =
   });
 
   it('the run did what it is meant to, and sent the system everything the logs must not hold', () => {
-    expect(run.dashboard.body.errors).toBeUndefined();
+    expect(run.dashboard.body.errors, 'dashboard').toBeUndefined();
     expect(run.failingDashboard.body.errors?.some((e) => e.extensions?.service === 'card-processor')).toBe(true);
-    expect(run.lookup.body.errors).toBeUndefined();
-    expect(run.overview.body.errors).toBeUndefined();
+    expect(run.lookup.body.errors, 'lookup').toBeUndefined();
+    expect(run.overview.body.errors, 'overview').toBeUndefined();
     expect(run.forged.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(run.payment.body.errors).toBeUndefined();
+    expect(run.payment.body.errors, 'payment').toBeUndefined();
     expect(run.journey.status).toBe('COMPLETED');
     expect(stepStatuses(run.journey).notifyCustomer).toBe('SUCCEEDED');
     // The card processor did answer with the PAN, the contact details and the customer's token...
