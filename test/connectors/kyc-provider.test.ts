@@ -19,15 +19,15 @@ async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> 
   return err as UpstreamError;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 function customers(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `cust-${String(i + 1).padStart(4, '0')}`);
 }
 
 describe('KycProviderConnector', () => {
+  // The provider's clock stands still unless a test moves it: a check completes when the test moves it past the
+  // check's duration, not when a loaded machine happens to take that long between two calls.
+  let providerClock = Date.now();
+  const CHECK_MS = 150;
   let sim: RunningSimulator;
   let kyc: KycProviderConnector;
   const made: KycProviderConnector[] = [];
@@ -42,7 +42,7 @@ describe('KycProviderConnector', () => {
   };
 
   beforeAll(async () => {
-    sim = await createKycProviderSimulator({ checkDurationMs: 150 }).listen(0);
+    sim = await createKycProviderSimulator({ checkDurationMs: CHECK_MS, now: () => new Date(providerClock) }).listen(0);
     kyc = connector();
   });
   afterAll(async () => {
@@ -97,12 +97,10 @@ describe('KycProviderConnector', () => {
     expect((await kyc.getProfiles(['cust-0100']))[0]).toMatchObject({ applicantId, status: 'PENDING', riskScore: null });
     expect((await upstreamError(kyc.getRiskScore(applicantId))).code).toBe(ErrorCode.UPSTREAM_REJECTED);
 
-    let check = await kyc.getCheck(checkId);
-    for (let i = 0; i < 40 && check.status === 'PENDING'; i++) {
-      await sleep(25);
-      check = await kyc.getCheck(checkId);
-    }
-    expect(check).toEqual({ checkId, status: 'COMPLETE', result: 'CLEAR' });
+    providerClock += CHECK_MS - 1;
+    expect(await kyc.getCheck(checkId)).toEqual({ checkId, status: 'PENDING', result: null });
+    providerClock += 1;
+    expect(await kyc.getCheck(checkId)).toEqual({ checkId, status: 'COMPLETE', result: 'CLEAR' });
 
     const risk = await kyc.getRiskScore(applicantId);
     expect(risk.score).toBeGreaterThanOrEqual(5);
@@ -137,11 +135,9 @@ describe('KycProviderConnector', () => {
     const run = async (customerId: string, lastName: string) => {
       const { applicantId } = await kyc.createApplicant({ customerId, firstName: 'Test', lastName, email: null, dateOfBirth: null }, `${customerId}:a`);
       const { checkId } = await kyc.startCheck(applicantId, `${customerId}:c`);
-      let check = await kyc.getCheck(checkId);
-      while (check.status === 'PENDING') {
-        await sleep(25);
-        check = await kyc.getCheck(checkId);
-      }
+      providerClock += CHECK_MS;
+      const check = await kyc.getCheck(checkId);
+      expect(check.status).toBe('COMPLETE');
       return { applicantId, check };
     };
     const considered = await run('cust-0101', 'Consider');
@@ -212,11 +208,15 @@ describe('KycProviderConnector', () => {
 
   it('answers UPSTREAM_TIMEOUT when the provider does not answer within timeoutMs', async () => {
     await admin('POST', '/__faults', { timeoutRate: 1 });
-    const started = Date.now();
+    await admin('DELETE', '/__stats');
+    // The provider never answers: only the connector's own deadline can end the call, and the error says it did.
     const err = await upstreamError(connector({ timeoutMs: 200 }).getProfiles(['cust-0001']));
     expect(err.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
     expect(err.extensions.service).toBe('kyc-provider');
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(err.message).toContain('within 200 ms');
+    expect(err.originalError?.name).toBe('TimeoutError'); // the 200 ms abort signal fired
+    // And the timeout, having spent the caller's budget, is not retried.
+    expect((await admin('GET', '/__stats'))?.routes).toEqual({ 'GET /v3/applicants': 1 });
   });
 });
 
@@ -261,17 +261,17 @@ describe('KycProviderConnector under the provider rate limit', () => {
     const stop = onLegacyCall((e) => {
       if (e.system !== 'kyc-provider') return;
       events.push(e);
-      // The provider's second passes while the connector waits: only a wait of Retry-After finds the bucket full.
-      if (e.status === 429) setTimeout(() => (clock += 1000), 500);
+      // The provider's second passes while the connector waits, 950 ms after the 429: only a retry that waits
+      // (almost) all of Retry-After finds the bucket full. This timer is set before the connector starts its wait
+      // (listeners hear of the 429 first), so it fires first whenever a wait of 1000 ms ends: no race.
+      if (e.status === 429) setTimeout(() => (clock += 1000), 950);
     });
     try {
       for (let i = 0; i < 3; i++) await kyc.getProfiles(['cust-0001']); // drains the bucket
-      const started = Date.now();
       const [profile] = await kyc.getProfiles(['cust-0001']);
-      const waited = Date.now() - started;
       expect(profile).toMatchObject({ customerId: 'cust-0001', status: 'CLEARED' });
-      // Exponential backoff alone (tens of ms) would retry before the provider's second is over and fail again.
-      expect(waited).toBeGreaterThanOrEqual(900);
+      // Exponential backoff alone (tens of ms), or a wait of less than Retry-After, would retry before the
+      // provider's second is over and be refused again: one 429 and one retry show the wait was Retry-After's.
       expect(events.filter((e) => e.status === 429)).toHaveLength(1);
       const stats = (await (await fetch(`${sim.url}/__stats`)).json()) as { routes: Record<string, number> };
       expect(stats.routes['GET /v3/applicants']).toBe(5);
@@ -294,10 +294,13 @@ describe('KycProviderConnector under the provider rate limit', () => {
     const impatient = new KycProviderConnector({ baseUrl: sim.url, ...SECRETS, retry: { retries: 3, baseDelayMs: 1, maxRetryAfterMs: 500 } });
     made.push(impatient);
     await impatient.getProfiles(['cust-0001']); // the bucket's one token
-    const started = Date.now();
-    const err = await upstreamError(impatient.getProfiles(['cust-0001']));
-    expect(Date.now() - started).toBeLessThan(300); // the provider asked for 1 s: more than this caller may wait
+    const events: LegacyCallEvent[] = [];
+    const stop = onLegacyCall((e) => void (e.system === 'kyc-provider' && events.push(e)));
+    // The provider asked for 1 s, more than this caller may wait: the 429 is the answer. (Its clock stands still, so
+    // had the connector waited and retried anyway, it would have been refused again and counted below.)
+    const err = await upstreamError(impatient.getProfiles(['cust-0001'])).finally(stop);
     expect(err.detail).toMatchObject({ status: 429, retryAfterMs: 1000 });
+    expect(events.map((e) => e.status)).toEqual([429]);
     const stats = (await (await fetch(`${sim.url}/__stats`)).json()) as { routes: Record<string, number> };
     expect(stats.routes['GET /v3/applicants']).toBe(2); // no early retry, which the provider would refuse again
   });

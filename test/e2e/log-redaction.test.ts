@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_SECRETS } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
-import { paymentInput } from '../journeys/support.js';
+import type { JourneyRecord } from '../../subgraphs/journeys/engine/types.js';
+import { paymentInput, settled, stepStatuses } from '../journeys/support.js';
 import { DASHBOARD, journeyOperation, STAFF_OVERVIEW } from '../support/operations.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type GraphQLAnswer, type Stack } from '../support/stack.js';
 import { withoutUuids } from '../support/uuids.js';
 
 /**
@@ -24,6 +25,10 @@ const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}/;
 const PAN_LIKE = /(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])/;
 /** Sandbox contact details: `firstname.lastname@example.com`, `+49 30 1234567`. */
 const CONTACT_LIKE = /@example\.com|\+49 30 \d{7}/;
+/** The run logs about a dozen lines at debug (a request line each, the legacy failures, the journey's own). */
+const MIN_LINES = 10;
+/** The loggers of the services the run goes through, each of which logs some of them. */
+const LOGGERS = ['gateway', 'subgraph-accounts', 'subgraph-cards', 'journeys-engine'];
 
 /** Every string value in a parsed log line, however deep. */
 function stringsIn(value: unknown): string[] {
@@ -36,17 +41,26 @@ function stringsIn(value: unknown): string[] {
 /**
  * A card processor in front of the real simulator: it forwards, unless `leaking`, when it answers every call with a
  * 500 in the processor's dialect whose message quotes what a careless legacy system might (a PAN, contact details,
- * a bearer token).
+ * a bearer token). `leaked` keeps each such answer and `apiKeys` the API keys the calls carried, so the test knows
+ * the logs were offered them.
  */
-function leakyCardProcessor(upstream: () => string, leakText: () => string): { server: Server; url: () => string; leaking: { on: boolean } } {
+function leakyCardProcessor(
+  upstream: () => string,
+  leakText: () => string,
+): { server: Server; url: () => string; leaking: { on: boolean }; leaked: string[]; apiKeys: Set<string> } {
   const leaking = { on: false };
+  const leaked: string[] = [];
+  const apiKeys = new Set<string>();
   const server = createServer((req, res) => {
+    apiKeys.add(String(req.headers['x-api-key']));
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       if (leaking.on) {
+        const body = JSON.stringify({ error: { type: 'processor_error', message: leakText(), request_id: `req_${PAN}` } });
+        leaked.push(body);
         res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { type: 'processor_error', message: leakText(), request_id: `req_${PAN}` } }));
+        res.end(body);
         return;
       }
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
@@ -56,7 +70,18 @@ function leakyCardProcessor(upstream: () => string, leakText: () => string): { s
       res.end(Buffer.from(await answer.arrayBuffer()));
     });
   });
-  return { server, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`, leaking };
+  return { server, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`, leaking, leaked, apiKeys };
+}
+
+/** What the run got back, for the tests to check that it did what it is meant to (and the scan is not vacuous). */
+interface Run {
+  readonly dashboard: GraphQLAnswer;
+  readonly failingDashboard: GraphQLAnswer;
+  readonly lookup: GraphQLAnswer;
+  readonly overview: GraphQLAnswer;
+  readonly forged: GraphQLAnswer;
+  readonly payment: GraphQLAnswer;
+  readonly journey: JourneyRecord;
 }
 
 describe('logs of a full run hold no token, PAN, contact detail or secret', () => {
@@ -64,7 +89,9 @@ describe('logs of a full run hold no token, PAN, contact detail or secret', () =
   const lines: string[] = [];
   const tokens: string[] = [];
   let leaky: ReturnType<typeof leakyCardProcessor>;
+  let run: Run;
 
+  // The run is made here, before any test reads the lines: each test below sees all of it, run alone or not.
   beforeAll(async () => {
     let customerToken = '';
     leaky = leakyCardProcessor(
@@ -78,40 +105,61 @@ describe('logs of a full run hold no token, PAN, contact detail or secret', () =
     });
     customerToken = await stack.customerToken('cust-0001');
     tokens.push(customerToken, await stack.staffToken('support'), await stack.staffToken('operations'));
+    const [customer, support, operations] = tokens as [string, string, string];
+
+    // A dashboard that works, then one whose card processor fails with a leaky message, and core banking failing too.
+    const dashboard = await stack.graphql(DASHBOARD, { currency: 'EUR' }, customer);
+    leaky.leaking.on = true;
+    stack.fault('core-banking', { route: 'POST /fineract-provider/api/v1/batches', errorRate: 1 });
+    const failingDashboard = await stack.graphql(DASHBOARD, { currency: 'EUR' }, customer);
+    leaky.leaking.on = false;
+    stack.clearFaults();
+    // Staff lookups: one customer with contact details, and an overview.
+    const lookup = await stack.graphql('query($id: ID!) { customer(id: $id) { profile { email phone dateOfBirth } cards { last4 } } }', { id: 'cust-0001' }, operations);
+    const overview = await stack.graphql(STAFF_OVERVIEW, { ids: ['cust-0001', 'cust-0002'] }, support);
+    // A forged token (a real one with its signature replaced).
+    const forgedToken = `${customer.slice(0, customer.lastIndexOf('.'))}.forgedsignatureforgedsignatureforgedsig`;
+    const forged = await stack.graphql(DASHBOARD, {}, forgedToken);
+    // A payment journey, to its end, background notification included.
+    const payment = await stack.graphql(SEND, { idempotencyKey: `log-${Date.now()}`, input: paymentInput({ amount: '9.00' }) }, customer);
+    const id = (payment.body.data?.sendInternationalPayment as { journey?: { id?: string } } | undefined)?.journey?.id;
+    if (!id) throw new Error(`the payment journey did not start: ${JSON.stringify(payment.body)}`);
+    run = { dashboard, failingDashboard, lookup, overview, forged, payment, journey: await settled(stack, id) };
   });
   afterAll(async () => {
     await stack?.stop();
     await new Promise((resolve) => leaky?.server.close(resolve));
   });
 
-  it('drives the run', async () => {
-    const [customer, support, operations] = tokens as [string, string, string];
-    // A dashboard that works, then one whose card processor fails with a leaky message, and core banking failing too.
-    expect((await stack.graphql(DASHBOARD, { currency: 'EUR' }, customer)).body.errors).toBeUndefined();
-    leaky.leaking.on = true;
-    stack.fault('core-banking', { route: 'POST /fineract-provider/api/v1/batches', errorRate: 1 });
-    const failing = await stack.graphql(DASHBOARD, { currency: 'EUR' }, customer);
-    expect(failing.body.errors?.some((e) => e.extensions?.service === 'card-processor')).toBe(true);
-    leaky.leaking.on = false;
-    stack.clearFaults();
-    // Staff lookups: one customer with contact details, and an overview.
-    const lookup = await stack.graphql('query($id: ID!) { customer(id: $id) { profile { email phone dateOfBirth } cards { last4 } } }', { id: 'cust-0001' }, operations);
-    expect(lookup.body.errors).toBeUndefined();
-    expect((await stack.graphql(STAFF_OVERVIEW, { ids: ['cust-0001', 'cust-0002'] }, support)).body.errors).toBeUndefined();
-    // A forged token and a malformed authorization header.
-    const forged = `${customer.slice(0, customer.lastIndexOf('.'))}.forgedsignatureforgedsignatureforgedsig`;
-    expect((await stack.graphql(DASHBOARD, {}, forged)).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    // A payment journey, to its end (background notification included).
-    const payment = await stack.graphql(SEND, { idempotencyKey: `log-${Date.now()}`, input: paymentInput({ amount: '9.00' }) }, customer);
-    expect(payment.body.errors).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(lines.length).toBeGreaterThan(10);
+  it('the run did what it is meant to, and sent the system everything the logs must not hold', () => {
+    expect(run.dashboard.body.errors, 'dashboard').toBeUndefined();
+    expect(run.failingDashboard.body.errors?.some((e) => e.extensions?.service === 'card-processor')).toBe(true);
+    expect(run.lookup.body.errors, 'lookup').toBeUndefined();
+    expect(run.overview.body.errors, 'overview').toBeUndefined();
+    expect(run.forged.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(run.payment.body.errors, 'payment').toBeUndefined();
+    expect(run.journey.status).toBe('COMPLETED');
+    expect(stepStatuses(run.journey).notifyCustomer).toBe('SUCCEEDED');
+    // The card processor did answer with the PAN, the contact details and the customer's token...
+    expect(leaky.leaked.length).toBeGreaterThan(0);
+    for (const body of leaky.leaked) for (const value of [PAN, EMAIL, PHONE, `Bearer ${tokens[0]}`]) expect(body).toContain(value);
+    // ...the connector sent it its secret API key, and the gateway served contact details to staff: the logs were
+    // offered every kind of thing scanned for.
+    expect([...leaky.apiKeys]).toEqual([SANDBOX_SECRETS.cardProcessorApiKey]);
+    expect(JSON.stringify(run.lookup.body.data)).toMatch(CONTACT_LIKE);
   });
 
   it('every captured line is JSON and free of tokens, signed contexts, PAN-like numbers, contact details and secrets', () => {
+    // What the scan covers: lines of every service the run went through, a request line for each of its six
+    // requests, and the line that logged the card processor's leaky failure (with the PAN masked).
+    expect(lines.length).toBeGreaterThanOrEqual(MIN_LINES);
+    const parsed = lines.map((raw) => JSON.parse(raw) as Record<string, unknown>);
+    expect([...new Set(parsed.map((l) => l.name))]).toEqual(expect.arrayContaining(LOGGERS));
+    expect(parsed.filter((l) => l.name === 'gateway' && l.msg === 'request').length).toBeGreaterThanOrEqual(6);
+    expect(parsed.filter((l) => l.service === 'card-processor' && JSON.stringify(l).includes('****1111')).length).toBeGreaterThan(0);
+
     const leaks: string[] = [];
-    for (const raw of lines) {
-      const line = JSON.parse(raw) as Record<string, unknown>;
+    for (const line of parsed) {
       // pino's own epoch-ms `time` is 13 digits: not a card number.
       delete line.time;
       const text = withoutUuids(JSON.stringify(line));

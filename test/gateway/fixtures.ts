@@ -11,6 +11,9 @@ function whoAmI(ctx: SubgraphContext): string {
   return p.kind === 'customer' ? p.customerId : p.kind === 'staff' ? p.staffId : p.clientId;
 }
 
+/** While `until` is set, `slow` waits for it instead of its `ms`: a test holds the resolver until it has its answer. */
+export const slowHold: { until?: Promise<void> } = {};
+
 const accountsResolvers: Fixture['resolvers'] = {
   Query: {
     me: (_parent, _args, ctx) => ({ id: whoAmI(ctx), name: 'Ada Lovelace' }),
@@ -26,7 +29,7 @@ const accountsResolvers: Fixture['resolvers'] = {
     },
     branchHours: () => 'Mon-Fri 09:00-17:00',
     slow: async (_parent, args: { ms: number }) => {
-      await new Promise((r) => setTimeout(r, args.ms));
+      await (slowHold.until ?? new Promise((r) => setTimeout(r, args.ms)));
       return 'finally';
     },
   },
