@@ -76,10 +76,12 @@ export interface Permissions {
  * otherwise leave the field it meant denied, or worse, a rule nobody reads).
  */
 export function definePermissions(rules: RuleTree): Permissions {
+  // Own properties only: a field named "constructor" must not find Object's.
   const ruleOf = (type: string, field: string): Rule | undefined => {
-    const forType = rules[type];
+    const forType = Object.hasOwn(rules, type) ? rules[type] : undefined;
     if (!forType) return undefined;
-    return isRule(forType) ? forType : forType[field];
+    if (isRule(forType)) return forType;
+    return Object.hasOwn(forType, field) ? forType[field] : undefined;
   };
   return {
     rules,

@@ -125,6 +125,13 @@ describe('rules', () => {
     expect((denied as BankError).message).toBe('Only customers can ask for this.');
   });
 
+  it('denies a field named like an Object property ("constructor") that has no rule of its own', async () => {
+    const schema = definePermissions({ Query: { a: allow } }).apply(buildSchema('type Query { a: String constructor: String }'));
+    const answer = await graphql({ schema, source: '{ a constructor }', rootValue: { a: 'A', constructor: 'C' }, contextValue: CUSTOMER });
+    expect(answer.data).toEqual({ a: 'A', constructor: null });
+    expect(answer.errors?.map((e) => e.message)).toEqual(['You are not allowed to see this.']);
+  });
+
   it('refuses, when the subgraph is built, a rule for a type or field the schema does not have', () => {
     const schema = buildSchema('type Query { a: String }');
     expect(() => definePermissions({ Query: { a: allow, b: allow } }).apply(schema)).toThrow('permissions name what the schema does not have: Query.b');
