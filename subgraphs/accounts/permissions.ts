@@ -12,8 +12,8 @@ import {
 /**
  * Who may read what in the accounts subgraph. Deny by default (definePermissions): a field missing here is FORBIDDEN.
  * Values below a guarded parent (profile, transactions, money) are allowed because the parent's rule already ran.
- * What partners may see is declared in schema.graphql (@scopes) and gated by definePermissions; the rules here keep them to
- * the consented customer and accounts.
+ * What partners may see is declared in schema.graphql (@scopes) and gated by definePermissions; the rules here keep
+ * them to the consented customer and accounts.
  */
 export const permissions = definePermissions({
   Query: {

@@ -22,8 +22,8 @@ const canSeeThisJourney = rule<JourneyRecord>('canSeeThisJourney', (parent, _arg
 
 /**
  * A customer paying, or a partner paying from an account the customer consented to (the payments:initiate scope is
- * checked from the schema's @scopes by definePermissions). One rule, so a partner is told what is wrong with its request
- * (ACCOUNT_NOT_IN_CONSENT: the consent does not cover that account), not "Only customers can ask for this".
+ * checked from the schema's @scopes by definePermissions). One rule, so a partner is told what is wrong with its
+ * request (ACCOUNT_NOT_IN_CONSENT: the consent does not cover that account), not "Only customers can ask for this".
  */
 const isCustomerOrPartnerPayingFromConsentedAccount = rule<unknown, { input?: { sourceAccountId?: unknown } }>(
   'isCustomerOrPartnerPayingFromConsentedAccount',

@@ -19,8 +19,8 @@ import { startStack, type Stack } from '../support/stack.js';
  * a request sent straight to one real subgraph (with a signed context, as the gateway sends it) over the real
  * simulators, and every decision the answer shows, one line per field path (list indices as `*`):
  * `path: ok` (a value), `path: null` (allowed, no value), `path: CODE: message` (refused or failed).
- * The table was taken from the implementation that ran graphql-shield's rules (before lib/permissions.ts owned its
- * rule type), so any change of decision under a new implementation shows here.
+ * The table was taken from the implementation that ran graphql-shield's rules (commit 1fe2d4d, before lib/rules.ts);
+ * any change of decision under another implementation shows here.
  */
 
 const HOUR = 3_600_000;
