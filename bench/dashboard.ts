@@ -7,6 +7,10 @@
  *
  * Two baselines in the same process tree: that critical path, and the same legacy calls made directly through the
  * connectors (what a hand-written backend-for-frontend would do at best).
+ *
+ * Then the CPU a dashboard costs each process (gateway, each subgraph, the simulators): BENCH_DASHBOARD_CPU_REQUESTS
+ * (400) dashboards of cust-0001 one at a time, with instant legacy systems (so no request collapsing and no timers in
+ * the way), and the CPU time each process used meanwhile (/proc, bench/cpu.ts) divided by their number.
  */
 import { Pool } from 'undici';
 import {
@@ -16,6 +20,7 @@ import {
   createKycProviderConnector,
 } from '../connectors/factory.js';
 import { mintSandboxToken } from '../lib/tokens.js';
+import { canReadCpu, cpuPerTask } from './cpu.js';
 import { fmt, measure, type LatencySummary } from './stats.js';
 import { legacyCalls, resetCalls, setLatency, startBenchSystem } from './system.js';
 import { readFileSync } from 'node:fs';
@@ -32,6 +37,8 @@ export interface DashboardBench {
   readonly latency: Record<number, { gw: LatencySummary; direct: LatencySummary }>;
   /** Legacy calls per dashboard by number of accounts (1, 10, 50, 100). */
   readonly callsPerDashboard: Record<number, number>;
+  /** CPU ms per dashboard by process (gateway, subgraph-<name>, each simulator); empty where /proc cannot be read. */
+  readonly cpuMsPerDashboard: Record<string, number>;
   readonly markdown: string;
 }
 
@@ -124,6 +131,34 @@ export async function runDashboardBench(): Promise<DashboardBench> {
       callRows.push(`| ${customer} | ${accounts} | ${per} | ${detail} |`);
     }
 
+    // CPU per dashboard, per process.
+    const cpuMsPerDashboard: Record<string, number> = {};
+    const cpuLines: string[] = [];
+    const cpuCount = Number(process.env.BENCH_DASHBOARD_CPU_REQUESTS ?? 400);
+    if (canReadCpu()) {
+      await setLatency(url, 0);
+      await measure(() => dashboard(), 1, 40); // warm again, without latency
+      let failed = 0;
+      const used = await cpuPerTask(system.processes, cpuCount, async () => {
+        failed = (await measure(() => dashboard(), 1, cpuCount)).errors;
+      });
+      if (failed > 0) throw new Error(`${failed} of ${cpuCount} dashboards failed while measuring CPU`);
+      for (const [name, ms] of used) cpuMsPerDashboard[name] = ms;
+      const sum = (pick: (name: string) => boolean) => [...used].filter(([n]) => pick(n)).reduce((a, [, ms]) => a + ms, 0);
+      const ours = (n: string) => n === 'gateway' || n.startsWith('subgraph-');
+      cpuLines.push(
+        `### CPU per dashboard (${cpuCount} dashboards of cust-0001 one at a time, instant legacy systems; CPU time of each process from /proc)`,
+        '',
+        '| process | CPU ms per dashboard |',
+        '| --- | --- |',
+        ...[...used].filter(([n]) => ours(n)).map(([n, ms]) => `| ${n} | ${ms.toFixed(2)} |`),
+        `| **bankgraph (gateway + subgraphs)** | **${sum(ours).toFixed(2)}** |`,
+        `| legacy simulators (${[...used].filter(([n]) => !ours(n)).length}) | ${sum((n) => !ours(n)).toFixed(2)} |`,
+      );
+    } else {
+      cpuLines.push('### CPU per dashboard', '', 'Not measured: needs /proc (Linux).');
+    }
+
     await Promise.all([pool.close(), core.http.close(), cards.http.close(), kyc.http.close(), fx.http.close()]);
     const markdown = [
       `### Dashboard latency (legacy latency ${LATENCY_MS} ms per call, critical path ${CRITICAL_CHAIN} calls = ${critical} ms)`,
@@ -137,8 +172,10 @@ export async function runDashboardBench(): Promise<DashboardBench> {
       '| customer | accounts | legacy calls per dashboard | per system |',
       '| --- | --- | --- | --- |',
       ...callRows,
+      '',
+      ...cpuLines,
     ].join('\n');
-    return { latencyMs: LATENCY_MS, criticalMs: critical, latency: results, callsPerDashboard, markdown };
+    return { latencyMs: LATENCY_MS, criticalMs: critical, latency: results, callsPerDashboard, cpuMsPerDashboard, markdown };
   } finally {
     await system.stop();
   }

@@ -5,6 +5,7 @@
  *
  * Knobs (environment): BENCH_WARMUP_SECONDS (10) and BENCH_DURATION_SECONDS (20) per gateway, BENCH_CONNECTIONS (32)
  * for the throughput parts; BENCH_DASHBOARD_C1_REQUESTS (150) and BENCH_DASHBOARD_C32_REQUESTS (1500);
+ * BENCH_DASHBOARD_CPU_REQUESTS (400, the dashboards whose CPU per process is measured);
  * BENCH_LATENCY_MS (20); BENCH_PERSISTED=0 sends bankgraph the Dashboard document instead of its persisted id;
  * BENCH_CPU_PROF=<dir> writes each gateway's CPU profile there; BENCH_VERBOSE=1 prints raw results as they come.
  */

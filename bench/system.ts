@@ -1,17 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LEGACY_SYSTEMS, SUBGRAPHS } from '../lib/config.js';
 
 /**
- * Starts the whole system as `npm start` does (each service its own process) on ports that do not clash with a
- * running sandbox, and stops it. Benchmarks measure this, never an in-process copy: the gateway must not share an
- * event loop with the simulators it is measured against.
+ * Starts the whole system as `npm start` does (each service its own process, the same entry files and environment)
+ * on ports that do not clash with a running sandbox, and stops it. Benchmarks measure this, never an in-process copy:
+ * the gateway must not share an event loop with the simulators it is measured against. Each process is started here
+ * rather than through scripts/start.ts, so its pid is known (bench/cpu.ts reads its CPU time) and a loaded machine
+ * gets each service 60 s to come up.
  */
 export interface BenchSystem {
   readonly gatewayUrl: string;
   readonly simulatorUrls: Record<string, string>;
+  /** Every service process: the simulators, `subgraph-<name>`, `gateway`. */
+  readonly processes: readonly BenchProcess[];
   stop(): Promise<void>;
 }
 
@@ -31,42 +35,24 @@ export const BENCH_PORTS = {
 } as const;
 
 export async function startBenchSystem(extraEnv: Record<string, string> = {}): Promise<BenchSystem> {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: root,
-    env: { ...process.env, ...BENCH_PORTS, LOG_LEVEL: 'warn', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const ready = new Promise<void>((resolve, reject) => {
-    const onLine = (line: string) => {
-      output.push(line);
-      if (line.includes('bankgraph is running')) resolve();
-    };
-    if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
-    if (child.stderr) createInterface({ input: child.stderr }).on('line', onLine);
-    child.once('exit', (code) => reject(new Error(`system exited (${code}) before it was up:\n${output.slice(-20).join('\n')}`)));
-  });
-  await Promise.race([
-    ready,
-    new Promise((_, reject) => setTimeout(() => reject(new Error('system did not start within 60 s')), 60_000).unref()),
-  ]);
-  const sim = (port: string) => `http://127.0.0.1:${port}`;
+  const services = await startBenchServices(extraEnv);
+  const gatewayOrigin = `http://127.0.0.1:${BENCH_PORTS.PORT}`;
+  const gateway = spawnNode({ name: 'gateway', args: ['--import', 'tsx', 'gateway/index.ts'], env: { ...BENCH_PORTS, ...extraEnv } });
+  const stop = async () => {
+    await gateway.stop();
+    await services.stop();
+  };
+  try {
+    await waitUntil(gateway, answers(`${gatewayOrigin}/health`));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   return {
-    gatewayUrl: `http://127.0.0.1:${BENCH_PORTS.PORT}/graphql`,
-    simulatorUrls: {
-      'core-banking': sim(BENCH_PORTS.CORE_BANKING_PORT),
-      'card-processor': sim(BENCH_PORTS.CARD_PROCESSOR_PORT),
-      'kyc-provider': sim(BENCH_PORTS.KYC_PROVIDER_PORT),
-      'fx-wallet': sim(BENCH_PORTS.FX_WALLET_PORT),
-      'payment-rail': sim(BENCH_PORTS.PAYMENT_RAIL_PORT),
-      notifier: sim(BENCH_PORTS.NOTIFIER_PORT),
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    gatewayUrl: `${gatewayOrigin}/graphql`,
+    simulatorUrls: services.simulatorUrls,
+    processes: [gateway, ...services.processes],
+    stop,
   };
 }
 

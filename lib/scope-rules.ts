@@ -1,8 +1,7 @@
 import { isObjectType, valueFromASTUntyped, type GraphQLSchema } from 'graphql';
-import { chain, rule } from 'graphql-shield';
-import type { IRules } from 'graphql-shield';
 import { forbidden } from './errors.js';
 import { liveConsent, type Principal } from './principal.js';
+import { and, rule, type Rule } from './rules.js';
 import { isScope } from './scopes.js';
 
 /**
@@ -18,9 +17,6 @@ import { isScope } from './scopes.js';
  *    customer and accounts (lib/principal.ts canReadCustomer, canReadAccount).
  * For customers and staff only the field's own rule applies, exactly as before.
  */
-
-/** A graphql-shield rule or logic rule (the package does not export the type). */
-export type ShieldRule = Parameters<typeof chain>[number];
 
 /** The directive's name in the subgraph schemas (`@scopes`). */
 export const SCOPES_DIRECTIVE = 'scopes';
@@ -57,22 +53,12 @@ export function scopeMapOf(schema: GraphQLSchema): ScopeMap {
 }
 
 /**
- * The rule tree of permissions.ts with the partner gate in front of every field of the schema:
- * `chain(gate(@scopes of the field), the field's own rule)`. `fallback` is the rule of fields the tree leaves out.
+ * A field's rule with the partner gate in front of it: `and(gate(@scopes of the field), own)`. Federation's own entry
+ * points keep their own rule alone.
  */
-export function withScopeRules(rules: IRules, schema: GraphQLSchema, fallback: ShieldRule, scopes: ScopeMap = scopeMapOf(schema)): IRules {
-  const tree: Record<string, Record<string, ShieldRule>> = {};
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    const fields: Record<string, ShieldRule> = {};
-    for (const name of Object.keys(type.getFields())) {
-      const where = `${type.name}.${name}`;
-      const own = ownRule(rules, type.name, name, fallback);
-      fields[name] = FEDERATION_FIELDS.has(where) ? own : chain(partnerGate(scopes.get(where)), own);
-    }
-    tree[type.name] = fields;
-  }
-  return tree;
+export function withScopeGate(type: string, field: string, own: Rule, scopes: ScopeMap): Rule {
+  const where = `${type}.${field}`;
+  return FEDERATION_FIELDS.has(where) ? own : and(partnerGate(scopes.get(where)), own);
 }
 
 /** Why a partner may not have a field, or null when the scopes and consent let it through. */
@@ -85,32 +71,18 @@ export function partnerDenial(principal: Principal, requires: readonly string[] 
   return null;
 }
 
-// One gate per distinct scope set: shield refuses two different rules under one name, and a gate reads only the
-// principal, so its answer is cached per request ('contextual').
-const gates = new Map<string, ShieldRule>();
+// One gate per distinct scope set (a gate reads only the principal and the field's scopes).
+const gates = new Map<string, Rule>();
 
-function partnerGate(requires: readonly string[] | undefined): ShieldRule {
+function partnerGate(requires: readonly string[] | undefined): Rule {
   const key = requires ? `scopes(${requires.join(',')})` : 'scopes(closed)';
   let gate = gates.get(key);
   if (!gate) {
-    gate = rule(key, { cache: 'contextual' })((_parent, _args, ctx: { principal: Principal }) => {
+    gate = rule(key, (_parent, _args, ctx) => {
       const denial = partnerDenial(ctx.principal, requires);
       return denial === null || forbidden(denial);
     });
     gates.set(key, gate);
   }
   return gate;
-}
-
-function isRule(x: unknown): x is ShieldRule {
-  return typeof (x as { resolve?: unknown }).resolve === 'function';
-}
-
-/** The rule permissions.ts gives a field: a whole-tree rule, a type rule, the field's, the type's '*', or the fallback. */
-function ownRule(rules: IRules, type: string, field: string, fallback: ShieldRule): ShieldRule {
-  if (isRule(rules)) return rules;
-  const forType = rules[type];
-  if (!forType) return fallback;
-  if (isRule(forType)) return forType;
-  return forType[field] ?? forType['*'] ?? fallback;
 }

@@ -4,9 +4,7 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } fr
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { applyMiddleware } from 'graphql-middleware';
-import type { IMiddlewareGenerator } from 'graphql-middleware';
-import type { DocumentNode } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { CONTEXT_HEADER, ContextVerifier, InvalidContextError, type InternalContext } from './context.js';
 import { isDeliberateError, maskFormattedError, UNEXPECTED_MESSAGE } from './error-masking.js';
 import { ErrorCode, UpstreamError } from './errors.js';
@@ -16,14 +14,14 @@ import { metricsConfig } from './config.js';
 import { registerDependencyGauge, type DependencyReport } from './metrics/dependencies.js';
 import { serveMetrics } from './metrics/http.js';
 import { SubgraphMetrics } from './metrics/subgraph.js';
-import type { PrincipalContext } from './permissions.js';
+import type { Permissions, PrincipalContext } from './permissions.js';
 import { noteRequestId, traceHttpServer } from './telemetry/http-server.js';
 import { setupTracing } from './telemetry/setup.js';
 
 /**
  * What every subgraph shares: the HTTP edge (GET /health, GET /metrics, POST /graphql), the signed-context check that
- * keeps a subgraph port from being a way around the gateway, the permissions (graphql-shield) wrapped around the
- * federated schema, and error masking as a second line behind the gateway's.
+ * keeps a subgraph port from being a way around the gateway, the permissions (lib/permissions.ts, deny by default)
+ * guarding every field of the federated schema, and error masking as a second line behind the gateway's.
  */
 
 export interface SubgraphDefinition<TContext extends BaseContext> {
@@ -32,8 +30,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   readonly typeDefs: DocumentNode;
   /** The codegen-typed resolver map (`Resolvers` of the subgraph's __generated__/resolvers-types.ts). */
   readonly resolvers: Readonly<Record<string, unknown>>;
-  /** graphql-shield middleware, deny by default (its rules read only the PrincipalContext part of TContext). */
-  readonly permissions: IMiddlewareGenerator<unknown, unknown, unknown>;
+  /** The subgraph's permissions.ts, deny by default (its rules read only the PrincipalContext part of TContext). */
+  readonly permissions: Permissions;
   /** Builds the per-request context (DataLoaders live here, never on a global). */
   /** The resolvers' context, from the verified signed context and the request's headers. */
   readonly createContext: (base: InternalContext, headers: IncomingHttpHeaders) => TContext;
@@ -79,11 +77,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   // Per server: its requests; the process's metrics (legacy calls, breakers, journeys) join it at GET /metrics.
   const metrics = new SubgraphMetrics(def.name);
   const metricsToken = metricsConfig().token;
-  const schema = applyMiddleware(buildSubgraphSchema({
-      typeDefs: def.typeDefs,
-      // Codegen types each resolver with the subgraph's own context; Apollo's map is context-agnostic.
-      resolvers: def.resolvers as GraphQLResolverMap<unknown>,
-    }), def.permissions);
+  const schema = subgraphSchema(def);
   const apollo = new ApolloServer<TContext>({
     schema,
     plugins: [
@@ -200,6 +194,17 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     listen: (port = 0, host = '127.0.0.1') =>
       listen(handle, port, host, drainTimeoutMs, () => (lifecycle.stopping = true), async () => apollo.stop()),
   };
+}
+
+/** The schema a subgraph serves: its federated schema (`_entities`, `_service` included) with every field guarded. */
+export function subgraphSchema(def: Pick<SubgraphDefinition<BaseContext>, 'typeDefs' | 'resolvers' | 'permissions'>): GraphQLSchema {
+  return def.permissions.apply(
+    buildSubgraphSchema({
+      typeDefs: def.typeDefs,
+      // Codegen types each resolver with the subgraph's own context; Apollo's map is context-agnostic.
+      resolvers: def.resolvers as GraphQLResolverMap<unknown>,
+    }),
+  );
 }
 
 /** `cache-control: no-store` on every GraphQL answer, as Apollo's cache-control plugin set it when no hint allowed caching. */

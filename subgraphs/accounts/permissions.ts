@@ -1,7 +1,7 @@
 import {
   FEDERATION_RULES,
   allow,
-  bankShield,
+  definePermissions,
   canReadThisAccount,
   canReadThisCustomer,
   isCustomer,
@@ -10,12 +10,12 @@ import {
 } from '../../lib/permissions.js';
 
 /**
- * Who may read what in the accounts subgraph. Deny by default (bankShield): a field missing here is FORBIDDEN.
+ * Who may read what in the accounts subgraph. Deny by default (definePermissions): a field missing here is FORBIDDEN.
  * Values below a guarded parent (profile, transactions, money) are allowed because the parent's rule already ran.
- * What partners may see is declared in schema.graphql (@scopes) and gated by bankShield; the rules here keep them to
- * the consented customer and accounts.
+ * What partners may see is declared in schema.graphql (@scopes) and gated by definePermissions; the rules here keep
+ * them to the consented customer and accounts.
  */
-export const permissions = bankShield({
+export const permissions = definePermissions({
   Query: {
     ...FEDERATION_RULES.Query,
     me: isCustomer,

@@ -1,35 +1,33 @@
-import { rule } from 'graphql-shield';
 import { BankError, ErrorCode, forbidden } from '../../lib/errors.js';
 import {
   FEDERATION_RULES,
   allow,
-  bankShield,
+  definePermissions,
   canReadThisCustomer,
   isCustomer,
   isStaff,
-  type PrincipalContext,
+  rule,
 } from '../../lib/permissions.js';
 import { liveConsent } from '../../lib/principal.js';
 import { canSeeJourney } from './access.js';
 import type { JourneyRecord } from './engine/types.js';
 
 /** A customer's own journeys, or operations staff (support staff do not see journeys). */
-const customerSelfOrOperations = rule({ cache: 'no_cache' })((parent: { id?: string }, _args, ctx: PrincipalContext) => {
+const customerSelfOrOperations = rule<{ id?: unknown } | null | undefined>('customerSelfOrOperations', (parent, _args, ctx) => {
   const p = ctx.principal;
-  return (p.kind === 'customer' && p.customerId === parent.id) || (p.kind === 'staff' && p.role === 'operations') || forbidden();
+  return (p.kind === 'customer' && p.customerId === parent?.id) || (p.kind === 'staff' && p.role === 'operations') || forbidden();
 });
 
-const canSeeThisJourney = rule({ cache: 'no_cache' })(
-  (parent: JourneyRecord, _args, ctx: PrincipalContext) => canSeeJourney(ctx.principal, parent) || forbidden(),
-);
+const canSeeThisJourney = rule<JourneyRecord>('canSeeThisJourney', (parent, _args, ctx) => canSeeJourney(ctx.principal, parent) || forbidden());
 
 /**
  * A customer paying, or a partner paying from an account the customer consented to (the payments:initiate scope is
- * checked from the schema's @scopes by bankShield). One rule, so a partner is told what is wrong with its request
- * (ACCOUNT_NOT_IN_CONSENT: the consent does not cover that account), not "Only customers can ask for this".
+ * checked from the schema's @scopes by definePermissions). One rule, so a partner is told what is wrong with its
+ * request (ACCOUNT_NOT_IN_CONSENT: the consent does not cover that account), not "Only customers can ask for this".
  */
-const isCustomerOrPartnerPayingFromConsentedAccount = rule({ cache: 'no_cache' })(
-  (_parent, args: { input?: { sourceAccountId?: string } }, ctx: PrincipalContext) => {
+const isCustomerOrPartnerPayingFromConsentedAccount = rule<unknown, { input?: { sourceAccountId?: unknown } }>(
+  'isCustomerOrPartnerPayingFromConsentedAccount',
+  (_parent, args, ctx) => {
     const p = ctx.principal;
     if (p.kind === 'customer') return true;
     if (p.kind !== 'partner') return forbidden('Only customers can ask for this.');
@@ -45,7 +43,7 @@ const isCustomerOrPartnerPayingFromConsentedAccount = rule({ cache: 'no_cache' }
 );
 
 /** Who may do and see what in the journeys subgraph. Deny by default: a field missing here is FORBIDDEN. */
-export const permissions = bankShield({
+export const permissions = definePermissions({
   Query: { ...FEDERATION_RULES.Query, me: isCustomer, journey: allow /* the resolver checks the journey's owner */ },
   Mutation: {
     onboardCustomer: isStaff,

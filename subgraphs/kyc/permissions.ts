@@ -1,7 +1,7 @@
-import { FEDERATION_RULES, allow, bankShield, canReadThisCustomer, isCustomer } from '../../lib/permissions.js';
+import { FEDERATION_RULES, allow, definePermissions, canReadThisCustomer, isCustomer } from '../../lib/permissions.js';
 
 /** Who may read what in the KYC subgraph. Deny by default: a field missing here is FORBIDDEN. */
-export const permissions = bankShield({
+export const permissions = definePermissions({
   Query: { ...FEDERATION_RULES.Query, me: isCustomer },
   _Service: allow,
   Customer: canReadThisCustomer,

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, graphql, type DocumentNode } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { allow, bankShield, isCustomer, type PrincipalContext } from '../../lib/permissions.js';
+import { allow, definePermissions, isCustomer, type PrincipalContext } from '../../lib/permissions.js';
 import type { Principal } from '../../lib/principal.js';
 import { partnerDenial, scopeMapOf } from '../../lib/scope-rules.js';
 import { typeDefs as accountsTypeDefs } from '../../subgraphs/accounts/server.js';
@@ -66,8 +65,8 @@ describe('partnerDenial', () => {
   });
 });
 
-describe('bankShield with the schema\'s @scopes', () => {
-  const schema = applyMiddleware(
+describe('definePermissions with the schema\'s @scopes', () => {
+  const schema = definePermissions({ Query: { balance: allow, secret: allow, mine: isCustomer } }).apply(
     buildSchema(`${DIRECTIVE}
       type Query {
         balance: String @scopes(requires: ["balances:read"])
@@ -75,7 +74,6 @@ describe('bankShield with the schema\'s @scopes', () => {
         mine: String @scopes(requires: [])
         unruled: String @scopes(requires: [])
       }`),
-    bankShield({ Query: { balance: allow, secret: allow, mine: isCustomer } }),
   );
   const run = (principal: Principal, query: string) =>
     graphql({ schema, source: query, rootValue: { balance: '1.00', secret: 's', mine: 'm', unruled: 'u' }, contextValue: { principal, requestId: 'r' } satisfies PrincipalContext });

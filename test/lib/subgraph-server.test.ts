@@ -9,7 +9,7 @@ import { authConfig } from '../../lib/config.js';
 import { CONTEXT_HEADER, ContextSigner, ContextVerifier } from '../../lib/context.js';
 import { BankError, ErrorCode } from '../../lib/errors.js';
 import { createLogger, type Logger } from '../../lib/log.js';
-import { allow, bankShield } from '../../lib/permissions.js';
+import { allow, definePermissions } from '../../lib/permissions.js';
 import type { Principal } from '../../lib/principal.js';
 import { createSubgraphServer, type RunningSubgraph } from '../../lib/subgraph-server.js';
 import { createAccountsSubgraph } from '../../subgraphs/accounts/server.js';
@@ -98,7 +98,7 @@ async function tinySubgraph(
         },
       },
     },
-    permissions: bankShield({ Query: { boom: allow, dressedUp: allow, refused: allow, slow: allow } }),
+    permissions: definePermissions({ Query: { boom: allow, dressedUp: allow, refused: allow, slow: allow } }),
     createContext: (base) => base,
     verifier,
     logger,
