@@ -119,9 +119,10 @@ function eventOf(
   customerIds: readonly string[],
   accountIds: readonly string[],
 ): AuditEvent {
-  // Execution threw (no body yet): Apollo answers with that error alone.
-  const result = response.body?.kind === 'single' ? response.body.singleResult : { data: undefined, errors: [{ message: 'execution failed' }] };
-  const { data, errors } = result;
+  const { body } = response;
+  // No body: execution threw, and Apollo answers with that error alone.
+  const { data, errors } =
+    body === undefined ? { data: undefined, errors: [{ message: 'execution failed' }] } : body.kind === 'single' ? body.singleResult : body.initialResult;
   const { principal } = contextValue;
   // Whose data: a customer's own; a partner's consenting customer; for staff, the customers asked for.
   const customers =
