@@ -4,6 +4,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
+  auditFailClosed,
   authConfig,
   bindHost,
   collapseQueriesEnabled,
@@ -17,6 +18,7 @@ import {
 import { ContextSigner } from '../lib/context.js';
 import { drain } from '../lib/http.js';
 import { createAuditSink, type AuditSink } from '../lib/audit.js';
+import { auditedFieldsOf, type AuditedFields } from '../lib/audited.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { ConsentStore, loadPartners, seedSandboxConsents, type PartnerRegistry } from '../lib/consents.js';
 import { RateLimiter, rateLimitConfig, type RateLimitConfig } from '../lib/rate-limit.js';
@@ -74,6 +76,12 @@ export interface GatewayOptions {
    * @default createAuditSink() (a Redis stream with REDIS_URL, memory otherwise)
    */
   audit?: AuditSink;
+  /**
+   * A read whose audit event cannot be recorded is refused with AUDIT_UNAVAILABLE and no data (HTTP 503); when false,
+   * it is answered and the failure logged as a warning. Mutations always answer. @default auditFailClosed()
+   * (AUDIT_FAIL_CLOSED; unset, true in production)
+   */
+  auditFailClosed?: boolean;
   /**
    * Deadline of one subgraph fetch, in ms, or a function of the subgraph's name (KYC may deserve longer).
    * @default subgraphTimeoutMs() of lib/config.ts: 10000, and JOURNEY_WAIT_MS + 5000 for journeys
@@ -133,6 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const timeoutOf = (name: string) => (typeof timeout === 'function' ? timeout(name) : timeout);
   // Read before anything is opened: a bad SUBGRAPH_TIMEOUT_MS stops the start, not the first request, and leaks nothing.
   for (const name of SUBGRAPHS) timeoutOf(name);
+  const failClosed = options.auditFailClosed ?? auditFailClosed();
   const logger = options.logger ?? createLogger('gateway');
   const auth = options.auth ?? authConfig();
   const audit = options.audit ?? createAuditSink();
@@ -171,11 +180,26 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const urlOf = ({ name, url }: SubgraphEndpoint) => options.subgraphUrls?.[name] ?? url;
 
   let subgraphs: SubgraphEndpoint[] = [];
+  // What the audit plugin audits: the `@audited` fields of the supergraph being served, re-read on every reload.
+  let audited: AuditedFields = new Map();
+  let loaded = false;
   const supergraph = new FileSupergraph({
     path: options.supergraphPath,
     logger,
     onLoad: (sdl) => {
       subgraphs = subgraphsOf(sdl).map((s) => ({ name: s.name, url: urlOf(s) }));
+      let next: AuditedFields;
+      try {
+        next = auditedFieldsOf(sdl);
+      } catch (err) {
+        // At start this stops the gateway; on a reload (already serving the new schema) the previous list stays.
+        if (!loaded) throw err;
+        logger.error({ err, path: options.supergraphPath }, 'the reloaded supergraph has a bad @audited; auditing the previous fields');
+        return;
+      }
+      loaded = true;
+      audited = next;
+      if (audited.size === 0) logger.warn({ path: options.supergraphPath }, 'the supergraph marks no field @audited: no read will be audited');
     },
   });
   // @apollo/gateway otherwise exports usage telemetry to Apollo and probes cloud metadata endpoints (AWS, GCP, Azure)
@@ -234,7 +258,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       // -- after execution: the operation and outcome of each request, for /metrics
       metrics.plugin(),
       // -- after execution: one audit event per request that read sensitive data
-      auditPlugin({ sink: audit, logger }),
+      auditPlugin({ sink: audit, logger, auditedFields: () => audited, failClosed }),
       // -- errors: mask the unexpected, log the original, add the request id
       errorMaskingPlugin(logger),
       // -- no Apollo landing page: it would load Apollo Sandbox from a CDN

@@ -71,6 +71,9 @@ export class RedisStreamAuditSink implements AuditSink {
     this.stream = `${options.prefix ?? 'bankgraph:'}${options.stream ?? DEFAULT_AUDIT_STREAM}`;
     this.ownsClient = !('client' in options);
     this.client = 'client' in options ? options.client : createRedisClient(options.url, { maxRetriesPerRequest: 2 });
+    // An outage surfaces as a rejected record(), which its caller logs (and may refuse the read on); without a listener
+    // ioredis would also print every failed reconnection to stderr, outside the JSON logs.
+    if (this.ownsClient) this.client.on('error', () => {});
   }
 
   async record(event: AuditEvent): Promise<void> {

@@ -70,6 +70,14 @@ export function collapseQueriesEnabled(env: Env = process.env): boolean {
   return flag(env, 'GATEWAY_COLLAPSE_QUERIES', true);
 }
 
+/**
+ * AUDIT_FAIL_CLOSED: a read whose audit event cannot be recorded is refused (AUDIT_UNAVAILABLE) instead of answered
+ * with a warning in the log (gateway/plugins/audit.ts). Unset, on in production and off elsewhere.
+ */
+export function auditFailClosed(env: Env = process.env): boolean {
+  return flag(env, 'AUDIT_FAIL_CLOSED', isProduction(env));
+}
+
 export function isProduction(env: Env = process.env): boolean {
   return env.NODE_ENV === 'production';
 }

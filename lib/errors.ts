@@ -31,6 +31,12 @@ export enum ErrorCode {
   QUOTE_EXPIRED = 'QUOTE_EXPIRED',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
+  // the bank's own duties
+  /**
+   * A read's audit event could not be recorded, so its answer is withheld (AUDIT_FAIL_CLOSED, on in production): no
+   * data, HTTP 503. The same request may be sent again.
+   */
+  AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
   // everything else
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
@@ -55,6 +61,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.PERSISTED_OPERATION_REQUIRED]: 400,
   [ErrorCode.PERSISTED_OPERATION_NOT_FOUND]: 400,
+  [ErrorCode.AUDIT_UNAVAILABLE]: 503,
 };
 
 export interface BankErrorOptions {

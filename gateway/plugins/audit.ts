@@ -1,61 +1,66 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, valueFromASTUntyped, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
+import type { ApolloServerPlugin, GraphQLRequestContextExecutionDidStart } from '@apollo/server';
+import {
+  getNamedType,
+  isAbstractType,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  valueFromASTUntyped,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
 import { userAgentFamily, type AuditEvent, type AuditSink } from '../../lib/audit.js';
-import { ErrorCode } from '../../lib/errors.js';
+import type { AuditedFields } from '../../lib/audited.js';
+import { BankError, ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { describePrincipal } from '../../lib/principal.js';
 import type { GatewayContext } from '../context.js';
 
 /**
- * Audit of sensitive reads: one event per GraphQL request whose operation selects a sensitive field (profile PII,
- * balances, transactions, cards, wallet, a staff lookup of a customer or an account), decided from the parsed
- * document before execution, recorded when the response is ready with its outcome (`denied` if any FORBIDDEN error,
- * `error` if any other error, else `ok`), the customer (the principal's own, or the `id`/`ids` argument of a staff
- * lookup) and the account ids present in the response. The operation is named by its persisted id when it ran one,
- * else by its name.
+ * Audit of sensitive reads: one event per GraphQL request whose operation selects a field the supergraph marks
+ * `@audited` (lib/audited.ts: profile, account numbers, balances, transactions, cards, wallet, KYC, a staff lookup of
+ * a customer or an account, ...), decided from the parsed document and the schema before execution, recorded once the
+ * result is ready with its outcome (`denied` if any FORBIDDEN error, `error` if any other error, else `ok`), the
+ * customer (the principal's own, or the `id`/`ids` argument of a staff lookup) and the account ids present in the
+ * result. The operation is named by its persisted id when it ran one, else by its name.
  *
- * Not audited here: requests with no sensitive field (`me { id }`, a journey mutation's own answer: journeys are
+ * The event is written when execution ends, before any plugin's willSendResponse: so when the write fails and the
+ * audit fails closed (AUDIT_FAIL_CLOSED, on in production), the answer is replaced by AUDIT_UNAVAILABLE with no data
+ * (HTTP 503) before the request log, the metrics and error masking see it. A mutation's answer is never withheld:
+ * its effect happened, and a client told it failed might try again under another idempotency key.
+ *
+ * Not audited here: requests with no audited field (`me { id }`, a journey mutation's own status: journeys are
  * audited by the engine, subgraphs/journeys/runtime.ts), and requests refused before execution (no token, invalid
  * document, rate limited), which reached no data and are in the request log.
  */
 
-/** Field names that read sensitive data, wherever they appear in the selection. */
-export const SENSITIVE_FIELDS: ReadonlySet<string> = new Set([
-  'profile',
-  'balance',
-  'availableBalance',
-  'runningBalance',
-  'transactions',
-  'cards',
-  'wallet',
-  'customer',
-  'customers',
-  'account',
-  'card',
-  'kyc',
-  'journey',
-  'journeys',
-]);
-
 export interface AuditPluginOptions {
   readonly sink: AuditSink;
-  /** Where a failed audit write is reported (the response still goes out). */
+  /** Where a failed audit write is reported. */
   readonly logger: Logger;
+  /** The `@audited` fields of the supergraph being served (it changes on a reload). */
+  readonly auditedFields: () => AuditedFields;
+  /**
+   * When the audit write fails, refuse the read (AUDIT_UNAVAILABLE, no data) instead of logging a warning and
+   * answering. @default auditFailClosed() of lib/config.ts, passed by gateway/server.ts
+   */
+  readonly failClosed: boolean;
 }
 
-interface Pending {
-  readonly operation: string;
-  readonly customerIds: string[];
-  readonly accountIds: string[];
-}
-
-export function auditPlugin({ sink, logger }: AuditPluginOptions): ApolloServerPlugin<GatewayContext> {
+export function auditPlugin({ sink, logger, auditedFields, failClosed }: AuditPluginOptions): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
-      let pending: Pending | undefined;
       return {
-        async didResolveOperation({ document, operation, request, contextValue }) {
-          if (!operation || !selectsSensitive(document, operation.selectionSet)) return;
+        async executionDidStart(requestContext) {
+          const { document, operation, request, contextValue, schema } = requestContext;
+          if (!selectsAudited(schema, document, operation, auditedFields())) return;
           // The variables as the operation ran: its defaults, then what the client sent.
           const variables: Record<string, unknown> = {};
           for (const d of operation.variableDefinitions ?? []) {
@@ -72,69 +77,114 @@ export function auditPlugin({ sink, logger }: AuditPluginOptions): ApolloServerP
               if (s.name.value === 'account' && arg.name.value === 'id') accountIds.push(...values);
             }
           }
-          pending = {
-            // A persisted operation by its manifest id (the exact document run), else by name.
-            operation: contextValue.persisted?.id ?? request.operationName ?? operation.name?.value ?? 'anonymous',
-            customerIds,
-            accountIds,
+          // A persisted operation by its manifest id (the exact document run), else by name.
+          const name = contextValue.persisted?.id ?? request.operationName ?? operation.name?.value ?? 'anonymous';
+          return {
+            // Awaited by Apollo before willSendResponse, with the result (errors formatted) in requestContext.response.
+            async executionDidEnd() {
+              const event = eventOf(requestContext, name, customerIds, accountIds);
+              try {
+                await sink.record(event);
+              } catch (err) {
+                refuseOrLetThrough(requestContext, err);
+              }
+            },
           };
-        },
-        async willSendResponse({ response, contextValue, request }) {
-          if (!pending || response.body.kind !== 'single') return;
-          const { data, errors } = response.body.singleResult;
-          const { principal } = contextValue;
-          // Whose data: a customer's own; a partner's consenting customer; for staff, the customers asked for.
-          const customers =
-            principal.kind === 'customer'
-              ? [principal.customerId]
-              : principal.kind === 'partner' && principal.consent
-                ? [principal.consent.customerId]
-                : unique(pending.customerIds);
-          const accounts = unique([...pending.accountIds, ...accountIdsIn(data)]);
-          const codes = (errors ?? []).map((e) => e.extensions?.code);
-          const event: AuditEvent = {
-            at: new Date().toISOString(),
-            who: describePrincipal(principal),
-            requestId: contextValue.requestId,
-            operation: pending.operation,
-            kind: 'read',
-            ...(customers.length === 1 ? { customerId: customers[0]! } : {}),
-            ...(customers.length > 1 ? { customerIds: customers } : {}),
-            ...(accounts.length ? { accountIds: accounts } : {}),
-            outcome: outcomeOf(data, codes),
-            ...(principal.kind === 'partner' && principal.consent ? { consentId: principal.consent.id } : {}),
-            from: `${contextValue.record.clientAddress ?? 'unknown'} ${userAgentFamily(request.http?.headers.get('user-agent'))}`,
-          };
-          // Awaited so that the event is stored when the client has its answer; a failed write is an error log, not a
-          // failed response (the request log line still names the request).
-          await sink.record(event).catch((err: unknown) => logger.error({ requestId: contextValue.requestId, err }, 'audit event could not be recorded'));
         },
       };
     },
   };
+
+  function refuseOrLetThrough(requestContext: GraphQLRequestContextExecutionDidStart<GatewayContext>, err: unknown): void {
+    const { requestId } = requestContext.contextValue;
+    const mutation = requestContext.operation.operation === 'mutation';
+    if (!failClosed || mutation) {
+      const why = mutation ? 'a mutation answers whatever the audit says' : 'AUDIT_FAIL_CLOSED=false';
+      logger.warn({ requestId, err }, `audit event could not be recorded; the answer went out (${why})`);
+      return;
+    }
+    logger.error({ requestId, err }, 'audit event could not be recorded; the read is refused (AUDIT_UNAVAILABLE)');
+    const refusal = new BankError(ErrorCode.AUDIT_UNAVAILABLE, 'The audit log cannot record this read right now, so its answer is withheld. Try again later.', {
+      extensions: { requestId },
+    });
+    requestContext.response.body = { kind: 'single', singleResult: { errors: [refusal.toJSON()] } };
+    requestContext.response.http.status = HTTP_STATUS[ErrorCode.AUDIT_UNAVAILABLE] ?? 503;
+  }
 }
 
-/** True when the selection (through fragments) names a sensitive field. */
-function selectsSensitive(document: DocumentNode, root: SelectionSetNode): boolean {
+/** The event of a request that ran: whose data, which accounts, what came of it, from where. */
+function eventOf(
+  { response, contextValue, request }: GraphQLRequestContextExecutionDidStart<GatewayContext>,
+  operation: string,
+  customerIds: readonly string[],
+  accountIds: readonly string[],
+): AuditEvent {
+  const { body } = response;
+  // No body: execution threw, and Apollo answers with that error alone.
+  const { data, errors } =
+    body === undefined ? { data: undefined, errors: [{ message: 'execution failed' }] } : body.kind === 'single' ? body.singleResult : body.initialResult;
+  const { principal } = contextValue;
+  // Whose data: a customer's own; a partner's consenting customer; for staff, the customers asked for.
+  const customers =
+    principal.kind === 'customer'
+      ? [principal.customerId]
+      : principal.kind === 'partner' && principal.consent
+        ? [principal.consent.customerId]
+        : unique(customerIds);
+  const accounts = unique([...accountIds, ...accountIdsIn(data)]);
+  const codes = (errors ?? []).map((e) => e.extensions?.code);
+  return {
+    at: new Date().toISOString(),
+    who: describePrincipal(principal),
+    requestId: contextValue.requestId,
+    operation,
+    kind: 'read',
+    ...(customers.length === 1 ? { customerId: customers[0]! } : {}),
+    ...(customers.length > 1 ? { customerIds: customers } : {}),
+    ...(accounts.length ? { accountIds: accounts } : {}),
+    outcome: outcomeOf(data, codes),
+    ...(principal.kind === 'partner' && principal.consent ? { consentId: principal.consent.id } : {}),
+    from: `${contextValue.record.clientAddress ?? 'unknown'} ${userAgentFamily(request.http?.headers.get('user-agent'))}`,
+  };
+}
+
+/**
+ * True when the operation (through fragments) selects a field the supergraph marks `@audited`: each field is looked
+ * up on the type it is selected on, so `Account.number` is audited and `StepAttempt.number` is not. On an interface
+ * or union, a field counts when any of its possible types audits it.
+ */
+export function selectsAudited(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, audited: AuditedFields): boolean {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const seen = new Set<string>();
-  const walk = (set: SelectionSetNode): boolean =>
+  const isAudited = (parent: GraphQLCompositeType, field: string): boolean =>
+    audited.has(`${parent.name}.${field}`) ||
+    (isAbstractType(parent) && schema.getPossibleTypes(parent).some((t) => audited.has(`${t.name}.${field}`)));
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType): boolean =>
     set.selections.some((s) => {
       switch (s.kind) {
-        case Kind.FIELD:
-          return SENSITIVE_FIELDS.has(s.name.value) || (s.selectionSet !== undefined && walk(s.selectionSet));
-        case Kind.INLINE_FRAGMENT:
-          return walk(s.selectionSet);
+        case Kind.FIELD: {
+          if (isAudited(parent, s.name.value)) return true;
+          if (!s.selectionSet || !(isObjectType(parent) || isInterfaceType(parent))) return false;
+          const field = parent.getFields()[s.name.value];
+          const type = field ? getNamedType(field.type) : undefined;
+          return isCompositeType(type) && walk(s.selectionSet, type);
+        }
+        case Kind.INLINE_FRAGMENT: {
+          const type = s.typeCondition ? schema.getType(s.typeCondition.name.value) : parent;
+          return isCompositeType(type) && walk(s.selectionSet, type);
+        }
         case Kind.FRAGMENT_SPREAD: {
           const fragment = fragments.get(s.name.value);
           if (!fragment || seen.has(s.name.value)) return false;
           seen.add(s.name.value);
-          return walk(fragment.selectionSet);
+          const type = schema.getType(fragment.typeCondition.name.value);
+          return isCompositeType(type) && walk(fragment.selectionSet, type);
         }
       }
     });
-  return walk(root);
+  const root = schema.getRootType(operation.operation);
+  return root !== undefined && root !== null && walk(operation.selectionSet, root);
 }
 
 /** The string values of an argument: a literal, a list, or a variable. */

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventOfFields, MemoryAuditSink, RedisStreamAuditSink, type AuditEvent } from '../../lib/audit.js';
@@ -101,6 +105,14 @@ describe('audit log (end to end, memory sink: the default)', () => {
     expect(event).toMatchObject({ customerId: 'cust-0001', outcome: 'partial' });
   });
 
+  it("records a customer's read of their own account numbers", async () => {
+    const answer = await stack.graphql('query Numbers { me { accounts { number } } }', {}, await stack.customerToken('cust-0001'));
+    expect(answer.body.errors).toBeUndefined();
+    expect(byRequest(answer.headers.get('x-request-id')!)).toEqual([
+      expect.objectContaining({ who: 'customer:cust-0001', operation: 'Numbers', kind: 'read', customerId: 'cust-0001', outcome: 'ok' }),
+    ]);
+  });
+
   it('does not audit a request that touches no sensitive field', async () => {
     const before = sink.events.length;
     const answer = await stack.graphql('query Who { me { id } }', {}, await stack.customerToken('cust-0001'));
@@ -170,5 +182,52 @@ describe('audit log (end to end, Redis stream)', () => {
     expect(find((e) => e.requestId === denied.headers.get('x-request-id'))).toMatchObject({ outcome: 'denied' });
     expect(find((e) => e.journeyId === journeyId && e.outcome === 'RUNNING')).toMatchObject({ kind: 'journey', customerId: 'cust-0001' });
     for (const { fields } of events) expect(withoutUuids(JSON.stringify(fields))).not.toMatch(SECRET_LIKE);
+  });
+});
+
+describe('audit log (end to end): the audited fields are those of the supergraph being served', () => {
+  let stack: Stack;
+  let sink: MemoryAuditSink;
+  let dir: string;
+  let path: string;
+  const committed = readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bankgraph-audit-reload-'));
+    path = join(dir, 'supergraph.graphql');
+    await writeFile(path, committed);
+    stack = await startStack({ supergraphPath: path });
+    sink = stack.audit as MemoryAuditSink;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('audits what a reloaded supergraph marks @audited, and no longer what it stops marking', async () => {
+    const token = await stack.customerToken('cust-0001');
+    const audited = async (query: string) => {
+      const answer = await stack.graphql(query, {}, token);
+      expect(answer.body.errors).toBeUndefined();
+      return sink.events.some((e) => e.requestId === answer.headers.get('x-request-id'));
+    };
+    const RATE = 'query Rate { fxRate(from: "EUR", to: "USD") { rate } }';
+    const NAME = 'query Name { me { profile { displayName } } }';
+    expect(await audited(RATE)).toBe(false);
+    expect(await audited(NAME)).toBe(true);
+
+    const fxRate = 'fxRate(from: String!, to: String!): FxRate @join__field(graph: WALLET)';
+    const profile = 'profile: CustomerProfile @join__field(graph: ACCOUNTS) @audited(category: PERSONAL)';
+    expect(committed).toContain(fxRate);
+    expect(committed).toContain(profile);
+    const next = committed
+      .replace(fxRate, `${fxRate} @audited(category: FINANCIAL)`)
+      .replace(profile, 'profile: CustomerProfile @join__field(graph: ACCOUNTS)');
+    // Written elsewhere and renamed over, as a deploy would.
+    await writeFile(`${path}.next`, next);
+    await rename(`${path}.next`, path);
+
+    await eventually('the reloaded supergraph to audit fxRate', async () => ((await audited(RATE)) ? true : undefined));
+    expect(await audited(NAME)).toBe(false);
   });
 });

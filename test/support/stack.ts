@@ -59,6 +59,8 @@ export interface StackOptions {
   readonly gatewayStore?: KeyValueStore;
   /** The audit sink of the gateway and the journeys runtime. @default a new MemoryAuditSink (closed by stop()) */
   readonly audit?: AuditSink;
+  /** The gateway's AUDIT_FAIL_CLOSED. @default the gateway's default (off outside production) */
+  readonly auditFailClosed?: boolean;
   /**
    * Where every service logs (gateway, subgraphs, journeys engine), at `logLevel`: the log-redaction test reads it.
    * @default each service's own default logger (silent in tests)
@@ -180,6 +182,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // As the gateway of npm start would wait: the journeys subgraph a margin beyond the journeys' own wait.
     subgraphTimeoutMs: (name) => subgraphTimeoutMs(name, journeyEnv),
     ...(options.collapseQueries === undefined ? {} : { collapseQueries: options.collapseQueries }),
+    ...(options.auditFailClosed === undefined ? {} : { auditFailClosed: options.auditFailClosed }),
     ...logger('gateway'),
   });
 

@@ -53,6 +53,15 @@ export type AccountStatus =
   | 'REJECTED'
   | 'SUBMITTED';
 
+/** What an audited field reads (lib/audited.ts). */
+export type AuditCategory =
+  /** Account numbers, balances, amounts, transactions, cards, wallets and payments. */
+  | 'FINANCIAL'
+  /** Know-your-customer results and risk ratings. */
+  | 'KYC'
+  /** Who a customer is: names, contact details, date of birth; a customer looked up by id. */
+  | 'PERSONAL';
+
 /** A customer of the bank. Core banking owns who the customer is; the other subgraphs add what their systems know. */
 export type Customer = {
   __typename?: 'Customer';
@@ -268,6 +277,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AccountStatus: AccountStatus;
+  AuditCategory: AuditCategory;
   Customer: ResolverTypeWrapper<CustomerRefModel>;
   CustomerProfile: ResolverTypeWrapper<CustomerProfileModel>;
   CustomerStatus: CustomerStatus;
@@ -298,6 +308,12 @@ export type ResolversParentTypes = ResolversObject<{
   TransactionConnection: TransactionPageModel;
   String: Scalars['String']['output'];
 }>;
+
+export type AuditedDirectiveArgs = {
+  category: AuditCategory;
+};
+
+export type AuditedDirectiveResolver<Result, Parent, ContextType = AccountsContext, Args = AuditedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ScopesDirectiveArgs = {
   requires: Array<Scalars['String']['input']>;
@@ -387,5 +403,6 @@ export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
 }>;
 
 export type DirectiveResolvers<ContextType = AccountsContext> = ResolversObject<{
+  audited?: AuditedDirectiveResolver<any, any, ContextType>;
   scopes?: ScopesDirectiveResolver<any, any, ContextType>;
 }>;

@@ -15,6 +15,15 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** What an audited field reads (lib/audited.ts). */
+export type AuditCategory =
+  /** Account numbers, balances, amounts, transactions, cards, wallets and payments. */
+  | 'FINANCIAL'
+  /** Know-your-customer results and risk ratings. */
+  | 'KYC'
+  /** Who a customer is: names, contact details, date of birth; a customer looked up by id. */
+  | 'PERSONAL';
+
 /** A payment card. The full card number never enters the graph: only its last four digits. */
 export type Card = {
   __typename?: 'Card';
@@ -179,6 +188,7 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AuditCategory: AuditCategory;
   Card: ResolverTypeWrapper<CardModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CardFulfilment: CardFulfilment;
@@ -201,6 +211,12 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 }>;
+
+export type AuditedDirectiveArgs = {
+  category: AuditCategory;
+};
+
+export type AuditedDirectiveResolver<Result, Parent, ContextType = CardsContext, Args = AuditedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ScopesDirectiveArgs = {
   requires: Array<Scalars['String']['input']>;
@@ -244,5 +260,6 @@ export type Resolvers<ContextType = CardsContext> = ResolversObject<{
 }>;
 
 export type DirectiveResolvers<ContextType = CardsContext> = ResolversObject<{
+  audited?: AuditedDirectiveResolver<any, any, ContextType>;
   scopes?: ScopesDirectiveResolver<any, any, ContextType>;
 }>;

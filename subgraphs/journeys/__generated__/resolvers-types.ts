@@ -35,6 +35,15 @@ export type AttemptOutcome =
   | 'SUCCEEDED'
   | 'TIMED_OUT';
 
+/** What an audited field reads (lib/audited.ts). */
+export type AuditCategory =
+  /** Account numbers, balances, amounts, transactions, cards, wallets and payments. */
+  | 'FINANCIAL'
+  /** Know-your-customer results and risk ratings. */
+  | 'KYC'
+  /** Who a customer is: names, contact details, date of birth; a customer looked up by id. */
+  | 'PERSONAL';
+
 export type BeneficiaryInput = {
   bic: Scalars['String']['input'];
   /** ISO 3166 alpha-2; must match the IBAN. */
@@ -453,6 +462,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AttemptKind: AttemptKind;
   AttemptOutcome: AttemptOutcome;
+  AuditCategory: AuditCategory;
   BeneficiaryInput: BeneficiaryInput;
   Card: ResolverTypeWrapper<EntityRefModel>;
   CardJourneyPayload: ResolverTypeWrapper<JourneyRecordModel>;
@@ -508,6 +518,12 @@ export type ResolversParentTypes = ResolversObject<{
   StepAttempt: AttemptRecordModel;
   String: Scalars['String']['output'];
 }>;
+
+export type AuditedDirectiveArgs = {
+  category: AuditCategory;
+};
+
+export type AuditedDirectiveResolver<Result, Parent, ContextType = JourneysContext, Args = AuditedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ScopesDirectiveArgs = {
   requires: Array<Scalars['String']['input']>;
@@ -635,5 +651,6 @@ export type Resolvers<ContextType = JourneysContext> = ResolversObject<{
 }>;
 
 export type DirectiveResolvers<ContextType = JourneysContext> = ResolversObject<{
+  audited?: AuditedDirectiveResolver<any, any, ContextType>;
   scopes?: ScopesDirectiveResolver<any, any, ContextType>;
 }>;

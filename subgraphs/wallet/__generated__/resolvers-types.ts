@@ -17,6 +17,15 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** What an audited field reads (lib/audited.ts). */
+export type AuditCategory =
+  /** Account numbers, balances, amounts, transactions, cards, wallets and payments. */
+  | 'FINANCIAL'
+  /** Know-your-customer results and risk ratings. */
+  | 'KYC'
+  /** Who a customer is: names, contact details, date of birth; a customer looked up by id. */
+  | 'PERSONAL';
+
 export type Customer = {
   __typename?: 'Customer';
   id: Scalars['ID']['output'];
@@ -190,6 +199,7 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AuditCategory: AuditCategory;
   Customer: ResolverTypeWrapper<CustomerRefModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -217,6 +227,12 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 }>;
+
+export type AuditedDirectiveArgs = {
+  category: AuditCategory;
+};
+
+export type AuditedDirectiveResolver<Result, Parent, ContextType = WalletContext, Args = AuditedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ScopesDirectiveArgs = {
   requires: Array<Scalars['String']['input']>;
@@ -281,5 +297,6 @@ export type Resolvers<ContextType = WalletContext> = ResolversObject<{
 }>;
 
 export type DirectiveResolvers<ContextType = WalletContext> = ResolversObject<{
+  audited?: AuditedDirectiveResolver<any, any, ContextType>;
   scopes?: ScopesDirectiveResolver<any, any, ContextType>;
 }>;
