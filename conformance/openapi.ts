@@ -45,7 +45,8 @@ export class OpenApiChecker {
   static async load(options: OpenApiCheckerOptions): Promise<OpenApiChecker> {
     const text = vendorSpec(options.file);
     const parsed = (options.file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Record<string, unknown>;
-    const document = (typeof parsed.swagger === 'string' ? (await convertObj(parsed, { patch: true, warnOnly: true })).openapi : parsed) as unknown as Document;
+    const converted = typeof parsed.swagger === 'string' ? (await convertObj(parsed, { patch: true, warnOnly: true })).openapi : parsed;
+    const document = numericExclusiveBounds(converted) as unknown as Document;
     const api = new OpenAPIBackend({
       definition: document,
       apiRoot: options.apiRoot,
@@ -112,6 +113,28 @@ export class OpenApiChecker {
     );
     return satisfied ? [] : [`the request does not carry the credentials the operation asks for (${requirements.map((r) => Object.keys(r).join('+')).join(' or ')})`];
   }
+}
+
+/**
+ * OpenAPI 3.0 (and Swagger 2.0) write JSON Schema draft 4's `exclusiveMinimum: true` beside `minimum`; ajv, which
+ * openapi-backend validates with, reads the numeric form of later drafts and refuses the boolean one at compile
+ * time. The same bound, rewritten: `{minimum: 0, exclusiveMinimum: true}` -> `{exclusiveMinimum: 0}`.
+ */
+export function numericExclusiveBounds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(numericExclusiveBounds);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) out[k] = numericExclusiveBounds(v);
+  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (typeof out[flag] !== 'boolean') continue;
+    if (out[flag] === true && typeof out[bound] === 'number') {
+      out[flag] = out[bound];
+      delete out[bound];
+    } else {
+      delete out[flag];
+    }
+  }
+  return out;
 }
 
 function lowerCase(headers: Headers): Record<string, string> {

@@ -112,6 +112,7 @@ export const resolvers: Resolvers = {
     type: (r) => r.type as never,
     customer: (r) => (r.customerId ? { id: r.customerId } : null),
     steps: (r) => [...r.steps],
+    followUps: (r) => r.steps.filter((s) => s.mode === 'background'),
   },
 
   JourneyStep: {

@@ -130,3 +130,12 @@ describe("ISO 20022 messages against ISO's XSDs", () => {
     expect(other.errors).toEqual([expect.stringMatching(/pacs.028.001.05 is not one of the versions/)]);
   });
 });
+
+describe("the vendors' documents as ajv reads them", () => {
+  it("rewrites draft 4's boolean exclusive bounds (Marqeta's velocity controls) into the numeric form", async () => {
+    const { numericExclusiveBounds } = await import('../../conformance/openapi.js');
+    expect(numericExclusiveBounds({ properties: { a: { type: 'number', minimum: 0, exclusiveMinimum: true }, b: { maximum: 5, exclusiveMaximum: false } } })).toEqual({
+      properties: { a: { type: 'number', exclusiveMinimum: 0 }, b: { maximum: 5 } },
+    });
+  });
+});

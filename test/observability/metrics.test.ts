@@ -113,6 +113,7 @@ describe('Prometheus metrics at /metrics', () => {
       expect(after.value('bankgraph_journey_queue_depth', { state: 'waiting' })).toBeGreaterThanOrEqual(2);
       expect(after.text).toContain('# TYPE bankgraph_journey_step_retries_total counter');
       expect(after.text).toContain('# TYPE bankgraph_journeys_needs_attention_total counter');
+      expect(after.text).toContain('# TYPE bankgraph_journey_followups_failed_total counter');
       expect(delta('bankgraph_subgraph_requests_total', { subgraph: 'journeys', outcome: 'ok' })).toBe(1);
     } finally {
       unwatch();

@@ -118,23 +118,33 @@ export type Journey = {
   customer?: Maybe<Customer>;
   /** The stable code of what ended it, when it did not complete. */
   errorCode?: Maybe<Scalars['String']['output']>;
+  /**
+   * The journey's follow-ups (notifications, card fulfilment): its BACKGROUND steps, each with its own status, attempts
+   * and errorCode. A follow-up that gives up is FAILED here, and the journey's status is left as it is.
+   */
+  followUps: Array<JourneyStep>;
   id: Scalars['ID']['output'];
   /** Why it was rejected or needs attention. */
   reason?: Maybe<Scalars['String']['output']>;
   status: JourneyStatus;
+  /** Every step, in the flow's order: critical ones and follow-ups (mode BACKGROUND). */
   steps: Array<JourneyStep>;
   type: JourneyType;
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/**
+ * What became of the money or the account the journey is about. Follow-ups (notifications, card fulfilment: see
+ * Journey.followUps) have their own status and never change this one.
+ */
 export type JourneyStatus =
   /** A technical failure ended the journey; every completed step was undone. */
   | 'COMPENSATED'
   /** A step failed for good; completed steps are being undone. */
   | 'COMPENSATING'
-  /** Every critical step succeeded (background steps may still be queued). */
+  /** Every critical step succeeded: the money moved, the account is open. Its follow-ups may still be queued, or have failed (see followUps). */
   | 'COMPLETED'
-  /** An undo (or a background step) kept failing: a person must look (see reason). */
+  /** Money or an account is at stake (an undo kept failing, an outcome stayed unknown): a person must look (see reason). Never because of a follow-up. */
   | 'NEEDS_ATTENTION'
   /** A business rule said no (see reason); whatever had been done was undone. */
   | 'REJECTED'
@@ -305,7 +315,7 @@ export type StepAttempt = {
 };
 
 export type StepMode =
-  /** Queued and retried in the background. */
+  /** A follow-up (a notification, card fulfilment): queued and retried in the background once the journey completed. One that gives up is FAILED with its errorCode; the journey's status stays as it is. */
   | 'BACKGROUND'
   /** Done before the mutation answers. */
   | 'CRITICAL';
@@ -530,6 +540,7 @@ export type JourneyResolvers<ContextType = JourneysContext, ParentType extends R
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  followUps?: Resolver<Array<ResolversTypes['JourneyStep']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['JourneyStatus'], ParentType, ContextType>;

@@ -3,16 +3,18 @@ import { withLogContext } from '../../../lib/telemetry/log-context.js';
 import { activeTraceparent, contextFromTraceparent, inSpan } from '../../../lib/telemetry/spans.js';
 import { attemptLabel, runAttempt, stepContext } from './attempt.js';
 import { EngineClosed, type EngineContext } from './context.js';
-import { alertNeedsAttention, countTerminal } from './metrics.js';
+import { alertFollowUpFailed } from './metrics.js';
 import type { JourneyJob } from './queue.js';
-import { appendReason, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, lastAttempt, liveBackgroundSteps, modeOf, now, stepOf, withAttempt, withOutput, withStep } from './record.js';
+import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, lastAttempt, liveBackgroundSteps, modeOf, now, stepOf, withAttempt, withOutput, withStep } from './record.js';
 import { classifyStepError, errorCodeOf, isTerminal, type AttemptRecord, type JourneyRecord, type StepRecord } from './types.js';
 
 /**
- * Background steps (`mode: 'background'`): queued once the journey is COMPLETED, each delivery runs one attempt
- * (after asking `recover`, if the previous delivery timed out or died), persisted like any other. A failure is
- * retried by the queue with backoff; one that is final (rejected, permanent, or attempts used up) marks the step
- * FAILED and the journey NEEDS_ATTENTION, with the alert. StepPending counts as a failed delivery here.
+ * Background steps (`mode: 'background'`) are the journey's follow-ups (notifications, card fulfilment): queued once
+ * the journey is COMPLETED, each delivery runs one attempt (after asking `recover`, if the previous delivery timed
+ * out or died), persisted like any other. A failure is retried by the queue with backoff; one that is final
+ * (rejected, permanent, or attempts used up) marks the step FAILED with its code, counts it in
+ * bankgraph_journey_followups_failed_total and logs a warning. The journey's status is money status and stays as it
+ * is (COMPLETED): a follow-up giving up is not NEEDS_ATTENTION. StepPending counts as a failed delivery here.
  *
  * Background writes take no lease: the journey is terminal, the queue runs one delivery of a step at a time, and
  * every write is a compare-and-set that re-checks the step's status.
@@ -111,15 +113,11 @@ async function runBackgroundStep(ctx: EngineContext, job: JourneyJob): Promise<v
       await settle((r) => withStep(r, name, { status: 'QUEUED', errorCode: code }));
       throw error; // the queue delivers it again after its backoff
     }
-    const why = `background step ${name} failed after ${failures} attempt${failures === 1 ? '' : 's'} (${code})`;
-    const update = await settle((r) => ({
-      ...withStep(r, name, { status: 'FAILED', endedAt: now(), errorCode: code }),
-      status: 'NEEDS_ATTENTION',
-      reason: appendReason(r.reason, why),
-    }));
+    const why = `follow-up ${name} failed after ${failures} attempt${failures === 1 ? '' : 's'} (${code})`;
+    // Only the step: the journey's status, reason and error code say what became of the money, which this does not change.
+    const update = await settle((r) => withStep(r, name, { status: 'FAILED', endedAt: now(), errorCode: code }));
     if (!update.written) return;
-    countTerminal(update.previous, update.record);
-    alertNeedsAttention(ctx.logger, update.record, why);
+    alertFollowUpFailed(ctx.logger, update.record, name, code, why);
   }
 }
 

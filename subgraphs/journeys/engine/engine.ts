@@ -55,10 +55,9 @@ export interface JourneyEngineOptions {
   /** @default createLogger('journeys-engine') */
   readonly logger?: Logger;
   /**
-   * Hears of each journey's start (the record just created, once per journey whatever the replays) and of each write
-   * that makes it terminal or moves it to another terminal status (a COMPLETED journey whose background step keeps
-   * failing becomes NEEDS_ATTENTION), from the worker that wrote it: the audit stream. Never awaited by the run; a
-   * failure is logged.
+   * Hears of each journey's start (the record just created, once per journey whatever the replays) and of the write
+   * that makes it terminal, from the worker that wrote it: the audit stream. (Follow-ups that run or fail later leave
+   * the journey's status alone, and are not heard here.) Never awaited by the run; a failure is logged.
    */
   readonly onLifecycle?: (event: JourneyLifecycleEvent) => void | Promise<void>;
 }

@@ -8,7 +8,13 @@ import { isTerminal, type JourneyRecord } from './types.js';
 /**
  * The engine's metrics, in their own registry, process-wide (the engine's helpers count into it from anywhere): it
  * is shared with every /metrics of the process (lib/metrics/process.ts), which is the journeys subgraph's in a
- * deployment. NEEDS_ATTENTION is an alert: alert on `increase(bankgraph_journeys_needs_attention_total[5m]) > 0`.
+ * deployment. What to alert on:
+ *   - `increase(bankgraph_journeys_needs_attention_total[5m]) > 0`: page. Money or an account is at stake (an undo
+ *     that kept failing, an outcome still unknown, a failure past a point of no return); the journey's reason and
+ *     its error log say what a person must finish.
+ *   - `increase(bankgraph_journey_followups_failed_total[1h]) > 0`: a ticket. A follow-up (a notification, card
+ *     fulfilment) gave up: the money is where it should be and the journey stays COMPLETED, but the customer was not
+ *     told or has no card yet. The step (FAILED, with its code) and a warn log (`alert: JOURNEY_FOLLOW_UP_FAILED`) name it.
  */
 export const journeysRegistry = new Registry();
 shareWithProcess(journeysRegistry);
@@ -22,8 +28,15 @@ export const journeysTotal = new Counter({
 
 export const needsAttentionTotal = new Counter({
   name: 'bankgraph_journeys_needs_attention_total',
-  help: 'Journeys parked as NEEDS_ATTENTION (a compensation or a background step kept failing): a person must look.',
+  help: 'Journeys parked as NEEDS_ATTENTION, where money or an account is at stake (an undo kept failing, an outcome stayed unknown): a person must look.',
   labelNames: ['type'] as const,
+  registers: [journeysRegistry],
+});
+
+export const followUpsFailedTotal = new Counter({
+  name: 'bankgraph_journey_followups_failed_total',
+  help: 'Follow-ups (background steps: notifications, card fulfilment) that gave up, by journey type and step. The journey keeps its status.',
+  labelNames: ['type', 'step'] as const,
   registers: [journeysRegistry],
 });
 
@@ -63,18 +76,31 @@ export function watchQueueDepth(queue: { depth?(): Promise<QueueDepth> }): () =>
 }
 
 /**
- * Counts a journey entering a terminal status (call after the write that made it so). A COMPLETED journey whose
- * background step fails later is counted again, as NEEDS_ATTENTION.
+ * Counts a journey entering a terminal status (call after the write that made it so). Once per journey: a follow-up
+ * that fails later leaves the journey's status, and so this count, alone.
  */
 export function countTerminal(previous: JourneyRecord, next: JourneyRecord): void {
   if (previous.status !== next.status && isTerminal(next.status)) journeysTotal.inc({ type: next.type, status: next.status });
 }
 
 /**
- * Raises the alarm for a journey a person must look at: an error log naming the journey and why, and the
- * needs-attention counter. Called once per thing that needs a person (a failed compensation, a failed background step).
+ * Raises the alarm for a journey a person must look at, money or an account at stake: an error log naming the
+ * journey and why, and the needs-attention counter. Called once per journey parked (a failed compensation, an unknown
+ * outcome, a failure past a point of no return, a journey the engine cannot drive); never for a follow-up.
  */
 export function alertNeedsAttention(logger: Logger, record: JourneyRecord, why: string): void {
   needsAttentionTotal.inc({ type: record.type });
   logger.error({ journeyId: record.id, journeyType: record.type, reason: why, alert: 'JOURNEY_NEEDS_ATTENTION' }, `journey ${record.id} needs attention: ${why}`);
+}
+
+/**
+ * A follow-up that gave up (its step is FAILED with `errorCode`): the follow-up counter and a warn log naming the
+ * journey, the step and why. The journey's status is not touched: its money is where it should be.
+ */
+export function alertFollowUpFailed(logger: Logger, record: JourneyRecord, step: string, errorCode: string, why: string): void {
+  followUpsFailedTotal.inc({ type: record.type, step });
+  logger.warn(
+    { journeyId: record.id, journeyType: record.type, step, errorCode, reason: why, alert: 'JOURNEY_FOLLOW_UP_FAILED' },
+    `journey ${record.id}: follow-up ${step} gave up: ${why}`,
+  );
 }

@@ -16,11 +16,15 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 /**
  * RUNNING: critical steps under way (or being retried).
  * COMPENSATING: a step failed for good; completed steps are being undone, newest first.
- * COMPLETED: every critical step succeeded (background steps may still be QUEUED).
+ * The status is the money status: what became of the money or the account the journey is about. Follow-ups
+ * (background steps: notifications, card fulfilment) carry their own step status and never change it.
+ *
+ * COMPLETED: every critical step succeeded (follow-ups may still be QUEUED, and stay COMPLETED if one of them fails).
  * REJECTED: a business rule said no (KYC "consider", sanctions hit, a payout the rail refused) and whatever had been
  *   done was undone. Not an error: `reason` says why.
  * COMPENSATED: a technical failure ended the journey and every completed step was undone.
- * NEEDS_ATTENTION: a compensation (or a background step) kept failing; a person must look. `reason` says what.
+ * NEEDS_ATTENTION: money or an account is at stake (an undo kept failing, an outcome stayed unknown, a failure past
+ *   a point of no return); a person must look. `reason` says what. A follow-up that gives up never leads here.
  */
 export type JourneyStatus = 'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'REJECTED' | 'COMPENSATED' | 'NEEDS_ATTENTION';
 export const TERMINAL_STATUSES: readonly JourneyStatus[] = ['COMPLETED', 'REJECTED', 'COMPENSATED', 'NEEDS_ATTENTION'];
@@ -33,7 +37,7 @@ export type StepStatus =
   | 'RUNNING'
   | 'SUCCEEDED'
   | 'SKIPPED'
-  /** A background step waiting in the queue. */
+  /** A background step (a follow-up) waiting in the queue; FAILED once it gave up. */
   | 'QUEUED'
   | 'FAILED'
   | 'COMPENSATING'
@@ -159,7 +163,11 @@ export interface StepDefinition<I extends Json = Json> {
   readonly retry?: RetryPolicy;
   /** Longest one attempt may take before it counts as timed out (unknown outcome). @default 10000 */
   readonly timeoutMs?: number;
-  /** Critical steps run before the mutation answers; background ones are queued and retried there. @default 'critical' */
+  /**
+   * Critical steps run before the mutation answers. Background ones are follow-ups (a notification, card
+   * fulfilment), queued once the journey is COMPLETED and retried there; one that gives up is FAILED on its own and
+   * the journey stays COMPLETED, so a step that moves money or opens an account must be critical. @default 'critical'
+   */
   readonly mode?: StepMode;
   /**
    * The step moves no money and changes nothing the journey would have to reconcile (a read, a screening, a quote,

@@ -1,10 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { JourneyEngineHandle } from '../../../subgraphs/journeys/engine/engine.js';
-import { journeysTotal, needsAttentionTotal } from '../../../subgraphs/journeys/engine/metrics.js';
+import { BankError, ErrorCode } from '../../../lib/errors.js';
+import type { JourneyEngineHandle, JourneyEngineOptions } from '../../../subgraphs/journeys/engine/engine.js';
+import { followUpsFailedTotal, journeysTotal, needsAttentionTotal } from '../../../subgraphs/journeys/engine/metrics.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from '../../../subgraphs/journeys/engine/queue.js';
 import type { JourneyRecord } from '../../../subgraphs/journeys/engine/types.js';
 import { requireRedis } from '../../support/redis.js';
 import {
+  captureLogger,
   counterValue,
   CUSTOMER,
   deleteKeys,
@@ -59,8 +61,8 @@ describe.each(QUEUES)('background steps with the $name', (kind) => {
     await queues.cleanup();
     await store.cleanup();
   });
-  const engineFor = (flow: ReturnType<typeof toyFlow>, queue: JobQueue = queues.queue()) => {
-    const engine = testEngine(store.kv, [flow], { queue });
+  const engineFor = (flow: ReturnType<typeof toyFlow>, queue: JobQueue = queues.queue(), options: Partial<JourneyEngineOptions> = {}) => {
+    const engine = testEngine(store.kv, [flow], { queue, ...options });
     engines.push(engine);
     return engine;
   };
@@ -117,23 +119,64 @@ describe.each(QUEUES)('background steps with the $name', (kind) => {
     expect(ledger.effectsEndingWith('.fulfilCard')).toBe(1);
   });
 
-  it('a background step that exhausts its retries is FAILED and the journey NEEDS_ATTENTION, with the alert', async () => {
+  it('a follow-up that exhausts its retries is FAILED on its own: the journey stays COMPLETED, the follow-up alert fires', async () => {
+    const log = captureLogger();
     const flow = toyFlow([
       ledgerStep(new Ledger(), 'issueCard'),
       { name: 'fulfilCard', mode: 'background', retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, run: async () => Promise.reject(unavailable()) },
     ]);
-    const engine = engineFor(flow);
+    const engine = engineFor(flow, queues.queue(), { logger: log.logger });
     const record = await engine.start(flow, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 1 } });
     expect(record.status).toBe('COMPLETED');
     const done = await finished(engine, record.id, 'fulfilCard');
-    expect(done.steps[1]!.status).toBe('FAILED');
+    expect(done.steps[1]!).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM_UNAVAILABLE' });
     expect(done.steps[1]!.attempts).toHaveLength(3);
-    expect(done.status).toBe('NEEDS_ATTENTION');
-    expect(done.reason).toBe('background step fulfilCard failed after 3 attempts (UPSTREAM_UNAVAILABLE)');
+    // The money status is untouched: a follow-up giving up is not a journey for a person.
+    expect(done.status).toBe('COMPLETED');
+    expect(done.reason).toBeNull();
+    expect(done.errorCode).toBeNull();
     expect(done.result).toEqual(record.result);
     // The alert follows the durable write: the record can be read a moment before the counter moves.
-    await eventually(async () => (await counterValue(needsAttentionTotal, { type: flow.type })) === 1, 5_000, 'the needs-attention alert');
-    expect(await counterValue(journeysTotal, { type: flow.type, status: 'NEEDS_ATTENTION' })).toBe(1);
+    await eventually(async () => (await counterValue(followUpsFailedTotal, { type: flow.type, step: 'fulfilCard' })) === 1, 5_000, 'the follow-up alert');
+    expect(log.lines.find((l) => l.alert === 'JOURNEY_FOLLOW_UP_FAILED')).toMatchObject({
+      level: 40,
+      journeyId: record.id,
+      step: 'fulfilCard',
+      errorCode: 'UPSTREAM_UNAVAILABLE',
+      reason: 'follow-up fulfilCard failed after 3 attempts (UPSTREAM_UNAVAILABLE)',
+    });
+    expect(log.lines.some((l) => l.alert === 'JOURNEY_NEEDS_ATTENTION')).toBe(false);
+    expect(await counterValue(needsAttentionTotal, { type: flow.type })).toBe(0);
+    expect(await counterValue(journeysTotal, { type: flow.type, status: 'NEEDS_ATTENTION' })).toBe(0);
+    expect(await counterValue(journeysTotal, { type: flow.type, status: 'COMPLETED' })).toBe(1);
+    expect(await store.kv.setMembers('journeys:active')).not.toContain(record.id);
+  });
+
+  it('a follow-up refused for good is FAILED after one attempt; a journey with money at stake still NEEDS_ATTENTION', async () => {
+    const ledger = new Ledger();
+    const notify = { name: 'notifyCustomer', mode: 'background' as const, run: async () => Promise.reject(new BankError(ErrorCode.UPSTREAM_REJECTED, 'refused')) };
+    const paid = toyFlow([ledgerStep(ledger, 'debit'), notify]);
+    const engine = engineFor(paid);
+    const record = await engine.start(paid, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 1 } });
+    const done = await finished(engine, record.id, 'notifyCustomer');
+    expect(done.status).toBe('COMPLETED');
+    expect(done.steps[1]!).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM_REJECTED' });
+    expect(done.steps[1]!.attempts).toHaveLength(1);
+    await eventually(async () => (await counterValue(followUpsFailedTotal, { type: paid.type, step: 'notifyCustomer' })) === 1, 5_000, 'the follow-up alert');
+    expect(await counterValue(needsAttentionTotal, { type: paid.type })).toBe(0);
+
+    // Past the point of no return the money is at stake: parked for a person as before, and its follow-up never runs.
+    const parked = toyFlow([
+      ledgerStep(ledger, 'payOut'),
+      { name: 'awaitSettlement', readOnly: true, onFailure: 'park', retry: { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 5 }, run: () => Promise.reject(unavailable()) },
+      notify,
+    ]);
+    const other = engineFor(parked);
+    const stuck = await other.start(parked, { principal: CUSTOMER, idempotencyKey: newKey(), input: { amount: 1 } });
+    expect(stuck.status).toBe('NEEDS_ATTENTION');
+    expect(stuck.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'FAILED', 'PENDING']);
+    await eventually(async () => (await counterValue(needsAttentionTotal, { type: parked.type })) === 1, 5_000, 'the needs-attention alert');
+    expect(await counterValue(followUpsFailedTotal, { type: parked.type, step: 'notifyCustomer' })).toBe(0);
   });
 
   it('recovery enqueues the QUEUED steps of a journey completed by a worker that died before enqueueing', async () => {
