@@ -1,6 +1,6 @@
 import { legacyCredentials, legacyTimeoutMs, legacyUrl } from '../lib/config.js';
 import { legacyMetrics } from '../lib/metrics/legacy.js';
-import { CardProcessorConnector } from './card-processor/index.js';
+import { CardProcessorConnector, type CardProductConfig } from './card-processor/index.js';
 import { CoreBankingConnector } from './core-banking/index.js';
 import { FxWalletConnector } from './fx-wallet/index.js';
 import { KycProviderConnector } from './kyc-provider/index.js';
@@ -34,14 +34,48 @@ export function createCoreBankingConnector(env: Env = process.env, o: ConnectorO
   }));
 }
 
+/** The sandbox program's card products (legacy/card-processor): our product code, Marqeta's token, the scheme. */
+export const SANDBOX_CARD_PRODUCTS: readonly CardProductConfig[] = [
+  { code: 'DEBIT_CLASSIC', token: 'sandbox-debit-classic', scheme: 'VISA' },
+  { code: 'DEBIT_VIRTUAL', token: 'sandbox-debit-virtual', scheme: 'VISA' },
+  { code: 'CREDIT_GOLD', token: 'sandbox-credit-gold', scheme: 'MASTERCARD' },
+];
+
+/**
+ * CARD_PROCESSOR_CARD_PRODUCTS: the installation's Marqeta card products, as JSON
+ * `{"DEBIT_CLASSIC": {"token": "<card product token>", "scheme": "VISA"}, ...}`; unset, the sandbox's. Anything
+ * else stops the start with a message that says what is wrong.
+ */
+export function cardProductsOf(env: Env = process.env): readonly CardProductConfig[] {
+  const raw = env.CARD_PROCESSOR_CARD_PRODUCTS?.trim();
+  if (!raw) return SANDBOX_CARD_PRODUCTS;
+  const fail = (why: string) => new RangeError(`CARD_PROCESSOR_CARD_PRODUCTS ${why}; expected {"DEBIT_CLASSIC": {"token": "...", "scheme": "VISA"}, ...}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw fail('is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) throw fail('is not a JSON object of products');
+  return Object.entries(parsed as Record<string, unknown>).map(([code, value]) => {
+    const v = value as { token?: unknown; scheme?: unknown } | null;
+    if (!/^[A-Z][A-Z0-9_]{1,31}$/.test(code)) throw fail(`has a product code "${code}" that is not UPPER_SNAKE`);
+    if (typeof v?.token !== 'string' || !/^[A-Za-z0-9_.-]{1,36}$/.test(v.token)) throw fail(`gives ${code} no Marqeta token (1 to 36 characters)`);
+    if (v.scheme !== 'VISA' && v.scheme !== 'MASTERCARD') throw fail(`gives ${code} a scheme other than VISA or MASTERCARD`);
+    return { code, token: v.token, scheme: v.scheme };
+  });
+}
+
 export function createCardProcessorConnector(env: Env = process.env, o: ConnectorOverrides = {}): CardProcessorConnector {
-  // The sandbox key outside production; in production a missing or published key stops the start (lib/config.ts).
-  const apiKey = legacyCredentials(env).cardProcessorApiKey;
+  // The sandbox tokens outside production; in production missing or published ones stop the start (lib/config.ts).
+  const creds = legacyCredentials(env);
   return measured(new CardProcessorConnector({
     ...o,
     baseUrl: o.baseUrl ?? legacyUrl('card-processor', env),
     timeoutMs: o.timeoutMs ?? legacyTimeoutMs('card-processor', env),
-    apiKey,
+    applicationToken: creds.cardProcessorApplicationToken,
+    accessToken: creds.cardProcessorAccessToken,
+    products: cardProductsOf(env),
   }));
 }
 

@@ -34,7 +34,8 @@ export const SANDBOX_SECRETS = {
   kycHmac: 'sandbox-kyc-hmac-secret',
   coreBankingUser: 'mifos',
   coreBankingPassword: 'password',
-  cardProcessorApiKey: 'sandbox-card-key',
+  cardProcessorApplicationToken: 'sandbox-card-application-token',
+  cardProcessorAccessToken: 'sandbox-card-admin-access-token',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -214,8 +215,10 @@ export interface LegacyCredentials {
   coreBankingUser: string;
   coreBankingPassword: string;
   coreBankingTenant: string;
-  /** Sent as X-Api-Key to the card processor (CARD_PROCESSOR_API_KEY). */
-  cardProcessorApiKey: string;
+  /** HTTP Basic to the card processor (Marqeta): the application token (CARD_PROCESSOR_APPLICATION_TOKEN)... */
+  cardProcessorApplicationToken: string;
+  /** ...and an admin access token (CARD_PROCESSOR_ACCESS_TOKEN). */
+  cardProcessorAccessToken: string;
 }
 
 export function legacyCredentials(env: Env = process.env): LegacyCredentials {
@@ -226,7 +229,8 @@ export function legacyCredentials(env: Env = process.env): LegacyCredentials {
     coreBankingUser: secrets.read('CORE_BANKING_USER', SANDBOX_SECRETS.coreBankingUser),
     coreBankingPassword: secrets.read('CORE_BANKING_PASSWORD', SANDBOX_SECRETS.coreBankingPassword),
     coreBankingTenant: env.CORE_BANKING_TENANT ?? 'default',
-    cardProcessorApiKey: secrets.read('CARD_PROCESSOR_API_KEY', SANDBOX_SECRETS.cardProcessorApiKey),
+    cardProcessorApplicationToken: secrets.read('CARD_PROCESSOR_APPLICATION_TOKEN', SANDBOX_SECRETS.cardProcessorApplicationToken),
+    cardProcessorAccessToken: secrets.read('CARD_PROCESSOR_ACCESS_TOKEN', SANDBOX_SECRETS.cardProcessorAccessToken),
   };
   secrets.check();
   return credentials;

@@ -79,7 +79,8 @@ export interface TransactionPage {
 }
 
 export type CardStatus = 'INACTIVE' | 'ACTIVE' | 'FROZEN' | 'CLOSED';
-export type CardFulfilment = 'REQUESTED' | 'PRODUCED' | 'SHIPPED' | 'DELIVERED';
+/** REJECTED: the card's maker refused the order (Marqeta's fulfillment_status REJECTED). */
+export type CardFulfilment = 'REQUESTED' | 'PRODUCED' | 'SHIPPED' | 'DELIVERED' | 'REJECTED';
 
 /** A card as the bank's graph may see it: never the full PAN (the connector keeps only the last four digits). */
 export interface Card {

@@ -1,63 +1,61 @@
 import type { Card, CardFulfilment, CardStatus } from '../../lib/domain.js';
+import { findCurrency } from '../../lib/currency.js';
 import { ErrorCode, UpstreamError, type UpstreamDetail } from '../../lib/errors.js';
-import { currencyByNumeric } from '../../lib/currency.js';
 import { scrubText } from '../../lib/log.js';
-import { moneyFromMinor, type Money } from '../../lib/money.js';
+import { moneyFromDecimalString, type Money } from '../../lib/money.js';
 import type { LegacyCall, LegacyResponse } from '../http.js';
 
 /**
- * The card processor's dialect and its normalisation into bank-wide types. PRIVATE to connectors/card-processor:
- * the wire card carries the full PAN, so nothing here is re-exported from index.ts, and nothing here logs or puts a
- * wire value into an error (errors say which field was wrong, never what it held).
+ * Marqeta Core API v3's shapes, as far as bankgraph reads them, and their normalisation into bank-wide types.
+ * PRIVATE to connectors/card-processor. The connector never asks for the PAN (`show_pan` stays false) and never reads
+ * the `pan` field; nothing here logs or puts a wire value into an error (errors say which field was wrong).
  */
 
 export const SYSTEM = 'card-processor';
 
-type WireState = 'UNACTIVATED' | 'ACTIVE' | 'SUSPENDED' | 'TERMINATED';
-
-/** A card as the processor sends it. `pan` is the full card number: read last4 from it and let it go. */
-interface WireCard {
-  card_id: string;
-  customer_ref: string;
-  pan: string;
-  /** "MMYY". */
-  expiry: string;
-  state: WireState;
-  network: 'VISA' | 'MASTERCARD';
-  product_code: string;
-  fulfilment: { status: CardFulfilment; updated_at: number };
-  spend_limits?: { daily?: { amount_minor: number; currency_numeric: string } | null } | null;
-  created_at: number;
-}
-
-const STATUS_OF: Readonly<Record<WireState, CardStatus>> = {
+/** Marqeta's card states. LIMITED (usable in part) and UNSUPPORTED are shown as FROZEN: not fully usable. */
+const STATUS_OF: Readonly<Record<string, CardStatus>> = {
   UNACTIVATED: 'INACTIVE',
   ACTIVE: 'ACTIVE',
   SUSPENDED: 'FROZEN',
+  LIMITED: 'FROZEN',
+  UNSUPPORTED: 'FROZEN',
   TERMINATED: 'CLOSED',
 };
 
-export const STATE_OF: Readonly<Record<'ACTIVE' | 'FROZEN' | 'CLOSED', 'ACTIVE' | 'SUSPENDED' | 'TERMINATED'>> = {
+/** The state a card transition asks for, for each status bankgraph sets. */
+export const TRANSITION_STATE_OF: Readonly<Record<'ACTIVE' | 'FROZEN' | 'CLOSED', 'ACTIVE' | 'SUSPENDED' | 'TERMINATED'>> = {
   ACTIVE: 'ACTIVE',
   FROZEN: 'SUSPENDED',
   CLOSED: 'TERMINATED',
 };
 
-const FULFILMENTS: readonly CardFulfilment[] = ['REQUESTED', 'PRODUCED', 'SHIPPED', 'DELIVERED'];
-const EXPIRY_RE = /^(0[1-9]|1[0-2])(\d{2})$/;
-const PAN_RE = /^\d{12,19}$/;
+/** Marqeta's fulfillment statuses in the bank's words. A virtual card shown to its holder is delivered. */
+const FULFILMENT_OF: Readonly<Record<string, CardFulfilment>> = {
+  ISSUED: 'REQUESTED',
+  ORDERED: 'PRODUCED',
+  REORDERED: 'PRODUCED',
+  SHIPPED: 'SHIPPED',
+  DELIVERED: 'DELIVERED',
+  DIGITALLY_PRESENTED: 'DELIVERED',
+  REJECTED: 'REJECTED',
+};
 
-function badResponse(route: string, what: string, cause?: unknown): UpstreamError {
-  return new UpstreamError(
-    ErrorCode.UPSTREAM_BAD_RESPONSE,
-    SYSTEM,
-    `${SYSTEM} sent an answer we cannot read`,
-    { route, legacyMessage: what },
-    cause,
-  );
+/** A card product the bank issues: our product code, the installation's Marqeta card product token, its scheme. */
+export interface CardProductConfig {
+  readonly code: string;
+  readonly token: string;
+  readonly scheme: 'VISA' | 'MASTERCARD';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+const EXPIRATION_RE = /^(0[1-9]|1[0-2])(\d{2})$/;
+const LAST_FOUR_RE = /^\d{4}$/;
+
+export function badResponse(route: string, what: string, cause?: unknown): UpstreamError {
+  return new UpstreamError(ErrorCode.UPSTREAM_BAD_RESPONSE, SYSTEM, `${SYSTEM} sent an answer we cannot read`, { route, legacyMessage: what }, cause);
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -67,89 +65,113 @@ function text(obj: Record<string, unknown>, field: string, route: string): strin
   return value;
 }
 
-function dailyLimit(card: Record<string, unknown>, route: string): Money | null {
-  const limits = card.spend_limits;
-  if (limits === undefined || limits === null) return null;
-  if (!isObject(limits)) throw badResponse(route, 'card field spend_limits is not an object');
-  const daily = limits.daily;
-  if (daily === undefined || daily === null) return null;
-  if (!isObject(daily) || typeof daily.currency_numeric !== 'string') {
-    throw badResponse(route, 'card field spend_limits.daily is malformed');
-  }
-  const amount = daily.amount_minor;
-  if (typeof amount !== 'number' && typeof amount !== 'string') {
-    throw badResponse(route, 'card field spend_limits.daily.amount_minor is not a number');
-  }
-  try {
-    return moneyFromMinor(amount, currencyByNumeric(daily.currency_numeric).code);
-  } catch (err) {
-    throw badResponse(route, 'card field spend_limits.daily holds an unknown currency or a non-integer amount', err);
-  }
+/** A velocity control as Marqeta sends it (amount_limit a JSON number in major units). */
+export interface WireVelocityControl {
+  readonly association?: { readonly user_token?: string; readonly card_product_token?: string } | null;
+  readonly currency_code: string;
+  readonly amount_limit: number;
+  readonly velocity_window: string;
+  readonly active?: boolean;
 }
 
-/** A wire card as a bank-wide Card: last four digits only, "YYYY-MM" expiry, our status names, Money limits. */
-export function normaliseCard(raw: unknown, route: string): Card {
-  if (!isObject(raw)) throw badResponse(route, 'a card is not an object');
-  const pan = text(raw, 'pan', route);
-  if (!PAN_RE.test(pan)) throw badResponse(route, 'card field pan is not a card number');
-  const expiry = EXPIRY_RE.exec(text(raw, 'expiry', route));
-  if (!expiry) throw badResponse(route, 'card field expiry is not MMYY');
-  const state = text(raw, 'state', route);
-  if (!Object.hasOwn(STATUS_OF, state)) throw badResponse(route, 'card field state is not a known state');
-  const network = text(raw, 'network', route);
-  if (network !== 'VISA' && network !== 'MASTERCARD') throw badResponse(route, 'card field network is not a known network');
-  const fulfilment = isObject(raw.fulfilment) ? raw.fulfilment.status : undefined;
-  if (!FULFILMENTS.includes(fulfilment as CardFulfilment)) throw badResponse(route, 'card field fulfilment.status is not known');
-
-  const card: Card = {
-    id: text(raw, 'card_id', route),
-    customerId: text(raw, 'customer_ref', route),
-    last4: pan.slice(-4),
-    expiry: `20${expiry[2]}-${expiry[1]}`,
-    status: STATUS_OF[state as WireState],
-    fulfilment: fulfilment as CardFulfilment,
-    product: text(raw, 'product_code', route),
-    scheme: network,
-    dailyLimit: dailyLimit(raw, route),
-    accountId: null,
-  };
-  return card;
-}
-
-/** The `data` of a batch answer `{ data: [cards], has_more }`, normalised. */
-export function normaliseCardList(raw: unknown, route: string): Card[] {
-  if (!isObject(raw) || !Array.isArray(raw.data)) throw badResponse(route, 'a card list has no data array');
-  if (raw.has_more === true) throw badResponse(route, 'a card list was cut short (has_more), which a batch must not be');
-  return raw.data.map((c) => normaliseCard(c, route));
+/** The controls of a velocity-control list, checked. */
+export function readVelocityControls(data: readonly unknown[], route: string): WireVelocityControl[] {
+  return data.map((raw) => {
+    if (!isObject(raw)) throw badResponse(route, 'a velocity control is not an object');
+    if (typeof raw.currency_code !== 'string' || typeof raw.amount_limit !== 'number' || typeof raw.velocity_window !== 'string') {
+      throw badResponse(route, 'a velocity control lacks currency_code, amount_limit or velocity_window');
+    }
+    return raw as unknown as WireVelocityControl;
+  });
 }
 
 /**
- * The processor's error body `{ error: { type, message, request_id } }` as one of our codes. Legacy text only goes
- * in the detail (PAN-masked, for logs), never in the message.
+ * The daily spending limit of a card: the tightest active DAY control that applies to it (its holder's own, its
+ * card product's, or the program's), as exact Money; null when none applies.
+ */
+export function dailyLimitOf(userToken: string, productToken: string, controls: readonly WireVelocityControl[], route: string): Money | null {
+  let best: Money | null = null;
+  for (const control of controls) {
+    if (control.velocity_window !== 'DAY' || control.active === false) continue;
+    const a = control.association ?? {};
+    const applies =
+      a.user_token === userToken || a.card_product_token === productToken || (a.user_token === undefined && a.card_product_token === undefined);
+    if (!applies) continue;
+    const info = findCurrency(control.currency_code);
+    const amount = String(control.amount_limit);
+    if (!info || !/^\d+(\.\d+)?$/.test(amount)) throw badResponse(route, 'a velocity control holds an unknown currency or an amount that is not a plain decimal');
+    let limit: Money;
+    try {
+      limit = moneyFromDecimalString(amount, info.code);
+    } catch (err) {
+      throw badResponse(route, 'a velocity control amount has more decimals than its currency', err);
+    }
+    if (!best || (limit.currency === best.currency && limit.minor < best.minor)) best = limit;
+  }
+  return best;
+}
+
+/** A Marqeta card_response as a bank-wide Card: last four digits only, "YYYY-MM" expiry, our names. */
+export function normaliseCard(raw: unknown, route: string, products: ReadonlyMap<string, CardProductConfig>, controls: readonly WireVelocityControl[]): Card {
+  if (!isObject(raw)) throw badResponse(route, 'a card is not an object');
+  const lastFour = text(raw, 'last_four', route);
+  if (!LAST_FOUR_RE.test(lastFour)) throw badResponse(route, 'card field last_four is not four digits');
+  const expiration = EXPIRATION_RE.exec(text(raw, 'expiration', route));
+  if (!expiration) throw badResponse(route, 'card field expiration is not MMYY');
+  const state = text(raw, 'state', route);
+  const status = STATUS_OF[state];
+  if (!status) throw badResponse(route, 'card field state is not a known state');
+  const fulfilment = FULFILMENT_OF[text(raw, 'fulfillment_status', route)];
+  if (!fulfilment) throw badResponse(route, 'card field fulfillment_status is not known');
+  const productToken = text(raw, 'card_product_token', route);
+  const product = products.get(productToken);
+  // A card of a product this installation did not configure (CARD_PROCESSOR_CARD_PRODUCTS): say so, do not guess.
+  if (!product) throw badResponse(route, 'card of a card product not in CARD_PROCESSOR_CARD_PRODUCTS');
+  const userToken = text(raw, 'user_token', route);
+  return {
+    id: text(raw, 'token', route),
+    customerId: userToken,
+    last4: lastFour,
+    expiry: `20${expiration[2]}-${expiration[1]}`,
+    status,
+    fulfilment,
+    product: product.code,
+    scheme: product.scheme,
+    dailyLimit: dailyLimitOf(userToken, productToken, controls, route),
+    accountId: null,
+  };
+}
+
+/** A Marqeta list page `{ count, start_index, end_index, is_more, data }`, checked. */
+export function readPage(raw: unknown, route: string): { data: unknown[]; isMore: boolean; endIndex: number } {
+  if (!isObject(raw) || !Array.isArray(raw.data)) throw badResponse(route, 'a list has no data array');
+  const isMore = raw.is_more === true;
+  const endIndex = typeof raw.end_index === 'number' ? raw.end_index : -1;
+  if (isMore && endIndex < 0) throw badResponse(route, 'a list says is_more without an end_index');
+  return { data: raw.data, isMore, endIndex };
+}
+
+/**
+ * Marqeta's error body `{ error_code, error_message }` as one of our codes. Legacy text only goes in the detail
+ * (PAN-masked, for logs), never in the message.
  */
 export function mapCardProcessorError(response: LegacyResponse, call: LegacyCall): UpstreamError {
-  const body = isObject(response.json) && isObject(response.json.error) ? response.json.error : undefined;
-  const type = typeof body?.type === 'string' ? body.type : undefined;
-  const legacyText = typeof body?.message === 'string' ? body.message : response.text;
-  const requestId = typeof body?.request_id === 'string' ? ` (request_id ${body.request_id})` : '';
+  const body = isObject(response.json) ? response.json : undefined;
+  const code = typeof body?.error_code === 'string' ? body.error_code : undefined;
+  const legacyText = typeof body?.error_message === 'string' ? body.error_message : response.text;
   const detail: UpstreamDetail = {
     route: call.route,
     status: response.status,
-    ...(type ? { legacyCode: type } : {}),
-    // PAN-masked before it is kept at all: the detail goes to logs.
-    legacyMessage: scrubText(`${legacyText.slice(0, 500)}${requestId}`),
+    ...(code ? { legacyCode: code } : {}),
+    legacyMessage: scrubText(legacyText.slice(0, 500)),
   };
   const { status } = response;
-  if (status >= 500 || status === 429 || type === 'processor_error') {
-    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, detail);
-  }
-  if (status === 401 || status === 403 || type === 'unauthorized') {
+  if (status >= 500 || status === 429) return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, detail);
+  if (status === 401 || status === 403) {
     // Our own credentials were refused: nothing the caller can fix, and every call, a retry too, fails the same way.
     return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, { ...detail, retryable: false });
   }
-  if (type === 'card_not_found' || (status === 404 && type === undefined)) {
-    return new UpstreamError(ErrorCode.NOT_FOUND, SYSTEM, `${SYSTEM} does not know this card`, detail);
-  }
-  // invalid_state_transition, invalid_request and any other refusal.
+  if (status === 404) return new UpstreamError(ErrorCode.NOT_FOUND, SYSTEM, `${SYSTEM} does not know this resource`, detail);
+  // 400 (a transition the state machine refuses, bad input), 409 (a token reused), 422 (card holder not active).
   return new UpstreamError(ErrorCode.UPSTREAM_REJECTED, SYSTEM, `${SYSTEM} refused the request`, detail);
 }

@@ -1,186 +1,260 @@
 import {
-  cardIdFromReference,
-  expiryAfter,
-  EUR_NUMERIC,
-  panFromReference,
-  productTerms,
+  expirationAfter,
+  maskedPan,
+  expirationTime,
+  panFromToken,
+  seedCardProducts,
   seedCards,
+  seedUsers,
+  seedVelocityControls,
   type CardState,
-  type FulfilmentStatus,
-  type WireCard,
+  type FulfillmentStatus,
+  type SimCard,
+  type SimCardProduct,
+  type SimUser,
+  type SimVelocityControl,
 } from './data.js';
 
 /**
- * The card processor's state and rules, apart from HTTP: cards, the state machine, fulfilment over time, and the
- * request references it has seen (idempotency, and "what became of this request" after a client timed out).
+ * The card processor's state, with Marqeta's rules: a card needs a user and an active card product; tokens are
+ * client-chosen (up to 36 characters) and a token names one resource for good: the same request again with the same
+ * token answers the resource as it was created, another request with that token is 409. State changes are card
+ * transitions, each with its own token, and follow Marqeta's state machine.
  */
 
-export type ErrorType = 'card_not_found' | 'invalid_request' | 'invalid_state_transition' | 'processor_error' | 'unauthorized';
-
-/** A refusal in the processor's own terms; server.ts turns it into the error body. */
-export class ProcessorError extends Error {
+/** A refusal in Marqeta's error shape: `{ error_code, error_message }`. */
+export class MarqetaError extends Error {
   constructor(
     readonly status: number,
-    readonly type: ErrorType,
+    readonly errorCode: string,
     message: string,
   ) {
     super(message);
   }
 }
 
-export type RequestKind = 'card_issuance' | 'card_activation' | 'card_state_change';
-
-export interface RequestRecord {
-  readonly request_ref: string;
-  readonly type: RequestKind;
-  readonly status: 'SUCCEEDED';
-  readonly card_id: string;
-  readonly created_at: number;
-  /** What was asked, to tell a replay from a reused reference. Not sent on the wire. */
-  readonly fingerprint: string;
+export interface SimTransition {
+  readonly token: string;
+  readonly card_token: string;
+  readonly user_token: string;
+  readonly state: 'ACTIVE' | 'SUSPENDED' | 'TERMINATED';
+  readonly reason?: string;
+  readonly reason_code?: string;
+  readonly channel: string;
+  readonly type: string;
+  readonly created_time: string;
 }
 
-/** One wait between automatic fulfilment steps (REQUESTED -> PRODUCED -> SHIPPED). */
-export const FULFILMENT_STEP_MS = 30_000;
-const FULFILMENT_ORDER: readonly FulfilmentStatus[] = ['REQUESTED', 'PRODUCED', 'SHIPPED', 'DELIVERED'];
-/** Time moves a card up to SHIPPED; delivery is only confirmed by the advance helper (a courier's scan). */
-const LAST_AUTOMATIC_STEP = FULFILMENT_ORDER.indexOf('SHIPPED');
+/** Fulfillment steps a physical card takes by itself, one per FULFILLMENT_STEP_MS; DELIVERED comes from the carrier. */
+export const FULFILLMENT_STEP_MS = 30_000;
+const AUTOMATIC: readonly FulfillmentStatus[] = ['ISSUED', 'ORDERED', 'SHIPPED'];
 
-/** Allowed by PUT /state: ACTIVE <-> SUSPENDED, anything but TERMINATED -> TERMINATED. */
-function canMove(from: CardState, to: CardState): boolean {
-  if (from === 'TERMINATED') return false;
-  if (to === 'TERMINATED') return true;
-  return (from === 'ACTIVE' && to === 'SUSPENDED') || (from === 'SUSPENDED' && to === 'ACTIVE');
-}
+/** Marqeta's card state machine, as far as a transition can ask for it. */
+const MOVES: Readonly<Record<CardState, readonly SimTransition['state'][]>> = {
+  UNACTIVATED: ['ACTIVE', 'SUSPENDED', 'TERMINATED'],
+  ACTIVE: ['SUSPENDED', 'TERMINATED'],
+  SUSPENDED: ['ACTIVE', 'TERMINATED'],
+  LIMITED: ['ACTIVE', 'SUSPENDED', 'TERMINATED'],
+  UNSUPPORTED: ['TERMINATED'],
+  TERMINATED: [],
+};
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class CardStore {
-  private readonly cards = new Map<string, WireCard>();
-  private readonly requests = new Map<string, RequestRecord>();
+  private readonly users = new Map<string, SimUser>();
+  private readonly products = new Map<string, SimCardProduct>();
+  private readonly cards = new Map<string, SimCard>();
+  private readonly transitions = new Map<string, SimTransition>();
+  private readonly controls: SimVelocityControl[];
+  /** When each card's fulfillment last moved (ms). */
+  private readonly fulfilledAt = new Map<string, number>();
+  /** The request each created token answered, so a repeat is recognised. */
+  private readonly payloads = new Map<string, string>();
 
   constructor(private readonly now: () => Date) {
-    for (const card of seedCards()) this.cards.set(card.card_id, card);
+    for (const u of seedUsers()) this.users.set(u.token, u);
+    for (const p of seedCardProducts()) this.products.set(p.token, p);
+    for (const c of seedCards()) this.cards.set(c.token, c);
+    this.controls = seedVelocityControls();
   }
 
-  /** A card as of now (fulfilment caught up with the clock), or undefined. */
-  find(cardId: string): WireCard | undefined {
-    const card = this.cards.get(cardId);
-    if (card) this.catchUpFulfilment(card);
+  user(token: string): SimUser {
+    const user = this.users.get(token);
+    if (!user) throw new MarqetaError(404, '404', `Cannot find user with token ${token}`);
+    return user;
+  }
+
+  /** Creates a user; the same token with the same payload again answers the same user (`created: false`). */
+  createUser(fields: { token: string; first_name?: string; last_name?: string }, payload: string): { user: SimUser; created: boolean } {
+    const existing = this.users.get(fields.token);
+    if (existing) return { user: this.repeat(`user:${fields.token}`, payload, existing), created: false };
+    const at = iso(this.now());
+    const user: SimUser = { ...fields, active: true, status: 'ACTIVE', created_time: at, last_modified_time: at };
+    this.users.set(user.token, user);
+    this.payloads.set(`user:${user.token}`, payload);
+    return { user, created: true };
+  }
+
+  product(token: string): SimCardProduct {
+    const product = this.products.get(token);
+    if (!product) throw new MarqetaError(404, '404', `Cannot find card product with token ${token}`);
+    return product;
+  }
+
+  card(token: string): SimCard {
+    const card = this.cards.get(token);
+    if (!card) throw new MarqetaError(404, '404', `Cannot find card with token ${token}`);
+    this.catchUp(card);
     return card;
   }
 
-  get(cardId: string): WireCard {
-    const card = this.find(cardId);
-    if (!card) throw new ProcessorError(404, 'card_not_found', `No card with card_id ${cardId}`);
-    return card;
+  /** A user's cards, newest change first (Marqeta's default sort, -lastModifiedTime). */
+  cardsOfUser(userToken: string): SimCard[] {
+    const cards = [...this.cards.values()].filter((c) => c.user_token === userToken);
+    cards.forEach((c) => this.catchUp(c));
+    return cards.sort((a, b) => (a.last_modified_time < b.last_modified_time ? 1 : a.last_modified_time > b.last_modified_time ? -1 : a.token < b.token ? 1 : -1));
   }
 
-  /** Every card of these customers, customer by customer in the order asked, each customer's cards oldest first. */
-  byCustomers(refs: readonly string[]): WireCard[] {
-    const wanted = new Set(refs);
-    const all = [...this.cards.values()].filter((c) => wanted.has(c.customer_ref));
-    all.forEach((c) => this.catchUpFulfilment(c));
-    const out: WireCard[] = [];
-    for (const ref of wanted) out.push(...all.filter((c) => c.customer_ref === ref).sort((a, b) => a.created_at - b.created_at));
-    return out;
-  }
-
-  /** The cards with these ids that exist, in the order asked, each once. */
-  byIds(ids: readonly string[]): WireCard[] {
-    return [...new Set(ids)].map((id) => this.find(id)).filter((c): c is WireCard => c !== undefined);
-  }
-
-  request(ref: string): RequestRecord | undefined {
-    return this.requests.get(ref);
-  }
-
-  /** Issues a card; the same request_ref with the same request returns the same card (`created: false`). */
-  issue(customerRef: string, productCode: string, requestRef: string): { card: WireCard; created: boolean } {
-    const fingerprint = `${customerRef}|${productCode}`;
-    const replay = this.replay(requestRef, 'card_issuance', fingerprint);
-    if (replay) return { card: this.get(replay.card_id), created: false };
-
+  /** Issues a card, UNACTIVATED; the same token and payload again answers that card (`created: false`). */
+  createCard(fields: { token: string; user_token: string; card_product_token: string }, payload: string): { card: SimCard; created: boolean } {
+    const existing = this.cards.get(fields.token);
+    if (existing) return { card: this.repeat(`card:${fields.token}`, payload, this.card(fields.token)), created: false };
+    const user = this.user(fields.user_token);
+    if (!user.active) throw new MarqetaError(400, '400', `User ${user.token} is not active`);
+    const product = this.product(fields.card_product_token);
+    if (!product.active) throw new MarqetaError(400, '400', `Card product ${product.token} is not active`);
     const now = this.now();
-    const terms = productTerms(productCode);
-    const card: WireCard = {
-      card_id: cardIdFromReference(requestRef),
-      customer_ref: customerRef,
-      pan: panFromReference(requestRef, terms.network),
-      expiry: expiryAfter(now, 4),
+    const at = iso(now);
+    const card: SimCard = {
+      token: fields.token,
+      user_token: user.token,
+      card_product_token: product.token,
+      pan: panFromToken(fields.token, product.token.includes('credit')),
+      expiration: expirationAfter(now, 4),
       state: 'UNACTIVATED',
-      network: terms.network,
-      product_code: productCode,
-      fulfilment: { status: 'REQUESTED', updated_at: now.getTime() },
-      spend_limits: { daily: { amount_minor: terms.dailyLimitMinor, currency_numeric: EUR_NUMERIC } },
-      created_at: now.getTime(),
+      state_reason: 'New card',
+      fulfillment_status: 'ISSUED',
+      instrument_type: product.instrument,
+      pin_is_set: false,
+      created_time: at,
+      last_modified_time: at,
     };
-    this.cards.set(card.card_id, card);
-    this.record(requestRef, 'card_issuance', card.card_id, fingerprint);
+    this.cards.set(card.token, card);
+    this.fulfilledAt.set(card.token, now.getTime());
+    this.payloads.set(`card:${card.token}`, payload);
     return { card, created: true };
   }
 
-  /** UNACTIVATED -> ACTIVE; a replay of the same request_ref answers with the card as it is now. */
-  activate(cardId: string, requestRef: string): WireCard {
-    const card = this.get(cardId);
-    if (this.replay(requestRef, 'card_activation', cardId)) return card;
-    if (card.state !== 'UNACTIVATED') {
-      throw new ProcessorError(409, 'invalid_state_transition', `Card ${cardId} is ${card.state} and cannot be activated`);
+  transition(token: string): SimTransition {
+    const transition = this.transitions.get(token);
+    if (!transition) throw new MarqetaError(404, '404', `Cannot find card transition with token ${token}`);
+    return transition;
+  }
+
+  /** A card transition; the same token and payload again answers the transition already made. */
+  transitionCard(
+    fields: { token: string; card_token: string; state: SimTransition['state']; channel: string; reason?: string; reason_code?: string },
+    payload: string,
+  ): { transition: SimTransition; card: SimCard; created: boolean } {
+    const existing = this.transitions.get(fields.token);
+    if (existing) {
+      const transition = this.repeat(`transition:${fields.token}`, payload, existing);
+      return { transition, card: this.card(transition.card_token), created: false };
     }
-    card.state = 'ACTIVE';
-    this.record(requestRef, 'card_activation', cardId, cardId);
-    return card;
-  }
-
-  setState(cardId: string, state: CardState, requestRef: string): WireCard {
-    const card = this.get(cardId);
-    if (this.replay(requestRef, 'card_state_change', `${cardId}|${state}`)) return card;
-    if (!canMove(card.state, state)) {
-      throw new ProcessorError(409, 'invalid_state_transition', `Card ${cardId} cannot move from ${card.state} to ${state}`);
+    const card = this.card(fields.card_token);
+    const user = this.user(card.user_token);
+    if (!user.active) throw new MarqetaError(422, '422', 'Cardholder not active');
+    if (!MOVES[card.state].includes(fields.state)) {
+      throw new MarqetaError(400, '400', `Card ${card.token} cannot move from ${card.state} to ${fields.state}`);
     }
-    card.state = state;
-    this.record(requestRef, 'card_state_change', cardId, `${cardId}|${state}`);
+    const before = card.state;
+    const at = iso(this.now());
+    card.state = fields.state;
+    card.state_reason = fields.reason ?? card.state_reason;
+    card.last_modified_time = at;
+    const transition: SimTransition = {
+      token: fields.token,
+      card_token: card.token,
+      user_token: card.user_token,
+      state: fields.state,
+      ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
+      ...(fields.reason_code !== undefined ? { reason_code: fields.reason_code } : {}),
+      channel: fields.channel,
+      type: typeOf(before, fields.state),
+      created_time: at,
+    };
+    this.transitions.set(transition.token, transition);
+    this.payloads.set(`transition:${transition.token}`, payload);
+    return { transition, card, created: true };
+  }
+
+  /** The velocity controls that apply to a user: its own, those of its cards' products, and the program's. */
+  controlsOfUser(userToken: string): SimVelocityControl[] {
+    const products = new Set([...this.cards.values()].filter((c) => c.user_token === userToken).map((c) => c.card_product_token));
+    return this.controls.filter(
+      (v) =>
+        v.association.user_token === userToken ||
+        (v.association.card_product_token !== undefined && products.has(v.association.card_product_token)) ||
+        (v.association.user_token === undefined && v.association.card_product_token === undefined),
+    );
+  }
+
+  /** Admin (not Marqeta's API): the carrier's next step at once, up to DELIVERED. */
+  advanceFulfillment(token: string): SimCard {
+    const card = this.card(token);
+    const order: readonly FulfillmentStatus[] = [...AUTOMATIC, 'DELIVERED'];
+    const next = order[order.indexOf(card.fulfillment_status) + 1];
+    if (!next) throw new MarqetaError(400, '400', `Card ${token} has no further fulfillment step`);
+    card.fulfillment_status = next;
+    card.last_modified_time = iso(this.now());
+    this.fulfilledAt.set(token, this.now().getTime());
     return card;
   }
 
-  /** Test helper: the next fulfilment step at once (up to DELIVERED). */
-  advanceFulfilment(cardId: string): WireCard {
-    const card = this.get(cardId);
-    const i = FULFILMENT_ORDER.indexOf(card.fulfilment.status);
-    const next = FULFILMENT_ORDER[i + 1];
-    if (!next) throw new ProcessorError(409, 'invalid_state_transition', `Card ${cardId} has already been delivered`);
-    card.fulfilment = { status: next, updated_at: this.now().getTime() };
-    return card;
+  /** The card as Marqeta's API shows it: the PAN masked unless `showPan`. */
+  view(card: SimCard, showPan: boolean): Record<string, unknown> {
+    const { pan, ...rest } = card;
+    return {
+      ...rest,
+      last_four: pan.slice(-4),
+      pan: showPan ? pan : maskedPan(pan),
+      expiration_time: expirationTime(card.expiration),
+      barcode: card.token.replace(/\W/g, '').toUpperCase().slice(0, 20),
+      expedite: false,
+    };
   }
 
-  /** Fulfilment is a function of time: one step per FULFILMENT_STEP_MS since the last one, up to SHIPPED. */
-  private catchUpFulfilment(card: WireCard): void {
+  /** A repeat with the same token: the same payload answers what it answered; another payload is refused. */
+  private repeat<T>(key: string, payload: string, value: T): T {
+    if (this.payloads.has(key) && this.payloads.get(key) !== payload) {
+      throw new MarqetaError(409, '409', 'Token already associated with a different payload');
+    }
+    return value;
+  }
+
+  /** A physical card's fulfillment moves on with the clock, one step per FULFILLMENT_STEP_MS, up to SHIPPED. */
+  private catchUp(card: SimCard): void {
+    if (card.instrument_type === 'VIRTUAL_PAN') return;
+    const since = this.fulfilledAt.get(card.token);
+    if (since === undefined) return;
     const now = this.now().getTime();
-    let i = FULFILMENT_ORDER.indexOf(card.fulfilment.status);
-    let at = card.fulfilment.updated_at;
-    while (i < LAST_AUTOMATIC_STEP && now - at >= FULFILMENT_STEP_MS) {
+    let i = AUTOMATIC.indexOf(card.fulfillment_status);
+    let at = since;
+    while (i >= 0 && i < AUTOMATIC.length - 1 && now - at >= FULFILLMENT_STEP_MS) {
       i += 1;
-      at += FULFILMENT_STEP_MS;
+      at += FULFILLMENT_STEP_MS;
     }
-    if (at !== card.fulfilment.updated_at) card.fulfilment = { status: FULFILMENT_ORDER[i]!, updated_at: at };
-  }
-
-  /** The earlier record when this is a replay; refuses a reference reused for another request. */
-  private replay(requestRef: string, type: RequestKind, fingerprint: string): RequestRecord | undefined {
-    const seen = this.requests.get(requestRef);
-    if (!seen) return undefined;
-    if (seen.type !== type || seen.fingerprint !== fingerprint) {
-      throw new ProcessorError(409, 'invalid_request', `request_ref ${requestRef} was already used for a different request`);
+    if (at !== since) {
+      card.fulfillment_status = AUTOMATIC[i]!;
+      card.last_modified_time = iso(new Date(at));
+      this.fulfilledAt.set(card.token, at);
     }
-    return seen;
   }
+}
 
-  private record(requestRef: string, type: RequestKind, cardId: string, fingerprint: string): void {
-    this.requests.set(requestRef, {
-      request_ref: requestRef,
-      type,
-      status: 'SUCCEEDED',
-      card_id: cardId,
-      created_at: this.now().getTime(),
-      fingerprint,
-    });
-  }
+/** Marqeta's transition type for a move (card_transition_response.type). */
+function typeOf(from: CardState, to: SimTransition['state']): string {
+  if (to === 'ACTIVE') return from === 'UNACTIVATED' ? 'state.activated' : 'state.reinstated';
+  return to === 'SUSPENDED' ? 'state.suspended' : 'state.terminated';
 }

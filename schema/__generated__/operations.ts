@@ -33,6 +33,8 @@ export type BeneficiaryInput = {
 export type CardFulfilment =
   | 'DELIVERED'
   | 'PRODUCED'
+  /** The card's maker refused the order: the card will not arrive (a new one must be issued). */
+  | 'REJECTED'
   | 'REQUESTED'
   | 'SHIPPED';
 

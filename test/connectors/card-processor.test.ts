@@ -1,13 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CardProcessorConnector } from '../../connectors/card-processor/index.js';
+import { CardProcessorConnector, tokenFor } from '../../connectors/card-processor/index.js';
+import { SANDBOX_CARD_PRODUCTS } from '../../connectors/factory.js';
 import { onLegacyCall } from '../../connectors/http.js';
 import type { Card } from '../../lib/domain.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
 import { toDecimalString } from '../../lib/money.js';
 import type { RunningSimulator } from '../../legacy/http.js';
-import { createCardProcessorSimulator } from '../../legacy/card-processor/server.js';
+import { createCardProcessorSimulator, SANDBOX_ACCESS_TOKEN, SANDBOX_APPLICATION_TOKEN } from '../../legacy/card-processor/server.js';
 
-const API_KEY = 'sandbox-card-key';
+const CREDENTIALS = { applicationToken: SANDBOX_APPLICATION_TOKEN, accessToken: SANDBOX_ACCESS_TOKEN, products: SANDBOX_CARD_PRODUCTS };
 const customers = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `cust-${String(from + i).padStart(4, '0')}`);
 
 /** JSON of anything the connector returns, bigints included (Money.minor), so it can be searched for PANs. */
@@ -43,14 +44,14 @@ describe('CardProcessorConnector', () => {
   let cards: CardProcessorConnector;
   const extra: CardProcessorConnector[] = [];
   const connector = (options: Partial<ConstructorParameters<typeof CardProcessorConnector>[0]> = {}) => {
-    const c = new CardProcessorConnector({ baseUrl: sim.url, apiKey: API_KEY, ...options });
+    const c = new CardProcessorConnector({ baseUrl: sim.url, ...CREDENTIALS, ...options });
     extra.push(c);
     return c;
   };
 
   beforeAll(async () => {
     sim = await createCardProcessorSimulator().listen(0);
-    cards = new CardProcessorConnector({ baseUrl: sim.url, apiKey: API_KEY });
+    cards = new CardProcessorConnector({ baseUrl: sim.url, ...CREDENTIALS });
   });
   afterEach(async () => {
     await admin(sim, 'DELETE', '/__faults');
@@ -100,34 +101,41 @@ describe('CardProcessorConnector', () => {
     expect(json({ message: refused.message, extensions: refused.extensions, detail: refused.detail })).not.toMatch(PAN_RUN);
   });
 
-  it('reads 20 customers in one call, in input order', async () => {
+  it('reads each customer once, in input order: a card page and the velocity controls per customer', async () => {
     await admin(sim, 'DELETE', '/__stats');
     const ids = customers(20).reverse();
-    const result = await cards.getCardsOfCustomers(ids);
+    const result = await cards.getCardsOfCustomers([...ids, ...ids]);
     const s = await stats(sim);
-    expect(s.total).toBe(1);
-    expect(s.routes['GET /v2/cards']).toBe(1);
-    expect(result).toHaveLength(20);
-    result.forEach((list, i) => {
+    // Marqeta has no read of many users' cards: one page of cards and one of controls per distinct customer.
+    expect(s.routes['GET /v3/cards/user/:token']).toBe(20);
+    expect(s.routes['GET /v3/velocitycontrols']).toBe(20);
+    expect(s.total).toBe(40);
+    expect(result).toHaveLength(40);
+    result.slice(0, 20).forEach((list, i) => {
       const n = 20 - i;
       expect(list.map((c) => c.customerId)).toEqual(n === 1 ? ['cust-0001', 'cust-0001'] : n % 2 === 1 ? [ids[i]] : []);
     });
     expect(result[17]![0]).toMatchObject({ id: 'crd_000301', status: 'ACTIVE', scheme: 'VISA', product: 'DEBIT_CLASSIC' });
+    expect(await cards.getCardsOfCustomers([])).toEqual([]);
   });
 
-  it('chunks above 200 ids, and reads cards by id in one call', async () => {
+  it('pages through a user with more cards than one Marqeta page holds (10)', async () => {
+    for (let i = 0; i < 12; i++) await cards.issueCard({ customerId: 'cust-0960', product: 'DEBIT_VIRTUAL', reference: `many-${i}` });
     await admin(sim, 'DELETE', '/__stats');
-    const many = [...customers(24), ...customers(226, 1000)];
-    const result = await cards.getCardsOfCustomers(many);
-    expect(result).toHaveLength(250);
-    expect(result.flat()).toHaveLength(13);
-    expect((await stats(sim)).total).toBe(2);
-    expect(await cards.getCardsOfCustomers([])).toEqual([]);
+    const [list] = await cards.getCardsOfCustomers(['cust-0960']);
+    expect(list).toHaveLength(12);
+    expect(new Set(list!.map((c) => c.id)).size).toBe(12);
+    expect((await stats(sim)).routes['GET /v3/cards/user/:token']).toBe(2);
+  });
 
+  it('reads cards by token, one call each, null for an unknown one', async () => {
     await admin(sim, 'DELETE', '/__stats');
     const byId = await cards.getCards(['crd_000301', 'crd_missing', 'crd_000101', 'crd_000301']);
     expect(byId.map((c) => c?.id ?? null)).toEqual(['crd_000301', null, 'crd_000101', 'crd_000301']);
-    expect((await stats(sim)).total).toBe(1);
+    const s = await stats(sim);
+    expect(s.routes['GET /v3/cards/:token']).toBe(3);
+    // The daily limit comes from each holder's velocity controls: one read per holder.
+    expect(s.routes['GET /v3/velocitycontrols']).toBe(2);
   });
 
   it('issues, activates, freezes, unfreezes and closes a card', async () => {
@@ -146,13 +154,28 @@ describe('CardProcessorConnector', () => {
     expect(reopen.code).toBe(ErrorCode.UPSTREAM_REJECTED);
     expect(reopen.system).toBe('card-processor');
     expect(reopen.extensions).toMatchObject({ code: 'UPSTREAM_REJECTED', service: 'card-processor' });
-    expect(reopen.detail.legacyCode).toBe('invalid_state_transition');
+    expect(reopen.detail).toMatchObject({ status: 400, legacyCode: '400' });
     expect(reopen.message).not.toMatch(/TERMINATED|cannot move/); // legacy text only in detail
     expect(reopen.detail.legacyMessage).toMatch(/TERMINATED/);
 
     expect(await cards.findRequest('life-freeze')).toEqual({ cardId: issued.id });
     expect(await cards.findRequest('never-sent')).toBeNull();
     expect((await cards.getCards([issued.id]))[0]?.status).toBe('CLOSED');
+  });
+
+  it('creates the Marqeta user before the first card of a customer it does not know', async () => {
+    const res = await fetch(`${sim.url}/v3/users/cust-0970`, { headers: { authorization: `Basic ${Buffer.from(`${SANDBOX_APPLICATION_TOKEN}:${SANDBOX_ACCESS_TOKEN}`).toString('base64')}` } });
+    expect(res.status).toBe(404);
+    await admin(sim, 'DELETE', '/__stats');
+    const card = await cards.issueCard({ customerId: 'cust-0970', product: 'DEBIT_CLASSIC', reference: 'new-holder' });
+    expect(card).toMatchObject({ id: tokenFor('card', 'new-holder'), customerId: 'cust-0970' });
+    const s = await stats(sim);
+    expect(s.routes['GET /v3/users/:token']).toBe(1);
+    expect(s.routes['POST /v3/users']).toBe(1);
+    expect(s.routes['POST /v3/cards']).toBe(1);
+    // The next card of that customer finds the user.
+    await cards.issueCard({ customerId: 'cust-0970', product: 'DEBIT_VIRTUAL', reference: 'new-holder-2' });
+    expect((await stats(sim)).routes['POST /v3/users']).toBe(1);
   });
 
   it('issues one card for one reference, however often it is sent', async () => {
@@ -165,9 +188,9 @@ describe('CardProcessorConnector', () => {
     expect(list![0]!.id).toBe(first.id);
   });
 
-  it('retries an issue whose answer was lost, and issues one card: the reference (request_ref) makes it safe', async () => {
+  it("retries an issue whose answer was lost, and issues one card: the token derived from the reference makes it safe", async () => {
     // The processor issues the card, then the answer is lost; the retry must find that card, not make a second.
-    await admin(sim, 'POST', '/__faults', { route: 'POST /v2/cards', lostResponseRate: 1 });
+    await admin(sim, 'POST', '/__faults', { route: 'POST /v3/cards', lostResponseRate: 1 });
     await admin(sim, 'DELETE', '/__stats');
     const stop = onLegacyCall((e) => {
       if (e.system === 'card-processor' && e.outcome === 'unavailable') void admin(sim, 'DELETE', '/__faults');
@@ -178,7 +201,7 @@ describe('CardProcessorConnector', () => {
     } finally {
       stop();
     }
-    expect((await stats(sim)).routes['POST /v2/cards']).toBe(2);
+    expect((await stats(sim)).routes['POST /v3/cards']).toBe(2);
     const [list] = await cards.getCardsOfCustomers(['cust-0954']);
     expect(list?.map((c) => c.id)).toEqual([issued.id]);
   });
@@ -186,13 +209,16 @@ describe('CardProcessorConnector', () => {
   it('maps not found, refusals and bad input to our codes', async () => {
     const missing = await upstreamError(cards.activateCard('crd_nope', 'nf-1'));
     expect(missing.code).toBe(ErrorCode.NOT_FOUND);
-    expect(missing.detail).toMatchObject({ status: 404, legacyCode: 'card_not_found' });
+    expect(missing.detail).toMatchObject({ status: 404, legacyCode: '404' });
+    // The same reference for another customer's card: Marqeta's 409 (the token names another card).
     const reused = await upstreamError(cards.issueCard({ customerId: 'cust-0953', product: 'DEBIT_CLASSIC', reference: 'once-only' }));
     expect(reused.code).toBe(ErrorCode.UPSTREAM_REJECTED);
-    expect(reused.detail.legacyCode).toBe('invalid_request');
+    expect(reused.detail).toMatchObject({ status: 409, legacyCode: '409' });
+    // A product this installation did not configure is refused before anything is sent.
+    expect((await upstreamError(cards.issueCard({ customerId: 'cust-0001', product: 'PLATINUM', reference: 'no-product' }))).code).toBe(ErrorCode.UPSTREAM_REJECTED);
 
-    // Our key refused: every attempt would fail the same way, so it is not retried.
-    const wrongKey = connector({ apiKey: 'not-the-key', retry: { retries: 2, baseDelayMs: 1 } });
+    // Our credentials refused: every attempt would fail the same way, so it is not retried.
+    const wrongKey = connector({ accessToken: 'not-the-token', retry: { retries: 2, baseDelayMs: 1 } });
     await admin(sim, 'DELETE', '/__stats');
     const refused = await upstreamError(wrongKey.getCards(['crd_000101']));
     expect(refused.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
@@ -213,7 +239,7 @@ describe('CardProcessorConnector', () => {
     await admin(sim, 'POST', '/__faults', { errorRate: 1 });
     const err = await upstreamError(connector({ retry: { retries: 0 } }).getCards(['crd_000101']));
     expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-    expect(err.detail).toMatchObject({ status: 500, legacyCode: 'processor_error' });
+    expect(err.detail).toMatchObject({ status: 500, legacyCode: '500' });
     expect(err.message).not.toContain('injected');
   });
 
@@ -249,8 +275,9 @@ describe('CardProcessorConnector', () => {
     }
     expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
     expect(err.detail.legacyCode).toBe('BREAKER_OPEN');
-    // At once: the one attempt was refused by the breaker, and the processor never saw a call.
-    expect(outcomes).toEqual(['breaker-open']);
+    // At once: both of the customer's reads (cards, velocity controls) were refused by the breaker, and the
+    // processor never saw a call.
+    expect(outcomes).toEqual(['breaker-open', 'breaker-open']);
     expect((await stats(sim)).total).toBe(0);
     // A connector with its own breaker still gets through: the system itself is fine again.
     expect(await cards.getCards(['crd_000101'])).toHaveLength(1);

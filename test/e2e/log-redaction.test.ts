@@ -38,11 +38,14 @@ function stringsIn(value: unknown): string[] {
   return [];
 }
 
+/** The card processor's HTTP Basic credentials as they travel (base64 of application token : access token). */
+const CARD_BASIC = Buffer.from(`${SANDBOX_SECRETS.cardProcessorApplicationToken}:${SANDBOX_SECRETS.cardProcessorAccessToken}`).toString('base64');
+
 /**
  * A card processor in front of the real simulator: it forwards, unless `leaking`, when it answers every call with a
- * 500 in the processor's dialect whose message quotes what a careless legacy system might (a PAN, contact details,
- * a bearer token). `leaked` keeps each such answer and `apiKeys` the API keys the calls carried, so the test knows
- * the logs were offered them.
+ * 500 in the processor's dialect (Marqeta's `{ error_code, error_message }`) whose message quotes what a careless
+ * legacy system might (a PAN, contact details, a bearer token). `leaked` keeps each such answer and `apiKeys` the
+ * HTTP Basic credentials the calls carried, so the test knows the logs were offered them.
  */
 function leakyCardProcessor(
   upstream: () => string,
@@ -52,12 +55,12 @@ function leakyCardProcessor(
   const leaked: string[] = [];
   const apiKeys = new Set<string>();
   const server = createServer((req, res) => {
-    apiKeys.add(String(req.headers['x-api-key']));
+    apiKeys.add(String(req.headers.authorization));
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       if (leaking.on) {
-        const body = JSON.stringify({ error: { type: 'processor_error', message: leakText(), request_id: `req_${PAN}` } });
+        const body = JSON.stringify({ error_code: '500', error_message: `${leakText()} (request ${PAN})` });
         leaked.push(body);
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(body);
@@ -143,9 +146,9 @@ describe('logs of a full run hold no token, PAN, contact detail or secret', () =
     // The card processor did answer with the PAN, the contact details and the customer's token...
     expect(leaky.leaked.length).toBeGreaterThan(0);
     for (const body of leaky.leaked) for (const value of [PAN, EMAIL, PHONE, `Bearer ${tokens[0]}`]) expect(body).toContain(value);
-    // ...the connector sent it its secret API key, and the gateway served contact details to staff: the logs were
+    // ...the connector sent it its secret credentials, and the gateway served contact details to staff: the logs were
     // offered every kind of thing scanned for.
-    expect([...leaky.apiKeys]).toEqual([SANDBOX_SECRETS.cardProcessorApiKey]);
+    expect([...leaky.apiKeys]).toEqual([`Basic ${CARD_BASIC}`]);
     expect(JSON.stringify(run.lookup.body.data)).toMatch(CONTACT_LIKE);
   });
 
@@ -168,6 +171,7 @@ describe('logs of a full run hold no token, PAN, contact detail or secret', () =
         ...(JWT_LIKE.test(text) ? ['a JWT'] : []),
         ...(PAN_LIKE.test(text) ? [`a PAN-like number (${PAN_LIKE.exec(text)![0]})`] : []),
         ...(CONTACT_LIKE.test(text) ? ['contact details'] : []),
+        ...(text.includes(CARD_BASIC) ? ["the card processor's HTTP Basic credentials"] : []),
         // In values only: a key such as "password" (with "[redacted]") is the redaction working.
         ...Object.entries(SANDBOX_SECRETS)
           .filter(([, secret]) => stringsIn(line).some((v) => v.includes(secret)))

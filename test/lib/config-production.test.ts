@@ -22,8 +22,14 @@ describe('production refuses the published sandbox secrets', () => {
       CORE_BANKING_PASSWORD: SANDBOX_SECRETS.coreBankingPassword,
     };
     expect(() => legacyCredentials(env)).toThrow(/KYC_APP_TOKEN is a published sandbox value; KYC_HMAC_SECRET is a published sandbox value; CORE_BANKING_PASSWORD is a published sandbox value/);
-    // The card processor's key follows the same rules as every other legacy credential.
-    expect(() => legacyCredentials({ ...env, CARD_PROCESSOR_API_KEY: SANDBOX_SECRETS.cardProcessorApiKey })).toThrow(/CARD_PROCESSOR_API_KEY is a published sandbox value/);
+    // The card processor's Marqeta tokens follow the same rules as every other legacy credential.
+    expect(() =>
+      legacyCredentials({
+        ...env,
+        CARD_PROCESSOR_APPLICATION_TOKEN: SANDBOX_SECRETS.cardProcessorApplicationToken,
+        CARD_PROCESSOR_ACCESS_TOKEN: SANDBOX_SECRETS.cardProcessorAccessToken,
+      }),
+    ).toThrow(/CARD_PROCESSOR_APPLICATION_TOKEN is a published sandbox value; CARD_PROCESSOR_ACCESS_TOKEN is a published sandbox value/);
   });
 
   it('keeps the sandbox defaults outside production', () => {

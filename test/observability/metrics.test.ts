@@ -18,7 +18,7 @@ import { metricsUrlOf, scrape } from './metrics-support.js';
 
 const CONVERT = journeyOperation('ConvertCurrency');
 const SUPERGRAPH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
-const CARDS_ROUTE = 'GET /v2/cards?customer_refs';
+const CARDS_ROUTE = 'GET /v3/cards/user/:token';
 
 describe('Prometheus metrics at /metrics', () => {
   let stack: Stack;
@@ -234,13 +234,14 @@ describe('Prometheus metrics at /metrics', () => {
 
     const after = await scrape(cards);
     expect(after.value('bankgraph_legacy_breaker_state', { system: 'card-processor', state: 'open' })).toBe(1);
+    // Across the processor's routes: the dashboard asks Marqeta for the customer's cards and velocity controls at once.
     const failed = (outcome: string) =>
-      after.value('bankgraph_legacy_call_errors_total', { system: 'card-processor', route: CARDS_ROUTE, outcome }) -
-      before.value('bankgraph_legacy_call_errors_total', { system: 'card-processor', route: CARDS_ROUTE, outcome });
-    // Two failures open the breaker; the last retry finds it open.
+      after.value('bankgraph_legacy_call_errors_total', { system: 'card-processor', outcome }) -
+      before.value('bankgraph_legacy_call_errors_total', { system: 'card-processor', outcome });
+    // Two failures open the breaker; the retries find it open.
     expect(failed('unavailable')).toBe(2);
-    expect(failed('breaker-open')).toBe(1);
-    expect(after.value('bankgraph_legacy_call_retries_total', { system: 'card-processor', route: CARDS_ROUTE })).toBeGreaterThanOrEqual(2);
+    expect(failed('breaker-open')).toBeGreaterThanOrEqual(1);
+    expect(after.value('bankgraph_legacy_call_retries_total', { system: 'card-processor' })).toBeGreaterThanOrEqual(2);
     expect(after.value('bankgraph_subgraph_requests_total', { subgraph: 'cards', outcome: 'partial' })).toBeGreaterThanOrEqual(1);
 
     // At the gateway, the dashboard is partial: everything but the cards.

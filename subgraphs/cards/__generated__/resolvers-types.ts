@@ -43,6 +43,8 @@ export type Card = {
 export type CardFulfilment =
   | 'DELIVERED'
   | 'PRODUCED'
+  /** The card's maker refused the order: the card will not arrive (a new one must be issued). */
+  | 'REJECTED'
   | 'REQUESTED'
   | 'SHIPPED';
 
