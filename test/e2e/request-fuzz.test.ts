@@ -1,0 +1,196 @@
+import { request as httpRequest, Agent } from 'node:http';
+import { connect } from 'node:net';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authConfig } from '../../lib/config.js';
+import { ErrorCode, isPublicCode } from '../../lib/errors.js';
+import { mintSandboxToken } from '../../lib/tokens.js';
+import { randomCases, tableCases, type Callers, type FuzzRequest } from '../support/request-fuzz.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+/**
+ * No client input makes the gateway answer 5xx or write an error-level log line (issue 11 item 3): a table of odd
+ * request shapes (each ingredient on its own, as a customer, a partner and unauthenticated) and a seeded random mix
+ * of the same ingredients go to the real gateway over the real subgraphs and simulators. Every answer must be below
+ * 500, JSON, and every error in it must carry a public extensions.code other than INTERNAL_SERVER_ERROR; no process
+ * may log at error or fatal. Set FUZZ_SEED to explore other mixes; a failure names its case and seed.
+ */
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
+const RANDOM_CASES = 400;
+const CONCURRENCY = 8;
+
+interface Answer {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+// A fresh connection per request: some shapes (oversized headers) make node close the connection after its answer,
+// and a kept-alive socket would race that close.
+const agent = new Agent({ keepAlive: false });
+
+function send(origin: string, r: FuzzRequest): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${origin}${r.target}`, { method: r.method, headers: r.headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(r.body);
+  });
+}
+
+/** Bytes no HTTP client library will send: NUL and bare CR in headers, broken request lines, absolute targets. */
+const RAW_REQUESTS: readonly string[] = [
+  'POST /graphql HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\u0000b\r\nContent-Length: 2\r\n\r\n{}',
+  'POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\rb\r\nContent-Length: 2\r\n\r\n{}',
+  'POST /graphql HTTP/1.1\r\nHost: x\r\nno-colon-header\r\n\r\n',
+  'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n',
+  'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+  'POST /graphql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+  'GET http://evil.example/graphql?query=%7B%20me%20%7B%20id%20%7D%20%7D HTTP/1.1\r\nHost: x\r\napollo-require-preflight: t\r\n\r\n',
+  'GET * HTTP/1.1\r\nHost: x\r\n\r\n',
+  'BREW /graphql HTTP/1.1\r\nHost: x\r\n\r\n',
+  'GET /graphql?query=%7B%20me%20%7B%20id%20%7D%20%7D HTTP/1.0\r\napollo-require-preflight: t\r\n\r\n',
+  'GET /gra\u00ffphql HTTP/1.1\r\nHost: x\r\n\r\n',
+];
+
+/** The status line of a raw request's answer, or 0 when the server closed without one. */
+function sendRaw(port: number, raw: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(Buffer.from(raw, 'latin1')));
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0)));
+    socket.on('error', reject);
+  });
+}
+
+/** What is wrong with one answer, or undefined when it is a clean refusal or a clean result. */
+function problemOf(r: FuzzRequest, a: Answer): string | undefined {
+  if (a.status >= 500) return `status ${a.status}`;
+  // Node's own parser refuses some shapes (431 for oversized headers) before the gateway sees them: no body to judge.
+  if (a.text === '' && (a.status === 431 || a.status === 400 || r.method === 'HEAD' || a.status === 204)) return undefined;
+  if (a.contentType.startsWith('text/html') && a.status === 200 && r.method === 'GET') return undefined; // GraphiQL
+  if (!/^application\/(graphql-response\+)?json\b/.test(a.contentType)) return `content-type "${a.contentType}"`;
+  let body: { errors?: { extensions?: { code?: unknown } }[] };
+  try {
+    body = JSON.parse(a.text) as typeof body;
+  } catch {
+    return 'body is not JSON';
+  }
+  if (a.status >= 400 && !(Array.isArray(body.errors) && body.errors.length > 0)) return `status ${a.status} without errors`;
+  for (const e of body.errors ?? []) {
+    const code = e.extensions?.code;
+    if (!isPublicCode(code)) return `error without a public code: ${JSON.stringify(e).slice(0, 200)}`;
+    if (code === ErrorCode.INTERNAL_SERVER_ERROR) return `INTERNAL_SERVER_ERROR: ${JSON.stringify(e).slice(0, 200)}`;
+  }
+  return undefined;
+}
+
+/** Odd Authorization headers: bad schemes, broken and forged JWTs, tokens whose claims are of the wrong shape. */
+async function oddAuthorizations(customer: string): Promise<string[]> {
+  const { jwtSecret, issuer, audience } = authConfig({ NODE_ENV: 'test' });
+  const key = new TextEncoder().encode(jwtSecret);
+  const sign = (claims: Record<string, unknown>, sub: string | undefined, exp: string | number = '1h', alg = 'HS256') => {
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime(exp);
+    return (sub === undefined ? jwt : jwt.setSubject(sub)).sign(key);
+  };
+  const [head, payload, signature] = customer.split('.') as [string, string, string];
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return [
+    'Bearer',
+    'Bearer ',
+    'Basic dXNlcjpwYXNz',
+    'Digest username="x"',
+    `bearer  ${customer}`,
+    `Bearer ${customer} extra`,
+    `Bearer ${customer},Bearer ${customer}`,
+    `Token ${customer}`,
+    'Bearer a.b.c',
+    'Bearer ...',
+    'Bearer not-a-jwt',
+    `Bearer ${head}.${payload}`,
+    `Bearer ${head}.${payload}.${signature.slice(0, -2)}AA`,
+    `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`,
+    `Bearer ${b64({ alg: 'HS256', crit: ['x'] })}.${payload}.${signature}`,
+    `Bearer ${head}.${b64('not an object')}.${signature}`,
+    `Bearer ${head}.!!!.${signature}`,
+    `Bearer ${'x'.repeat(9000)}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'customer' }, 'cust-0001', Math.floor(Date.now() / 1000) - 3600)}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'customer' }, undefined)}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'alien' }, 'cust-0001')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': ['customer'] }, 'cust-0001')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'customer' }, 'cust-9999')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'customer' }, '../../clients/1?x=%00')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'customer' }, '"><script>')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'staff', 'bankgraph:role': 'admin' }, 'staff-1')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'partner', scope: 7 }, 'budget-app')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'partner', scope: 'accounts:basic' }, 'unknown-app')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'partner', scope: 'accounts:basic', 'bankgraph:consent_id': 'consent-nope' }, 'budget-app')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'partner', scope: 'accounts:basic', 'bankgraph:consent_id': { id: 1 } }, 'budget-app')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'partner', scope: 'accounts:basic', 'bankgraph:consent': 'consent-budget-cust-0001' }, 'budget-app')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'partner', scope: 'accounts:basic', 'bankgraph:consent': { id: 'consent-budget-cust-0001', customerId: 'cust-0002', accountIds: ['acc-1'], expiresAt: 'never' } }, 'budget-app')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'partner', scope: 'accounts:basic', 'bankgraph:consent_id': 'consent-payroll-cust-0001' }, 'budget-app')}`,
+    `Bearer ${await sign({ 'bankgraph:kind': 'customer', nbf: Math.floor(Date.now() / 1000) + 3600 }, 'cust-0001')}`,
+  ];
+}
+
+describe('no client input gets a 5xx or an error-level log line (request fuzz)', () => {
+  let stack: Stack;
+  let callers: Callers;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ logDestination: { write: (line: string) => void lines.push(line) }, logLevel: 'info' });
+    const customer = await stack.customerToken('cust-0001');
+    const partner = await mintSandboxToken({
+      partner: 'budget-app',
+      scopes: ['accounts:basic', 'accounts:detail', 'balances:read', 'transactions:read'],
+      consentId: 'consent-budget-cust-0001',
+    });
+    callers = { customer: `Bearer ${customer}`, partner: `Bearer ${partner}`, odd: await oddAuthorizations(customer) };
+  });
+  afterAll(async () => {
+    agent.destroy();
+    await stack?.stop();
+  });
+
+  it(`answers every odd shape below 500 with a public error code, and logs nothing at error (seed ${SEED})`, async () => {
+    const cases = [...tableCases(callers), ...randomCases(callers, SEED, RANDOM_CASES)];
+    const problems: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < cases.length) {
+        const r = cases[next++] as FuzzRequest;
+        try {
+          const problem = problemOf(r, await send(stack.gateway.origin, r));
+          if (problem) problems.push(`${r.label}: ${problem}`);
+        } catch (err) {
+          problems.push(`${r.label}: no answer (${(err as Error).message})`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const port = Number(new URL(stack.gateway.origin).port);
+    for (const [i, raw] of RAW_REQUESTS.entries()) {
+      const status = await sendRaw(port, raw);
+      if (status >= 500) problems.push(`raw#${i}: status ${status}`);
+    }
+
+    const errorLines = lines.filter((l) => {
+      const level = (JSON.parse(l) as { level?: unknown }).level;
+      return level === 'error' || level === 'fatal' || (typeof level === 'number' && level >= 50);
+    });
+    expect({ problems, errorLines: errorLines.map((l) => l.slice(0, 600)) }).toEqual({ problems: [], errorLines: [] });
+    expect(cases.length).toBeGreaterThan(1000);
+
+    const still = await stack.graphql('{ me { id } }', {}, callers.customer.slice('Bearer '.length));
+    expect(still.body).toEqual({ data: { me: { id: 'cust-0001' } } });
+  });
+});
