@@ -16,7 +16,10 @@ export interface FuzzRequest {
 /** The identities a shape is sent as: a header value for `authorization`, or none. */
 export interface Callers {
   readonly customer: string;
+  /** A budget-app token under its sandbox consent. */
   readonly partner: string;
+  /** Support staff: may name any customer or account, so odd ids reach the legacy systems. */
+  readonly staff: string;
   /** Odd Authorization headers: bad schemes, malformed, forged, expired and oddly-claimed JWTs. */
   readonly odd: readonly string[];
 }
@@ -128,6 +131,15 @@ export const VARIABLES: readonly unknown[] = [
   { idempotencyKey: HUGE, cardId: 'card-0001' },
   { idempotencyKey: 'fuzz-1', cardId: '\u0000' },
   { idempotencyKey: 7, cardId: 7 },
+  { customerId: 'cust-0001' },
+  { customerId: 'cust-0002' },
+  { customerId: ['cust-0001'] },
+  { customerId: '\u0000' },
+  { accountId: 'acc-5001', first: 2 },
+  { accountId: 'acc-5003', first: 1 },
+  { accountId: 'acc-5001', first: 1000 },
+  { accountId: 'acc-5001', first: -3 },
+  { accountId: '%2F..%2F', first: 'x' },
   { extra: 1, id: 'acc-5001' },
   JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}'),
   { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: { k: {} } } } } } } } } } } },
@@ -194,6 +206,8 @@ export const HEADER_SETS: readonly Record<string, string>[] = [
   { 'x-bankgraph-deadline-ms': 'soon' },
   { 'x-forwarded-for': 'not-an-ip, 999.999.999.999' },
   { 'content-encoding': 'gzip' },
+  { expect: '100-continue' },
+  { expect: 'a-teapot' },
   { 'x-large': 'x'.repeat(8_000) },
 ];
 
@@ -290,12 +304,19 @@ export function searchOf(fields: Fields): string {
   return search ? `?${search}` : '';
 }
 
+/** The ids of committed persisted operations: the partner's own (budget-app) and the first-party apps'. */
+export interface PersistedIds {
+  readonly partner: readonly string[];
+  readonly firstParty: readonly string[];
+}
+
 /** The table: each ingredient on its own in an otherwise sane request, sent as each caller. */
-export function tableCases(callers: Callers): FuzzRequest[] {
+export function tableCases(callers: Callers, ids: PersistedIds): FuzzRequest[] {
   const out: FuzzRequest[] = [];
   const as: [string, string | undefined][] = [
     ['customer', callers.customer],
     ['partner', callers.partner],
+    ['staff', callers.staff],
     ['unauthenticated', undefined],
   ];
   const base = { query: '{ me { id } }' };
@@ -310,21 +331,36 @@ export function tableCases(callers: Callers): FuzzRequest[] {
       post(`query#${i}`, jsonBody({ query }));
       get(`query#${i}`, { query });
     });
-    VARIABLES.forEach((variables, i) => {
+    // Staff may name any customer, account or card, so their odd ids reach the legacy systems: documents, variables
+    // and persisted operations are what matter for them. Without a token, nothing gets past authentication but the
+    // shape of the request itself.
+    const whole = who === 'customer' || who === 'partner';
+    if (who !== 'unauthenticated') VARIABLES.forEach((variables, i) => {
       post(`variables#${i}`, jsonBody({ query: QUERIES[2 + (i % 9)], variables }));
       get(`variables#${i}`, { query: QUERIES[2 + (i % 8)], variables });
     });
-    OPERATION_NAMES.forEach((operationName, i) => post(`operationName#${i}`, jsonBody({ ...base, operationName })));
-    EXTENSIONS.forEach((extensions, i) => {
+    if (whole) OPERATION_NAMES.forEach((operationName, i) => post(`operationName#${i}`, jsonBody({ ...base, operationName })));
+    if (who !== 'staff') EXTENSIONS.forEach((extensions, i) => {
       post(`extensions#${i}`, jsonBody({ extensions }));
       post(`extensions+query#${i}`, jsonBody({ ...base, extensions }));
       get(`extensions#${i}`, { extensions });
     });
-    DOCUMENT_IDS.forEach((documentId, i) => post(`documentId#${i}`, jsonBody({ documentId })));
-    HEADER_SETS.forEach((headers, i) => {
+    if (whole) DOCUMENT_IDS.forEach((documentId, i) => post(`documentId#${i}`, jsonBody({ documentId })));
+    // Persisted operations with odd variables and operation names: the partner its own, customers and staff the
+    // first-party apps' (a quarter of the variables values each, in turn: an id needs only its own variables odd).
+    if (who !== 'unauthenticated') (who === 'partner' ? ids.partner : ids.firstParty).forEach((id, i) =>
+      VARIABLES.forEach((variables, j) => {
+        if (who !== 'partner' && (i + j) % 4 !== 0) return;
+        const persistedQuery = { version: 1, sha256Hash: id };
+        post(`persisted#${i} variables#${j}`, jsonBody({ variables, extensions: { persistedQuery }, ...(j % 7 === 0 ? { operationName: OPERATION_NAMES[j % OPERATION_NAMES.length] } : {}) }));
+        if (j % 5 === 0) get(`persisted#${i} variables#${j}`, { variables, documentId: `sha256:${id}` });
+      }),
+    );
+    if (who !== 'staff') HEADER_SETS.forEach((headers, i) => {
       post(`headers#${i}`, jsonBody(base), 'application/json', headers);
       get(`headers#${i}`, base, headers);
     });
+    if (who === 'staff') continue;
     CONTENT_TYPES.forEach((contentType, i) => post(`content-type#${i}`, jsonBody(base), contentType));
     RAW_BODIES.forEach((body, i) => post(`raw-body#${i}`, body));
     ODD_TARGETS.forEach((target, i) =>
@@ -342,17 +378,18 @@ export function tableCases(callers: Callers): FuzzRequest[] {
 }
 
 /** `count` requests mixing every ingredient at random, from `seed`. */
-export function randomCases(callers: Callers, seed: number, count: number): FuzzRequest[] {
+export function randomCases(callers: Callers, ids: PersistedIds, seed: number, count: number): FuzzRequest[] {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const maybe = <T>(items: readonly T[], p = 0.5): T | undefined => (random() < p ? pick(items) : undefined);
-  const authorizations = [callers.customer, callers.partner, undefined, ...callers.odd];
+  const authorizations = [callers.customer, callers.partner, callers.staff, undefined, ...callers.odd];
+  const persisted = [...ids.partner, ...ids.firstParty].map((sha256Hash) => ({ persistedQuery: { version: 1, sha256Hash } }));
   return Array.from({ length: count }, (_, i) => {
     const fields: Fields = {
-      query: maybe(QUERIES, 0.85),
-      variables: maybe(VARIABLES),
+      query: maybe(QUERIES, 0.7),
+      variables: maybe(VARIABLES, 0.7),
       operationName: maybe(OPERATION_NAMES, 0.3),
-      extensions: maybe(EXTENSIONS, 0.3),
+      extensions: random() < 0.3 ? pick(persisted) : maybe(EXTENSIONS, 0.3),
       documentId: maybe(DOCUMENT_IDS, 0.15),
     };
     const authorization = pick(authorizations);
