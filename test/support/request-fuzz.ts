@@ -403,3 +403,70 @@ export function randomCases(callers: Callers, ids: PersistedIds, seed: number, c
     return { label, method: 'POST', target: '/graphql', headers: { ...headers, ...(contentType === undefined ? {} : { 'content-type': contentType }) }, body };
   });
 }
+
+/** A value put in place of one input field: odd amounts, currencies, ids and text, the wrong JSON types. */
+export const ODD_FIELD_VALUES: readonly unknown[] = [
+  '',
+  ' ',
+  '-5',
+  '1e3',
+  '0',
+  '0.001',
+  '007',
+  '１００',
+  '99999999999999999999999999.99',
+  'eur',
+  'XXX',
+  'JPY',
+  '\u0000',
+  '𝄞\u202e',
+  'x'.repeat(5_000),
+  5,
+  null,
+  {},
+];
+
+/** Every path to a leaf of a plain JSON object (`['amount', 'currency']`). */
+function leavesOf(value: Record<string, unknown>, prefix: string[] = []): string[][] {
+  return Object.entries(value).flatMap(([k, v]) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? leavesOf(v as Record<string, unknown>, [...prefix, k]) : [[...prefix, k]],
+  );
+}
+
+function withLeaf(value: Record<string, unknown>, path: string[], leaf: unknown): Record<string, unknown> {
+  const [head, ...rest] = path as [string, ...string[]];
+  return { ...value, [head]: rest.length === 0 ? leaf : withLeaf(value[head] as Record<string, unknown>, rest, leaf) };
+}
+
+/** A mutation (or query) with sane variables, each leaf of which the table replaces in turn. */
+export interface InputOperation {
+  readonly name: string;
+  readonly document: string;
+  readonly variables: Record<string, unknown>;
+  /** The caller's Authorization header. */
+  readonly authorization: string;
+}
+
+/**
+ * The money-moving and customer-creating inputs, one odd field at a time: every leaf of each operation's sane
+ * variables takes each of ODD_FIELD_VALUES. Each request has its own idempotency key (except when the key itself is
+ * the odd field), so sane variables run the journey for real.
+ */
+export function inputCases(operations: readonly InputOperation[], keyPrefix: string): FuzzRequest[] {
+  let n = 0;
+  return operations.flatMap((op) =>
+    leavesOf(op.variables).flatMap((path) =>
+      ODD_FIELD_VALUES.map((leaf, i) => {
+        const variables = withLeaf(op.variables, path, leaf);
+        if (path[0] !== 'idempotencyKey' && 'idempotencyKey' in op.variables) variables.idempotencyKey = `${keyPrefix}-${++n}`;
+        return {
+          label: `${op.name} ${path.join('.')}=odd#${i}`,
+          method: 'POST',
+          target: '/graphql',
+          headers: { authorization: op.authorization, 'content-type': 'application/json' },
+          body: jsonBody({ query: op.document, variables }),
+        };
+      }),
+    ),
+  );
+}
