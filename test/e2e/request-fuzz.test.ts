@@ -21,7 +21,7 @@ import { startStack, type Stack } from '../support/stack.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const RANDOM_CASES = Number(process.env.FUZZ_CASES ?? 300);
-const CONCURRENCY = 8;
+const CONCURRENCY = 16;
 // A few seconds on an idle machine; the limit is only there so that a shared, loaded one (other suites running on two
 // cores) does not turn a slow run into a failure. Nothing here asserts on time.
 const TIMEOUT_MS = 300_000;
