@@ -3,7 +3,7 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/
 import { GraphQLError } from 'graphql';
 import { BankError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import { readBody, sendJson } from '../lib/http.js';
+import { readBody, sendJson, type BodyRead } from '../lib/http.js';
 import { serveMetrics } from '../lib/metrics/http.js';
 import { traceHttpServer } from '../lib/telemetry/http-server.js';
 import type { GatewayContext, RequestRecord } from './context.js';
@@ -98,7 +98,7 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
     res.setHeader('allow', 'GET, POST');
     return sendJson(res, 405, errorBody(ErrorCode.BAD_REQUEST, `/graphql accepts GET and POST, not ${method}.`));
   }
-  const body = method === 'POST' ? await postBody(options.bodyLimitBytes, req, res) : undefined;
+  const body = method === 'POST' ? await postBody(options, record, req, res) : undefined;
   if (body === REFUSED) return;
 
   const response = await options.apollo.executeHTTPGraphQLRequest({
@@ -110,9 +110,24 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
 
 const REFUSED = Symbol('refused');
 
-/** The parsed JSON body, the raw text for other content types (Apollo refuses them clearly), or REFUSED (answered). */
-async function postBody(limit: number, req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-  const read = await readBody(req, limit);
+/**
+ * The parsed JSON body, the raw text for other content types (Apollo refuses them clearly), or REFUSED (answered, or
+ * nobody left to answer).
+ */
+async function postBody(options: EdgeOptions, record: RequestRecord, req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const limit = options.bodyLimitBytes;
+  let read: BodyRead;
+  try {
+    read = await readBody(req, limit);
+  } catch (err) {
+    // The connection ended before the whole body came: the client hung up, or sent bytes node's HTTP parser refused
+    // (a malformed chunk), which closes the connection. Nobody is left to answer, and nothing is wrong with the
+    // gateway: an info line, not the edge's unexpected-error line.
+    if (!req.destroyed && !req.readableAborted) throw err;
+    options.logger.info({ requestId: record.requestId, reason: (err as Error).message }, 'the connection closed before the request body was read');
+    res.destroy();
+    return REFUSED;
+  }
   if (read.kind === 'too-large') {
     if (!read.drained) res.setHeader('connection', 'close');
     sendJson(res, 413, errorBody(ErrorCode.BAD_REQUEST, `The request body is larger than the limit of ${limit} bytes.`));

@@ -36,6 +36,7 @@ import { GatewayMetrics, operationNamesIn } from './plugins/metrics.js';
 import { DEFAULT_PERSISTED_DIR, PersistedOperations, persistedOperationsPlugin } from './plugins/persisted-operations.js';
 import { operationLimits, operationLimitsConfig, type OperationLimits } from './plugins/operation-limits.js';
 import { operationResolutionPlugin } from './plugins/operation-resolution.js';
+import { knownOperationTypes } from './plugins/known-operation-types.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { requestLogPlugin } from './plugins/request-log.js';
 import { registerDependencyGauge } from '../lib/metrics/dependencies.js';
@@ -241,9 +242,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     // Apollo's automatic persisted queries would let any client register a document: persisted operations come from
     // the committed manifests only (plugins/persisted-operations.ts).
     persistedQueries: false,
-    // -- before execution: graphql's parser counts tokens; armor's rules bound depth, aliases, directives and cost
+    // -- before execution: graphql's parser counts tokens; armor's rules bound depth, aliases, directives and cost; an
+    // operation type the schema lacks (subscription) is a validation error, not the query planner's 500
     parseOptions: limits.parseOptions,
-    validationRules: limits.validationRules,
+    validationRules: [knownOperationTypes, ...limits.validationRules],
     plugins: [
       // Authentication, partner resolution and the persisted-operation check run before these, while the context is
       // built (see http.ts, plugins/authentication.ts, plugins/partner-access.ts, plugins/persisted-operations.ts).

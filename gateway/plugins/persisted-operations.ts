@@ -143,8 +143,13 @@ function idOf(request: PersistedRequest): string | undefined {
   if (version !== 1) {
     throw refusal(ErrorCode.BAD_REQUEST, `extensions.persistedQuery.version must be 1, got ${JSON.stringify(version ?? null).slice(0, 40)}.`);
   }
+  // Without a usable id, Apollo would answer PERSISTED_QUERY_NOT_SUPPORTED (persisted queries are off for it), which is
+  // not one of our codes and not true: say what the id must be.
   const hash = (pq as { sha256Hash?: unknown }).sha256Hash;
-  return typeof hash === 'string' && hash.length > 0 ? hash : undefined;
+  if (typeof hash !== 'string' || hash.length === 0) {
+    throw refusal(ErrorCode.BAD_REQUEST, 'extensions.persistedQuery.sha256Hash must be the id of a persisted operation: { "version": 1, "sha256Hash": "<id>" }.');
+  }
+  return hash;
 }
 
 function refusal(code: ErrorCode, message: string): BankError {

@@ -69,6 +69,20 @@ describe('bad requests get a clear 400-class answer and the server keeps serving
     await stillServes();
   });
 
+  it('a subscription (the schema has none): 400 GRAPHQL_VALIDATION_FAILED, not the query planner\'s 500', async () => {
+    const res = await post(JSON.stringify({ query: 'subscription Feed { me { id } }' }));
+    expect(res.status).toBe(400);
+    const answer = (await res.json()) as { data?: unknown; errors: { message: string; extensions: { code: string } }[] };
+    expect(answer.data).toBeUndefined();
+    expect(answer.errors).toEqual([
+      expect.objectContaining({
+        message: 'The schema has no subscription type: it answers query and mutation operations.',
+        extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+      }),
+    ]);
+    await stillServes();
+  });
+
   it('bad user input names the field', async () => {
     const answer = await stack.graphql('{ me { wallet { total(currency: "XXX") { amount } } } }', {}, token);
     expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currency' });

@@ -81,6 +81,24 @@ describe('persisted operations: partners', () => {
     }
   });
 
+  it('refuses a version-1 persistedQuery without a usable sha256Hash with 400 BAD_REQUEST, for customers and partners alike', async () => {
+    // Before, a customer's got Apollo's PERSISTED_QUERY_NOT_SUPPORTED ("PersistedQueryNotSupported"), which is not
+    // one of our codes and is not true: the gateway does run persisted operations.
+    const tokens = [await tokenFor({ customer: 'cust-0001' }), await budgetToken()];
+    for (const token of tokens) {
+      for (const persistedQuery of [{ version: 1 }, { version: 1, sha256Hash: '' }, { version: 1, sha256Hash: 7 }, { version: 1, sha256Hash: {} }]) {
+        for (const body of [{ extensions: { persistedQuery } }, { query: ME, extensions: { persistedQuery } }]) {
+          const { reply, received } = await run(body, token);
+          const label = JSON.stringify(body);
+          expect(reply.body.errors?.map((e) => e.extensions?.code), label).toEqual(['BAD_REQUEST']);
+          expect(reply.body.errors?.[0]?.message, label).toMatch(/^extensions\.persistedQuery\.sha256Hash/);
+          expect(reply.status, label).toBe(400);
+          expect(received).toHaveLength(0);
+        }
+      }
+    }
+  });
+
   it('accepts the id as documentId too, and on GET', async () => {
     const token = await budgetToken();
     const { reply } = await run({ documentId: `sha256:${IDS.meCards}` }, token);
