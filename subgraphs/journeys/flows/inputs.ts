@@ -55,10 +55,18 @@ export function currencyCode(field: string, value: unknown): string {
 }
 
 /** A trimmed string of 1..max characters. */
+/**
+ * C0 and C1 control characters (NUL, line breaks, escape...) and lone surrogates: no name, reference or remittance
+ * needs them, XML 1.0 cannot carry most of them (an ISO 20022 message with one is refused by the rail) and a log or
+ * a legacy system's screen would show them as garbage.
+ */
+const CONTROL_OR_LONE_SURROGATE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function text(field: string, value: unknown, max: number): string {
   const s = typeof value === 'string' ? value.trim() : '';
   if (s.length === 0) throw badUserInput(field, `${field} is required`);
   if (s.length > max) throw badUserInput(field, `${field} is longer than ${max} characters`);
+  if (CONTROL_OR_LONE_SURROGATE.test(s)) throw badUserInput(field, `${field} must not contain control characters or broken Unicode`);
   return s;
 }
 
