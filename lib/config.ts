@@ -33,7 +33,7 @@ export const SANDBOX_SECRETS = {
   jwt: 'bankgraph-sandbox-jwt-secret-do-not-use-in-production',
   /** The gateway's key for the signed internal context (an Ed25519 private JWK); subgraphs hold its public half. */
   internalContextPrivateKey:
-    '{"kty":"OKP","crv":"Ed25519","x":"PGzwhGt7g9Rb5zK-lif22wIddY5gd2RJ4VAKI1tYzNo","d":"w6msCIuQ1yh7OpaS_tyn4xVwkVqOjMwAVzXDkFbi0s4"}',
+    '{"kty":"OKP","crv":"Ed25519","x":"PGzwhGt7g9Rb5zK-lif22wIddY5gd2RJ4VAKI1tYzNo","d":"w6msCIuQ1yh7OpaS_tyn4xVwkVqOjMwAVzXDkFbi0s4","kid":"bankgraph-sandbox-1"}',
   kycAppToken: 'sandbox-kyc-app-token',
   kycHmac: 'sandbox-kyc-hmac-secret',
   coreBankingUser: 'mifos',
@@ -147,7 +147,7 @@ const PUBLISHED_SECRETS: ReadonlySet<string> = new Set<string>(Object.values(SAN
 
 /** The sandbox's context key id, and its key pair: what `npm start` signs and verifies with when nothing is set. */
 export const SANDBOX_CONTEXT_KEY_ID = 'bankgraph-sandbox-1';
-const SANDBOX_CONTEXT_KEY: ContextSigningKey = parseSigningKey(SANDBOX_SECRETS.internalContextPrivateKey, SANDBOX_CONTEXT_KEY_ID);
+const SANDBOX_CONTEXT_KEY: ContextSigningKey = parseSigningKey(SANDBOX_SECRETS.internalContextPrivateKey, undefined);
 const SANDBOX_CONTEXT_PUBLIC_KEYS: ContextPublicKeys = { keys: [publicKeyOf(SANDBOX_CONTEXT_KEY)] };
 
 /** The shortest symmetric key production accepts, in bytes (HS256 wants a key at least as long as its hash). */

@@ -25,8 +25,11 @@ export interface InternalContext {
 
 /** Whom a context is for and until when. */
 export interface ContextScope {
-  /** The subgraph's name as in the supergraph ("accounts"): only that subgraph accepts it. */
-  readonly audience: string;
+  /**
+   * The subgraph's name as in the supergraph ("accounts"): only that subgraph accepts it. The gateway always names
+   * one; a list is for bench/peers.ts, whose peer gateways forward one header to every subgraph.
+   */
+  readonly audience: string | readonly string[];
   /** When the gateway stops waiting for the fetch (epoch ms): the context's `exp`, to the millisecond. */
   readonly expiresAtMs: number;
 }
@@ -44,7 +47,7 @@ export class ContextSigner {
       new SignJWT({ p: ctx.principal, rid: ctx.requestId })
         .setProtectedHeader({ alg, kid, typ: TYPE })
         .setIssuer(ISSUER)
-        .setAudience(scope.audience)
+        .setAudience(typeof scope.audience === 'string' ? scope.audience : [...scope.audience])
         .setIssuedAt(Math.floor(nowMs / 1000))
         // NumericDate may carry a fraction (RFC 7519 §2): a deadline under a second away stays in the future.
         .setExpirationTime(Math.floor(scope.expiresAtMs) / 1000)
