@@ -238,9 +238,13 @@ function contextSigningKey(env: Env, secrets: SecretReader): ContextSigningKey {
 /**
  * The public keys a subgraph verifies the signed internal context with: INTERNAL_CONTEXT_PUBLIC_KEYS, a JWKS
  * (`{"keys": [...]}`, each key with its kid; two during a key rotation); unset: the sandbox key's public half.
- * Production refuses it unset or holding the sandbox key (anyone can sign with its published private half).
+ * Production refuses it unset or holding the sandbox key (anyone can sign with its published private half). A
+ * subgraph with the private key in its environment does not start, anywhere: it would be a key to every subgraph.
  */
 export function contextPublicKeys(env: Env = process.env): ContextPublicKeys {
+  if (env.INTERNAL_CONTEXT_PRIVATE_KEY) {
+    throw new Error("INTERNAL_CONTEXT_PRIVATE_KEY is in a subgraph's environment: only the gateway may hold it");
+  }
   const secrets = new SecretReader(env);
   const raw = env.INTERNAL_CONTEXT_PUBLIC_KEYS;
   let keys = SANDBOX_CONTEXT_PUBLIC_KEYS;

@@ -43,6 +43,16 @@ describe('production refuses the published sandbox secrets', () => {
     expect(contextPublicKeys({ NODE_ENV: 'production', INTERNAL_CONTEXT_PUBLIC_KEYS: OWN_PUBLIC_KEYS }).keys.map((k) => k.kid)).toEqual(['bank-1']);
   });
 
+  it('stops a subgraph that has the private key in its environment, and a malformed key, in production or not', () => {
+    for (const NODE_ENV of ['production', 'development']) {
+      expect(() => contextPublicKeys({ NODE_ENV, INTERNAL_CONTEXT_PUBLIC_KEYS: OWN_PUBLIC_KEYS, INTERNAL_CONTEXT_PRIVATE_KEY: OWN_KEY })).toThrow(
+        /INTERNAL_CONTEXT_PRIVATE_KEY is in a subgraph's environment/,
+      );
+      expect(() => authConfig({ NODE_ENV, JWT_SECRET: STRONG, INTERNAL_CONTEXT_PRIVATE_KEY: 'not-a-key' })).toThrow(/^INTERNAL_CONTEXT_PRIVATE_KEY is neither a PEM key nor JSON/);
+      expect(() => contextPublicKeys({ NODE_ENV, INTERNAL_CONTEXT_PUBLIC_KEYS: '{"keys":[{"kty":"OKP"}]}' })).toThrow(/^INTERNAL_CONTEXT_PUBLIC_KEYS key 0 has no "kid"/);
+    }
+  });
+
   it('names every offending legacy credential in one error', () => {
     const env = {
       NODE_ENV: 'production',
