@@ -9,8 +9,8 @@
  * fresh internal context per request.
  *
  * The peers have no authentication of their own; the subgraphs refuse any request without a signed internal context
- * (lib/context.ts), so the load generator sends one, signed here for cust-0001 with the sandbox key and a lifetime
- * covering the run, and each peer forwards that header to every subgraph fetch (the minimum to talk to these
+ * (lib/context.ts), so the load generator sends one, signed here for cust-0001 with the sandbox key, for every
+ * subgraph (a peer sends the same header to each) and with a lifetime covering the run, and each peer forwards that header to every subgraph fetch (the minimum to talk to these
  * subgraphs at all: bench/peers/apollo-gateway.ts, bench/peers/hive-gateway.config.ts).
  */
 import { createHash } from 'node:crypto';
@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subgraphsOf } from '../gateway/supergraph.js';
-import { authConfig } from '../lib/config.js';
+import { SUBGRAPHS, authConfig } from '../lib/config.js';
 import { CONTEXT_HEADER, ContextSigner } from '../lib/context.js';
 import { mintSandboxToken } from '../lib/tokens.js';
 import { hiveArgs } from './gateways-benchmark/index.js';
@@ -54,10 +54,10 @@ export async function runPeersBench(): Promise<PeersResult> {
   // Four gateway runs, each warm-up + run, plus start-up: the context must outlive all of it (the verifier takes the
   // signer's own exp; nothing about the subgraphs is changed for the benchmark).
   const lifetime = 4 * (settings.warmupSeconds + settings.durationSeconds + 120) + 600;
-  const context = await new ContextSigner(auth.internalContextSecret, lifetime).sign({
-    principal: { kind: 'customer', customerId: CUSTOMER },
-    requestId: 'bench-peers',
-  });
+  const context = await new ContextSigner(auth.internalContextKey).sign(
+    { principal: { kind: 'customer', customerId: CUSTOMER }, requestId: 'bench-peers' },
+    { audience: SUBGRAPHS, expiresAtMs: Date.now() + lifetime * 1000 },
+  );
   const token = await mintSandboxToken({ customer: CUSTOMER }, { expiresIn: `${lifetime}s` });
 
   const services = await startBenchServices({ KYC_PROVIDER_RATE_PER_SECOND: '1000000' }, LOAD_CPU);

@@ -12,24 +12,28 @@ import { REQUEST_ID_HEADER } from './plugins/request-id.js';
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 /**
- * Signs the internal context once per request (one request fans out into several subgraph fetches), keyed by the
- * request's context object so nothing outlives the request. A request that outlives half the context's lifetime
- * gets a fresh signature, so its late fetches never carry an expired context.
+ * Signs the internal context for each subgraph a request fetches from: for that subgraph only (its name is the
+ * audience) and expiring when the gateway stops waiting for the fetch (its timeout from now), so a context is worth
+ * nothing to another subgraph or after its fetch. Kept per request and subgraph, by the request's context object so
+ * nothing outlives the request: a request's later fetches to the same subgraph reuse it while at least half its
+ * lifetime is left, and get a fresh one after that (whose `exp` is again that fetch's deadline), so a late fetch
+ * never carries a context about to expire.
  */
 export class SignedContexts {
-  private readonly signed = new WeakMap<GatewayContext, { token: Promise<string>; signedAtMs: number }>();
+  private readonly signed = new WeakMap<GatewayContext, Map<string, { token: Promise<string>; expiresAtMs: number }>>();
 
-  constructor(
-    private readonly signer: ContextSigner,
-    private readonly ttlSeconds: number,
-  ) {}
+  constructor(private readonly signer: ContextSigner) {}
 
-  of(ctx: GatewayContext): Promise<string> {
+  /** The context for a fetch to `subgraph` that the gateway waits `deadlineMs` for. */
+  of(ctx: GatewayContext, subgraph: string, deadlineMs: number): Promise<string> {
     const now = Date.now();
-    const hit = this.signed.get(ctx);
-    if (hit && now - hit.signedAtMs < (this.ttlSeconds * 1000) / 2) return hit.token;
-    const token = this.signer.sign({ principal: ctx.principal, requestId: ctx.requestId });
-    this.signed.set(ctx, { token, signedAtMs: now });
+    let ofRequest = this.signed.get(ctx);
+    if (!ofRequest) this.signed.set(ctx, (ofRequest = new Map()));
+    const hit = ofRequest.get(subgraph);
+    if (hit && hit.expiresAtMs - now >= deadlineMs / 2) return hit.token;
+    const expiresAtMs = now + deadlineMs;
+    const token = this.signer.sign({ principal: ctx.principal, requestId: ctx.requestId }, { audience: subgraph, expiresAtMs });
+    ofRequest.set(subgraph, { token, expiresAtMs });
     return token;
   }
 }
@@ -53,8 +57,11 @@ export interface SubgraphDataSourceOptions {
    * later query to another from joining an earlier fetch. @default one of its own
    */
   writeEpochs?: WriteEpochs;
-  /** How long the gateway waits for one fetch, told to the subgraph in DEADLINE_HEADER. */
-  timeoutMs?: number;
+  /**
+   * How long the gateway waits for one fetch, told to the subgraph in DEADLINE_HEADER; the signed context expires
+   * with it. The fetcher is the one that enforces it.
+   */
+  timeoutMs: number;
 }
 
 /**
@@ -72,7 +79,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly onCollapsed: ((subgraph: string) => void) | undefined;
   private readonly inFlight = new Map<string, Promise<GatewayGraphQLResponse>>();
   private readonly writes: WriteEpochs;
-  private readonly timeoutMs: number | undefined;
+  private readonly timeoutMs: number;
 
   constructor(options: SubgraphDataSourceOptions) {
     super({ url: options.url, fetcher: options.fetcher });
@@ -122,10 +129,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!('incomingRequestContext' in options)) return;
     const headers = options.request.http?.headers;
     if (!headers) return;
-    headers.set(CONTEXT_HEADER, await this.contexts.of(options.context));
+    // Signed just before the fetch starts, so the context's exp (now + timeout) is never after the fetch's deadline.
+    headers.set(CONTEXT_HEADER, await this.contexts.of(options.context, this.serviceName, this.timeoutMs));
     headers.set(REQUEST_ID_HEADER, options.context.requestId);
     // A subgraph that answers after a wait of its own (a journey mutation) keeps within the gateway's.
-    if (this.timeoutMs !== undefined) headers.set(DEADLINE_HEADER, String(this.timeoutMs));
+    headers.set(DEADLINE_HEADER, String(this.timeoutMs));
     // The trace goes on: @apollo/gateway calls this inside its gateway.fetch span, which becomes the subgraph
     // server span's parent.
     injectTraceContext((name, value) => headers.set(name, value));

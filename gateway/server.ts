@@ -174,10 +174,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     await closeAudit();
     await closeStore();
   };
-  const contexts = new SignedContexts(
-    new ContextSigner(auth.internalContextSecret, auth.internalContextTtlSeconds),
-    auth.internalContextTtlSeconds,
-  );
+  const contexts = new SignedContexts(new ContextSigner(auth.internalContextKey));
   const urlOf = ({ name, url }: SubgraphEndpoint) => options.subgraphUrls?.[name] ?? url;
 
   let subgraphs: SubgraphEndpoint[] = [];

@@ -1,3 +1,5 @@
+import { parsePublicKeys, parseSigningKey, publicKeyOf, sameKey, type ContextPublicKeys, type ContextSigningKey } from './context-keys.js';
+
 /**
  * Configuration from the environment, read in one place. Every variable is documented in README "Configuration".
  * Defaults are the sandbox: `npm start` runs with none set. In production (NODE_ENV=production) the sandbox secrets
@@ -29,7 +31,9 @@ export const DEFAULT_PORTS = {
 /** The sandbox secrets. Public on purpose (they are in the README); refused in production. */
 export const SANDBOX_SECRETS = {
   jwt: 'bankgraph-sandbox-jwt-secret-do-not-use-in-production',
-  internalContext: 'bankgraph-sandbox-internal-context-secret',
+  /** The gateway's key for the signed internal context (an Ed25519 private JWK); subgraphs hold its public half. */
+  internalContextPrivateKey:
+    '{"kty":"OKP","crv":"Ed25519","x":"PGzwhGt7g9Rb5zK-lif22wIddY5gd2RJ4VAKI1tYzNo","d":"w6msCIuQ1yh7OpaS_tyn4xVwkVqOjMwAVzXDkFbi0s4","kid":"bankgraph-sandbox-1"}',
   kycAppToken: 'sandbox-kyc-app-token',
   kycHmac: 'sandbox-kyc-hmac-secret',
   coreBankingUser: 'mifos',
@@ -150,6 +154,11 @@ export function subgraphTimeoutMs(name: string, env: Env = process.env): number 
 /** Every value the README or this file publishes: none of them may sign or authenticate anything in production. */
 const PUBLISHED_SECRETS: ReadonlySet<string> = new Set<string>(Object.values(SANDBOX_SECRETS));
 
+/** The sandbox's context key id, and its key pair: what `npm start` signs and verifies with when nothing is set. */
+export const SANDBOX_CONTEXT_KEY_ID = 'bankgraph-sandbox-1';
+const SANDBOX_CONTEXT_KEY: ContextSigningKey = parseSigningKey(SANDBOX_SECRETS.internalContextPrivateKey, undefined);
+const SANDBOX_CONTEXT_PUBLIC_KEYS: ContextPublicKeys = { keys: [publicKeyOf(SANDBOX_CONTEXT_KEY)] };
+
 /** The shortest symmetric key production accepts, in bytes (HS256 wants a key at least as long as its hash). */
 export const MIN_SYMMETRIC_SECRET_BYTES = 32;
 
@@ -174,6 +183,11 @@ class SecretReader {
     return value ?? '';
   }
 
+  /** A problem found by the caller's own checks, reported with the others. */
+  refuse(problem: string): void {
+    if (isProduction(this.env)) this.problems.push(problem);
+  }
+
   check(): void {
     if (this.problems.length > 0) {
       throw new Error(`refusing to start in production: ${this.problems.join('; ')} (the sandbox defaults are public)`);
@@ -188,10 +202,11 @@ export interface AuthConfig {
   jwksUrl: string | undefined;
   issuer: string;
   audience: string;
-  /** Key the gateway signs the internal context with and subgraphs verify it with. */
-  internalContextSecret: string;
-  /** Lifetime of a signed internal context, seconds. */
-  internalContextTtlSeconds: number;
+  /**
+   * The gateway's private key for the signed internal context (INTERNAL_CONTEXT_PRIVATE_KEY, INTERNAL_CONTEXT_KEY_ID).
+   * Only the gateway reads it; subgraphs read contextPublicKeys().
+   */
+  internalContextKey: ContextSigningKey;
 }
 
 export function authConfig(env: Env = process.env): AuthConfig {
@@ -202,11 +217,58 @@ export function authConfig(env: Env = process.env): AuthConfig {
     jwksUrl,
     issuer: env.JWT_ISSUER ?? 'bankgraph-sandbox',
     audience: env.JWT_AUDIENCE ?? 'bankgraph',
-    internalContextSecret: secrets.read('INTERNAL_CONTEXT_SECRET', SANDBOX_SECRETS.internalContext, { symmetric: true }),
-    internalContextTtlSeconds: int(env, 'INTERNAL_CONTEXT_TTL_SECONDS', 60),
+    internalContextKey: contextSigningKey(env, secrets),
   };
   secrets.check();
   return config;
+}
+
+/**
+ * INTERNAL_CONTEXT_PRIVATE_KEY (PKCS8 PEM or JWK, Ed25519 or P-256) with its kid (INTERNAL_CONTEXT_KEY_ID or the JWK's);
+ * unset: the sandbox key. A malformed key stops the start anywhere; production also refuses the sandbox key, in any
+ * form (the same key as PEM is still the published key).
+ */
+function contextSigningKey(env: Env, secrets: SecretReader): ContextSigningKey {
+  const raw = env.INTERNAL_CONTEXT_PRIVATE_KEY;
+  if (!raw) {
+    secrets.refuse('INTERNAL_CONTEXT_PRIVATE_KEY is not set');
+    return SANDBOX_CONTEXT_KEY;
+  }
+  let key: ContextSigningKey;
+  try {
+    key = parseSigningKey(raw, env.INTERNAL_CONTEXT_KEY_ID || undefined);
+  } catch (err) {
+    throw new Error(`INTERNAL_CONTEXT_PRIVATE_KEY ${(err as Error).message}`);
+  }
+  if (sameKey(key.jwk, SANDBOX_CONTEXT_KEY.jwk)) secrets.refuse('INTERNAL_CONTEXT_PRIVATE_KEY is the published sandbox key');
+  return key;
+}
+
+/**
+ * The public keys a subgraph verifies the signed internal context with: INTERNAL_CONTEXT_PUBLIC_KEYS, a JWKS
+ * (`{"keys": [...]}`, each key with its kid; two during a key rotation); unset: the sandbox key's public half.
+ * Production refuses it unset or holding the sandbox key (anyone can sign with its published private half). A
+ * subgraph with the private key in its environment does not start, anywhere: it would be a key to every subgraph.
+ */
+export function contextPublicKeys(env: Env = process.env): ContextPublicKeys {
+  if (env.INTERNAL_CONTEXT_PRIVATE_KEY) {
+    throw new Error("INTERNAL_CONTEXT_PRIVATE_KEY is in a subgraph's environment: only the gateway may hold it");
+  }
+  const secrets = new SecretReader(env);
+  const raw = env.INTERNAL_CONTEXT_PUBLIC_KEYS;
+  let keys = SANDBOX_CONTEXT_PUBLIC_KEYS;
+  if (!raw) {
+    secrets.refuse('INTERNAL_CONTEXT_PUBLIC_KEYS is not set');
+  } else {
+    try {
+      keys = parsePublicKeys(raw);
+    } catch (err) {
+      throw new Error(`INTERNAL_CONTEXT_PUBLIC_KEYS ${(err as Error).message}`);
+    }
+    if (keys.keys.some((k) => sameKey(k, SANDBOX_CONTEXT_KEY.jwk))) secrets.refuse('INTERNAL_CONTEXT_PUBLIC_KEYS holds the published sandbox key');
+  }
+  secrets.check();
+  return keys;
 }
 
 export interface LegacyCredentials {

@@ -35,6 +35,7 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   /** Builds the per-request context (DataLoaders live here, never on a global). */
   /** The resolvers' context, from the verified signed context and the request's headers. */
   readonly createContext: (base: InternalContext, headers: IncomingHttpHeaders) => TContext;
+  /** Holds the gateway's public keys; this subgraph accepts only contexts whose audience is its `name`. */
   readonly verifier: ContextVerifier;
   /** @default createLogger(`subgraph-${name}`) */
   readonly logger?: Logger;
@@ -147,7 +148,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     let base: InternalContext;
     try {
       const header = req.headers[CONTEXT_HEADER];
-      base = await def.verifier.verify(Array.isArray(header) ? header[0] : header);
+      base = await def.verifier.verify(Array.isArray(header) ? header[0] : header, def.name);
       noteRequestId(base.requestId);
     } catch (err) {
       const message = err instanceof InvalidContextError ? err.message : 'invalid signed context';

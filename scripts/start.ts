@@ -2,6 +2,10 @@
  * `npm start`: the whole sandbox on this machine, each service in its own process (as docker-compose runs them):
  * the legacy simulators, the subgraphs, then the gateway. State is in memory (no REDIS_URL needed).
  * Ctrl-C (or SIGTERM) stops everything; if any service dies, the rest are stopped and the exit code says so.
+ *
+ * Every service gets this shell's environment, except that only the gateway gets the context's private key
+ * (INTERNAL_CONTEXT_PRIVATE_KEY, INTERNAL_CONTEXT_KEY_ID): the subgraphs verify with INTERNAL_CONTEXT_PUBLIC_KEYS.
+ * With none of them set, the gateway signs with the published sandbox key and the subgraphs hold its public half.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -35,13 +39,21 @@ const subgraphs: Service[] = SUBGRAPHS.map((name) => ({
 const gatewayUrl = `http://${display}:${portOf('gateway')}`;
 const gateway: Service = { name: 'gateway', entry: 'gateway/index.ts', url: `${gatewayUrl}/graphql`, probe: `${gatewayUrl}/health` };
 
+/** What only the gateway may hold: with it, any process could sign a context for every subgraph. */
+const GATEWAY_ONLY = ['INTERNAL_CONTEXT_PRIVATE_KEY', 'INTERNAL_CONTEXT_KEY_ID'];
+
+function envOf(service: Service): NodeJS.ProcessEnv {
+  if (service === gateway) return process.env;
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !GATEWAY_ONLY.includes(key)));
+}
+
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function launch(service: Service): void {
   const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
     cwd: root,
-    env: process.env,
+    env: envOf(service),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(service.name, child);

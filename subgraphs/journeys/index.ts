@@ -1,4 +1,4 @@
-import { authConfig, bindHost, portOf } from '../../lib/config.js';
+import { bindHost, contextPublicKeys, portOf } from '../../lib/config.js';
 import { ContextVerifier } from '../../lib/context.js';
 import { createLogger } from '../../lib/log.js';
 import { checkRedisOrExit } from '../../lib/redis/settings.js';
@@ -16,7 +16,7 @@ const server = await createJourneysSubgraph({
   deps: runtime.deps,
   waitMs: runtime.waitMs,
   store: runtime.store,
-  verifier: new ContextVerifier(authConfig().internalContextSecret),
+  verifier: new ContextVerifier(contextPublicKeys()),
   logger,
 });
 // On SIGTERM the HTTP server drains, then the engine hands its running journeys back for another worker to finish.

@@ -34,7 +34,7 @@ const OUTSIDE_CONSENT = /acc-5002|acc-5003|1200\.00|310\.40|000005001|Hartmann|e
 
 describe('partner access', () => {
   let stack: Stack;
-  const signer = new ContextSigner(authConfig({ NODE_ENV: 'test' }).internalContextSecret, 60);
+  const signer = new ContextSigner(authConfig({ NODE_ENV: 'test' }).internalContextKey);
   const gatewayStore = new MemoryStore();
   const consents = new ConsentStore(gatewayStore);
   beforeAll(async () => {
@@ -43,7 +43,7 @@ describe('partner access', () => {
   afterAll(() => stack?.stop());
 
   async function ask(subgraph: keyof Stack['subgraphs'], principal: Principal, query: string, variables?: Record<string, unknown>): Promise<Answer> {
-    const context = await signer.sign({ principal, requestId: 'req-partner-access' });
+    const context = await signer.sign({ principal, requestId: 'req-partner-access' }, { audience: subgraph, expiresAtMs: Date.now() + 10_000 });
     const res = await fetch(stack.subgraphs[subgraph].url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-bankgraph-context': context },

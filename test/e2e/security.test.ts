@@ -45,6 +45,28 @@ describe('who may see what (end to end)', () => {
     expect(res.status).toBe(401);
   });
 
+  it('refuses, in every subgraph, a staff context signed with the shared secret every subgraph used to hold', async () => {
+    // Before, one HS256 secret signed and verified the context everywhere: whoever read any subgraph's environment
+    // (here, the sandbox's published one) could mint staff:operations for all of them.
+    for (const [name, sub] of Object.entries(stack.subgraphs)) {
+      for (const audience of ['bankgraph-subgraph', name]) {
+        const minted = await new SignJWT({ p: { kind: 'staff', staffId: 'x', role: 'operations' }, rid: 'r' })
+          .setProtectedHeader({ alg: 'HS256', typ: 'bankgraph-context+jwt' })
+          .setIssuer('bankgraph-gateway')
+          .setAudience(audience)
+          .setIssuedAt()
+          .setExpirationTime('1m')
+          .sign(new TextEncoder().encode('bankgraph-sandbox-internal-context-secret'));
+        const res = await fetch(sub.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-bankgraph-context': minted },
+          body: JSON.stringify({ query: '{ __typename }' }),
+        });
+        expect(res.status, `${name} (aud ${audience})`).toBe(401);
+      }
+    }
+  });
+
   it('answers UNAUTHENTICATED with no data for expired, forged and alg=none tokens', async () => {
     const key = new TextEncoder().encode(SANDBOX_SECRETS.jwt);
     const base = () =>
@@ -131,19 +153,20 @@ describe('who may see what (end to end)', () => {
   it('denies a partner in the subgraphs too, should a partner context ever reach one', async () => {
     const consent = { id: 'cns-2', customerId: 'cust-0001', accountIds: ['acc-5001'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
     const principal = { kind: 'partner' as const, clientId: 'budget-app', scopes: ['accounts', 'balances'], consent };
-    const context = await new ContextSigner(authConfig({ NODE_ENV: 'test' }).internalContextSecret, 60).sign({ principal, requestId: 'req-partner' });
-    const ask = async (url: string, query: string) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bankgraph-context': context }, body: JSON.stringify({ query }) });
+    const signer = new ContextSigner(authConfig({ NODE_ENV: 'test' }).internalContextKey);
+    const ask = async (subgraph: 'accounts' | 'cards', query: string) => {
+      const context = await signer.sign({ principal, requestId: 'req-partner' }, { audience: subgraph, expiresAtMs: Date.now() + 10_000 });
+      const res = await fetch(stack.subgraphs[subgraph].url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bankgraph-context': context }, body: JSON.stringify({ query }) });
       return (await res.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
     };
-    const account = await ask(stack.subgraphs.accounts.url, '{ account(id: "acc-5001") { id balance { amount } } }');
+    const account = await ask('accounts', '{ account(id: "acc-5001") { id balance { amount } } }');
     expect(account.data?.account ?? null).toBeNull();
     expect(account.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const card = await ask(stack.subgraphs.cards.url, '{ card(id: "crd_000101") { last4 } }');
+    const card = await ask('cards', '{ card(id: "crd_000101") { last4 } }');
     expect(card.data?.card ?? null).toBeNull();
     expect(card.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const entity = await ask(
-      stack.subgraphs.accounts.url,
+      'accounts',
       '{ _entities(representations: [{ __typename: "Customer", id: "cust-0001" }]) { ... on Customer { profile { displayName } accounts { id } } } }',
     );
     expect(JSON.stringify(entity)).not.toMatch(/Hartmann|acc-5001/);

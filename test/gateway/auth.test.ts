@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContextSigner } from '../../lib/context.js';
+import { decodeJwt } from 'jose';
+import { CONTEXT_HEADER, ContextSigner } from '../../lib/context.js';
 import { SignedContexts } from '../../gateway/datasource.js';
 import { accounts, cards } from './fixtures.js';
-import { AUTH, capturingLogger, post, startStack, tokenFor, type GraphQLReply, type Stack } from './helpers.js';
+import { AUTH, capturingLogger, eventually, post, startStack, tokenFor, type GraphQLReply, type Stack } from './helpers.js';
 
 // One graphql instance, as in production (see the note in helpers.ts).
 
@@ -71,13 +72,54 @@ describe('authentication at the gateway', () => {
     expect(JSON.stringify(logLines)).not.toContain(token);
   });
 
-  it('signs the internal context once per request, however many subgraph fetches it fans out into', async () => {
-    const signer = { calls: 0, sign: async () => `signed-${++signer.calls}` };
-    const contexts = new SignedContexts(signer as unknown as ContextSigner, 60);
+  it('signs the internal context once per request and subgraph, however many fetches it sends there', async () => {
+    const contexts = new SignedContexts(new ContextSigner(AUTH.internalContextKey));
     const record = { requestId: 'r-1', startedAt: 0n, errorCodes: [] };
     const ctx = { requestId: 'r-1', principal: { kind: 'customer', customerId: 'c' } as const, record };
-    expect(await Promise.all([contexts.of(ctx), contexts.of(ctx), contexts.of(ctx)])).toEqual(['signed-1', 'signed-1', 'signed-1']);
-    expect(await contexts.of({ ...ctx })).toBe('signed-2'); // another request
+    const [first, ...again] = await Promise.all([contexts.of(ctx, 'accounts', 3000), contexts.of(ctx, 'accounts', 3000), contexts.of(ctx, 'accounts', 3000)]);
+    expect(again).toEqual([first, first]);
+    const forCards = await contexts.of(ctx, 'cards', 3000);
+    expect(decodeJwt(first!).aud).toBe('accounts');
+    expect(decodeJwt(forCards).aud).toBe('cards');
+    expect(await contexts.of({ ...ctx }, 'accounts', 3000)).not.toBe(first); // another request
+  });
+
+  /** The contexts the gateway sent to each subgraph for one request of cust-0001's (ME fetches from both). */
+  async function contextsOfOneRequest(): Promise<Record<'accounts' | 'cards', { context: string; atMs: number }>> {
+    const before = { accounts: stack.subgraphs.accounts!.arrived.length, cards: stack.subgraphs.cards!.arrived.length };
+    const reply = await post(stack.gateway.url, ME, { token: await tokenFor({ customer: 'cust-0001' }) });
+    expect(reply.status).toBe(200);
+    const sent = (name: 'accounts' | 'cards') => {
+      const arrived = stack.subgraphs[name]!.arrived.slice(before[name]);
+      expect(arrived.length).toBeGreaterThan(0);
+      return { context: String(arrived[0]!.context), atMs: arrived[0]!.atMs };
+    };
+    return { accounts: sent('accounts'), cards: sent('cards') };
+  }
+
+  async function replay(subgraph: 'accounts' | 'cards', context: string): Promise<GraphQLReply> {
+    return post(stack.subgraphs[subgraph]!.url, { query: '{ __typename }' }, { headers: { [CONTEXT_HEADER]: context } });
+  }
+
+  it('signs a context for each subgraph alone: the one the gateway sent to cards is refused by accounts', async () => {
+    const sent = await contextsOfOneRequest();
+    expect(sent.cards.context).not.toBe(sent.accounts.context);
+    const replayed = await replay('accounts', sent.cards.context);
+    expect(replayed.status).toBe(401);
+    expect(replayed.body.errors?.[0]?.message).toBe('signed context is for another subgraph');
+    expect((await replay('cards', sent.cards.context)).status).toBe(200);
+  });
+
+  it("lets a context live no longer than the fetch's deadline (the stack's subgraph timeout, 3 s), then refuses a replay", async () => {
+    const sent = await contextsOfOneRequest();
+    for (const { context, atMs } of Object.values(sent)) {
+      const expMs = (decodeJwt(context).exp ?? Infinity) * 1000;
+      expect(expMs).toBeGreaterThan(atMs);
+      expect(expMs).toBeLessThanOrEqual(atMs + 3000);
+    }
+    // A captured header is good only until then: wait for the refusal (before, it replayed for 60 s).
+    await eventually(async () => (await replay('accounts', sent.accounts.context)).status === 401, { timeoutMs: 6000, everyMs: 250 });
+    expect((await replay('accounts', sent.accounts.context)).body.errors?.[0]?.message).toBe('expired signed context');
   });
 
   it('a subgraph called directly, without the signed context, answers 401', async () => {

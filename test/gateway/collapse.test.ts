@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collapseQueriesEnabled } from '../../lib/config.js';
+import { authConfig, collapseQueriesEnabled } from '../../lib/config.js';
 import { ContextSigner } from '../../lib/context.js';
 import { createLogger } from '../../lib/log.js';
 import type { Principal } from '../../lib/principal.js';
@@ -104,7 +104,7 @@ describe('the data source: what may share a fetch', () => {
   const seen: { query: string; context: string }[] = [];
   let balance = 100;
   const pool = new SubgraphHttpPool();
-  const contexts = new SignedContexts(new ContextSigner('collapse-test-secret', 60), 60);
+  const contexts = new SignedContexts(new ContextSigner(authConfig({}).internalContextKey));
 
   beforeAll(async () => {
     // A subgraph that counts what it was asked. A query reads the balance when it arrives and answers 150 ms later
@@ -141,6 +141,7 @@ describe('the data source: what may share a fetch', () => {
       name: 'test',
       url,
       fetcher: pool.fetcher(2000),
+      timeoutMs: 2000,
       contexts,
       logger: createLogger('collapse-test'),
       ...(writeEpochs ? { writeEpochs } : {}),

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { graphql, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
-import { authConfig, type AuthConfig } from '../../lib/config.js';
+import { authConfig, contextPublicKeys, type AuthConfig } from '../../lib/config.js';
+import type { ContextPublicKeys } from '../../lib/context-keys.js';
 import { CONTEXT_HEADER, ContextVerifier, type InternalContext } from '../../lib/context.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { mintSandboxToken, type SandboxTokenSubject } from '../../lib/tokens.js';
@@ -39,6 +40,8 @@ export interface RunningSubgraph {
   readonly url: string;
   /** Every verified context this subgraph received, in order. */
   readonly received: InternalContext[];
+  /** The signed context header of every GraphQL request, as it arrived (verified or not), and when. */
+  readonly arrived: { readonly context: string | undefined; readonly atMs: number }[];
   stop(): Promise<void>;
 }
 
@@ -48,10 +51,14 @@ async function readJson(req: IncomingMessage): Promise<{ query?: string; variabl
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query?: string };
 }
 
-export async function startSubgraph(fixture: Fixture, secret = AUTH.internalContextSecret): Promise<RunningSubgraph> {
+/** The sandbox public keys, whatever the environment of the test run. */
+export const PUBLIC_KEYS: ContextPublicKeys = contextPublicKeys({});
+
+export async function startSubgraph(fixture: Fixture, keys = PUBLIC_KEYS): Promise<RunningSubgraph> {
   const schema = buildSubgraphSchema([{ typeDefs: fixture.typeDefs, resolvers: fixture.resolvers }]);
-  const verifier = new ContextVerifier(secret);
+  const verifier = new ContextVerifier(keys);
   const received: InternalContext[] = [];
+  const arrived: RunningSubgraph['arrived'][number][] = [];
   const server = createServer((req, res) => {
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -60,8 +67,11 @@ export async function startSubgraph(fixture: Fixture, secret = AUTH.internalCont
     if (req.url === '/health') return json(200, { status: 'ok' });
     void (async () => {
       let internal: InternalContext;
+      const context = req.headers[CONTEXT_HEADER] as string | undefined;
+      arrived.push({ context, atMs: Date.now() });
       try {
-        internal = await verifier.verify(req.headers[CONTEXT_HEADER] as string | undefined);
+        // Like ours, it accepts only contexts signed for it: its name is the audience.
+        internal = await verifier.verify(context, fixture.name);
       } catch (err) {
         return json(401, { errors: [{ message: (err as Error).message, extensions: { code: 'UNAUTHENTICATED' } }] });
       }
@@ -82,6 +92,7 @@ export async function startSubgraph(fixture: Fixture, secret = AUTH.internalCont
     name: fixture.name,
     url: `http://127.0.0.1:${port}/graphql`,
     received,
+    arrived,
     stop: () => close(server),
   };
 }

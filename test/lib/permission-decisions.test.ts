@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import { createCoreBankingConnector } from '../../connectors/factory.js';
-import { authConfig } from '../../lib/config.js';
+import { authConfig, contextPublicKeys } from '../../lib/config.js';
 import { CONTEXT_HEADER, ContextSigner, ContextVerifier } from '../../lib/context.js';
 import type { Principal } from '../../lib/principal.js';
 import { createSubgraphServer, type RunningSubgraph } from '../../lib/subgraph-server.js';
@@ -616,7 +616,7 @@ describe('permission decisions of every subgraph (differential: kept from the gr
   let stack: Stack;
   let unruled: RunningSubgraph;
   let journeyId: string;
-  const signer = new ContextSigner(authConfig({ NODE_ENV: 'test' }).internalContextSecret, 600);
+  const signer = new ContextSigner(authConfig({ NODE_ENV: 'test' }).internalContextKey);
 
   beforeAll(async () => {
     stack = await startStack();
@@ -638,7 +638,7 @@ describe('permission decisions of every subgraph (differential: kept from the gr
         Account: { ...accountsResolvers.Account, unruledExtra: () => ({ note: 'n' }) },
       },
       permissions: accountsPermissions,
-      verifier: new ContextVerifier(authConfig({ NODE_ENV: 'test' }).internalContextSecret),
+      verifier: new ContextVerifier(contextPublicKeys({ NODE_ENV: 'test' })),
       createContext: (base) => ({ ...base, loaders: createAccountsLoaders(coreBanking) }),
     });
     unruled = await server.listen(0);
@@ -651,7 +651,7 @@ describe('permission decisions of every subgraph (differential: kept from the gr
   async function ask(row: Row, principal: Principal | undefined): Promise<{ status: number; decisions: string[] }> {
     const url = row.subgraph === 'unruled' ? unruled.url : stack.subgraphs[row.subgraph].url;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (principal) headers[CONTEXT_HEADER] = await signer.sign({ principal, requestId: 'decisions' });
+    if (principal) headers[CONTEXT_HEADER] = await signer.sign({ principal, requestId: 'decisions' }, { audience: row.subgraph === 'unruled' ? 'accounts' : row.subgraph, expiresAtMs: Date.now() + 60_000 });
     const query = row.query.replaceAll('$JOURNEY', journeyId);
     const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query }) });
     return { status: res.status, decisions: decisions((await res.json()) as Answer) };

@@ -5,7 +5,7 @@ import { gql } from 'graphql-tag';
 import { GraphQLError } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CoreBankingConnector } from '../../connectors/core-banking/index.js';
-import { authConfig } from '../../lib/config.js';
+import { authConfig, contextPublicKeys } from '../../lib/config.js';
 import { CONTEXT_HEADER, ContextSigner, ContextVerifier } from '../../lib/context.js';
 import { BankError, ErrorCode } from '../../lib/errors.js';
 import { createLogger, type Logger } from '../../lib/log.js';
@@ -21,8 +21,8 @@ import { withoutUuids } from '../support/uuids.js';
  */
 
 const AUTH = authConfig({});
-const signer = new ContextSigner(AUTH.internalContextSecret, 60);
-const verifier = new ContextVerifier(AUTH.internalContextSecret);
+const signer = new ContextSigner(AUTH.internalContextKey);
+const verifier = new ContextVerifier(contextPublicKeys({}));
 const STAFF: Principal = { kind: 'staff', staffId: 's-1', role: 'operations' };
 
 type Line = Record<string, any>; // any: log lines are arbitrary JSON; a wrong guess fails the assertion anyway
@@ -46,10 +46,12 @@ function capturingLogger(name: string): { logger: Logger; lines: Line[] } {
   }
 }
 
-async function ask(url: string, query: string, requestId: string, principal: Principal = STAFF) {
+/** Asks as the gateway would: with a context signed for `audience` (the subgraph's name), alive for 10 s. */
+async function ask(url: string, query: string, requestId: string, principal: Principal = STAFF, audience = 'tiny') {
+  const context = await signer.sign({ principal, requestId }, { audience, expiresAtMs: Date.now() + 10_000 });
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: await signer.sign({ principal, requestId }) },
+    headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: context },
     body: JSON.stringify({ query }),
   });
   const text = await res.text();
@@ -109,6 +111,18 @@ async function tinySubgraph(
   return r;
 }
 
+describe('the signed context a subgraph accepts', () => {
+  it("refuses with 401 a context the gateway signed for another subgraph, and takes one signed for its own name", async () => {
+    const sub = await tinySubgraph(createLogger('subgraph-tiny'));
+    const forCards = await ask(sub.url, '{ refused }', 'req-for-cards', STAFF, 'cards');
+    expect(forCards.status).toBe(401);
+    expect(forCards.body.errors?.[0]).toEqual({ message: 'signed context is for another subgraph', extensions: { code: ErrorCode.UNAUTHENTICATED } });
+    const forTiny = await ask(sub.url, '{ refused }', 'req-for-tiny');
+    expect(forTiny.status).toBe(200);
+    expect(forTiny.body.errors?.[0]?.extensions?.code).toBe(ErrorCode.FORBIDDEN);
+  });
+});
+
 describe('subgraph error masking', () => {
   it('masks an unexpected error as "Unexpected error." and logs the original with the request id', async () => {
     const { logger, lines } = capturingLogger('subgraph-tiny');
@@ -166,7 +180,7 @@ describe('subgraph logging of legacy failures', () => {
     const sub = await server.listen(0);
     running.push(sub);
     try {
-      const answer = await ask(sub.url, '{ account(id: "acc-5001") { id } }', 'req-legacy-500');
+      const answer = await ask(sub.url, '{ account(id: "acc-5001") { id } }', 'req-legacy-500', STAFF, 'accounts');
       expect(answer.body.errors?.[0]).toMatchObject({ extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE, service: 'core-banking' } });
       expect(answer.text).not.toMatch(/Deadlock|4111/);
 

@@ -19,7 +19,7 @@ import {
   type ConnectorOverrides,
 } from '../../connectors/factory.js';
 import { createGateway, type RunningGateway } from '../../gateway/server.js';
-import { authConfig, subgraphTimeoutMs, type LegacySystem, type SubgraphName } from '../../lib/config.js';
+import { authConfig, contextPublicKeys, subgraphTimeoutMs, type LegacySystem, type SubgraphName } from '../../lib/config.js';
 import { ContextVerifier } from '../../lib/context.js';
 import { mintSandboxToken } from '../../lib/tokens.js';
 import type { RunningSubgraph } from '../../lib/subgraph-server.js';
@@ -142,7 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     l.level = options.logLevel ?? 'debug';
     return { logger: l };
   };
-  const verifier = new ContextVerifier(auth.internalContextSecret);
+  const verifier = new ContextVerifier(contextPublicKeys(env));
   const journeyEnv = { ...env, JOURNEY_WAIT_MS: String(options.journeyWaitMs ?? 10_000), ...options.journeyEnv };
   const journeys = createJourneysRuntime({
     env: journeyEnv,
