@@ -7,16 +7,26 @@ import { describe, expect, it } from 'vitest';
 import { parseSigningKey, publicKeyOf } from '../../lib/context-keys.js';
 import { mintSandboxToken } from '../../lib/tokens.js';
 
-/** A port the OS just handed out for port 0, released for the child to take. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+/**
+ * A free port below Linux's ephemeral range (32768-60999), released for the child to take. Not one the OS hands out
+ * for port 0: the other test files running meanwhile listen on port 0, and one of them could take a port handed out
+ * that way in the moment between its release here and the child's listen.
+ */
+const taken = new Set<number>();
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) {
+      taken.add(port);
+      return port;
+    }
+  }
 }
 
 /** Runs `npm start` with `env` until it says it is running, hands `check` the gateway's URL, then stops it with SIGTERM. */
