@@ -98,8 +98,8 @@ describe('sendInternationalPayment', () => {
 
   it('falls back to the correspondent rail when the instant rail is down, and records which rail carried it', async () => {
     // The whole instant rail is down (its status route too): the choice falls back before anything is sent.
-    stack.fault('payment-rail', { route: 'POST /instant/payments', down: true });
-    stack.fault('payment-rail', { route: 'GET /instant/payments/:endToEndId', down: true });
+    stack.fault('payment-rail', { route: 'POST /instant/pacs.008', down: true });
+    stack.fault('payment-rail', { route: 'POST /instant/pacs.028', down: true });
     const { payload } = await send(paymentInput({ amount: '12.00' }));
     expect(payload?.journey.status).toBe('COMPLETED');
     expect(payload?.rail).toBe('correspondent');
