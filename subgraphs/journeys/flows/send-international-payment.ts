@@ -238,7 +238,8 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
               throw payoutRejected(status);
             case 'RECEIVED':
             case 'ACCEPTED':
-              throw new StepPending(250, `payment ${status.state.toLowerCase()}, not settled yet`);
+              // Each poll is a pacs.028 to the rail: ask again later and later (250 ms doubling, at most 30 s apart).
+              throw new StepPending(settlementPollMs(ctx.attempt), `payment ${status.state.toLowerCase()}, not settled yet`);
           }
         },
       },
@@ -298,6 +299,11 @@ const REASONS: Readonly<Record<string, string>> = {
   AM02: 'amount not allowed on this rail',
   AM04: 'insufficient funds at an intermediary bank',
 };
+
+/** How long to wait before the n-th status request about a payout still on its way (1-based): back-off, capped. */
+export function settlementPollMs(attempt: number): number {
+  return Math.min(250 * 2 ** Math.min(Math.max(attempt - 1, 0), 7), 30_000);
+}
 
 function payoutRejected(status: RailStatus): StepRejected {
   const code = status.reasonCode ?? 'NARR';
