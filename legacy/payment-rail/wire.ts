@@ -93,7 +93,7 @@ function bic(parent: unknown, path: string): string {
   return str(fin, 'BICFI', `${path}.FinInstnId`, 11, BIC_RE);
 }
 
-/** The pacs.008 in `body`, checked for structure and for what `rules` can carry. */
+/** The pacs.008 document in `xml`, checked for structure and for what `rules` can carry. */
 export function readPacs008(xml: string, rules: RailRules): Pacs008 {
   const doc = document(xml, 'pacs.008.001.09', 'FIToFICstmrCdtTrf');
   const hdr = obj(doc.GrpHdr, 'GrpHdr');
