@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ErrorCode, UpstreamError, type UpstreamDetail } from '../../lib/errors.js';
 import { toDecimalString } from '../../lib/money.js';
 import type { LegacyCall, LegacyResponse } from '../http.js';
@@ -29,12 +29,24 @@ function messageId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
+/**
+ * The payout's UETR (Unique End-to-end Transaction Reference, a UUID v4), derived from its EndToEndId: every send of
+ * the same payout, after a retry or a crash, carries the same UETR, so the rail sees one transaction.
+ */
+export function uetrOf(endToEndId: string): string {
+  const b = createHash('sha256').update(`bankgraph-uetr:${endToEndId}`).digest();
+  b[6] = (b[6]! & 0x0f) | 0x40; // version 4
+  b[8] = (b[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = b.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** A pacs.008 (FIToFICustomerCreditTransfer) with one transaction, as XML. */
 export function pacs008(p: Payout, chargeBearer: ChargeBearer, now: Date = new Date()): string {
   const agent = (bic: string): XmlNode => ({ FinInstnId: { BICFI: bic.toUpperCase() } });
   const account = (iban: string): XmlNode => ({ Id: { IBAN: compact(iban) } });
   const tx: Record<string, XmlNode> = {
-    PmtId: { InstrId: p.endToEndId, EndToEndId: p.endToEndId, TxId: p.endToEndId },
+    PmtId: { InstrId: p.endToEndId, EndToEndId: p.endToEndId, TxId: p.endToEndId, UETR: uetrOf(p.endToEndId) },
     IntrBkSttlmAmt: { '@_Ccy': p.amount.currency, '#text': toDecimalString(p.amount) },
     ChrgBr: chargeBearer,
     Dbtr: { Nm: p.debtor.name },
@@ -56,7 +68,7 @@ export function pacs028(endToEndId: string, now: Date = new Date()): string {
   const msgId = messageId();
   return documentXml('pacs.028.001.04', 'FIToFIPmtStsReq', {
     GrpHdr: { MsgId: msgId, CreDtTm: now.toISOString() },
-    TxInf: { StsReqId: msgId, OrgnlEndToEndId: endToEndId },
+    TxInf: { StsReqId: msgId, OrgnlEndToEndId: endToEndId, OrgnlUETR: uetrOf(endToEndId) },
   });
 }
 
@@ -109,6 +121,8 @@ function transaction(list: unknown, endToEndId: string, route: string): Record<s
   if (all.length === 0) throw badResponse(route, 'a report without a transaction');
   const tx = all.find((t) => text(t.OrgnlEndToEndId) === endToEndId);
   if (!tx) throw badResponse(route, 'a report about another EndToEndId');
+  const uetr = text(tx.OrgnlUETR);
+  if (uetr !== undefined && uetr !== uetrOf(endToEndId)) throw badResponse(route, 'a report about another UETR');
   return tx;
 }
 

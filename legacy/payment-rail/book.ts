@@ -41,6 +41,7 @@ export interface StatusReport {
   readonly orgnlMsgId: string;
   readonly endToEndId: string;
   readonly txId: string;
+  readonly uetr?: string;
   readonly txSts: TxSts;
   readonly reason?: { readonly code: ReasonCode; readonly text: string };
   readonly accptncDtTm?: string;
@@ -56,6 +57,7 @@ export interface PaymentReturn {
   readonly orgnlMsgId: string;
   readonly endToEndId: string;
   readonly txId: string;
+  readonly uetr?: string;
   readonly ccy: string;
   readonly value: string;
   /** The day the money went back. */
@@ -147,6 +149,7 @@ export class RailBook {
       orgnlMsgId: payment.msgId,
       endToEndId: payment.endToEndId,
       txId: payment.txId,
+      ...(payment.uetr !== undefined ? { uetr: payment.uetr } : {}),
       ccy: payment.ccy,
       value: payment.value,
       sttlmDt: isoDate(nowDate.getTime()),
@@ -214,6 +217,7 @@ export class RailBook {
       orgnlMsgId: payment.msgId,
       endToEndId: payment.endToEndId,
       txId: payment.txId,
+      ...(payment.uetr !== undefined ? { uetr: payment.uetr } : {}),
       txSts,
       ...(txSts === 'RJCT' && outcome.kind === 'reject' ? { reason: { code: outcome.reason, text: REASONS[outcome.reason] } } : {}),
       ...(txSts === 'ACSP' || txSts === 'ACSC' ? { accptncDtTm: new Date(record.receivedAt + this.acceptAfterMs()).toISOString() } : {}),

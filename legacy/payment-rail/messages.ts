@@ -15,7 +15,7 @@ function reasonInfo(code: string, text: string): XmlNode {
 
 /** The pacs.002 about one payment the rail has. */
 export function statusReportXml(r: StatusReport): string {
-  const tx: Record<string, XmlNode> = { OrgnlEndToEndId: r.endToEndId, OrgnlTxId: r.txId, TxSts: r.txSts };
+  const tx: Record<string, XmlNode> = { OrgnlEndToEndId: r.endToEndId, OrgnlTxId: r.txId, ...(r.uetr ? { OrgnlUETR: r.uetr } : {}), TxSts: r.txSts };
   if (r.reason) tx.StsRsnInf = reasonInfo(r.reason.code, r.reason.text);
   if (r.accptncDtTm) tx.AccptncDtTm = r.accptncDtTm;
   if (r.sttlmDt) tx.FctvIntrBkSttlmDt = { Dt: r.sttlmDt };
@@ -66,6 +66,7 @@ export function paymentReturnXml(r: PaymentReturn): string {
       OrgnlGrpInf: { OrgnlMsgId: r.orgnlMsgId, OrgnlMsgNmId: 'pacs.008.001.09' },
       OrgnlEndToEndId: r.endToEndId,
       OrgnlTxId: r.txId,
+      ...(r.uetr ? { OrgnlUETR: r.uetr } : {}),
       OrgnlIntrBkSttlmAmt: amount,
       RtrdIntrBkSttlmAmt: amount,
       IntrBkSttlmDt: r.sttlmDt,

@@ -42,6 +42,8 @@ export interface Pacs008 {
   readonly msgId: string;
   readonly endToEndId: string;
   readonly txId: string;
+  /** The UETR (UUID v4), when the sender gave one. */
+  readonly uetr?: string;
   readonly ccy: string;
   readonly exponent: number;
   readonly minor: bigint;
@@ -55,6 +57,8 @@ export interface Pacs008 {
 }
 
 const CHARGE_BEARERS = ['SHAR', 'SLEV', 'DEBT', 'CRED'];
+/** ISO 20022 UUIDv4Identifier. */
+const UETR_RE = /^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/;
 
 function format(message: string): RailError {
   return new RailError(400, 'FF01', message);
@@ -108,6 +112,7 @@ export function readPacs008(xml: string, rules: RailRules): Pacs008 {
   const endToEndId = str(pmtId, 'EndToEndId', 'CdtTrfTxInf.PmtId', 35, REFERENCE_RE);
   const txId = str(pmtId, 'TxId', 'CdtTrfTxInf.PmtId', 35, REFERENCE_RE);
   if (pmtId.InstrId !== undefined) str(pmtId, 'InstrId', 'CdtTrfTxInf.PmtId', 35, REFERENCE_RE);
+  const uetr = pmtId.UETR === undefined ? undefined : str(pmtId, 'UETR', 'CdtTrfTxInf.PmtId', 36, UETR_RE);
 
   const amt = obj(tx.IntrBkSttlmAmt, 'CdtTrfTxInf.IntrBkSttlmAmt');
   const ccy = str(amt, '@_Ccy', 'CdtTrfTxInf.IntrBkSttlmAmt', 3, /^[A-Z]{3}$/);
@@ -139,11 +144,12 @@ export function readPacs008(xml: string, rules: RailRules): Pacs008 {
     throw format(`CdtTrfTxInf.IntrBkSttlmAmt must be a positive decimal string with at most ${exponent} decimals`);
   }
   const value = formatMinor(minor, exponent);
-  const fingerprint = JSON.stringify([ccy, value, debtorName, debtorIban, creditorBic, creditorName, country, creditorIban, remittance]);
+  const fingerprint = JSON.stringify([ccy, value, debtorName, debtorIban, creditorBic, creditorName, country, creditorIban, remittance, uetr ?? '']);
   return {
     msgId,
     endToEndId,
     txId,
+    ...(uetr !== undefined ? { uetr } : {}),
     ccy,
     exponent,
     minor,

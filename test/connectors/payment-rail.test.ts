@@ -230,6 +230,16 @@ describe('payment rail connectors', () => {
       for (const error of errors) invalid.push(`${documents[i]!.call}: ${message}: ${error}`);
     });
     expect(invalid).toEqual([]);
+    // Each payout has one UETR, whatever how often it was sent (retries, replays) or asked about.
+    const uetrs = new Map<string, Set<string>>();
+    for (const e of wire.exchanges) {
+      const e2e = /<(?:Orgnl)?EndToEndId>([^<]+)</.exec(e.requestBody)?.[1];
+      const uetr = /<(?:Orgnl)?UETR>([^<]+)</.exec(e.requestBody)?.[1];
+      expect(uetr, e.requestBody).toMatch(/^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/);
+      uetrs.set(e2e!, (uetrs.get(e2e!) ?? new Set()).add(uetr!));
+    }
+    expect([...uetrs.values()].filter((set) => set.size !== 1)).toEqual([]);
+    expect(new Set([...uetrs.values()].map((set) => [...set][0])).size).toBe(uetrs.size);
     // Every kind of message was exercised: credit transfers, status requests, status reports, a return.
     expect([...seen.keys()].sort()).toEqual(['pacs.002.001.11', 'pacs.004.001.10', 'pacs.008.001.09', 'pacs.028.001.04']);
     expect(wire.exchanges.filter((e) => e.status >= 400 && e.status < 500).length).toBeGreaterThan(0); // rejections too

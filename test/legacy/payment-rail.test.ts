@@ -158,6 +158,16 @@ describe('payment-rail simulator (real clock)', () => {
     expect(otherAmount.body.OrgnlGrpInfAndSts).toMatchObject({ OrgnlMsgId: expect.stringMatching(/^MSG/), OrgnlMsgNmId: 'pacs.008.001.09', StsRsnInf: { AddtlInf: expect.any(String) } });
     const otherCreditor = await call('POST', '/correspondent/pacs.008', pacs008('E2E-ONCE', { ccy: 'USD', value: '250', country: 'US', iban: SANDBOX_IBANS.NL }));
     expect(otherCreditor.status).toBe(409);
+    // The UETR names the transaction too: the same EndToEndId with another UETR is another payment.
+    const withUetr = (uetr: string) => {
+      const m = pacs008Message('E2E-UETR', { ccy: 'USD', value: '5', country: 'US' });
+      m.CdtTrfTxInf.PmtId.UETR = uetr;
+      return documentXml('pacs.008.001.09', 'FIToFICstmrCdtTrf', m);
+    };
+    const sent = await call('POST', '/correspondent/pacs.008', withUetr('8a1f0d4e-3c2b-4d5e-9f60-1a2b3c4d5e6f'));
+    expect(sent.body.TxInfAndSts).toMatchObject({ OrgnlEndToEndId: 'E2E-UETR', OrgnlUETR: '8a1f0d4e-3c2b-4d5e-9f60-1a2b3c4d5e6f', TxSts: 'RCVD' });
+    expect((await call('POST', '/correspondent/pacs.008', withUetr('8a1f0d4e-3c2b-4d5e-9f60-1a2b3c4d5e6f'))).status).toBe(200);
+    expect(groupReason(await call('POST', '/correspondent/pacs.008', withUetr('0b9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f')))).toBe('RJCT DUPL');
     expect((await call('GET', '/__sandbox/correspondent/payments')).body.payments.filter((p: { EndToEndId: string }) => p.EndToEndId === 'E2E-ONCE')).toHaveLength(1);
   });
 
@@ -227,6 +237,7 @@ describe('payment-rail simulator (real clock)', () => {
       await bad((m) => (m.CdtTrfTxInf.Cdtr = [m.CdtTrfTxInf.Cdtr, m.CdtTrfTxInf.Cdtr])),
       await bad((m) => (m.GrpHdr.NbOfTxs = '2')),
       await bad((m) => (m.CdtTrfTxInf.PmtId.EndToEndId = 'X'.repeat(36))),
+      await bad((m) => (m.CdtTrfTxInf.PmtId.UETR = 'not-a-uuid')),
       await call('POST', '/instant/pacs.008', '{"GrpHdr": {}}'), // JSON is not a message
       await call('POST', '/instant/pacs.008', pacs028('FMT-WRONG-KIND')), // a status request is not a credit transfer
       await call('POST', '/instant/pacs.008', pacs008('FMT-DTD').replace('?>', '?><!DOCTYPE Document [<!ENTITY x "y">]>')),
