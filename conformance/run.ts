@@ -19,7 +19,7 @@ import { vendorSpecsDir } from './specs.js';
 
 /** Ids out of a call or a message, so the same finding on many ids is one row: `savingsaccounts/5001` -> `{id}`. */
 function generic(text: string): string {
-  return text.replace(/[A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*/g, (token) => (/^(v\d+(\.\d+)*|pacs\.\d{3}\.\d{3}\.\d{2}|\d{3}|[1-5]XX|20022)$/.test(token) ? token : '{id}'));
+  return text.replace(/[A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*/g, (token) => (/^(v\d+(\.\d+)*|pacs\.\d{3}(\.\d{3}\.\d{2})?|\d{3}|[1-5]XX|20022)$/.test(token) ? token : '{id}'));
 }
 
 async function main(): Promise<number> {

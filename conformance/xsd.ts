@@ -49,3 +49,41 @@ export async function validateIso20022(xml: string): Promise<XsdResult> {
   });
   return { message, errors: result.valid ? [] : result.errors.map((e) => (e.loc ? `line ${e.loc.lineNumber}: ${e.message}` : e.message)) };
 }
+
+/**
+ * Validates many documents at once: one libxml2 run per message definition instead of one per document (a run
+ * compiles the schema, which is most of its time). Results in the order given.
+ */
+export async function validateIso20022All(xmls: readonly string[]): Promise<XsdResult[]> {
+  const results: XsdResult[] = new Array<XsdResult>(xmls.length);
+  const groups = new Map<string, number[]>();
+  xmls.forEach((xml, i) => {
+    const message = iso20022MessageOf(xml);
+    if (!message || !ISO20022_MESSAGES.includes(message)) {
+      results[i] = { message, errors: [message ? `${message} is not one of the versions whose schemas are published here` : `not an ISO 20022 Document (no ${NAMESPACE_PREFIX}… namespace)`] };
+      return;
+    }
+    groups.set(message, [...(groups.get(message) ?? []), i]);
+  });
+  for (const [message, indexes] of groups) {
+    const result = await validateXML({
+      xml: indexes.map((i) => ({ fileName: `doc-${i}.xml`, contents: xmls[i]! })),
+      schema: { fileName: `${message}.xsd`, contents: schemaText(message) },
+    });
+    const errors = new Map<number, string[]>(indexes.map((i) => [i, []]));
+    for (const e of result.errors) {
+      // libxml2 names the file in `loc`, or (its closing "doc-1.xml fails to validate") in the message.
+      const i = Number(/^doc-(\d+)\.xml$/.exec(e.loc?.fileName ?? '')?.[1] ?? /\bdoc-(\d+)\.xml\b/.exec(e.message)?.[1]);
+      const text = e.loc ? `line ${e.loc.lineNumber}: ${e.message}` : e.message;
+      const mine = errors.get(i);
+      if (mine) {
+        if (!(/fails to validate$/.test(e.message) && mine.length > 0)) mine.push(text);
+        continue;
+      }
+      // An error no file claims is every file's: never a silent pass.
+      for (const list of errors.values()) list.push(text);
+    }
+    for (const i of indexes) results[i] = { message, errors: errors.get(i)! };
+  }
+  return results;
+}

@@ -1,13 +1,14 @@
-import { UpstreamError } from '../../lib/errors.js';
 import { tuning } from '../util.js';
 import { currency } from '../../lib/currency.js';
 import type { Money } from '../../lib/money.js';
 import { LegacyHttpClient, type BreakerOptions, type RetryOptions } from '../http.js';
 import type { Payout, PaymentRail, RailStatus } from './types.js';
-import { checkEndToEndId, mapRailError, pacs008, readPacs002, SYSTEM, type ChargeBearer } from './wire.js';
+import { badResponse, checkEndToEndId, mapRailError, pacs008, pacs028, readStatusAnswer, SYSTEM, type ChargeBearer } from './wire.js';
+import { XML_CONTENT_TYPE } from './xml.js';
 
 /**
- * A payment rail that speaks ISO 20022 (pacs.008 in, pacs.002 out) over HTTP. One class for every such rail: what
+ * A payment rail that speaks ISO 20022 XML over HTTP: a pacs.008 to pay, a pacs.028 to ask what became of a payment
+ * (the answer a pacs.002, or the pacs.004 that returned it). One class for every such rail: what
  * differs between SEPA Instant and a correspondent network is configuration (where, which currencies and countries,
  * how much), not code.
  */
@@ -81,34 +82,32 @@ export class Iso20022RailConnector implements PaymentRail {
 
   async submit(p: Payout): Promise<RailStatus> {
     checkEndToEndId(p.endToEndId);
-    const route = `POST ${this.prefix}/payments`;
-    const body = await this.http.json<unknown>({
-      method: 'POST',
-      path: `${this.prefix}/payments`,
-      route,
-      body: pacs008(p, this.chargeBearer),
-      // The rail honours the EndToEndId: a repeat answers with the payment already made, so retrying is safe.
-      idempotent: true,
-    });
-    return readPacs002(body, p.endToEndId, route);
+    const route = `POST ${this.prefix}/pacs.008`;
+    // The rail honours the EndToEndId: a repeat answers with the payment already made, so retrying is safe.
+    const answer = await this.send(route, pacs008(p, this.chargeBearer));
+    const status = readStatusAnswer(answer, p.endToEndId, route);
+    if (!status) throw badResponse(route, 'a credit transfer answered with "payment not received"');
+    return status;
   }
 
+  /** A pacs.028 status request: the answer is the payment's pacs.002 (or its pacs.004), or "never received". */
   async status(endToEndId: string): Promise<RailStatus | null> {
     checkEndToEndId(endToEndId);
-    const route = `GET ${this.prefix}/payments/:endToEndId`;
-    let body: unknown;
-    try {
-      body = await this.http.json<unknown>({
-        method: 'GET',
-        path: `${this.prefix}/payments/${encodeURIComponent(endToEndId)}`,
-        route,
-        idempotent: true,
-      });
-    } catch (err) {
-      if (err instanceof UpstreamError && err.detail.status === 404) return null;
-      throw err;
-    }
-    return readPacs002(body, endToEndId, route);
+    const route = `POST ${this.prefix}/pacs.028`;
+    return readStatusAnswer(await this.send(route, pacs028(endToEndId)), endToEndId, route);
+  }
+
+  /** POSTs one ISO 20022 document; resolves with the rail's XML answer (2xx only). */
+  private async send(route: string, xml: string): Promise<string> {
+    const res = await this.http.call({
+      method: 'POST',
+      path: route.slice('POST '.length),
+      route,
+      body: xml,
+      headers: { 'content-type': XML_CONTENT_TYPE, accept: 'application/xml' },
+      idempotent: true,
+    });
+    return res.text;
   }
 
   async close(): Promise<void> {

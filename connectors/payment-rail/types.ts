@@ -16,9 +16,11 @@ export interface Payout {
 }
 
 /**
- * Where a payout stands. RECEIVED and ACCEPTED are on the way (ask again later); SETTLED and REJECTED are final.
- * `reasonCode` is the rail's ISO 20022 reason when REJECTED (AC01, AC04, AM02, AM04, ...); `settlementDate` is the
- * ISO 8601 interbank settlement date once the rail has named one.
+ * Where a payout stands. RECEIVED and ACCEPTED are on the way (ask again later); SETTLED and REJECTED are final,
+ * except that a settled payout the creditor's bank sends back (an ISO 20022 pacs.004 return) reads REJECTED with the
+ * return reason from then on: the money is back at the bank. `reasonCode` is the rail's ISO 20022 reason when
+ * REJECTED (AC01, AC04, AM02, AM04, ...); `settlementDate` is the ISO 8601 interbank settlement date once the rail
+ * has named one.
  */
 export type RailStatus = {
   endToEndId: string;
@@ -38,7 +40,10 @@ export interface PaymentRail {
    * back as a REJECTED status; a payment the rail cannot carry at all throws UPSTREAM_REJECTED.
    */
   submit(p: Payout): Promise<RailStatus>;
-  /** The payout's status on this rail, or null when the rail never received it (safe to submit, or to try elsewhere). */
+  /**
+   * The payout's status on this rail (an ISO 20022 rail: a pacs.028 status request), or null when the rail says it
+   * never received it (pacs.002 RJCT AG09: safe to submit, or to try elsewhere).
+   */
   status(endToEndId: string): Promise<RailStatus | null>;
   /** False while the rail's circuit breaker is open: routing tries it last. */
   readonly available: boolean;

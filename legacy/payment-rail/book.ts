@@ -30,21 +30,49 @@ interface PaymentRecord {
   readonly payment: Pacs008;
   readonly receivedAt: number;
   readonly outcome: Outcome;
+  returned?: PaymentReturn;
 }
 
-/** The pacs.002-style status (FIToFIPaymentStatusReport) the rail answers with. */
-export interface Pacs002 {
-  GrpHdr: { MsgId: string; CreDtTm: string };
-  OrgnlGrpInfAndSts: { OrgnlMsgId: string; OrgnlMsgNmId: 'pacs.008.001.08' };
-  TxInfAndSts: {
-    OrgnlEndToEndId: string;
-    OrgnlTxId: string;
-    TxSts: TxSts;
-    StsRsnInf?: { Rsn: { Cd: ReasonCode }; AddtlInf: string };
-    AccptncDtTm?: string;
-    SttlmDt?: string;
-  };
+/** What a pacs.002 (FIToFIPaymentStatusReport) about one payment says; messages.ts writes it as XML. */
+export interface StatusReport {
+  readonly msgId: string;
+  readonly creDtTm: string;
+  /** The pacs.008 the report is about. */
+  readonly orgnlMsgId: string;
+  readonly endToEndId: string;
+  readonly txId: string;
+  readonly uetr?: string;
+  readonly txSts: TxSts;
+  readonly reason?: { readonly code: ReasonCode; readonly text: string };
+  readonly accptncDtTm?: string;
+  /** The interbank settlement date (FctvIntrBkSttlmDt), once the rail has named one. */
+  readonly sttlmDt?: string;
 }
+
+/** A settled payment the rail has sent back (pacs.004 PaymentReturn). */
+export interface PaymentReturn {
+  readonly msgId: string;
+  readonly creDtTm: string;
+  readonly rtrId: string;
+  readonly orgnlMsgId: string;
+  readonly endToEndId: string;
+  readonly txId: string;
+  readonly uetr?: string;
+  readonly ccy: string;
+  readonly value: string;
+  /** The day the money went back. */
+  readonly sttlmDt: string;
+  readonly reason: ReturnReason;
+}
+
+/** ISO 20022 return reasons the sandbox uses (ExternalReturnReason1Code). */
+export const RETURN_REASONS = {
+  AC04: 'Closed account number',
+  AC06: 'Blocked account',
+  MD07: 'End customer deceased',
+  FOCR: 'Following cancellation request',
+} as const;
+export type ReturnReason = keyof typeof RETURN_REASONS;
 
 export interface BookEntry {
   EndToEndId: string;
@@ -52,6 +80,8 @@ export interface BookEntry {
   value: string;
   TxSts: TxSts;
   Cdtr: Creditor;
+  /** The return reason once the rail has sent the settled payment back (pacs.004). */
+  RtrRsn?: ReturnReason;
 }
 
 export interface BookOptions {
@@ -74,11 +104,11 @@ export class RailBook {
   }
 
   /** Receives a payment, or answers for the one already received under its EndToEndId (never pays twice). */
-  submit(payment: Pacs008): { status: Pacs002; created: boolean } {
+  submit(payment: Pacs008): { status: StatusReport; created: boolean } {
     const seen = this.payments.get(payment.endToEndId);
     if (seen) {
       if (seen.payment.fingerprint !== payment.fingerprint) {
-        throw new RailError(409, 'DUPLICATE_REFERENCE', `EndToEndId ${payment.endToEndId} was already used for a different payment`);
+        throw new RailError(409, 'DUPL', `EndToEndId ${payment.endToEndId} was already used for a different payment`, payment.msgId);
       }
       return { status: this.report(seen), created: false };
     }
@@ -88,10 +118,44 @@ export class RailBook {
     return { status: this.report(record), created: true };
   }
 
-  /** The current status of a payment, or undefined when the rail never received it. */
-  status(endToEndId: string): Pacs002 | undefined {
+  /**
+   * What the rail answers a status request with: the current status report, the return when the payment was sent
+   * back, or undefined when the rail never received it.
+   */
+  status(endToEndId: string): StatusReport | PaymentReturn | undefined {
     const record = this.payments.get(endToEndId);
-    return record ? this.report(record) : undefined;
+    if (!record) return undefined;
+    return record.returned ?? this.report(record);
+  }
+
+  /**
+   * Sends a settled payment back (a sandbox trigger: what the creditor's bank does when the account turns out closed
+   * or blocked). Only once: a second return of the same payment answers the first. Throws when there is no settled
+   * payment under that EndToEndId.
+   */
+  returnPayment(endToEndId: string, reason: ReturnReason): PaymentReturn {
+    const record = this.payments.get(endToEndId);
+    if (!record || this.txSts(record, this.options.now().getTime()) !== 'ACSC') {
+      throw new RangeError(`the ${this.options.rail} rail has no settled payment with EndToEndId ${endToEndId}`);
+    }
+    if (record.returned) return record.returned;
+    const nowDate = this.options.now();
+    const n = this.nextCounter();
+    const { payment } = record;
+    record.returned = {
+      msgId: this.messageId('RTR', n),
+      creDtTm: nowDate.toISOString(),
+      rtrId: this.messageId('R', n),
+      orgnlMsgId: payment.msgId,
+      endToEndId: payment.endToEndId,
+      txId: payment.txId,
+      ...(payment.uetr !== undefined ? { uetr: payment.uetr } : {}),
+      ccy: payment.ccy,
+      value: payment.value,
+      sttlmDt: isoDate(nowDate.getTime()),
+      reason,
+    };
+    return record.returned;
   }
 
   /** The book, in the order received, optionally only the payments with one status. */
@@ -102,7 +166,7 @@ export class RailBook {
       const TxSts = this.txSts(record, now);
       if (status !== undefined && TxSts !== status) continue;
       const { endToEndId, ccy, value, cdtr } = record.payment;
-      out.push({ EndToEndId: endToEndId, Ccy: ccy, value, TxSts, Cdtr: cdtr });
+      out.push({ EndToEndId: endToEndId, Ccy: ccy, value, TxSts, Cdtr: cdtr, ...(record.returned ? { RtrRsn: record.returned.reason } : {}) });
     }
     return out;
   }
@@ -136,28 +200,38 @@ export class RailBook {
     return this.options.settlementDelayMs / 3;
   }
 
-  private report(record: PaymentRecord): Pacs002 {
+  /** The report about one payment; a fresh MsgId each time. */
+  private report(record: PaymentRecord): StatusReport {
     const nowDate = this.options.now();
-    const now = nowDate.getTime();
-    const TxSts = this.txSts(record, now);
+    const txSts = this.txSts(record, nowDate.getTime());
     const { payment, outcome } = record;
-    this.statusCounter += 1;
-    const tx: Pacs002['TxInfAndSts'] = { OrgnlEndToEndId: payment.endToEndId, OrgnlTxId: payment.txId, TxSts };
-    if (TxSts === 'RJCT' && outcome.kind === 'reject') {
-      tx.StsRsnInf = { Rsn: { Cd: outcome.reason }, AddtlInf: REASONS[outcome.reason] };
-    }
-    if (TxSts === 'ACSP' || TxSts === 'ACSC') {
-      tx.AccptncDtTm = new Date(record.receivedAt + this.acceptAfterMs()).toISOString();
-    }
+    let sttlmDt: string | undefined;
     if (outcome.kind === 'settle') {
       // The correspondent rail says at once on which day it will settle; the instant rail once it has (24/7).
-      if (outcome.sttlmDt !== null) tx.SttlmDt = outcome.sttlmDt;
-      else if (TxSts === 'ACSC') tx.SttlmDt = isoDate(record.receivedAt + outcome.afterMs);
+      if (outcome.sttlmDt !== null) sttlmDt = outcome.sttlmDt;
+      else if (txSts === 'ACSC') sttlmDt = isoDate(record.receivedAt + outcome.afterMs);
     }
     return {
-      GrpHdr: { MsgId: `${this.options.rail.slice(0, 4).toUpperCase()}STS${String(this.statusCounter).padStart(10, '0')}`, CreDtTm: nowDate.toISOString() },
-      OrgnlGrpInfAndSts: { OrgnlMsgId: payment.msgId, OrgnlMsgNmId: 'pacs.008.001.08' },
-      TxInfAndSts: tx,
+      msgId: this.messageId('STS', this.nextCounter()),
+      creDtTm: nowDate.toISOString(),
+      orgnlMsgId: payment.msgId,
+      endToEndId: payment.endToEndId,
+      txId: payment.txId,
+      ...(payment.uetr !== undefined ? { uetr: payment.uetr } : {}),
+      txSts,
+      ...(txSts === 'RJCT' && outcome.kind === 'reject' ? { reason: { code: outcome.reason, text: REASONS[outcome.reason] } } : {}),
+      ...(txSts === 'ACSP' || txSts === 'ACSC' ? { accptncDtTm: new Date(record.receivedAt + this.acceptAfterMs()).toISOString() } : {}),
+      ...(sttlmDt !== undefined ? { sttlmDt } : {}),
     };
+  }
+
+  /** A MsgId of this rail's ("INSTSTS0000000001"). */
+  messageId(kind: string, n: number = this.nextCounter()): string {
+    return `${this.options.rail.slice(0, 4).toUpperCase()}${kind}${String(n).padStart(10, '0')}`;
+  }
+
+  private nextCounter(): number {
+    this.statusCounter += 1;
+    return this.statusCounter;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The payment rails' sandbox rules (legacy/SANDBOX.md): which rail carries what, the currencies it knows, the SEPA
  * area, and the sandbox triggers that make a payment fail on purpose. The outside world's dialect: ISO 20022
- * (pacs.008 in, pacs.002 out), amounts as decimal strings in major units.
+ * XML (pacs.008 and pacs.028 in, pacs.002 and pacs.004 out), amounts as decimal strings in major units.
  *
  * Sandbox triggers (both rails unless said otherwise):
  *   creditor IBAN DE89370400440532013000   RCVD -> RJCT AC01 (incorrect account number), after settlementDelayMs / 3
@@ -9,7 +9,8 @@
  *   amount ending in ".13" (correspondent) RCVD -> RJCT AM04 (insufficient funds at the intermediary), same timing
  *   amount above the rail's maxAmount      RJCT AM02 at once (recorded: a replay answers the same rejection)
  *   a currency the rail cannot carry, or a creditor country outside SEPA on the instant rail
- *                                          422 { error: { code: "UNSUPPORTED" } }: not a payment, nothing recorded
+ *                                          422, a pacs.002 rejecting the message (AM03 / CNOR): not a payment, nothing recorded
+ *   POST /__sandbox/{rail}/returns           a settled payment is returned (pacs.004, reason AC04 unless given)
  * Any other well-formed payment settles: RCVD -> ACSP after settlementDelayMs / 3 -> ACSC after settlementDelayMs
  * (on the correspondent rail, after 3 x settlementDelayMs when received after the cut-off or on a weekend).
  *

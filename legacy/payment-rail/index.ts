@@ -8,4 +8,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   throw new Error(`PAYMENT_RAIL_PORT must be a port number, got "${process.env.PAYMENT_RAIL_PORT}"`);
 }
 
-await runSimulator(createPaymentRailSimulator(), port, host);
+// PAYMENT_RAIL_STATUS_REPORT_URL: the bank's endpoint for pushed pacs.002 / pacs.004 reports (none: no pushes).
+const statusReportUrl = process.env.PAYMENT_RAIL_STATUS_REPORT_URL || undefined;
+if (statusReportUrl !== undefined && !/^https?:\/\//.test(statusReportUrl)) {
+  throw new Error(`PAYMENT_RAIL_STATUS_REPORT_URL must be an http(s) URL, got "${statusReportUrl}"`);
+}
+await runSimulator(createPaymentRailSimulator(statusReportUrl ? { statusReportUrl } : {}), port, host);

@@ -3,7 +3,7 @@ import type { Exchange, Violation } from '../../conformance/exchange.js';
 import { FineractChecker } from '../../conformance/fineract.js';
 import { OpenApiChecker } from '../../conformance/openapi.js';
 import { SPEC_FILES } from '../../conformance/specs.js';
-import { validateIso20022 } from '../../conformance/xsd.js';
+import { validateIso20022, validateIso20022All } from '../../conformance/xsd.js';
 
 /**
  * The conformance checks themselves: each passes an exchange its vendor's specification allows and flags one it
@@ -128,6 +128,12 @@ describe("ISO 20022 messages against ISO's XSDs", () => {
     expect((await validateIso20022('{"MsgId":"M1"}')).errors).toEqual([expect.stringMatching(/not an ISO 20022 Document/)]);
     const other = await validateIso20022(statusRequest().replace('pacs.028.001.04', 'pacs.028.001.05'));
     expect(other.errors).toEqual([expect.stringMatching(/pacs.028.001.05 is not one of the versions/)]);
+  });
+
+  it('validates many documents at once, each finding on its own document', async () => {
+    const results = await validateIso20022All([statusRequest(), statusRequest('<SttlmDt>2026-12-02</SttlmDt>'), statusRequest(), '{}']);
+    expect(results.map((r) => r.errors.length)).toEqual([0, 1, 0, 1]);
+    expect(results[1]!.errors).toEqual([expect.stringMatching(/SttlmDt.*This element is not expected/)]);
   });
 });
 

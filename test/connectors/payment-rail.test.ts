@@ -15,6 +15,8 @@ import type { RunningSimulator, Simulator } from '../../legacy/http.js';
 import { SANDBOX_IBANS, SEPA_COUNTRIES as SIMULATOR_SEPA } from '../../legacy/payment-rail/data.js';
 import { createPaymentRailSimulator } from '../../legacy/payment-rail/server.js';
 import { eventually } from '../support/eventually.js';
+import { RecordingProxy } from '../../conformance/recorder.js';
+import { validateIso20022All } from '../../conformance/xsd.js';
 
 const eur = (v: string) => moneyFromDecimalString(v, 'EUR');
 const usd = (v: string) => moneyFromDecimalString(v, 'USD');
@@ -40,9 +42,9 @@ async function admin(sim: RunningSimulator, method: string, path: string, body?:
   return text ? JSON.parse(text) : undefined;
 }
 
-/** The rail's book entries for one EndToEndId. */
+/** The rail's book entries for one EndToEndId (the sandbox's admin view, not the rail's message API). */
 async function booked(sim: RunningSimulator, rail: 'instant' | 'correspondent', e2e: string): Promise<unknown[]> {
-  return (await admin(sim, 'GET', `/${rail}/payments`)).payments.filter((p: { EndToEndId: string }) => p.EndToEndId === e2e);
+  return (await admin(sim, 'GET', `/__sandbox/${rail}/payments`)).payments.filter((p: { EndToEndId: string }) => p.EndToEndId === e2e);
 }
 
 async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
@@ -68,12 +70,14 @@ async function settle(rail: PaymentRail, e2e: string): Promise<RailStatus> {
 describe('payment rail connectors', () => {
   let simulator: Simulator;
   let sim: RunningSimulator;
+  /** Between the connectors and the rail: every message each way is recorded, and held to ISO's XSDs at the end. */
+  let wire: RecordingProxy;
   let instant: PaymentRail;
   let correspondent: PaymentRail;
   let rails: PaymentRail[];
   const extra: PaymentRail[] = [];
   const sandbox = (overrides: Parameters<typeof createSandboxRails>[1]) => {
-    const made = createSandboxRails(sim.url, overrides);
+    const made = createSandboxRails(wire.url, overrides);
     extra.push(...made);
     return made;
   };
@@ -81,7 +85,8 @@ describe('payment rail connectors', () => {
   beforeAll(async () => {
     simulator = createPaymentRailSimulator({ settlementDelayMs: 60 });
     sim = await simulator.listen(0);
-    rails = createSandboxRails(sim.url);
+    wire = await RecordingProxy.start('payment-rail', sim.url);
+    rails = createSandboxRails(wire.url);
     [instant, correspondent] = rails as [PaymentRail, PaymentRail];
   });
   afterEach(async () => {
@@ -89,6 +94,7 @@ describe('payment rail connectors', () => {
   });
   afterAll(async () => {
     await Promise.all([...rails, ...extra].map((r) => r.close()));
+    await wire.close();
     await sim.close();
   });
 
@@ -125,13 +131,14 @@ describe('payment rail connectors', () => {
     const unsupported = await upstreamError(instant.submit(payout('C-UNSUP', usd('10.00'))));
     expect(unsupported.code).toBe(ErrorCode.UPSTREAM_REJECTED);
     expect(unsupported.system).toBe('payment-rail');
-    expect(unsupported.detail).toMatchObject({ status: 422, legacyCode: 'UNSUPPORTED', route: 'POST /instant/payments' });
+    // The rail rejects the message with a pacs.002 (GrpSts RJCT, AM03: currency not allowed).
+    expect(unsupported.detail).toMatchObject({ status: 422, legacyCode: 'AM03', route: 'POST /instant/pacs.008' });
     expect(unsupported.message).not.toContain('USD'); // legacy text only in the detail
 
     await instant.submit(payout('C-REUSE', eur('1.00')));
     const reused = await upstreamError(instant.submit(payout('C-REUSE', eur('2.00'))));
     expect(reused.code).toBe(ErrorCode.UPSTREAM_REJECTED);
-    expect(reused.detail.legacyCode).toBe('DUPLICATE_REFERENCE');
+    expect(reused.detail.legacyCode).toBe('DUPL');
     await expect(instant.submit(payout('X'.repeat(36), eur('1.00')))).rejects.toThrow(RangeError);
   });
 
@@ -154,7 +161,7 @@ describe('payment rail connectors', () => {
 
   it('moves a rail whose breaker is open to the end of the route', async () => {
     const [fragileInstant, fragileCorr] = sandbox({ retry: { retries: 0 }, breaker: { threshold: 2, halfOpenAfterMs: 60_000 } }) as [PaymentRail, PaymentRail];
-    await admin(sim, 'POST', '/__faults', { route: 'POST /instant/payments', down: true });
+    await admin(sim, 'POST', '/__faults', { route: 'POST /instant/pacs.008', down: true });
     for (const n of [1, 2]) {
       const err = await upstreamError(fragileInstant.submit(payout(`C-DOWN-${n}`, eur('20.00'), { country: 'DE' })));
       expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
@@ -172,14 +179,14 @@ describe('payment rail connectors', () => {
 
   it('answers UPSTREAM_TIMEOUT, and the rail can be asked what happened', async () => {
     const [, slow] = sandbox({ timeoutMs: 100, retry: { retries: 0 } }) as [PaymentRail, PaymentRail];
-    await admin(sim, 'POST', '/__faults', { route: 'POST /correspondent/payments', latencyMs: 300 });
+    await admin(sim, 'POST', '/__faults', { route: 'POST /correspondent/pacs.008', latencyMs: 300 });
     await admin(sim, 'DELETE', '/__stats');
     // The rail takes the payout and answers 300 ms later: a failure instead can only be the connector's own 100 ms
     // deadline giving up on the answer, and the error says it was.
     const err = await upstreamError(slow.submit(payout('C-SLOW', usd('42.00'), { country: 'US' })));
     expect(err.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
     expect(err.originalError?.name).toBe('TimeoutError'); // the 100 ms abort signal fired
-    expect((await admin(sim, 'GET', '/__stats')).routes['POST /correspondent/payments']).toBe(1);
+    expect((await admin(sim, 'GET', '/__stats')).routes['POST /correspondent/pacs.008']).toBe(1);
     // The unknown outcome, resolved by asking: the rail has the payout once its latency is over.
     const known = await eventually('the rail to know C-SLOW', async () => (await slow.status('C-SLOW')) ?? undefined);
     expect(known).toMatchObject({ endToEndId: 'C-SLOW' });
@@ -188,7 +195,7 @@ describe('payment rail connectors', () => {
   it('never pays twice when a response is lost and the submit is retried', async () => {
     const [retrying] = sandbox({ timeoutMs: 200, retry: { retries: 3, baseDelayMs: 1, retryOnTimeout: true } }) as [PaymentRail];
     await admin(sim, 'DELETE', '/__stats');
-    await admin(sim, 'POST', '/__faults', { route: 'POST /instant/payments', latencyMs: 600 });
+    await admin(sim, 'POST', '/__faults', { route: 'POST /instant/pacs.008', latencyMs: 600 });
     // The first two attempts arrive while the rail is slow and time out; the rail is quick again as the second times
     // out (the simulator is told at once, before the connector's next attempt), so the third gets an answer.
     let timeouts = 0;
@@ -197,15 +204,56 @@ describe('payment rail connectors', () => {
     });
     const result = await retrying.submit(payout('C-LOST-1', eur('75.00'))).finally(stop);
     expect(['RECEIVED', 'ACCEPTED', 'SETTLED']).toContain(result.state);
-    expect((await admin(sim, 'GET', '/__stats')).routes['POST /instant/payments']).toBe(3);
+    expect((await admin(sim, 'GET', '/__stats')).routes['POST /instant/pacs.008']).toBe(3);
     await sleep(700); // the slow attempts reach the rail too
     const once = await booked(sim, 'instant', 'C-LOST-1');
     expect(once).toEqual([expect.objectContaining({ Ccy: 'EUR', value: '75.00' })]);
     expect((await settle(instant, 'C-LOST-1')).state).toBe('SETTLED');
-    const paidOut = (await admin(sim, 'GET', '/instant/payments?status=ACSC')).payments.filter(
+    const paidOut = (await admin(sim, 'GET', '/__sandbox/instant/payments?status=ACSC')).payments.filter(
       (p: { EndToEndId: string }) => p.EndToEndId === 'C-LOST-1',
     );
     expect(paidOut.map((p: { value: string }) => p.value)).toEqual(['75.00']);
+  });
+
+  it('reads a returned payment (pacs.004) as REJECTED with the return reason', async () => {
+    await instant.submit(payout('C-RETURN-1', eur('30.00')));
+    expect((await settle(instant, 'C-RETURN-1')).state).toBe('SETTLED');
+    const returned = await admin(sim, 'POST', '/__sandbox/instant/returns', { EndToEndId: 'C-RETURN-1', reason: 'AC06' });
+    expect(returned).toMatchObject({ EndToEndId: 'C-RETURN-1', reason: 'AC06', value: '30.00', Ccy: 'EUR' });
+    expect(await instant.status('C-RETURN-1')).toEqual({ endToEndId: 'C-RETURN-1', state: 'REJECTED', reasonCode: 'AC06', settlementDate: null });
+    // Sending it again never pays it again: the rail answers with what became of it.
+    expect((await instant.submit(payout('C-RETURN-1', eur('30.00')))).state).toBe('SETTLED');
+    expect(await booked(sim, 'instant', 'C-RETURN-1')).toEqual([expect.objectContaining({ TxSts: 'ACSC', RtrRsn: 'AC06' })]);
+  });
+
+  it('sends and receives only ISO 20022 XML documents that are valid against ISO\'s XSDs', async () => {
+    const seen = new Set<string>();
+    const invalid: string[] = [];
+    const documents: { call: string; body: string }[] = [];
+    for (const e of wire.exchanges) {
+      expect(e.requestHeaders['content-type']).toMatch(/^application\/xml/);
+      // Empty bodies are the bare 503s of injected faults.
+      for (const body of [e.requestBody, e.responseBody]) if (body.trim()) documents.push({ call: `${e.method} ${e.url} ${e.status}`, body });
+    }
+    const results = await validateIso20022All(documents.map((d) => d.body));
+    results.forEach(({ message, errors }, i) => {
+      seen.add(message ?? 'none');
+      for (const error of errors) invalid.push(`${documents[i]!.call}: ${message}: ${error}`);
+    });
+    expect(invalid).toEqual([]);
+    // Each payout has one UETR, whatever how often it was sent (retries, replays) or asked about.
+    const uetrs = new Map<string, Set<string>>();
+    for (const e of wire.exchanges) {
+      const e2e = /<(?:Orgnl)?EndToEndId>([^<]+)</.exec(e.requestBody)?.[1];
+      const uetr = /<(?:Orgnl)?UETR>([^<]+)</.exec(e.requestBody)?.[1];
+      expect(uetr, e.requestBody).toMatch(/^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/);
+      uetrs.set(e2e!, (uetrs.get(e2e!) ?? new Set()).add(uetr!));
+    }
+    expect([...uetrs.values()].filter((set) => set.size !== 1)).toEqual([]);
+    expect(new Set([...uetrs.values()].map((set) => [...set][0])).size).toBe(uetrs.size);
+    // Every kind of message was exercised: credit transfers, status requests, status reports, a return.
+    expect([...seen.keys()].sort()).toEqual(['pacs.002.001.11', 'pacs.004.001.10', 'pacs.008.001.09', 'pacs.028.001.04']);
+    expect(wire.exchanges.filter((e) => e.status >= 400 && e.status < 500).length).toBeGreaterThan(0); // rejections too
   });
 });
 

@@ -53,7 +53,7 @@ describe('crash recovery across processes (Redis)', () => {
       LEASE_MS: '600',
     };
     // The payout hangs on the wire: the worker will be killed while it waits for the rail's answer.
-    stack.fault('payment-rail', { route: 'POST /correspondent/payments', latencyMs: 1_500 });
+    stack.fault('payment-rail', { route: 'POST /correspondent/pacs.008', latencyMs: 1_500 });
 
     const worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/payment-worker.ts', import.meta.url))], {
       env,

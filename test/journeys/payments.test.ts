@@ -98,8 +98,8 @@ describe('sendInternationalPayment', () => {
 
   it('falls back to the correspondent rail when the instant rail is down, and records which rail carried it', async () => {
     // The whole instant rail is down (its status route too): the choice falls back before anything is sent.
-    stack.fault('payment-rail', { route: 'POST /instant/payments', down: true });
-    stack.fault('payment-rail', { route: 'GET /instant/payments/:endToEndId', down: true });
+    stack.fault('payment-rail', { route: 'POST /instant/pacs.008', down: true });
+    stack.fault('payment-rail', { route: 'POST /instant/pacs.028', down: true });
     const { payload } = await send(paymentInput({ amount: '12.00' }));
     expect(payload?.journey.status).toBe('COMPLETED');
     expect(payload?.rail).toBe('correspondent');
@@ -174,5 +174,28 @@ describe('sendInternationalPayment', () => {
     const sup = await stack.graphql(query, {}, await stack.staffToken('support'));
     expect((sup.body.data?.customer as { journeys: unknown }).journeys).toBeNull();
     expect(sup.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('sendInternationalPayment on a slow rail', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // Settlement takes 4 s: the journey asks the rail (pacs.028) while the payout is on its way.
+    stack = await startStack({ paymentRail: { settlementDelayMs: 4000 } });
+  });
+  afterAll(() => stack?.stop());
+
+  it('follows settlement with status requests that back off, not one every 250 ms', async () => {
+    const token = await stack.customerToken('cust-0001');
+    await stack.resetStats();
+    const answer = await stack.graphql(SEND, { idempotencyKey: `slow-${Date.now()}`, input: paymentInput({ amount: '12.00' }) }, token);
+    const id = (answer.body.data?.sendInternationalPayment as Payload).journey.id;
+    expect((await settled(stack, id)).status).toBe('COMPLETED');
+    const polls = (await stack.stats())['payment-rail'].routes['POST /instant/pacs.028'] ?? 0;
+    // One from chooseRail, then awaitSettlement's: 250 ms apart, 4 s of settlement would be 17 or more status
+    // requests; doubling from 250 ms they are 6 (0, 0.25, 0.75, 1.75, 3.75, 7.75 s).
+    expect(polls).toBeGreaterThan(2);
+    expect(polls).toBeLessThan(10);
   });
 });

@@ -53,7 +53,7 @@ export function paymentInput(a: PaymentArgs = {}) {
 
 /** Legacy books: what really happened, from the simulators themselves. */
 export async function railBook(stack: Stack, rail: 'instant' | 'correspondent'): Promise<{ EndToEndId: string; Ccy: string; value: string; TxSts: string }[]> {
-  const res = await fetch(`${stack.simulators['payment-rail'].running.url}/${rail}/payments`);
+  const res = await fetch(`${stack.simulators['payment-rail'].running.url}/__sandbox/${rail}/payments`);
   expect(res.status).toBe(200);
   return ((await res.json()) as { payments: { EndToEndId: string; Ccy: string; value: string; TxSts: string }[] }).payments;
 }

@@ -177,7 +177,7 @@ describe('two gateways and two journey workers on one Redis', () => {
     const idempotencyKey = `horizontal-kill-${Date.now()}`;
     const input = paymentInput({ amount: '40.00', currency: 'USD', iban: 'GB82WEST12345698765432', country: 'GB', bic: 'NWBKGB2L' });
     // The payout hangs on the wire: worker A will die while it waits for the rail's answer.
-    stack.fault('payment-rail', { route: 'POST /correspondent/payments', latencyMs: 1_500 });
+    stack.fault('payment-rail', { route: 'POST /correspondent/pacs.008', latencyMs: 1_500 });
     const throughA = post(gateways[0]!, SEND, { idempotencyKey, input }, token).catch((err: unknown) => err);
 
     const journeys = stack.journeys.engine;
@@ -221,7 +221,7 @@ describe('two gateways and two journey workers on one Redis', () => {
     const token = await stack.customerToken('cust-0001');
     const idempotencyKey = `horizontal-term-${Date.now()}`;
     const input = paymentInput({ amount: '30.00', currency: 'USD', iban: 'GB82WEST12345698765432', country: 'GB', bic: 'NWBKGB2L' });
-    stack.fault('payment-rail', { route: 'POST /correspondent/payments', latencyMs: 3_000 });
+    stack.fault('payment-rail', { route: 'POST /correspondent/pacs.008', latencyMs: 3_000 });
     // Worker A answers RUNNING after 300 ms: no request is in flight when it is told to stop.
     const first = await post(gateways[0]!, SEND, { idempotencyKey, input }, token);
     expect(first.body.errors).toBeUndefined();

@@ -240,7 +240,8 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
               throw payoutRejected(status);
             case 'RECEIVED':
             case 'ACCEPTED':
-              throw new StepPending(250, `payment ${status.state.toLowerCase()}, not settled yet`);
+              // Each check is a pacs.028 to the rail: the engine backs off from these 250 ms to pendingMaxDelayMs.
+              throw new StepPending(SETTLEMENT_FIRST_CHECK_MS, `payment ${status.state.toLowerCase()}, not settled yet`);
           }
         },
       },
@@ -300,6 +301,9 @@ const REASONS: Readonly<Record<string, string>> = {
   AM02: 'amount not allowed on this rail',
   AM04: 'insufficient funds at an intermediary bank',
 };
+
+/** The first wait before asking the rail again about a payout on its way; the engine doubles it per check. */
+const SETTLEMENT_FIRST_CHECK_MS = 250;
 
 function payoutRejected(status: RailStatus): StepRejected {
   const code = status.reasonCode ?? 'NARR';
