@@ -2,48 +2,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BankError, ErrorCode } from '../../../lib/errors.js';
 import type { JourneyEngineHandle, JourneyEngineOptions } from '../../../subgraphs/journeys/engine/engine.js';
 import { followUpsFailedTotal, journeysTotal, needsAttentionTotal } from '../../../subgraphs/journeys/engine/metrics.js';
-import { BullMqQueue, InProcessQueue, type JobQueue } from '../../../subgraphs/journeys/engine/queue.js';
+import type { JobQueue } from '../../../subgraphs/journeys/engine/queue.js';
 import type { JourneyRecord } from '../../../subgraphs/journeys/engine/types.js';
-import { requireRedis } from '../../support/redis.js';
 import {
   captureLogger,
   counterValue,
   CUSTOMER,
-  deleteKeys,
   eventually,
   failing,
   gate,
   Ledger,
   ledgerStep,
   newKey,
-  STORES,
+  QUEUES,
   testEngine,
   toyFlow,
   unavailable,
-  type StoreKind,
+  type QueueKind,
   type StoreUnderTest,
 } from './fixtures.js';
 
 /** Background steps: queued once the journey is COMPLETED, retried by the queue, parked when they keep failing. */
 
-interface QueueKind {
-  readonly name: string;
-  readonly store: StoreKind;
-  make(): Promise<{ queue: () => JobQueue; cleanup(): Promise<void> }>;
-}
-
-const QUEUES: QueueKind[] = [
-  ...STORES.map((store) => ({ name: `in-process queue, ${store.name} store`, store, make: async () => ({ queue: () => new InProcessQueue(), cleanup: async () => {} }) })),
-  {
-    name: 'BullMQ queue, redis store',
-    store: STORES.find((s) => s.name === 'redis')!,
-    async make() {
-      const redisUrl = await requireRedis();
-      const prefix = `{bankgraph-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}}`;
-      return { queue: () => new BullMqQueue({ redisUrl, prefix }), cleanup: () => deleteKeys(redisUrl, `${prefix}*`) };
-    },
-  },
-];
 
 describe.each(QUEUES)('background steps with the $name', (kind) => {
   let store: StoreUnderTest;

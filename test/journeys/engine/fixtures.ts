@@ -6,6 +6,7 @@ import type { Principal } from '../../../lib/principal.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../../lib/store/index.js';
 import { createJourneyEngine, type JourneyEngineHandle, type JourneyEngineOptions } from '../../../subgraphs/journeys/engine/engine.js';
 import type { FlowDefinition, Json, JourneyRecord, StepContext, StepDefinition } from '../../../subgraphs/journeys/engine/types.js';
+import { BullMqQueue, InProcessQueue, type JobQueue } from '../../../subgraphs/journeys/engine/queue.js';
 import { requireRedis, uniquePrefix } from '../../support/redis.js';
 
 /**
@@ -215,4 +216,40 @@ export async function counterValue(
   const { values } = await counter.get();
   const match = values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want));
   return match?.value ?? 0;
+}
+
+/** A queue to run the engine on, with the store it goes with: in-process over each store, and BullMQ over Redis. */
+export interface QueueKind {
+  readonly name: string;
+  readonly store: StoreKind;
+  make(): Promise<{ queue: () => JobQueue; cleanup(): Promise<void> }>;
+}
+
+export const QUEUES: QueueKind[] = [
+  ...STORES.map((store) => ({ name: `in-process queue, ${store.name} store`, store, make: async () => ({ queue: () => new InProcessQueue(), cleanup: async () => {} }) })),
+  {
+    name: 'BullMQ queue, redis store',
+    store: STORES.find((s) => s.name === 'redis')!,
+    async make() {
+      const redisUrl = await requireRedis();
+      const prefix = `{bankgraph-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}}`;
+      return { queue: () => new BullMqQueue({ redisUrl, prefix }), cleanup: () => deleteKeys(redisUrl, `${prefix}*`) };
+    },
+  },
+];
+
+/** openAccount, then fundAccount, whose first attempt blocks until `held` opens (its effect happens after), then `extra`. */
+export function blockingFlow(ledger: Ledger, held: { promise: Promise<void> }, extra: StepDefinition[] = []): FlowDefinition {
+  const fund = ledgerStep(ledger, 'fundAccount');
+  return toyFlow([
+    ledgerStep(ledger, 'openAccount'),
+    {
+      ...fund,
+      run: async (ctx) => {
+        if (ctx.attempt === 1) await held.promise;
+        return fund.run(ctx);
+      },
+    },
+    ...extra,
+  ]);
 }

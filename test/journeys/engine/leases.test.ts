@@ -3,7 +3,7 @@ import type { KeyValueStore } from '../../../lib/store/index.js';
 import type { JourneyEngineHandle } from '../../../subgraphs/journeys/engine/engine.js';
 import { DUE_KEY, journeyKey } from '../../../subgraphs/journeys/engine/store.js';
 import type { JourneyRecord } from '../../../subgraphs/journeys/engine/types.js';
-import { CUSTOMER, eventually, gate, Ledger, ledgerStep, newKey, redisStore, sleep, STORES, testEngine, toyFlow, type StoreKind, type StoreUnderTest } from './fixtures.js';
+import { blockingFlow, CUSTOMER, eventually, gate, Ledger, newKey, redisStore, sleep, STORES, testEngine, toyFlow, type StoreKind, type StoreUnderTest } from './fixtures.js';
 
 /**
  * Leases on the store's clock, waiters woken by the journey's writes, recovery reading only the due journeys. A
@@ -58,21 +58,6 @@ function suite(kind: StoreKind, body: (ctx: { store: () => StoreUnderTest; engin
 }
 
 type EngineFor = (flow: ReturnType<typeof toyFlow>, workerId: string, options?: Parameters<typeof testEngine>[2] & { store?: KeyValueStore }) => JourneyEngineHandle;
-
-/** openAccount, then fundAccount, whose first attempt blocks until `held` opens. */
-function blockingFlow(ledger: Ledger, held: { promise: Promise<void> }) {
-  const fund = ledgerStep(ledger, 'fundAccount');
-  return toyFlow([
-    ledgerStep(ledger, 'openAccount'),
-    {
-      ...fund,
-      run: async (ctx) => {
-        if (ctx.attempt === 1) await held.promise;
-        return fund.run(ctx);
-      },
-    },
-  ]);
-}
 
 async function startBlocked(engine: JourneyEngineHandle, flow: ReturnType<typeof toyFlow>, idempotencyKey = newKey()): Promise<JourneyRecord> {
   const started = await engine.start(flow, { principal: CUSTOMER, idempotencyKey, input: { amount: 9 }, waitMs: 0 });

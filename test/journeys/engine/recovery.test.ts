@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyEngineHandle } from '../../../subgraphs/journeys/engine/engine.js';
 import { WORKER_LOST } from '../../../subgraphs/journeys/engine/record.js';
-import type { JourneyRecord, StepDefinition } from '../../../subgraphs/journeys/engine/types.js';
-import { CUSTOMER, eventually, gate, Ledger, ledgerStep, newKey, sleep, STORES, testEngine, toyFlow, type StoreUnderTest } from './fixtures.js';
+import type { JourneyRecord } from '../../../subgraphs/journeys/engine/types.js';
+import { blockingFlow, CUSTOMER, eventually, gate, Ledger, ledgerStep, newKey, sleep, STORES, testEngine, toyFlow, type StoreUnderTest } from './fixtures.js';
 
 /**
  * Leases and recovery: a journey whose worker died is finished by another from its persisted state, with no effect
@@ -40,21 +40,6 @@ describe.each(STORES)('recovery on the $name store', (kind) => {
       return r && r.status !== 'RUNNING' && r.status !== 'COMPENSATING' ? r : undefined;
     }, 5_000, 'a terminal journey');
 
-  /** openAccount, then fundAccount, which blocks in worker A until `held` opens (the effect happens after). */
-  function blockingFlow(ledger: Ledger, held: { promise: Promise<void> }, extra: StepDefinition[] = []) {
-    const fund = ledgerStep(ledger, 'fundAccount');
-    return toyFlow([
-      ledgerStep(ledger, 'openAccount'),
-      {
-        ...fund,
-        run: async (ctx) => {
-          if (ctx.attempt === 1) await held.promise;
-          return fund.run(ctx);
-        },
-      },
-      ...extra,
-    ]);
-  }
 
   /**
    * Starts a journey of blockingFlow and waits until it is inside fundAccount (openAccount done), where it stays until

@@ -1,36 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyEngineHandle } from '../../../subgraphs/journeys/engine/engine.js';
 import { journeyIdOf } from '../../../subgraphs/journeys/engine/ids.js';
-import { BullMqQueue, InProcessQueue, type EnqueueOptions, type JobQueue, type JourneyJob, type QueueDepth } from '../../../subgraphs/journeys/engine/queue.js';
+import { BullMqQueue, type EnqueueOptions, type JobQueue, type JourneyJob, type QueueDepth } from '../../../subgraphs/journeys/engine/queue.js';
 import { attemptCount, WORKER_LOST } from '../../../subgraphs/journeys/engine/record.js';
 import { StepPending, type StepDefinition } from '../../../subgraphs/journeys/engine/types.js';
 import { WAITING_OWNER } from '../../../subgraphs/journeys/engine/pending-wait.js';
 import { requireRedis } from '../../support/redis.js';
-import { CUSTOMER, deleteKeys, eventually, Ledger, ledgerStep, newKey, STORES, testEngine, toyFlow, type StoreKind, type StoreUnderTest } from './fixtures.js';
+import { CUSTOMER, deleteKeys, eventually, Ledger, ledgerStep, newKey, QUEUES, STORES, testEngine, toyFlow, type StoreUnderTest } from './fixtures.js';
 
 /**
  * A step waiting for settlement (up to 36 h): consecutive "pending" checks are one attempt entry, so the record stays
  * bounded; the re-checks back off to a cap; each wait is a delayed job, with the journey released meanwhile.
  */
 
-interface QueueKind {
-  readonly name: string;
-  readonly store: StoreKind;
-  make(): Promise<{ queue: () => JobQueue; cleanup(): Promise<void> }>;
-}
-
-const QUEUES: QueueKind[] = [
-  ...STORES.map((store) => ({ name: `in-process queue, ${store.name} store`, store, make: async () => ({ queue: () => new InProcessQueue(), cleanup: async () => {} }) })),
-  {
-    name: 'BullMQ queue, redis store',
-    store: STORES.find((s) => s.name === 'redis')!,
-    async make() {
-      const redisUrl = await requireRedis();
-      const prefix = `{bankgraph-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}}`;
-      return { queue: () => new BullMqQueue({ redisUrl, prefix }), cleanup: () => deleteKeys(redisUrl, `${prefix}*`) };
-    },
-  },
-];
 
 /** The real queue, with the wake-up delays the engine asks for written down. */
 class RecordingQueue implements JobQueue {
