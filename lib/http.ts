@@ -19,6 +19,9 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > drainLimit) return Promise.resolve({ kind: 'too-large', drained: false });
 
+  // A request whose connection already ended (while its caller awaited something else, such as the signed
+  // context's verification) emits no more events: say so at once instead of waiting for an 'end' that never comes.
+  if (req.destroyed || req.readableAborted) return Promise.reject(new Error('aborted'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -49,6 +52,9 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
     });
     req.on('error', (err) => {
       if (!settled) reject(err);
+    });
+    req.on('close', () => {
+      if (!settled && !req.complete) reject(new Error('aborted'));
     });
   });
 }

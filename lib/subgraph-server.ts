@@ -156,7 +156,17 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       sendJson(res, 401, { errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
       return;
     }
-    const read = await readBody(req, MAX_BODY_BYTES);
+    let read: Awaited<ReturnType<typeof readBody>>;
+    try {
+      read = await readBody(req, MAX_BODY_BYTES);
+    } catch (err) {
+      // The connection ended before the whole body came (the gateway gave up on this fetch at its deadline, or a
+      // malformed chunk): nobody is left to answer and nothing is wrong here. An info line, not an error.
+      if (!req.destroyed && !req.readableAborted) throw err;
+      logger.info({ reason: (err as Error).message }, 'the connection closed before the request body was read');
+      res.destroy();
+      return;
+    }
     if (read.kind === 'too-large') {
       if (!read.drained) res.setHeader('connection', 'close');
       metrics.rejected();

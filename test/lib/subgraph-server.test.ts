@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -120,6 +121,29 @@ describe('the signed context a subgraph accepts', () => {
     const forTiny = await ask(sub.url, '{ refused }', 'req-for-tiny');
     expect(forTiny.status).toBe(200);
     expect(forTiny.body.errors?.[0]?.extensions?.code).toBe(ErrorCode.FORBIDDEN);
+  });
+});
+
+describe('a connection that ends before its body is read', () => {
+  it('is an info line, never an error-level one, and the subgraph keeps serving', async () => {
+    const { logger, lines } = capturingLogger('subgraph-tiny');
+    const sub = await tinySubgraph(logger);
+    const context = await signer.sign({ principal: STAFF, requestId: 'hang-up' }, { audience: 'tiny', expiresAtMs: Date.now() + 10_000 });
+    const port = Number(new URL(sub.url).port);
+    // The gateway's side of a fetch it gave up on: headers and half a body, then the socket closes.
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(`POST /graphql HTTP/1.1\r\nHost: tiny\r\nContent-Type: application/json\r\nContent-Length: 100\r\n${CONTEXT_HEADER}: ${context}\r\n\r\n{"query": "{`, () => socket.end()),
+      );
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+      socket.resume(); // read what the server says, so its close reaches us
+    });
+    const said = () => lines.filter((l) => l.level !== 'debug' && l.level !== 20 && l.msg !== 'request');
+    for (let i = 0; i < 100 && said().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(said()).toEqual([expect.objectContaining({ msg: 'the connection closed before the request body was read' })]);
+    expect(said().every((l) => l.level === 'info' || l.level === 30)).toBe(true);
+    expect((await ask(sub.url, '{ refused }', 'after-hang-up')).status).toBe(200);
   });
 });
 
