@@ -181,6 +181,15 @@ describe('our own OpenAPI 3.1 documents (schema/legacy-apis/): the FX wallet and
     expect(messages(convert({ code: 'EXPIRED', detail: 'x' }, 409))).toEqual([expect.stringMatching(/\/code must be equal to one of the allowed values/)]);
   });
 
+  it("flags a quote's amount with other places than its currency has, and a reversed conversion without its reversal", () => {
+    const quote = { quote_id: 'qt_1', sell_ccy: 'EUR', buy_ccy: 'JPY', sell_amount: '10.00', buy_amount: '1608', rate: '160.8', expires_at: 1796205630, client_ref: null, conversion_id: null };
+    const get = (body: unknown) => wallet.check(exchange('fx-wallet', { url: '/api/quotes/qt_1', responseBody: JSON.stringify(body) }));
+    expect(get(quote)).toEqual([]);
+    expect(messages(get({ ...quote, sell_amount: '10.5' }))).toContainEqual(expect.stringMatching(/\/sell_amount must match pattern/));
+    expect(messages(get({ ...quote, buy_amount: '1608.00' }))).toContainEqual(expect.stringMatching(/\/buy_amount must match pattern "\^\\d\+\$"/));
+    expect(messages(convert({ ...conversion, status: 'reversed' }, 200))).toContainEqual(expect.stringMatching(/\/reversal must be object/));
+  });
+
   it('flags a quote asking for both amounts, and a path the wallet does not have', () => {
     const quote = (body: unknown) => wallet.check(exchange('fx-wallet', { method: 'POST', url: '/api/quotes', requestHeaders: json, requestBody: JSON.stringify(body), status: 422, responseBody: JSON.stringify({ code: 'VALIDATION', detail: 'd' }) }));
     expect(quote({ sell_ccy: 'EUR', buy_ccy: 'USD', sell_amount: '10.00', client_ref: 'r1' })).toEqual([]);
