@@ -92,14 +92,15 @@ describe('the FX wallet simulator and connector, against schema/legacy-apis/fx-w
     expect(await raw(proxy, 'GET', '/api/wallets')).toBe(422);
     expect(await raw(proxy, 'POST', '/api/quotes', '{"sell_ccy":"EUR","buy_ccy":"EUR","sell_amount":"1.00"}')).toBe(422);
     expect(await raw(proxy, 'POST', '/api/quotes', '{"sell_ccy":"EUR",')).toBe(400);
+    expect(await raw(proxy, 'POST', '/api/quotes', `{"pad":"${'x'.repeat(1024 * 1024)}"}`)).toBe(413);
     expect(await raw(proxy, 'POST', '/api/conversions/cv_nope/reversal', '{"client_ref":"x"}')).toBe(404);
     expect(await raw(proxy, 'GET', '/api/nothing-here')).toBe(404);
 
-    const found = await findings(proxy, (body, url) => body.endsWith(',') || url.endsWith('client_ref=') || url === '/api/wallets');
+    const found = await findings(proxy, (body, url) => body.endsWith(',') || body.length > 1024 * 1024 || url.endsWith('client_ref=') || url === '/api/wallets');
     // The unknown route is rightly not in the document; every other exchange, answers and refusals, follows it.
     expect(found.wrong).toEqual(['GET /api/nothing-here 404: route the fx-wallet API has no operation GET /api/nothing-here']);
     expect(found.deliberate).not.toEqual([]);
-    expect(proxy.exchanges.map((e) => e.status)).toEqual(expect.arrayContaining([200, 201, 400, 404, 409, 422]));
+    expect(proxy.exchanges.map((e) => e.status)).toEqual(expect.arrayContaining([200, 201, 400, 404, 409, 413, 422]));
   });
 });
 
