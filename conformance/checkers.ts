@@ -3,7 +3,7 @@ import type { LegacySystem } from '../lib/config.js';
 import { callOf, type Exchange, type Violation } from './exchange.js';
 import { FineractChecker } from './fineract.js';
 import { OpenApiChecker } from './openapi.js';
-import { SPEC_FILES, vendorSpec } from './specs.js';
+import { REPO_SPECS, SPEC_FILES, vendorSpec } from './specs.js';
 import { iso20022MessageOf, validateIso20022 } from './xsd.js';
 
 /**
@@ -12,9 +12,9 @@ import { iso20022MessageOf, validateIso20022 } from './xsd.js';
  *   card-processor  Marqeta Core API v3 (its published Swagger 2.0, converted to OpenAPI 3), HTTP Basic
  *   kyc-provider    Onfido API v3.6 (its published OpenAPI 3)
  *   payment-rail    ISO 20022 XML, each message against ISO's XSD of its version
- *   fx-wallet       the ECB's eurofxref-daily.xml layout for the reference rates; the wallet's own API has no public
- *                   vendor, and no document of ours yet: reported as unchecked, not as conformant
- *   notifier        no public vendor and no document of ours yet: unchecked
+ *   fx-wallet       no public vendor: our own OpenAPI 3.1 document (schema/legacy-apis/fx-wallet.openapi.yaml), and
+ *                   its reference rates (text/xml there) against the layout of the ECB's eurofxref-daily.xml
+ *   notifier        no public vendor: our own OpenAPI 3.1 document (schema/legacy-apis/notifier.openapi.yaml)
  */
 export type Checker = (exchange: Exchange) => Promise<Violation[]>;
 
@@ -41,6 +41,9 @@ export async function loadCheckers(): Promise<SystemCheckers> {
     // The document declares an Authorization header; Onfido's documentation gives its form.
     credentials: (h) => (/^Token token=\S+$/.test(h.authorization ?? '') ? undefined : 'Onfido wants `Authorization: Token token=<API token>`'),
   });
+  // Our own documents declare no credentials: the wallet and the notifier are reached over the bank's network only.
+  const wallet = await OpenApiChecker.load({ system: 'fx-wallet', path: REPO_SPECS.fxWallet, apiRoot: '/' });
+  const notifier = await OpenApiChecker.load({ system: 'notifier', path: REPO_SPECS.notifier, apiRoot: '/' });
   const ecbLayout = [...parseEcbRates(vendorSpec(SPEC_FILES.ecb)).rates.keys()].sort().join(',');
   return {
     checkers: {
@@ -61,18 +64,17 @@ export async function loadCheckers(): Promise<SystemCheckers> {
         return out;
       },
       'fx-wallet': async (e) => {
-        if (!e.url.includes('eurofxref')) return [];
+        const out = wallet.check(e);
+        if (!e.url.includes('eurofxref') || e.status !== 200) return out;
         try {
           const keys = [...parseEcbRates(e.responseBody).rates.keys()].sort().join(',');
-          return keys === ecbLayout ? [] : [violation(e, 'response', `the reference rates carry ${keys}, the ECB's feed ${ecbLayout}`)];
+          return keys === ecbLayout ? out : [...out, violation(e, 'response', `the reference rates carry ${keys}, the ECB's feed ${ecbLayout}`)];
         } catch (err) {
-          return [violation(e, 'response', `not the ECB's eurofxref-daily.xml layout: ${err instanceof Error ? err.message : String(err)}`)];
+          return [...out, violation(e, 'response', `not the ECB's eurofxref-daily.xml layout: ${err instanceof Error ? err.message : String(err)}`)];
         }
       },
+      notifier: async (e) => notifier.check(e),
     },
-    unchecked: {
-      'fx-wallet': "the wallet's own API (wallets, quotes, conversions) has no published vendor specification and no OpenAPI document of ours yet; only its ECB reference rates are checked",
-      notifier: 'no published vendor specification and no OpenAPI document of ours yet',
-    },
+    unchecked: {},
   };
 }

@@ -1,8 +1,9 @@
-import { OpenAPIBackend, type Document, type Operation } from 'openapi-backend';
+import { Ajv2020, type Options as AjvOptions } from 'ajv/dist/2020.js';
+import { OpenAPIBackend, type AjvCustomizer, type Document, type Operation } from 'openapi-backend';
 import { convertObj } from 'swagger2openapi';
 import { parse as parseYaml } from 'yaml';
 import { callOf, type Exchange, type Violation } from './exchange.js';
-import { vendorSpec } from './specs.js';
+import { repoSpec, vendorSpec } from './specs.js';
 
 /**
  * An exchange checked against a vendor's published OpenAPI document (Onfido's OpenAPI 3, Marqeta's Swagger 2.0
@@ -10,12 +11,21 @@ import { vendorSpec } from './specs.js';
  * the API's root; the request's parameters and body are validated against that operation, the response's body
  * against the schema of its status (or the `default` answer); the credentials against the spec's security scheme.
  * Validation is by ajv (through openapi-backend), never by code of ours that could agree with our connector.
+ *
+ * OpenAPI 3.1 documents (ours, schema/legacy-apis/) are read as 3.1 says: their schemas are JSON Schema 2020-12, so
+ * they are compiled by ajv's 2020-12 validator (`type: [string, 'null']`, `const`, `if`/`then`), where 3.0's are
+ * compiled by ajv's default (draft-07). openapi-backend routes and validates 3.1 documents; its own check of a
+ * document (openapi-schema-validator) knows only 3.0, which `quick: true` skips for every document alike.
  */
 
 export interface OpenApiCheckerOptions {
   readonly system: string;
-  /** The file in the vendor specs folder. */
-  readonly file: string;
+  /**
+   * Where the document is: `file` in the vendor specs folder (a vendor's published document), or `path` in this
+   * repository, relative to its root (a document of our own, e.g. "schema/legacy-apis/notifier.openapi.yaml").
+   */
+  readonly file?: string;
+  readonly path?: string;
   /** The path every operation is under ("/v3", "/v3.6"). */
   readonly apiRoot: string;
   /**
@@ -43,10 +53,14 @@ export class OpenApiChecker {
   ) {}
 
   static async load(options: OpenApiCheckerOptions): Promise<OpenApiChecker> {
-    const text = vendorSpec(options.file);
-    const parsed = (options.file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Record<string, unknown>;
+    const { file, path } = options;
+    if ((file === undefined) === (path === undefined)) throw new Error(`${options.system}: give the document's file (vendor specs) or path (repository), one of them`);
+    const name = (file ?? path) as string;
+    const text = file !== undefined ? vendorSpec(file) : repoSpec(path as string);
+    const parsed = (name.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Record<string, unknown>;
     const converted = typeof parsed.swagger === 'string' ? (await convertObj(parsed, { patch: true, warnOnly: true })).openapi : parsed;
     const document = numericExclusiveBounds(converted) as unknown as Document;
+    const dialect2020 = typeof parsed.openapi === 'string' && parsed.openapi.startsWith('3.1.');
     const api = new OpenAPIBackend({
       definition: document,
       apiRoot: options.apiRoot,
@@ -58,6 +72,8 @@ export class OpenApiChecker {
       validate: true,
       quick: true,
       ajvOpts: { strict: false, allErrors: true, validateFormats: false },
+      // openapi-backend hands over its default (draft-07) ajv and its options: for 3.1, the same options on 2020-12.
+      ...(dialect2020 ? { customizeAjv: draft2020 } : {}),
     });
     await api.init();
     return new OpenApiChecker(options, api, api.definition);
@@ -114,6 +130,12 @@ export class OpenApiChecker {
     return satisfied ? [] : [`the request does not carry the credentials the operation asks for (${requirements.map((r) => Object.keys(r).join('+')).join(' or ')})`];
   }
 }
+
+/**
+ * openapi-backend's hook, typed for its default (draft-07) Ajv class; Ajv2020 has the same compile/validate API
+ * (both extend ajv's core), which is all openapi-backend calls, hence the cast.
+ */
+const draft2020: AjvCustomizer = (_draft07, ajvOpts) => new Ajv2020(ajvOpts as AjvOptions) as unknown as ReturnType<AjvCustomizer>;
 
 /**
  * OpenAPI 3.0 (and Swagger 2.0) write JSON Schema draft 4's `exclusiveMinimum: true` beside `minimum`; ajv, which

@@ -23,6 +23,23 @@ export function vendorSpec(file: string, env?: Readonly<Record<string, string | 
   return readFileSync(path, 'utf8');
 }
 
+/**
+ * A document of this repository's own (an API bankgraph defines where no vendor publishes one, under
+ * schema/legacy-apis/), by its path from the repository's root; an Error naming it when it is not there.
+ */
+export function repoSpec(path: string): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const full = resolve(root, path);
+  if (!full.startsWith(root) || !existsSync(full)) throw new Error(`the document ${path} is not in the repository (${root})`);
+  return readFileSync(full, 'utf8');
+}
+
+/** The APIs bankgraph defines itself (OpenAPI 3.1), by system: no public vendor publishes them. */
+export const REPO_SPECS = {
+  fxWallet: 'schema/legacy-apis/fx-wallet.openapi.yaml',
+  notifier: 'schema/legacy-apis/notifier.openapi.yaml',
+} as const;
+
 /** The files this project checks against, by what they specify. */
 export const SPEC_FILES = {
   marqeta: 'marqeta-core-api-swagger-2024-01-19.json',

@@ -80,6 +80,8 @@ export interface SimulatorOptions {
   readonly serverError?: (message: string) => SimResponse;
   /** The system's own 404 for an unknown route. */
   readonly notFound?: (method: string, path: string) => SimResponse;
+  /** The system's own answer to a body it cannot read: 400 (malformed JSON) or 413 (too large). */
+  readonly unreadableBody?: (status: 400 | 413, message: string) => SimResponse;
 }
 
 export interface RunningSimulator {
@@ -109,6 +111,7 @@ export class Simulator {
   private faults: Fault[] = [];
   private readonly serverError: (message: string) => SimResponse;
   private readonly notFound: (method: string, path: string) => SimResponse;
+  private readonly unreadableBody: (status: 400 | 413, message: string) => SimResponse;
 
   constructor(options: SimulatorOptions) {
     this.system = options.system;
@@ -116,6 +119,7 @@ export class Simulator {
       options.serverError ?? ((message) => ({ status: 500, json: { error: message } }));
     this.notFound =
       options.notFound ?? ((method, path) => ({ status: 404, json: { error: `no route ${method} ${path}` } }));
+    this.unreadableBody = options.unreadableBody ?? ((status, message) => ({ status, json: { error: message } }));
   }
 
   /** Adds a route; `pattern` may hold `:name` segments. Returns this for chaining. */
@@ -196,7 +200,7 @@ export class Simulator {
     const method = (req.method ?? 'GET').toUpperCase();
     const rawBody = await readBody(req);
     if (rawBody === null) {
-      send(res, { status: 413, json: { error: 'request body too large' } });
+      send(res, this.unreadableBody(413, 'request body too large'));
       return;
     }
 
@@ -210,7 +214,7 @@ export class Simulator {
       try {
         body = JSON.parse(rawBody);
       } catch {
-        send(res, { status: 400, json: { error: 'malformed JSON body' } });
+        send(res, this.unreadableBody(400, 'malformed JSON body'));
         return;
       }
     }

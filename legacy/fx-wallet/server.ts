@@ -5,7 +5,8 @@ import { createBook, notFound } from './book.js';
 /**
  * The FX wallet simulator: multi-currency wallets, ECB reference rates, quotes and conversions.
  *
- * Its dialect, under /api:
+ * Its API, under /api, is our own OpenAPI 3.1 document schema/legacy-apis/fx-wallet.openapi.yaml (the contract;
+ * this is a summary):
  *   GET  /api/wallets?owner_ids=a,b          { wallets: [...] } (at most 100 owners a call; unknown owners are left out)
  *   GET  /api/wallets/:wallet_id             one wallet; balances are decimal strings with four places, always
  *   GET  /api/rates/eurofxref-daily.xml      ECB reference rates (text/xml, EUR base)
@@ -15,8 +16,8 @@ import { createBook, notFound } from './book.js';
  *   GET  /api/conversions?client_ref=r       { conversions: [...] } made or reversed with that reference
  *   GET  /api/conversions/:conversion_id
  *   POST /api/conversions/:id/reversal       201 unwinds at the original amounts (200 on a replayed client_ref)
- * Errors: { code, detail } with VALIDATION (422), NOT_FOUND (404), QUOTE_EXPIRED, QUOTE_USED, CLIENT_REF_REUSED,
- * ALREADY_REVERSED (409), INSUFFICIENT_FUNDS (422), INTERNAL (500).
+ * Errors: { code, detail } with VALIDATION (422; 400 for malformed JSON, 413 for a body over 1 MiB), NOT_FOUND
+ * (404), QUOTE_EXPIRED, QUOTE_USED, CLIENT_REF_REUSED, ALREADY_REVERSED (409), INSUFFICIENT_FUNDS (422), INTERNAL (500).
  *
  * Amounts are rounded in the wallet's favour: the buy amount of a sell-side quote is rounded down, the sell
  * amount of a buy-side quote up. The rate is kept to 10 places (half to even).
@@ -45,6 +46,8 @@ export function createFxWalletSimulator(options: FxWalletSimulatorOptions = {}):
     system: 'fx-wallet',
     serverError: (message) => ({ status: 500, json: { code: 'INTERNAL', detail: message } }),
     notFound: (method, path) => notFound(`no route ${method} ${path}`),
+    // Its one error body, {code, detail}, for a body it cannot read too (schema/legacy-apis/fx-wallet.openapi.yaml).
+    unreadableBody: (status, message) => ({ status, json: { code: 'VALIDATION', detail: message } }),
   })
     .route('GET', '/api/wallets', book.listWallets)
     .route('GET', '/api/wallets/:wallet_id', book.getWallet)

@@ -2,7 +2,8 @@ import { Simulator, type SimHandler, type SimResponse } from '../http.js';
 import { NotifierError, readMessage, sameMessage, seededRandom, type MessageRequest, type StoredMessage } from './data.js';
 
 /**
- * The notifier simulator: a notification provider (email, SMS, push) that is flaky by design.
+ * The notifier simulator: a notification provider (email, SMS, push) that is flaky by design. Its API is our own
+ * OpenAPI 3.1 document schema/legacy-apis/notifier.openapi.yaml (the contract; this is a summary):
  *
  *   POST /v1/messages { channel, to, template, params, idempotency_key }
  *        -> 202 { message_id, status: "queued" }; the same idempotency_key again -> 200 { message_id, status } of the
@@ -11,7 +12,7 @@ import { NotifierError, readMessage, sameMessage, seededRandom, type MessageRequ
  *   GET  /v1/messages?idempotency_key=k    { messages: [...] } (zero or one)
  *   GET  /v1/messages                      { messages: [...] } every delivered message, in order (the book)
  *   GET  /v1/messages/:message_id          one message
- * Errors: { error, field? }: 422 for a malformed message, 404, 409, 503. Error texts never echo the recipient.
+ * Errors: { error, field? }: 422 for a malformed message, 400 for malformed JSON, 413, 404, 409, 503. Error texts never echo the recipient.
  */
 
 export interface NotifierSimulatorOptions {

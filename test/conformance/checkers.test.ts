@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Exchange, Violation } from '../../conformance/exchange.js';
 import { FineractChecker } from '../../conformance/fineract.js';
 import { OpenApiChecker } from '../../conformance/openapi.js';
-import { SPEC_FILES } from '../../conformance/specs.js';
+import { REPO_SPECS, SPEC_FILES } from '../../conformance/specs.js';
 import { validateIso20022, validateIso20022All } from '../../conformance/xsd.js';
 
 /**
@@ -134,6 +134,94 @@ describe("ISO 20022 messages against ISO's XSDs", () => {
     const results = await validateIso20022All([statusRequest(), statusRequest('<SttlmDt>2026-12-02</SttlmDt>'), statusRequest(), '{}']);
     expect(results.map((r) => r.errors.length)).toEqual([0, 1, 0, 1]);
     expect(results[1]!.errors).toEqual([expect.stringMatching(/SttlmDt.*This element is not expected/)]);
+  });
+});
+
+describe('our own OpenAPI 3.1 documents (schema/legacy-apis/): the FX wallet and the notifier', () => {
+  let wallet: OpenApiChecker;
+  let notifier: OpenApiChecker;
+  beforeAll(async () => {
+    wallet = await OpenApiChecker.load({ system: 'fx-wallet', path: REPO_SPECS.fxWallet, apiRoot: '/' });
+    notifier = await OpenApiChecker.load({ system: 'notifier', path: REPO_SPECS.notifier, apiRoot: '/' });
+  });
+  const json = { 'content-type': 'application/json', accept: 'application/json' };
+
+  const conversion = {
+    conversion_id: 'cv_000001',
+    status: 'completed',
+    client_ref: 'jrn-1.convert',
+    quote_id: 'qt_000001',
+    wallet_id: 'wal_0001',
+    sell: { ccy: 'EUR', amount: '10.00' },
+    buy: { ccy: 'JPY', amount: '1608' },
+    rate: '160.8',
+    created_at: 1796205600,
+    reversal: null,
+  };
+  const convert = (answer: unknown, status = 201) =>
+    wallet.check(exchange('fx-wallet', {
+      method: 'POST',
+      url: '/api/conversions',
+      requestHeaders: json,
+      requestBody: JSON.stringify({ quote_id: 'qt_000001', wallet_id: 'wal_0001', client_ref: 'jrn-1.convert' }),
+      status,
+      responseBody: JSON.stringify(answer),
+    }));
+
+  it('passes a conversion the wallet documents, its replay and its error body', () => {
+    expect(convert(conversion)).toEqual([]);
+    expect(convert({ ...conversion, status: 'reversed', reversal: { client_ref: 'jrn-1.undo', reversed_at: 1796205660 } }, 200)).toEqual([]);
+    expect(convert({ code: 'QUOTE_EXPIRED', detail: 'quote qt_000001 expired at 1796205630' }, 409)).toEqual([]);
+  });
+
+  it('flags a wrong type (an amount as a JSON number, a JPY amount with places), an unknown field and an unknown code', () => {
+    expect(messages(convert({ ...conversion, sell: { ccy: 'EUR', amount: 10 } }))).toEqual([expect.stringMatching(/^response: convert 201: \/sell\/amount must be string/)]);
+    expect(messages(convert({ ...conversion, buy: { ccy: 'JPY', amount: '1608.00' } }))).toContainEqual(expect.stringMatching(/^response: convert 201: \/buy\/amount must match pattern "\^\\d\+\$"/));
+    expect(messages(convert({ ...conversion, fee: '0.10' }))).toEqual([expect.stringMatching(/must NOT have additional properties/)]);
+    expect(messages(convert({ code: 'EXPIRED', detail: 'x' }, 409))).toEqual([expect.stringMatching(/\/code must be equal to one of the allowed values/)]);
+  });
+
+  it("flags a quote's amount with other places than its currency has, and a reversed conversion without its reversal", () => {
+    const quote = { quote_id: 'qt_1', sell_ccy: 'EUR', buy_ccy: 'JPY', sell_amount: '10.00', buy_amount: '1608', rate: '160.8', expires_at: 1796205630, client_ref: null, conversion_id: null };
+    const get = (body: unknown) => wallet.check(exchange('fx-wallet', { url: '/api/quotes/qt_1', responseBody: JSON.stringify(body) }));
+    expect(get(quote)).toEqual([]);
+    expect(messages(get({ ...quote, sell_amount: '10.5' }))).toContainEqual(expect.stringMatching(/\/sell_amount must match pattern/));
+    expect(messages(get({ ...quote, buy_amount: '1608.00' }))).toContainEqual(expect.stringMatching(/\/buy_amount must match pattern "\^\\d\+\$"/));
+    expect(messages(convert({ ...conversion, status: 'reversed' }, 200))).toContainEqual(expect.stringMatching(/\/reversal must be object/));
+  });
+
+  it('flags a quote asking for both amounts, and a path the wallet does not have', () => {
+    const quote = (body: unknown) => wallet.check(exchange('fx-wallet', { method: 'POST', url: '/api/quotes', requestHeaders: json, requestBody: JSON.stringify(body), status: 422, responseBody: JSON.stringify({ code: 'VALIDATION', detail: 'd' }) }));
+    expect(quote({ sell_ccy: 'EUR', buy_ccy: 'USD', sell_amount: '10.00', client_ref: 'r1' })).toEqual([]);
+    expect(messages(quote({ sell_ccy: 'EUR', buy_ccy: 'USD', sell_amount: '10.00', buy_amount: '11.00' }))).toContainEqual('request: createQuote: /requestBody must match exactly one schema in oneOf');
+    expect(messages(wallet.check(exchange('fx-wallet', { url: '/api/v2/wallets?owner_ids=cust-0001' })))).toEqual(['route: the fx-wallet API has no operation GET /api/v2/wallets']);
+  });
+
+  it('holds a batch read to at most 100 owners, and describes the reference rates as text/xml only', () => {
+    const owners = (n: number) => Array.from({ length: n }, (_, i) => `cust-${i}`).join(',');
+    const read = (n: number) => wallet.check(exchange('fx-wallet', { url: `/api/wallets?owner_ids=${owners(n)}`, responseBody: JSON.stringify({ wallets: [{ wallet_id: 'wal_0001', owner_id: 'cust-0001', status: 'active', pockets: [{ ccy: 'EUR', bal: '1500.0000' }] }] }) }));
+    expect(read(100)).toEqual([]);
+    expect(messages(read(101))).toEqual([expect.stringMatching(/^request: listWallets: \/query\/owner_ids must NOT have more than 100 items/)]);
+    expect(wallet.check(exchange('fx-wallet', { url: '/api/rates/eurofxref-daily.xml', responseHeaders: { 'content-type': 'text/xml' }, responseBody: '<gesmes:Envelope/>' }))).toEqual([]);
+  });
+
+  const send = (body: Record<string, unknown>, status: number, answer: unknown) =>
+    notifier.check(exchange('notifier', { method: 'POST', url: '/v1/messages', requestHeaders: json, requestBody: JSON.stringify(body), status, responseBody: JSON.stringify(answer) }));
+  const email = { channel: 'email', to: 'noah.keller@example.com', template: 'payment_sent', params: { amount: '25.00 EUR' }, idempotency_key: 'jrn-1.notify' };
+
+  it('passes a send the notifier documents, its replay and its 503', () => {
+    expect(send(email, 202, { message_id: 'msg_00000001', status: 'queued' })).toEqual([]);
+    expect(send(email, 200, { message_id: 'msg_00000001', status: 'delivered' })).toEqual([]);
+    expect(send(email, 503, { error: 'temporarily unavailable' })).toEqual([]);
+  });
+
+  it('flags a wrong type (params not strings, an SMS to an email address), an unknown status and an unknown path', () => {
+    expect(messages(send({ ...email, params: { amount: 25 } }, 202, { message_id: 'msg_1', status: 'queued' }))).toEqual([expect.stringMatching(/^request: sendMessage: \/requestBody\/params\/amount must be string/)]);
+    expect(messages(send({ ...email, channel: 'sms' }, 202, { message_id: 'msg_1', status: 'queued' }))).toContainEqual(expect.stringMatching(/^request: sendMessage: \/requestBody\/to must match pattern "\^\\\+/));
+    expect(messages(send(email, 202, { message_id: 'msg_1', status: 'sent' }))).toEqual([expect.stringMatching(/^response: sendMessage 202: \/status must be equal to one of the allowed values/)]);
+    expect(messages(notifier.check(exchange('notifier', { method: 'POST', url: '/v1/notifications', requestHeaders: json, requestBody: JSON.stringify(email), status: 202 })))).toEqual([
+      'route: the notifier API has no operation POST /v1/notifications',
+    ]);
   });
 });
 
