@@ -5,8 +5,10 @@
  *
  * Prints a report per system (exchanges, the calls made, what breaks the specification and how often) and exits 1
  * when any exchange breaks its specification or a checked system was never exercised. `--report` prints the same and
- * exits 0 (to see where the connectors stand while they are being brought to the vendors' APIs). CONFORMANCE_OUT
- * writes the report to a file as well. The specifications come from VENDOR_SPECS_DIR (default ../shared/vendor-specs).
+ * exits 0 (to see where the connectors stand while they are being brought to the vendors' APIs). `--only a,b` holds
+ * only those systems (the others are reported, not counted): `.ci/run` holds the systems that conform, so none of
+ * them slips back while the rest are converted. A scenario that does not end as expected is a finding too: a run in
+ * which a payment fails has not shown its exchanges. CONFORMANCE_OUT writes the report to a file as well. The specifications come from VENDOR_SPECS_DIR (default ../shared/vendor-specs).
  */
 import { writeFileSync } from 'node:fs';
 import { LEGACY_SYSTEMS, type LegacySystem } from '../lib/config.js';
@@ -24,6 +26,13 @@ function generic(text: string): string {
 
 async function main(): Promise<number> {
   const reportOnly = process.argv.includes('--report');
+  const onlyArg = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='));
+  const only = onlyArg === undefined ? undefined : new Set(onlyArg.replace(/^--only=/, '').split(',').map((x) => x.trim()).filter(Boolean));
+  if (only) {
+    const unknown = [...only].filter((x) => !(LEGACY_SYSTEMS as readonly string[]).includes(x));
+    if (unknown.length || only.size === 0) throw new Error(`--only takes a comma-separated list of ${LEGACY_SYSTEMS.join(', ')}; not ${[...unknown].join(', ') || 'an empty list'}`);
+  }
+  const held = (system: LegacySystem) => !only || only.has(system);
   const specs = vendorSpecsDir();
   const { checkers, unchecked } = await loadCheckers();
   const proxies = new Map<LegacySystem, RecordingProxy>();
@@ -50,19 +59,19 @@ async function main(): Promise<number> {
   for (const s of scenarios) lines.push(`| ${s.name} | ${s.ok ? 'yes' : '**no**'} | ${s.detail} |`);
   lines.push('');
 
-  let failures = 0;
+  let failures = scenarios.filter((s) => !s.ok).length;
   for (const system of LEGACY_SYSTEMS) {
     const exchanges = proxies.get(system)?.exchanges ?? [];
     const check = checkers[system];
     const violations: Violation[] = [];
     if (check) for (const e of exchanges) violations.push(...(await check(e)));
     const calls = [...new Set(exchanges.map(callOf).map(generic))].sort();
-    lines.push(`## ${system}: ${exchanges.length} exchanges, ${violations.length} violations`, '');
+    lines.push(`## ${system}: ${exchanges.length} exchanges, ${violations.length} violations${held(system) ? '' : ' (not held: --only)'}`, '');
     if (unchecked[system]) lines.push(`Unchecked in part: ${unchecked[system]}.`, '');
     lines.push(`Calls: ${calls.map((c) => `\`${c}\``).join(', ') || 'none'}`, '');
     if (check && exchanges.length === 0) {
       lines.push('**Never exercised**: the run made no call to this system.', '');
-      failures++;
+      if (held(system)) failures++;
     }
     const grouped = new Map<string, number>();
     for (const v of violations) {
@@ -74,7 +83,7 @@ async function main(): Promise<number> {
       for (const [k, count] of [...grouped.entries()].sort()) lines.push(`| ${k} | ${count} |`);
       lines.push('');
     }
-    failures += violations.length;
+    if (held(system)) failures += violations.length;
   }
   const report = lines.join('\n');
   console.log(report);
