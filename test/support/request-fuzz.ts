@@ -4,6 +4,7 @@
  */
 
 import {
+import { seededRandom } from '../../legacy/notifier/data.js';
   CONTENT_TYPES,
   DOCUMENT_IDS,
   EXTENSIONS,
@@ -37,26 +38,8 @@ export interface Callers {
   readonly odd: readonly string[];
 }
 
-/** mulberry32: a tiny deterministic PRNG, so the combinator's cases are the same on every run of one seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A request's fields, as a JSON body or a GET query string (objects JSON-encoded, as GET carries them). */
-export interface Fields {
-  query?: unknown;
-  variables?: unknown;
-  operationName?: unknown;
-  extensions?: unknown;
-  documentId?: unknown;
-}
+/** mulberry32, the notifier simulator's: the combinator's cases are the same on every run of one seed. */
+export { seededRandom };
 
 export function jsonBody(fields: Fields): string {
   return JSON.stringify(fields);
