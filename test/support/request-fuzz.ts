@@ -3,8 +3,8 @@
  * seeded combinator that mixes the same ingredients, so a failure names its case and reproduces from its seed.
  */
 
-import {
 import { seededRandom } from '../../legacy/notifier/data.js';
+import {
   CONTENT_TYPES,
   DOCUMENT_IDS,
   EXTENSIONS,
@@ -38,8 +38,17 @@ export interface Callers {
   readonly odd: readonly string[];
 }
 
-/** mulberry32, the notifier simulator's: the combinator's cases are the same on every run of one seed. */
+/** mulberry32 (the notifier simulator's): the combinator's cases are the same on every run of one seed. */
 export { seededRandom };
+
+/** A request's fields, as a JSON body or a GET query string (objects JSON-encoded, as GET carries them). */
+export interface Fields {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+  documentId?: unknown;
+}
 
 export function jsonBody(fields: Fields): string {
   return JSON.stringify(fields);
