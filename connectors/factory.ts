@@ -2,6 +2,7 @@ import { legacyCredentials, legacyTimeoutMs, legacyUrl } from '../lib/config.js'
 import { legacyMetrics } from '../lib/metrics/legacy.js';
 import { CardProcessorConnector, type CardProductConfig } from './card-processor/index.js';
 import { CoreBankingConnector } from './core-banking/index.js';
+import { SANDBOX_INSTALLATION, SAVINGS_PRODUCTS, type FineractInstallation, type SavingsProduct } from './core-banking/dialect.js';
 import { FxWalletConnector } from './fx-wallet/index.js';
 import { KycProviderConnector } from './kyc-provider/index.js';
 import { NotifierConnector } from './notifier/index.js';
@@ -24,6 +25,38 @@ export interface ConnectorOverrides {
   readonly breaker?: BreakerOptions;
 }
 
+/**
+ * The Fineract installation's own ids: CORE_BANKING_SAVINGS_PRODUCTS, JSON `{"EUR_CURRENT": 1, "GBP_SAVER": 2,
+ * "USD_ACCOUNT": 3}` (every product bankgraph opens, each a savings product id), and
+ * CORE_BANKING_CLIENT_CLOSURE_REASON_ID (the ClientClosureReason code value of "onboarding not completed"). Unset, the
+ * sandbox's; anything else stops the start with a message that says what is wrong.
+ */
+export function fineractInstallationOf(env: Env = process.env): FineractInstallation {
+  const products = env.CORE_BANKING_SAVINGS_PRODUCTS?.trim();
+  const reason = env.CORE_BANKING_CLIENT_CLOSURE_REASON_ID?.trim();
+  const positive = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+  let savingsProductIds = SANDBOX_INSTALLATION.savingsProductIds;
+  if (products) {
+    const expected = `expected {${SAVINGS_PRODUCTS.map((p) => `"${p}": <savings product id>`).join(', ')}}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(products);
+    } catch {
+      throw new RangeError(`CORE_BANKING_SAVINGS_PRODUCTS is not JSON; ${expected}`);
+    }
+    const given = (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
+    const wrong = [...SAVINGS_PRODUCTS.filter((p) => !positive(given[p])), ...Object.keys(given).filter((k) => !(SAVINGS_PRODUCTS as string[]).includes(k))];
+    if (wrong.length) throw new RangeError(`CORE_BANKING_SAVINGS_PRODUCTS is wrong for ${wrong.join(', ')}; ${expected}`);
+    savingsProductIds = given as Record<SavingsProduct, number>;
+  }
+  let clientClosureReasonId = SANDBOX_INSTALLATION.clientClosureReasonId;
+  if (reason) {
+    if (!/^[1-9]\d{0,9}$/.test(reason)) throw new RangeError(`CORE_BANKING_CLIENT_CLOSURE_REASON_ID must be a code value id (a positive whole number), not "${reason}"`);
+    clientClosureReasonId = Number(reason);
+  }
+  return { savingsProductIds, clientClosureReasonId };
+}
+
 export function createCoreBankingConnector(env: Env = process.env, o: ConnectorOverrides = {}): CoreBankingConnector {
   const creds = legacyCredentials(env);
   return measured(new CoreBankingConnector({
@@ -31,6 +64,7 @@ export function createCoreBankingConnector(env: Env = process.env, o: ConnectorO
     baseUrl: o.baseUrl ?? `${legacyUrl('core-banking', env)}`,
     timeoutMs: o.timeoutMs ?? legacyTimeoutMs('core-banking', env),
     credentials: { user: creds.coreBankingUser, password: creds.coreBankingPassword, tenant: creds.coreBankingTenant },
+    installation: fineractInstallationOf(env),
   }));
 }
 

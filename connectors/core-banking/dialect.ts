@@ -153,12 +153,27 @@ export interface FineractCommandResult {
   readonly resourceId: number;
 }
 
-/** The savings products and their ids. */
+/**
+ * The savings products bankgraph opens, and their ids in the sandbox's Fineract. Product ids are an installation's
+ * own: a bank gives its ids in CORE_BANKING_SAVINGS_PRODUCTS (connectors/factory.ts).
+ */
 export const PRODUCT_IDS = { EUR_CURRENT: 1, GBP_SAVER: 2, USD_ACCOUNT: 3 } as const;
 export type SavingsProduct = keyof typeof PRODUCT_IDS;
+export const SAVINGS_PRODUCTS = Object.keys(PRODUCT_IDS) as SavingsProduct[];
 
 /** Dates in requests go as text with a format and locale. */
 export const REQUEST_DATE_FORMAT = { dateFormat: 'dd MMMM yyyy', locale: 'en' } as const;
 
-/** The ClientClosureReason code value a journey closes a client with ("Onboarding not completed"). */
+/**
+ * The ClientClosureReason code value a journey closes a client with ("Onboarding not completed") in the sandbox; an
+ * installation's own is CORE_BANKING_CLIENT_CLOSURE_REASON_ID.
+ */
 export const CLIENT_CLOSURE_REASON_ID = 31;
+
+/** The ids of one Fineract installation that bankgraph's writes name. */
+export interface FineractInstallation {
+  readonly savingsProductIds: Readonly<Record<SavingsProduct, number>>;
+  readonly clientClosureReasonId: number;
+}
+
+export const SANDBOX_INSTALLATION: FineractInstallation = { savingsProductIds: PRODUCT_IDS, clientClosureReasonId: CLIENT_CLOSURE_REASON_ID };

@@ -5,7 +5,8 @@ import { badUserInput } from '../../lib/errors.js';
 import { BatchCoalescer, type SubRequest } from './batch.js';
 import {
   API_PREFIX,
-  PRODUCT_IDS,
+  SANDBOX_INSTALLATION,
+  type FineractInstallation,
   REQUEST_DATE_FORMAT,
   type FineractClient,
   type FineractClientAccounts,
@@ -42,6 +43,8 @@ export interface CoreBankingConnectorOptions {
   readonly baseUrl: string;
   readonly timeoutMs?: number;
   readonly credentials: { readonly user: string; readonly password: string; readonly tenant: string };
+  /** The installation's savings product ids and closure reason. @default the sandbox's (SANDBOX_INSTALLATION) */
+  readonly installation?: FineractInstallation;
   readonly retry?: RetryOptions;
   readonly breaker?: BreakerOptions;
 }
@@ -62,6 +65,7 @@ export class CoreBankingConnector {
   readonly http: LegacyHttpClient;
   /** Reads asked for in the same tick go out as one POST /batches. */
   private readonly batch: BatchCoalescer;
+  private readonly installation: FineractInstallation;
 
   constructor(options: CoreBankingConnectorOptions) {
     const base = new URL(options.baseUrl);
@@ -76,6 +80,7 @@ export class CoreBankingConnector {
       mapError: mapFineractError,
     });
     this.batch = new BatchCoalescer(this.http);
+    this.installation = options.installation ?? SANDBOX_INSTALLATION;
   }
 
   // ---- reads ---------------------------------------------------------------------------------------------------
@@ -212,7 +217,7 @@ export class CoreBankingConnector {
    */
   async createSavingsAccount(input: { coreBankingId: string; product: SavingsProduct; reference: string }): Promise<{ accountId: string }> {
     if (!/^[1-9]\d{0,15}$/.test(input.coreBankingId)) throw badUserInput('coreBankingId', 'not a core banking client id');
-    const productId = PRODUCT_IDS[input.product];
+    const productId = this.installation.savingsProductIds[input.product];
     const body = { clientId: Number(input.coreBankingId), productId, externalId: input.reference, submittedOnDate: dateParam(today(), 'submittedOnDate'), ...REQUEST_DATE_FORMAT };
     try {
       const res = await write(this.http, { method: 'POST', path: '/savingsaccounts', route: 'POST /savingsaccounts', body, idempotent: true });
@@ -268,7 +273,7 @@ export class CoreBankingConnector {
    */
   async closeClient(coreBankingId: string): Promise<void> {
     if (!/^[1-9]\d{0,15}$/.test(coreBankingId)) throw badUserInput('coreBankingId', 'not a core banking client id');
-    await closeClientCommand(this.http, Number(coreBankingId));
+    await closeClientCommand(this.http, Number(coreBankingId), this.installation.clientClosureReasonId);
   }
 
   async deposit(input: MoneyMovement): Promise<{ transactionId: string }> {

@@ -48,9 +48,9 @@ export async function savingsCommand(http: LegacyHttpClient, savingsId: number, 
   await write(http, { method: 'POST', path, route: `POST /savingsaccounts/:savingsId?command=${command}`, body, idempotent: false });
 }
 
-/** POST /clients/{id}?command=close, dated today (UTC), reason "Onboarding not completed". Not retried. */
-export async function closeClientCommand(http: LegacyHttpClient, clientId: number): Promise<void> {
-  const body = { closureDate: dateParam(today(), 'closureDate'), closureReasonId: CLIENT_CLOSURE_REASON_ID, ...REQUEST_DATE_FORMAT };
+/** POST /clients/{id}?command=close, dated today (UTC), with the installation's "Onboarding not completed" reason. Not retried. */
+export async function closeClientCommand(http: LegacyHttpClient, clientId: number, closureReasonId = CLIENT_CLOSURE_REASON_ID): Promise<void> {
+  const body = { closureDate: dateParam(today(), 'closureDate'), closureReasonId, ...REQUEST_DATE_FORMAT };
   await write(http, { method: 'POST', path: `/clients/${clientId}?command=close`, route: 'POST /clients/:clientId?command=close', body, idempotent: false });
 }
 
