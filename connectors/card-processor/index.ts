@@ -80,6 +80,11 @@ export class CardProcessorConnector {
     this.byToken = new Map(options.products.map((p) => [p.token, p]));
   }
 
+  /** The product codes this installation issues (CARD_PROCESSOR_CARD_PRODUCTS), in configuration order. */
+  get productCodes(): readonly string[] {
+    return [...this.byCode.keys()];
+  }
+
   /** The cards of each customer, in input order (a customer without cards, or unknown to Marqeta, gets []). */
   async getCardsOfCustomers(customerIds: readonly string[]): Promise<Card[][]> {
     const unique = [...new Set(customerIds)].filter(listable);

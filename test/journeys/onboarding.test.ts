@@ -112,6 +112,8 @@ describe('onboardCustomer', () => {
       [applicant({ dateOfBirth: '2015-01-01' }), 'dateOfBirth'],
       [applicant({ product: 'GOLD_BARS' }), 'product'],
       [applicant({ firstName: ' ' }), 'firstName'],
+      // A card product the card processor is not configured for: refused before the client is opened, not at the card.
+      [applicant({ cardProduct: 'PLATINUM' }), 'cardProduct'],
     ] as const) {
       const { answer } = await onboard(input);
       expect(answer.body.errors?.[0]?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', field });

@@ -1,7 +1,7 @@
 import { BankError, ErrorCode } from '../../../lib/errors.js';
 import type { FlowDefinition, Json } from '../engine/types.js';
 import type { JourneyDeps } from './deps.js';
-import { customerPrincipal, optionalText, record, text } from './inputs.js';
+import { cardProduct, customerPrincipal, record, text } from './inputs.js';
 
 /**
  * Card journeys: issueCard (issue, then tell the customer in the background), freezeCard and unfreezeCard. State
@@ -14,18 +14,12 @@ export const ISSUE_CARD = 'ISSUE_CARD';
 export const FREEZE_CARD = 'FREEZE_CARD';
 export const UNFREEZE_CARD = 'UNFREEZE_CARD';
 
-const CARD_PRODUCTS = ['DEBIT_CLASSIC', 'DEBIT_VIRTUAL', 'CREDIT_GOLD'];
-
 export function issueCardFlow(deps: JourneyDeps): FlowDefinition<IssueCardInput> {
   return {
     type: ISSUE_CARD,
     validate(raw, principal): IssueCardInput {
       const customerId = customerPrincipal(principal);
-      const product = optionalText('product', record(raw).product, 32) ?? 'DEBIT_CLASSIC';
-      if (!CARD_PRODUCTS.includes(product)) {
-        throw new BankError(ErrorCode.BAD_USER_INPUT, `product must be one of ${CARD_PRODUCTS.join(', ')}`, { extensions: { field: 'product' } });
-      }
-      return { customerId, product };
+      return { customerId, product: cardProduct('product', record(raw).product, deps.cardProcessor.productCodes) };
     },
     customerOf: (input) => input.customerId,
     steps: [

@@ -105,3 +105,14 @@ export function payingCustomer(principal: Principal): string {
 export function digest(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
+
+/**
+ * A card product the card processor is configured to issue (`known`: CARD_PROCESSOR_CARD_PRODUCTS), DEBIT_CLASSIC
+ * when none is given. Checked before anything is written: an unknown one is the client's mistake, not a step that
+ * fails halfway through a journey.
+ */
+export function cardProduct(field: string, value: unknown, known: readonly string[]): string {
+  const product = optionalText(field, value, 32) ?? 'DEBIT_CLASSIC';
+  if (!known.includes(product)) throw badUserInput(field, `${field} must be one of ${known.join(', ')}`);
+  return product;
+}

@@ -1,7 +1,7 @@
 import { badUserInput, forbidden } from '../../../lib/errors.js';
 import { StepPending, StepRejected, type FlowDefinition, type Json, type StepContext } from '../engine/types.js';
 import type { JourneyDeps } from './deps.js';
-import { digest, optionalText, record, text } from './inputs.js';
+import { cardProduct, digest, optionalText, record, text } from './inputs.js';
 
 /**
  * onboardCustomer: KYC applicant and checks (asynchronous, polled), a risk score, the client in core banking, an
@@ -21,6 +21,7 @@ export type OnboardInput = {
   dateOfBirth: string;
   country: string;
   product: 'EUR_CURRENT' | 'GBP_SAVER' | 'USD_ACCOUNT';
+  /** Null only in journeys recorded before the product was checked at start (DEBIT_CLASSIC then). */
   cardProduct: string | null;
 };
 
@@ -65,7 +66,7 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
         dateOfBirth,
         country,
         product,
-        cardProduct: optionalText('cardProduct', input.cardProduct, 32),
+        cardProduct: cardProduct('cardProduct', input.cardProduct, deps.cardProcessor.productCodes),
       };
     },
 
