@@ -34,6 +34,7 @@ import {
 } from './normalise.js';
 
 export type { SavingsProduct } from './dialect.js';
+export { SAVINGS_PRODUCTS } from './dialect.js';
 export { checkTransactionCursor } from './normalise.js';
 export type { WithdrawalOutcome } from './lifecycle.js';
 export type { MoneyMovement } from './movements.js';

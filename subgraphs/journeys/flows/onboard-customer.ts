@@ -1,5 +1,6 @@
 import { badUserInput, forbidden } from '../../../lib/errors.js';
 import { StepPending, StepRejected, type FlowDefinition, type Json, type StepContext } from '../engine/types.js';
+import { SAVINGS_PRODUCTS, type SavingsProduct } from '../../../connectors/core-banking/index.js';
 import type { JourneyDeps } from './deps.js';
 import { cardProduct, digest, optionalText, record, text } from './inputs.js';
 
@@ -20,13 +21,12 @@ export type OnboardInput = {
   phone: string | null;
   dateOfBirth: string;
   country: string;
-  product: 'EUR_CURRENT' | 'GBP_SAVER' | 'USD_ACCOUNT';
+  product: SavingsProduct;
   /** Null only in journeys recorded before the product was checked at start (DEBIT_CLASSIC then). */
   cardProduct: string | null;
 };
 
 export const ONBOARD_CUSTOMER = 'ONBOARD_CUSTOMER';
-const PRODUCTS = ['EUR_CURRENT', 'GBP_SAVER', 'USD_ACCOUNT'] as const;
 /** Risk scores from here up are above the bank's appetite. */
 export const RISK_APPETITE = 60;
 
@@ -55,7 +55,7 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
       const country = text('country', input.country, 2).toUpperCase();
       if (!/^[A-Z]{2}$/.test(country)) throw badUserInput('country', 'country must be an ISO 3166 alpha-2 code such as DE');
       const product = (input.product ?? 'EUR_CURRENT') as OnboardInput['product'];
-      if (!PRODUCTS.includes(product)) throw badUserInput('product', `product must be one of ${PRODUCTS.join(', ')}`);
+      if (!SAVINGS_PRODUCTS.includes(product)) throw badUserInput('product', `product must be one of ${SAVINGS_PRODUCTS.join(', ')}`);
       const phone = optionalText('phone', input.phone, 32);
       if (phone !== null && !/^\+?[0-9 ()-]{6,32}$/.test(phone)) throw badUserInput('phone', 'phone is not a phone number');
       return {
