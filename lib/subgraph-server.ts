@@ -52,7 +52,17 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
    * once; requests that need it fail with their own error codes. /health never calls anything. @default none
    */
   readonly dependencies?: () => Promise<DependencyReport>;
+  /**
+   * Routes for what legacy systems send on their own (a rail's pushed pacs.002, a KYC vendor's webhook), by exact path
+   * ("/inbound/payment-rail/status-reports"). They are served without the gateway's signed context: the sender is a
+   * legacy system, not the gateway, so each handler authenticates its sender itself (a webhook signature, a shared
+   * token) and answers every request. @default none
+   */
+  readonly inbound?: Readonly<Record<string, InboundHandler>>;
 }
+
+/** One inbound route: reads the request, authenticates its sender, answers. A throw is answered 500 and logged. */
+export type InboundHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export interface RunningSubgraph {
   /** http://host:port/graphql */
@@ -141,6 +151,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       return;
     }
     if (url.pathname === '/metrics') return serveMetrics(req, res, metrics.registry, metricsToken);
+    const inbound = def.inbound && Object.hasOwn(def.inbound, url.pathname) ? def.inbound[url.pathname] : undefined;
+    if (inbound) return inbound(req, res);
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, { errors: [{ message: `no route ${req.method} ${url.pathname}`, extensions: { code: ErrorCode.NOT_FOUND } }] });
       return;

@@ -4,7 +4,7 @@ import type { ContextVerifier } from '../../lib/context.js';
 import { DEADLINE_HEADER, waitWithin } from '../../lib/deadline.js';
 import type { Logger } from '../../lib/log.js';
 import { probeRedis, redisDependency, type Pingable } from '../../lib/redis/readiness.js';
-import { createSubgraphServer, type SubgraphServer } from '../../lib/subgraph-server.js';
+import { createSubgraphServer, type InboundHandler, type SubgraphServer } from '../../lib/subgraph-server.js';
 import type { JourneysContext } from './context.js';
 import type { JourneyEngine } from './engine/types.js';
 import type { Flows, JourneyDeps } from './flows/index.js';
@@ -23,6 +23,8 @@ export interface JourneysSubgraphDeps {
   readonly logger?: Logger;
   /** The journeys' store: GET /ready?verbose and /metrics ping it when it is Redis (lib/redis/readiness.ts). */
   readonly store?: Pingable;
+  /** What legacy systems push to the journeys (inbound/): by exact path, served without the signed context. */
+  readonly inbound?: Readonly<Record<string, InboundHandler>>;
 }
 
 /** Builds the journeys subgraph (durable, idempotent, compensated multi-step journeys). Does not listen. */
@@ -36,6 +38,7 @@ export function createJourneysSubgraph(d: JourneysSubgraphDeps): Promise<Subgrap
     ...(d.logger ? { logger: d.logger } : {}),
     // Reported in /ready?verbose and /metrics, not cascaded into /ready (lib/metrics/dependencies.ts).
     dependencies: async () => redisDependency(await probeRedis([d.store])),
+    ...(d.inbound ? { inbound: d.inbound } : {}),
     // A journey mutation answers RUNNING once its wait is over: never after the gateway has stopped listening.
     createContext: (base, headers) => ({
       ...base,
