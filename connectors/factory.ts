@@ -28,12 +28,15 @@ export interface ConnectorOverrides {
 /**
  * The Fineract installation's own ids: CORE_BANKING_SAVINGS_PRODUCTS, JSON `{"EUR_CURRENT": 1, "GBP_SAVER": 2,
  * "USD_ACCOUNT": 3}` (every product bankgraph opens, each a savings product id), and
- * CORE_BANKING_CLIENT_CLOSURE_REASON_ID (the ClientClosureReason code value of "onboarding not completed"). Unset, the
- * sandbox's; anything else stops the start with a message that says what is wrong.
+ * CORE_BANKING_CLIENT_CLOSURE_REASON_ID (the ClientClosureReason code value of "onboarding not completed"), and
+ * CORE_BANKING_PAYMENT_TYPE_ID (the payment type, GET /paymenttypes, of the journeys' deposits and withdrawals: their
+ * reference is its receipt number). Unset, the sandbox's; anything else stops the start with a message that says what
+ * is wrong.
  */
 export function fineractInstallationOf(env: Env = process.env): FineractInstallation {
   const products = env.CORE_BANKING_SAVINGS_PRODUCTS?.trim();
   const reason = env.CORE_BANKING_CLIENT_CLOSURE_REASON_ID?.trim();
+  const paymentType = env.CORE_BANKING_PAYMENT_TYPE_ID?.trim();
   const positive = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
   let savingsProductIds = SANDBOX_INSTALLATION.savingsProductIds;
   if (products) {
@@ -54,7 +57,12 @@ export function fineractInstallationOf(env: Env = process.env): FineractInstalla
     if (!/^[1-9]\d{0,9}$/.test(reason)) throw new RangeError(`CORE_BANKING_CLIENT_CLOSURE_REASON_ID must be a code value id (a positive whole number), not "${reason}"`);
     clientClosureReasonId = Number(reason);
   }
-  return { savingsProductIds, clientClosureReasonId };
+  let paymentTypeId = SANDBOX_INSTALLATION.paymentTypeId;
+  if (paymentType) {
+    if (!/^[1-9]\d{0,9}$/.test(paymentType)) throw new RangeError(`CORE_BANKING_PAYMENT_TYPE_ID must be a payment type id (a positive whole number), not "${paymentType}"`);
+    paymentTypeId = Number(paymentType);
+  }
+  return { savingsProductIds, clientClosureReasonId, paymentTypeId };
 }
 
 export function createCoreBankingConnector(env: Env = process.env, o: ConnectorOverrides = {}): CoreBankingConnector {

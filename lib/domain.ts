@@ -42,7 +42,7 @@ export interface Account {
   readonly openedOn: string | null;
 }
 
-export type TransactionType = 'DEPOSIT' | 'WITHDRAWAL' | 'FEE' | 'INTEREST' | 'TRANSFER_IN' | 'TRANSFER_OUT';
+export type TransactionType = 'DEPOSIT' | 'WITHDRAWAL' | 'FEE' | 'INTEREST' | 'TRANSFER_IN' | 'TRANSFER_OUT' | 'TAX' | 'HOLD' | 'HOLD_RELEASE' | 'OTHER';
 
 export interface Transaction {
   readonly id: string;

@@ -78,9 +78,8 @@ export interface FineractSavingsSummary {
   readonly productName: string;
   readonly status: FineractSavingsStatus;
   readonly currency: FineractCurrency;
+  /** The ledger balance only: a summary has no available balance (read the account itself for that). */
   readonly accountBalance?: number;
-  /** Not in every Fineract build; this bank's lists it. */
-  readonly availableBalance?: number;
   readonly timeline?: FineractSavingsTimeline;
 }
 
@@ -101,13 +100,35 @@ export interface FineractSavingsAccount {
   readonly currency: FineractCurrency;
   readonly timeline?: FineractSavingsTimeline;
   readonly summary?: { readonly accountBalance?: number; readonly availableBalance?: number };
+  /** With `?associations=transactions`: every transaction of the account. */
+  readonly transactions?: readonly FineractSavingsTransaction[];
 }
 
+/** SavingsAccountTransactionEnumData: the type's id, code and value, and a flag per kind. */
 export interface FineractTransactionType extends FineractEnum {
   readonly deposit?: boolean;
   readonly withdrawal?: boolean;
   readonly interestPosting?: boolean;
   readonly feeDeduction?: boolean;
+  readonly initiateTransfer?: boolean;
+  readonly approveTransfer?: boolean;
+  readonly withdrawTransfer?: boolean;
+  readonly rejectTransfer?: boolean;
+  readonly overdraftInterest?: boolean;
+  readonly writtenoff?: boolean;
+  readonly overdraftFee?: boolean;
+  readonly withholdTax?: boolean;
+  readonly escheat?: boolean;
+  readonly amountHold?: boolean;
+  readonly amountRelease?: boolean;
+  readonly dividendPayout?: boolean;
+}
+
+/** PaymentDetailData: what a writer gave with a deposit or withdrawal (only with a payment type). */
+export interface FineractPaymentDetail {
+  readonly id?: number;
+  readonly paymentType?: { readonly id: number; readonly name?: string };
+  readonly receiptNumber?: string;
 }
 
 export interface FineractSavingsTransaction {
@@ -118,19 +139,17 @@ export interface FineractSavingsTransaction {
   readonly currency: FineractCurrency;
   readonly amount: number;
   readonly runningBalance?: number;
-  readonly externalId?: string | null;
   readonly submittedOnDate?: FineractDate;
   readonly reversed?: boolean;
-}
-
-/** Fineract's Page. */
-export interface FineractPage<T> {
-  readonly totalFilteredRecords: number;
-  readonly pageItems: readonly T[];
+  /** Savings transactions have no externalId in Fineract: bankgraph's reference is the receipt number here. */
+  readonly paymentDetailData?: FineractPaymentDetail;
+  /** Set on the two legs of an account transfer (AccountTransferData). */
+  readonly transfer?: { readonly id?: number };
 }
 
 export interface FineractBatchRequest {
   readonly requestId: number;
+  /** With the API version: "v1/savingsaccounts/5001" (CommandStrategyProvider matches the whole of it). */
   readonly relativeUrl: string;
   readonly method: 'GET';
   /** requestId of an earlier request whose answer fills `$.field` in relativeUrl. */
@@ -170,10 +189,25 @@ export const REQUEST_DATE_FORMAT = { dateFormat: 'dd MMMM yyyy', locale: 'en' } 
  */
 export const CLIENT_CLOSURE_REASON_ID = 31;
 
+/**
+ * The payment type (GET /paymenttypes) the journeys' deposits and withdrawals carry, with their reference as the
+ * receipt number: the sandbox's "Digital Journey"; an installation's own is CORE_BANKING_PAYMENT_TYPE_ID.
+ */
+export const PAYMENT_TYPE_ID = 3;
+
 /** The ids of one Fineract installation that bankgraph's writes name. */
 export interface FineractInstallation {
   readonly savingsProductIds: Readonly<Record<SavingsProduct, number>>;
   readonly clientClosureReasonId: number;
+  readonly paymentTypeId: number;
 }
 
-export const SANDBOX_INSTALLATION: FineractInstallation = { savingsProductIds: PRODUCT_IDS, clientClosureReasonId: CLIENT_CLOSURE_REASON_ID };
+export const SANDBOX_INSTALLATION: FineractInstallation = {
+  savingsProductIds: PRODUCT_IDS,
+  clientClosureReasonId: CLIENT_CLOSURE_REASON_ID,
+  paymentTypeId: PAYMENT_TYPE_ID,
+};
+
+/** The Idempotency-Key header (FineractProperties' default name) and the header a replayed answer carries. */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export const SERVED_FROM_CACHE_HEADER = 'x-served-from-cache';

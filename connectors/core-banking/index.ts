@@ -2,7 +2,7 @@ import { LegacyHttpClient, type BreakerOptions, type RetryOptions } from '../htt
 import { tuning } from '../util.js';
 import type { Account, AccountStatus, CustomerProfile, Transaction, TransactionPage, TransactionPageRequest } from '../../lib/domain.js';
 import { badUserInput } from '../../lib/errors.js';
-import { BatchCoalescer, type SubRequest } from './batch.js';
+import { BatchCoalescer } from './batch.js';
 import {
   API_PREFIX,
   SANDBOX_INSTALLATION,
@@ -10,17 +10,14 @@ import {
   REQUEST_DATE_FORMAT,
   type FineractClient,
   type FineractClientAccounts,
-  type FineractPage,
   type FineractSavingsAccount,
-  type FineractSavingsTransaction,
   type SavingsProduct,
 } from './dialect.js';
 import { badResponse, isNotFound, isRefusal, mapFineractError, SYSTEM } from './errors.js';
 import { closeClientCommand, readAccountState, savingsCommand, withdrawOpening, write, type WithdrawalOutcome } from './lifecycle.js';
-import { move, type MoneyMovement } from './movements.js';
+import { findMovement, move, type MoneyMovement } from './movements.js';
 import {
   accountFromFull,
-  accountFromSummary,
   accountIdOf,
   checkTransactionCursor,
   dateParam,
@@ -35,7 +32,7 @@ import {
 
 export type { SavingsProduct } from './dialect.js';
 export { SAVINGS_PRODUCTS } from './dialect.js';
-export { checkTransactionCursor } from './normalise.js';
+export { checkTransactionCursor, legacyKeyOf } from './normalise.js';
 export type { WithdrawalOutcome } from './lifecycle.js';
 export type { MoneyMovement } from './movements.js';
 
@@ -54,6 +51,19 @@ export interface CoreBankingConnectorOptions {
 export const MAX_PAGE_SIZE = 100;
 
 const enc = encodeURIComponent;
+
+const SAVINGS_ROUTE = 'GET /savingsaccounts/:savingsId';
+const HISTORY_ROUTE = 'GET /savingsaccounts/:savingsId?associations=transactions';
+
+function positiveId(value: unknown, route: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw badResponse(route, 'an id is not a positive whole number');
+  return value;
+}
+
+/** "txn-100001" -> 100001 (ids come from toTransaction, so always of this shape). */
+function transactionNumber(id: string): number {
+  return Number(id.slice('txn-'.length));
+}
 
 /**
  * The core banking system (Apache Fineract). Reads go out as one POST /batches per call, whatever the number of ids;
@@ -86,86 +96,130 @@ export class CoreBankingConnector {
 
   // ---- reads ---------------------------------------------------------------------------------------------------
 
-  /** Customers by our id (Fineract externalId), in input order; null for an unknown one. One HTTP call. */
+  /**
+   * Customers by our id (Fineract externalId), in input order; null for an unknown one. One GET
+   * /clients/external-id/{id} each, in parallel: Fineract's batch does not run client reads.
+   */
   async getCustomers(customerIds: readonly string[]): Promise<(CustomerProfile | null)[]> {
-    const route = 'GET /clients/external-id/:externalId';
-    const asked = customerIds.map((id, i) => ({ id, i })).filter(({ id }) => id !== '');
-    const answers = await this.batch.run(asked.map(({ id }) => ({ relativeUrl: `clients/external-id/${enc(id)}`, route })));
-    const out: (CustomerProfile | null)[] = customerIds.map(() => null);
-    asked.forEach(({ i }, k) => {
-      const json = answers[k];
-      if (json !== undefined) out[i] = toCustomer(json as FineractClient, route);
-    });
-    return out;
+    return Promise.all(customerIds.map((id) => this.findClientByCustomerId(id)));
   }
 
-  /** The accounts of each customer, in input order; [] for an unknown customer. One HTTP call. */
+  /**
+   * The accounts of each customer, in input order; [] for an unknown customer. Fineract's list of a client's accounts
+   * has no available balance, so it gives the ids, and the accounts themselves come from one POST /batches of
+   * savings-account reads for all of them: one list call per customer plus one batch, whatever the number of accounts.
+   */
   async getAccountsOfCustomers(customerIds: readonly string[]): Promise<Account[][]> {
     const route = 'GET /clients/external-id/:externalId/accounts';
-    const asked = customerIds.map((id, i) => ({ id, i })).filter(({ id }) => id !== '');
-    const answers = await this.batch.run(asked.map(({ id }) => ({ relativeUrl: `clients/external-id/${enc(id)}/accounts`, route })));
-    const out: Account[][] = customerIds.map(() => []);
-    asked.forEach(({ id, i }, k) => {
-      const json = answers[k] as FineractClientAccounts | undefined;
-      if (json === undefined) return;
-      if (json.savingsAccounts !== undefined && !Array.isArray(json.savingsAccounts)) throw badResponse(route, 'savingsAccounts is not a list');
-      out[i] = (json.savingsAccounts ?? []).map((s) => accountFromSummary(s, id, route));
+    const lists = await Promise.all(
+      customerIds.map(async (id) => {
+        if (id === '') return [];
+        try {
+          const json = await this.http.json<FineractClientAccounts>({ method: 'GET', path: `/clients/external-id/${enc(id)}/accounts`, route, idempotent: true });
+          if (json?.savingsAccounts !== undefined && !Array.isArray(json.savingsAccounts)) throw badResponse(route, 'savingsAccounts is not a list');
+          return (json?.savingsAccounts ?? []).map((a) => positiveId(a.id, route));
+        } catch (err) {
+          if (isNotFound(err)) return [];
+          throw err;
+        }
+      }),
+    );
+    const accounts = await this.readSavingsAccounts(lists.flat(), false);
+    let k = 0;
+    return lists.map((ids, i) =>
+      ids.flatMap(() => {
+        const account = accounts[k++];
+        // Listed a moment ago and gone now (deleted meanwhile): not shown rather than failing the list.
+        return account === undefined ? [] : [accountFromFull(account, customerIds[i] as string, SAVINGS_ROUTE)];
+      }),
+    );
+  }
+
+  /**
+   * Accounts by our id ("acc-5001"), in input order; null for an unknown or malformed id (malformed ones are not
+   * sent). Fineract's account names its client by id only, and the batch does not run client reads: one POST
+   * /batches for the accounts, then one GET /clients/{id} per distinct client, to know whose account it is.
+   */
+  async getAccounts(accountIds: readonly string[]): Promise<(Account | null)[]> {
+    const asked = accountIds.map((id, i) => ({ savingsId: savingsIdOf(id), i })).filter((a): a is { savingsId: number; i: number } => a.savingsId !== undefined);
+    const accounts = await this.readSavingsAccounts(
+      asked.map((a) => a.savingsId),
+      false,
+    );
+    const clientIds = [...new Set(accounts.flatMap((a) => (a === undefined ? [] : [positiveId(a.clientId, SAVINGS_ROUTE)])))];
+    const clientRoute = 'GET /clients/:clientId';
+    const clients = new Map(
+      await Promise.all(
+        clientIds.map(async (clientId) => {
+          try {
+            return [clientId, await this.http.json<FineractClient>({ method: 'GET', path: `/clients/${clientId}`, route: clientRoute, idempotent: true })] as const;
+          } catch (err) {
+            if (isNotFound(err)) return [clientId, undefined] as const;
+            throw err;
+          }
+        }),
+      ),
+    );
+    const out: (Account | null)[] = accountIds.map(() => null);
+    asked.forEach(({ i }, k) => {
+      const account = accounts[k];
+      const client = account === undefined ? undefined : clients.get(account.clientId);
+      // An account of a client who is not one of our customers (no externalId) is not ours to show.
+      if (account === undefined || typeof client?.externalId !== 'string') return;
+      out[i] = accountFromFull(account, client.externalId, SAVINGS_ROUTE);
     });
     return out;
   }
 
   /**
-   * Accounts by our id ("acc-5001"), in input order; null for an unknown or malformed id (malformed ones are not
-   * sent). Fineract's account does not carry the client's externalId, so each account read is paired with a read of
-   * its client through a batch reference ("clients/$.clientId"): still one HTTP call.
+   * Pages of transactions, newest first, in input order; an unknown or malformed account has an empty page. One POST
+   * /batches of `GET v1/savingsaccounts/{id}?associations=transactions`, one part per distinct account, whatever the
+   * number of pages: the only read of transactions Fineract's batch runs. It answers an account's whole history, which
+   * is paged here; the search route (GET .../transactions/search, {total, content}, `offset` a page number) pages on
+   * the server but cannot be batched, so a dashboard of n accounts would cost n calls.
    */
-  async getAccounts(accountIds: readonly string[]): Promise<(Account | null)[]> {
-    const accountRoute = 'GET /savingsaccounts/:savingsId';
-    const clientRoute = 'GET /clients/:clientId';
-    const asked = accountIds.map((id, i) => ({ savingsId: savingsIdOf(id), i })).filter((a): a is { savingsId: number; i: number } => a.savingsId !== undefined);
-    const subs: SubRequest[] = asked.flatMap(({ savingsId }, k) => [
-      { relativeUrl: `savingsaccounts/${savingsId}`, route: accountRoute },
-      { relativeUrl: 'clients/$.clientId', reference: 2 * k, route: clientRoute },
-    ]);
-    const answers = await this.batch.run(subs);
-    const out: (Account | null)[] = accountIds.map(() => null);
-    asked.forEach(({ i }, k) => {
-      const account = answers[2 * k] as FineractSavingsAccount | undefined;
-      const client = answers[2 * k + 1] as FineractClient | undefined;
-      // An account of a client who is not one of our customers (no externalId) is not ours to show.
-      if (account === undefined || typeof client?.externalId !== 'string') return;
-      out[i] = accountFromFull(account, client.externalId, accountRoute);
-    });
-    return out;
-  }
-
-  /** Pages of transactions, newest first, in input order; an unknown or malformed account has an empty page. One HTTP call. */
   async getTransactionPages(requests: readonly TransactionPageRequest[]): Promise<TransactionPage[]> {
-    const route = 'GET /savingsaccounts/:savingsId/transactions/search';
-    const asked = requests.map((r, i) => {
+    const asked = requests.map((r) => {
       // Callers check each cursor first (checkTransactionCursor): here one bad cursor fails the whole batch.
       checkTransactionCursor(r.after);
       const offset = r.after ? (decodeCursor(r.after) as number) : 0;
       const first = Number.isFinite(r.first) ? Math.min(Math.max(Math.trunc(r.first), 0), MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
-      return { savingsId: savingsIdOf(r.accountId), offset, first, i };
+      return { savingsId: savingsIdOf(r.accountId), offset, first };
     });
-    const sent = asked.filter((a): a is typeof a & { savingsId: number } => a.savingsId !== undefined);
-    const answers = await this.batch.run(
-      sent.map((a) => ({
-        relativeUrl: `savingsaccounts/${a.savingsId}/transactions/search?offset=${a.offset}&limit=${a.first}&orderBy=transactionDate&sortOrder=DESC`,
-        route,
-      })),
-    );
-    const out: TransactionPage[] = requests.map(() => ({ items: [], totalCount: 0, nextCursor: null }));
-    sent.forEach(({ offset, i }, k) => {
-      const page = answers[k] as FineractPage<FineractSavingsTransaction> | undefined;
-      if (page === undefined) return;
-      if (!Array.isArray(page.pageItems) || typeof page.totalFilteredRecords !== 'number') throw badResponse(route, 'malformed page');
-      const items = page.pageItems.map((t) => toTransaction(t, route));
+    const distinct = [...new Set(asked.flatMap((a) => (a.savingsId === undefined ? [] : [a.savingsId])))];
+    const read = await this.readSavingsAccounts(distinct, true);
+    const histories = new Map<number, Transaction[]>();
+    distinct.forEach((savingsId, k) => {
+      const account = read[k];
+      if (account === undefined) return;
+      if (account.transactions !== undefined && !Array.isArray(account.transactions)) throw badResponse(HISTORY_ROUTE, 'transactions is not a list');
+      // Newest first, whatever order the answer came in: by business date, then by id (booking order).
+      const items = (account.transactions ?? []).map((t) => toTransaction(t, HISTORY_ROUTE));
+      items.sort((x, y) => y.bookedOn.localeCompare(x.bookedOn) || transactionNumber(y.id) - transactionNumber(x.id));
+      histories.set(savingsId, items);
+    });
+    return asked.map(({ savingsId, offset, first }) => {
+      const history = savingsId === undefined ? undefined : histories.get(savingsId);
+      if (history === undefined) return { items: [], totalCount: 0, nextCursor: null };
+      const items = history.slice(offset, offset + first);
       const next = offset + items.length;
-      out[i] = { items, totalCount: page.totalFilteredRecords, nextCursor: items.length > 0 && next < page.totalFilteredRecords ? encodeCursor(next) : null };
+      return { items, totalCount: history.length, nextCursor: items.length > 0 && next < history.length ? encodeCursor(next) : null };
     });
-    return out;
+  }
+
+  /**
+   * Savings accounts by Fineract id, in order (undefined: not found), in one POST /batches (coalesced with the reads
+   * of the same tick): `v1/savingsaccounts/{id}`, with `?associations=transactions` for the history.
+   */
+  private async readSavingsAccounts(savingsIds: readonly number[], withTransactions: boolean): Promise<(FineractSavingsAccount | undefined)[]> {
+    const route = withTransactions ? HISTORY_ROUTE : SAVINGS_ROUTE;
+    const query = withTransactions ? '?associations=transactions' : '';
+    const answers = await this.batch.run(savingsIds.map((id) => ({ relativeUrl: `v1/savingsaccounts/${id}${query}`, route })));
+    return answers.map((json) => {
+      if (json === undefined) return undefined;
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badResponse(route, 'account is not an object');
+      return json as FineractSavingsAccount;
+    });
   }
 
   // ---- writes (journeys) ---------------------------------------------------------------------------------------
@@ -277,26 +331,23 @@ export class CoreBankingConnector {
     await closeClientCommand(this.http, Number(coreBankingId), this.installation.clientClosureReasonId);
   }
 
+  /** Exactly once per reference (Fineract's Idempotency-Key), so it is retried; see movements.ts. */
   async deposit(input: MoneyMovement): Promise<{ transactionId: string }> {
-    return move(this.http, 'deposit', input);
+    return move(this.http, this.installation.paymentTypeId, 'deposit', input);
   }
 
-  /** INSUFFICIENT_FUNDS when the available balance does not cover it. */
+  /** Exactly once per reference, retried; INSUFFICIENT_FUNDS when the available balance does not cover it. */
   async withdraw(input: MoneyMovement): Promise<{ transactionId: string }> {
-    return move(this.http, 'withdrawal', input);
+    return move(this.http, this.installation.paymentTypeId, 'withdrawal', input);
   }
 
-  /** What became of a deposit or withdrawal with this reference: the transaction, or null if it never happened. */
+  /**
+   * What became of a deposit or withdrawal with this reference: the transaction (reversed ones flagged), or null if
+   * it never happened. One read of the account's transactions (movements.ts, findMovement).
+   */
   async findTransactionByReference(accountId: string, reference: string): Promise<Transaction | null> {
     const savingsId = savingsIdOf(accountId);
     if (savingsId === undefined || reference === '') return null;
-    const route = 'GET /savingsaccounts/:savingsId/transactions/external-id/:externalId';
-    try {
-      const path = `/savingsaccounts/${savingsId}/transactions/external-id/${enc(reference)}`;
-      return toTransaction(await this.http.json<FineractSavingsTransaction>({ method: 'GET', path, route, idempotent: true }), route);
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
+    return findMovement(this.http, this.installation.paymentTypeId, savingsId, reference);
   }
 }

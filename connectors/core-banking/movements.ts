@@ -1,9 +1,11 @@
 import type { LegacyHttpClient } from '../http.js';
 import { badUserInput } from '../../lib/errors.js';
 import { toDecimalString, type Money } from '../../lib/money.js';
-import { REQUEST_DATE_FORMAT, type FineractSavingsAccount } from './dialect.js';
+import type { Transaction } from '../../lib/domain.js';
+import { IDEMPOTENCY_KEY_HEADER, REQUEST_DATE_FORMAT, type FineractSavingsAccount } from './dialect.js';
+import { badResponse, isNotFound } from './errors.js';
 import { write } from './lifecycle.js';
-import { dateParam, requireSavingsId, today, transactionIdOf } from './normalise.js';
+import { dateParam, legacyKeyOf, requireSavingsId, today, toTransaction, transactionIdOf } from './normalise.js';
 
 export interface MoneyMovement {
   readonly accountId: string;
@@ -16,11 +18,26 @@ export interface MoneyMovement {
 }
 
 /**
- * A deposit or withdrawal carrying its reference as externalId: Fineract books one transaction per externalId and
- * answers a repeat with the first one, so the call is retried. The amount goes as an exact decimal string, after
- * checking it is in the account's currency (Fineract would book 10.00 USD on an EUR account as 10.00 EUR).
+ * A deposit or withdrawal, exactly once. Fineract's savings transactions have no externalId; its own guard is the
+ * `Idempotency-Key` header: a command sent again under the same key (for the same action and account kind) is not run
+ * again, its first answer comes back (`x-served-from-cache: true`), a refusal included. So the call carries the
+ * reference as that key and is retried. Fineract does not compare the bodies under one key, which is why the key is
+ * the journey step's own reference, never reused for another intent.
+ *
+ * The reference also goes into the transaction, as the receipt number of its payment details (with the installation's
+ * payment type, CORE_BANKING_PAYMENT_TYPE_ID): Fineract shows it on the transaction, which is how
+ * findTransactionByReference finds out what became of a movement whose answer was lost. Both fields are 50
+ * characters wide; a longer reference goes as its digest (legacyKeyOf), the same on every try.
+ *
+ * The amount goes as an exact decimal string, after checking it is in the account's currency (Fineract would book
+ * 10.00 USD on an EUR account as 10.00 EUR).
  */
-export async function move(http: LegacyHttpClient, command: 'deposit' | 'withdrawal', input: MoneyMovement): Promise<{ transactionId: string }> {
+export async function move(
+  http: LegacyHttpClient,
+  paymentTypeId: number,
+  command: 'deposit' | 'withdrawal',
+  input: MoneyMovement,
+): Promise<{ transactionId: string }> {
   const savingsId = requireSavingsId(input.accountId);
   if (input.amount.minor <= 0n) throw badUserInput('amount', 'the amount must be positive');
   if (input.reference.trim() === '') throw badUserInput('reference', 'a reference is required');
@@ -28,8 +45,37 @@ export async function move(http: LegacyHttpClient, command: 'deposit' | 'withdra
   const accountRoute = 'GET /savingsaccounts/:savingsId';
   const account = await http.json<FineractSavingsAccount>({ method: 'GET', path: `/savingsaccounts/${savingsId}`, route: accountRoute, idempotent: true });
   if (account?.currency?.code !== input.amount.currency) throw badUserInput('amount', `the account is held in ${account?.currency?.code ?? 'another currency'}`);
-  const body = { transactionDate, transactionAmount: toDecimalString(input.amount), externalId: input.reference, ...REQUEST_DATE_FORMAT };
-  const path = `/savingsaccounts/${savingsId}/transactions?command=${command}`;
-  const res = await write(http, { method: 'POST', path, route: `POST /savingsaccounts/:savingsId/transactions?command=${command}`, body, idempotent: true });
+  const key = legacyKeyOf(input.reference);
+  const body = { transactionDate, transactionAmount: toDecimalString(input.amount), paymentTypeId, receiptNumber: key, ...REQUEST_DATE_FORMAT };
+  const res = await write(http, {
+    method: 'POST',
+    path: `/savingsaccounts/${savingsId}/transactions?command=${command}`,
+    route: `POST /savingsaccounts/:savingsId/transactions?command=${command}`,
+    headers: { [IDEMPOTENCY_KEY_HEADER]: key },
+    body,
+    idempotent: true,
+  });
   return { transactionId: transactionIdOf(res.resourceId) };
+}
+
+/**
+ * The deposit or withdrawal booked with this reference, or null if there is none. Fineract has no lookup of a savings
+ * transaction by a reference of ours, so this reads the account's transactions (GET /savingsaccounts/{id}
+ * ?associations=transactions) and takes the one whose payment details carry the reference as receipt number under
+ * the installation's payment type (a teller's receipt of the same number under another type is not ours). Reversed
+ * transactions are found too, flagged: "was it booked" and "was it undone" are different answers.
+ */
+export async function findMovement(http: LegacyHttpClient, paymentTypeId: number, savingsId: number, reference: string): Promise<Transaction | null> {
+  const route = 'GET /savingsaccounts/:savingsId?associations=transactions';
+  let account: FineractSavingsAccount;
+  try {
+    account = await http.json<FineractSavingsAccount>({ method: 'GET', path: `/savingsaccounts/${savingsId}?associations=transactions`, route, idempotent: true });
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+  if (account?.transactions !== undefined && !Array.isArray(account.transactions)) throw badResponse(route, 'transactions is not a list');
+  const key = legacyKeyOf(reference);
+  const found = (account?.transactions ?? []).find((t) => t?.paymentDetailData?.receiptNumber === key && t.paymentDetailData.paymentType?.id === paymentTypeId);
+  return found ? toTransaction(found, route) : null;
 }

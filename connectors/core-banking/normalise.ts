@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { badUserInput } from '../../lib/errors.js';
 import { moneyFromMajorFloat, zero, type Money } from '../../lib/money.js';
 import type {
@@ -14,7 +15,6 @@ import type {
   FineractDate,
   FineractSavingsAccount,
   FineractSavingsStatus,
-  FineractSavingsSummary,
   FineractSavingsTransaction,
   FineractTransactionType,
 } from './dialect.js';
@@ -184,22 +184,6 @@ function balances(ledger: unknown, available: unknown, currency: string, route: 
   return [money(ledger, currency, route, 'accountBalance'), money(available, currency, route, 'availableBalance')];
 }
 
-export function accountFromSummary(s: FineractSavingsSummary, customerId: string, route: string): Account {
-  const currency = currencyCode(s.currency, route);
-  const [balance, availableBalance] = balances(s.accountBalance, s.availableBalance, currency, route);
-  return {
-    id: accountIdOf(positiveInt(s.id, route, 'savings id')),
-    customerId,
-    number: text(s.accountNo, route, 'accountNo'),
-    productName: text(s.productName, route, 'productName'),
-    currency,
-    balance,
-    availableBalance,
-    status: accountStatus(s.status, route),
-    openedOn: optionalIso(s.timeline?.activatedOnDate, route, 'activatedOnDate'),
-  };
-}
-
 export function accountFromFull(a: FineractSavingsAccount, customerId: string, route: string): Account {
   const currency = currencyCode(a.currency, route);
   const [balance, availableBalance] = balances(a.summary?.accountBalance, a.summary?.availableBalance, currency, route);
@@ -216,12 +200,45 @@ export function accountFromFull(a: FineractSavingsAccount, customerId: string, r
   };
 }
 
-function transactionType(t: FineractTransactionType | undefined, route: string): TransactionType {
-  if (t?.deposit || t?.id === 1) return 'DEPOSIT';
-  if (t?.withdrawal || t?.id === 2) return 'WITHDRAWAL';
-  if (t?.interestPosting || t?.id === 3) return 'INTEREST';
-  if (t?.feeDeduction || t?.id === 4 || t?.id === 5 || t?.id === 7) return 'FEE'; // withdrawal fee, annual fee, charge
-  throw badResponse(route, `unknown savings transaction type ${String(t?.id)}`);
+/**
+ * Fineract's savings transaction types (SavingsAccountTransactionType) into ours. The two legs of an account transfer
+ * are a withdrawal and a deposit that carry `transfer`; a client's transfer between offices moves the balance out
+ * (initiate) and back in (approve, withdraw, reject). A type bankgraph has no name for (a waiver, a write-off, an
+ * escheat, or one a later Fineract adds) is OTHER with Fineract's own wording as the description: one odd
+ * transaction must not make a customer's whole history unreadable.
+ */
+function transactionType(t: FineractSavingsTransaction, route: string): TransactionType {
+  const type: FineractTransactionType | undefined = t.transactionType;
+  if (typeof type?.id !== 'number') throw badResponse(route, 'transaction without a type');
+  const transfer = t.transfer !== undefined && t.transfer !== null;
+  switch (type.id) {
+    case 1:
+      return transfer ? 'TRANSFER_IN' : 'DEPOSIT';
+    case 2:
+      return transfer ? 'TRANSFER_OUT' : 'WITHDRAWAL';
+    case 3: // interest posting
+    case 8: // dividend payout
+      return 'INTEREST';
+    case 4: // withdrawal fee
+    case 5: // annual fee
+    case 7: // pay charge
+    case 17: // overdraft interest
+      return 'FEE';
+    case 12: // initiate transfer
+      return 'TRANSFER_OUT';
+    case 13: // approve transfer
+    case 14: // withdraw transfer
+    case 15: // reject transfer
+      return 'TRANSFER_IN';
+    case 18: // withhold tax
+      return 'TAX';
+    case 20: // amount hold
+      return 'HOLD';
+    case 21: // amount release
+      return 'HOLD_RELEASE';
+    default:
+      return 'OTHER';
+  }
 }
 
 /**
@@ -236,14 +253,33 @@ export function toTransaction(t: FineractSavingsTransaction, route: string): Tra
   return {
     id: transactionIdOf(positiveInt(t.id, route, 'transaction id')),
     accountId: accountIdOf(positiveInt(t.accountId, route, 'transaction accountId')),
-    type: transactionType(t.transactionType, route),
+    type: transactionType(t, route),
     amount,
     runningBalance: t.runningBalance === undefined || t.runningBalance === null ? null : money(t.runningBalance, currency, route, 'runningBalance'),
     bookedOn: isoFromFineract(t.date, route, 'transaction date'),
     description: typeof t.transactionType?.value === 'string' ? t.transactionType.value : '',
-    reference: typeof t.externalId === 'string' && t.externalId !== '' ? t.externalId : null,
+    reference: receiptNumberOf(t),
     reversed: t.reversed,
   };
+}
+
+/** The receipt number a writer gave with the transaction (bankgraph's reference for its own), or null. */
+export function receiptNumberOf(t: FineractSavingsTransaction): string | null {
+  const receipt = t.paymentDetailData?.receiptNumber;
+  return typeof receipt === 'string' && receipt !== '' ? receipt : null;
+}
+
+/** The receipt number and payment-detail columns are 50 characters wide (m_payment_detail), as is the Idempotency-Key. */
+export const MAX_LEGACY_KEY_LENGTH = 50;
+
+/**
+ * A journey reference as Fineract can hold it (receipt number, Idempotency-Key): the reference itself when it fits in
+ * 50 characters; otherwise its first 36 characters (a journey id, so an operator still sees whose it is), "~" and 13
+ * hex characters of the whole reference's SHA-256. Deterministic: a retry sends the same key.
+ */
+export function legacyKeyOf(reference: string): string {
+  if (reference.length <= MAX_LEGACY_KEY_LENGTH) return reference;
+  return `${reference.slice(0, 36)}~${createHash('sha256').update(reference, 'utf8').digest('hex').slice(0, MAX_LEGACY_KEY_LENGTH - 37)}`;
 }
 
 /** Cursors are opaque to clients: base64url of the offset of the next item. */

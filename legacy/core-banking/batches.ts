@@ -5,10 +5,14 @@ import type { RouteTable } from './router.js';
 /**
  * POST /batches, as Fineract has it: many sub-requests in one HTTP call, each answered with its own status and its
  * body as a JSON *string*. A sub-request may name an earlier one in `reference` and use its answer in its own
- * relativeUrl ("clients/$.clientId"); when that parent failed, the child is answered 409 without being run.
+ * relativeUrl ("$.clientId"); when that parent failed, the child is answered 409 without being run.
  *
- * Sub-requests are dispatched in process to the same handlers as the HTTP routes. This sandbox runs GET
- * sub-requests only, so `enclosingTransaction` (accepted, true or false) never has anything to roll back.
+ * Fineract does not route a sub-request like an HTTP call: its CommandStrategyProvider runs only the relative URLs it
+ * lists (matched whole, with the "v1/" prefix: "v1/savingsaccounts/5001?associations=transactions"), and answers any
+ * other with 501 and a plain-text body (UnknownCommandStrategy), whatever the HTTP API has at that path. Of its list,
+ * this sandbox runs the savings-account read (getSavingsAccountByIdCommandStrategy); every other relative URL,
+ * including ones real Fineract runs (its loan reads, client creation), is answered the same 501 here. The
+ * sub-requests it runs are GETs, so `enclosingTransaction` (accepted, true or false) never has anything to roll back.
  *
  * A fault with `subRequestErrorRate` (legacy/http.ts) answers sub-requests with the platform's 500 inside the 200:
  * a database failing under the batch endpoint, which a client must not read as "200, all is well".
@@ -81,6 +85,15 @@ function resolveReferences(relativeUrl: string, parent: unknown): string | undef
   return missing ? undefined : out;
 }
 
+/**
+ * The relative URLs this sandbox's batch runs: CommandStrategyProvider's own patterns (fineract-provider's
+ * batch/command/CommandStrategyProvider.java), matched against the whole relative URL.
+ */
+const STRATEGIES: readonly { readonly method: string; readonly pattern: RegExp }[] = [
+  // getSavingsAccountByIdCommandStrategy
+  { method: 'GET', pattern: /^v1\/savingsaccounts\/\d+(\?(\w+(?:=[\w,]+|&)+)+)?$/ },
+];
+
 function sub(requestId: number, out: SimResponse): SubResponse {
   const body = out.text ?? (out.json === undefined ? '' : JSON.stringify(out.json));
   return {
@@ -128,12 +141,13 @@ function runOne(
     if (resolved === undefined) return subError(400, 'error.msg.batch.reference.path.invalid', `Request ${item.requestId}: a $. path is not in the answer of request ${item.reference}.`);
     relativeUrl = resolved;
   }
-  if (item.method !== 'GET') {
-    return subError(400, 'error.msg.batch.method.not.supported', `Request ${item.requestId}: only GET sub-requests are supported by this batch endpoint.`);
+  const strategy = STRATEGIES.find((st) => st.method === item.method && st.pattern.test(relativeUrl));
+  if (!strategy) {
+    return { status: 501, text: `Resource with method ${item.method} and relativeUrl ${relativeUrl} doesn't exist`, contentType: 'text/plain' };
   }
   let url: URL;
   try {
-    url = new URL(relativeUrl.replace(/^\/+/, ''), 'http://batch/');
+    url = new URL(relativeUrl.slice('v1/'.length), 'http://batch/');
   } catch {
     return subError(400, 'error.msg.batch.relativeUrl.invalid', `Request ${item.requestId}: relativeUrl is not a URL path.`);
   }

@@ -131,7 +131,7 @@ export function buildSandbox(): CoreBankingStore {
       const history = historyOf(account.id, seed.balance);
       account.balance = openingBalance(seed.balance, history);
       for (const { reversed, ...t } of history) {
-        const txn = store.post(account, { ...t, externalId: null, submittedOnDate: t.date });
+        const txn = store.post(account, { ...t, submittedOnDate: t.date });
         if (reversed) store.reverse(account, txn);
       }
       if (account.balance !== seed.balance) throw new Error(`sandbox account ${account.id} does not add up`);

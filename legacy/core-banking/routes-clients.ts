@@ -9,6 +9,7 @@ import {
   validation,
   type FineractErrorItem,
 } from './dialect.js';
+import { commandAction, idempotent } from './idempotency.js';
 import { numericId, type RouteTable } from './router.js';
 import { CLIENT_CLOSURE_REASONS, OFFICE, type ClientRecord, type CoreBankingStore } from './store.js';
 import { clientView, savingsSummaryView } from './views.js';
@@ -66,7 +67,7 @@ export function clientRoutes(routes: RouteTable, { store, now }: RouteContext): 
     }))
     .add('GET', '/clients/:clientId/accounts', (req) => ({ json: accountsOf(store, clientById(store, req.params.clientId)) }))
     .add('GET', '/clients/:clientId', (req) => ({ json: clientView(clientById(store, req.params.clientId)) }))
-    .add('POST', '/clients', (req) => {
+    .add('POST', '/clients', idempotent(store, 'CLIENT', commandAction('CREATE'), (req) => {
       const body = objectBody(req.body, req.rawBody, 'client');
       const errors: FineractErrorItem[] = [];
       const firstname = requiredText(body, 'firstname', errors);
@@ -103,14 +104,14 @@ export function clientRoutes(routes: RouteTable, { store, now }: RouteContext): 
         closureReasonId: null,
       });
       return { json: { officeId: OFFICE.id, clientId: client.id, resourceId: client.id } };
-    })
-    .add('POST', '/clients/:clientId', (req) => {
+    }))
+    .add('POST', '/clients/:clientId', idempotent(store, 'CLIENT', commandAction('UPDATE'), (req) => {
       const client = clientById(store, req.params.clientId);
       const command = req.query.get('command') ?? '';
       if (command !== 'close') throw invalidParam('client', 'command', 'not.supported', `Unrecognized command \`${command}\` for clients.`, command);
       closeClient(store, client, objectBody(req.body ?? {}, req.rawBody, 'client'));
       return { json: { officeId: OFFICE.id, clientId: client.id, resourceId: client.id } };
-    });
+    }));
 }
 
 /** Savings states that keep a client open: submitted, approved, active. */

@@ -11,6 +11,7 @@ import {
   type FineractErrorItem,
   type SavingsStatusId,
 } from './dialect.js';
+import { commandAction, idempotent } from './idempotency.js';
 import { numericId, type RouteTable } from './router.js';
 import type { RouteContext } from './routes-clients.js';
 import { OFFICE, PRODUCTS, type CoreBankingStore, type SavingsRecord } from './store.js';
@@ -77,8 +78,13 @@ export function savingsRoutes(routes: RouteTable, { store, now }: RouteContext):
       }
       return { json: savingsView(account, store) };
     })
-    .add('GET', '/savingsaccounts/:savingsId', (req) => ({ json: savingsView(savingsById(store, req.params.savingsId), store) }))
-    .add('POST', '/savingsaccounts', (req) => {
+    .add('GET', '/savingsaccounts/:savingsId', (req) => {
+      // associations=transactions (or all) adds the account's transactions; other values are ignored, as in Fineract.
+      const associations = (req.query.get('associations') ?? '').split(',').map((a) => a.trim());
+      const transactions = associations.includes('transactions') || associations.includes('all');
+      return { json: savingsView(savingsById(store, req.params.savingsId), store, { transactions }) };
+    })
+    .add('POST', '/savingsaccounts', idempotent(store, 'SAVINGSACCOUNT', commandAction('CREATE'), (req) => {
       const body = objectBody(req.body, req.rawBody, 'savingsaccount');
       const errors: FineractErrorItem[] = [];
       for (const name of ['clientId', 'productId'] as const) {
@@ -119,8 +125,8 @@ export function savingsRoutes(routes: RouteTable, { store, now }: RouteContext):
         closedOnDate: null,
       });
       return { json: { officeId: OFFICE.id, clientId: client.id, savingsId: account.id, resourceId: account.id } };
-    })
-    .add('POST', '/savingsaccounts/:savingsId', (req) => {
+    }))
+    .add('POST', '/savingsaccounts/:savingsId', idempotent(store, 'SAVINGSACCOUNT', commandAction('UPDATE'), (req) => {
       const account = savingsById(store, req.params.savingsId);
       const name = req.query.get('command') ?? '';
       const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -142,7 +148,7 @@ export function savingsRoutes(routes: RouteTable, { store, now }: RouteContext):
         ...(name === 'undoapproval' ? { approvedOnDate: null } : {}),
       };
       return { json: { officeId: OFFICE.id, clientId: account.clientId, savingsId: account.id, resourceId: account.id, changes } };
-    });
+    }));
 }
 
 /** Closing needs a zero balance, unless the request asks to pay the balance out first (withdrawBalance). */
@@ -154,7 +160,7 @@ function closeAccount(store: CoreBankingStore, account: SavingsRecord, date: str
     if (account.onHold > 0 || account.balance < 0) {
       throw refused('error.msg.savingsaccount.close.funds.on.hold', 'The account has funds on hold and cannot be closed.', 'id', account.id);
     }
-    store.post(account, { type: 2, date, amount: account.balance, externalId: null, submittedOnDate: isoDay(now()) });
+    store.post(account, { type: 2, date, amount: account.balance, submittedOnDate: isoDay(now()) });
   }
   account.closedOnDate = date;
 }

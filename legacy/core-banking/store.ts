@@ -49,11 +49,21 @@ export interface TransactionRecord {
   readonly amount: number;
   /** The balance after it; recomputed when an earlier transaction is undone. */
   runningBalance: number;
-  readonly externalId: string | null;
+  /**
+   * Fineract's payment details (m_payment_detail): the payment type and the receipt number a writer may give with a
+   * deposit or withdrawal. Savings transactions have no externalId in Fineract; bankgraph's reference goes here.
+   */
+  readonly paymentDetail: PaymentDetailRecord | null;
   /** The system date it was entered on. */
   readonly submittedOnDate: string;
   /** Undone (POST .../transactions/{id}?command=undo): kept in the history, without effect on the balance. */
   reversed: boolean;
+}
+
+export interface PaymentDetailRecord {
+  readonly id: number;
+  readonly paymentTypeId: number;
+  readonly receiptNumber: string | null;
 }
 
 export interface Product {
@@ -78,6 +88,13 @@ export const CLIENT_CLOSURE_REASONS: ReadonlyMap<number, string> = new Map([
 
 export const OFFICE = { id: 1, name: 'Head Office' } as const;
 
+/** The installation's payment types (GET /paymenttypes); a deposit or withdrawal may name one with its receipt number. */
+export const PAYMENT_TYPES: ReadonlyMap<number, { readonly id: number; readonly name: string; readonly description: string }> = new Map([
+  [1, { id: 1, name: 'Money Transfer', description: 'Transfers and card settlements' }],
+  [2, { id: 2, name: 'Cash', description: 'Over the counter' }],
+  [3, { id: 3, name: 'Digital Journey', description: 'Movements booked by the bank\'s journeys (bankgraph)' }],
+]);
+
 export function product(id: number): Product {
   const p = PRODUCTS.get(id);
   if (!p) throw new Error(`unknown product ${id}`);
@@ -95,11 +112,16 @@ export class CoreBankingStore {
   private readonly savingsByExternalId = new Map<string, SavingsRecord>();
   private readonly savingsByClient = new Map<number, SavingsRecord[]>();
   private readonly transactions = new Map<number, TransactionRecord[]>();
-  private readonly transactionsByExternalId = new Map<string, TransactionRecord>();
   private readonly transactionsById = new Map<number, TransactionRecord>();
   private nextClientId = 1001;
   private nextSavingsId = 5001;
   private nextTransactionId = 100001;
+  private nextPaymentDetailId = 1;
+  /**
+   * Fineract's idempotency store (m_portfolio_command_source): the answer of each command sent with an
+   * Idempotency-Key, by action, entity and key. A repeat is answered from here, with `x-served-from-cache: true`.
+   */
+  readonly idempotentAnswers = new Map<string, { readonly status: number; readonly json: unknown }>();
 
   clientByExternalId(externalId: string): ClientRecord | undefined {
     return this.clientsByExternalId.get(externalId);
@@ -119,10 +141,6 @@ export class CoreBankingStore {
 
   transactionById(id: number): TransactionRecord | undefined {
     return this.transactionsById.get(id);
-  }
-
-  transactionByExternalId(externalId: string): TransactionRecord | undefined {
-    return this.transactionsByExternalId.get(externalId);
   }
 
   addClient(fields: Omit<ClientRecord, 'id' | 'accountNo'>): ClientRecord {
@@ -147,15 +165,22 @@ export class CoreBankingStore {
   /** Books a transaction and moves the balance: deposits and interest in, withdrawals and fees out. */
   post(
     account: SavingsRecord,
-    fields: { type: TransactionTypeId; date: string; amount: number; externalId: string | null; submittedOnDate: string },
+    fields: {
+      type: TransactionTypeId;
+      date: string;
+      amount: number;
+      payment?: { readonly paymentTypeId: number; readonly receiptNumber: string | null } | null;
+      submittedOnDate: string;
+    },
   ): TransactionRecord {
+    const { payment, ...rest } = fields;
     account.balance += effectOf(fields);
-    const txn: TransactionRecord = { ...fields, id: this.nextTransactionId++, savingsId: account.id, runningBalance: account.balance, reversed: false };
+    const paymentDetail = payment ? { id: this.nextPaymentDetailId++, ...payment } : null;
+    const txn: TransactionRecord = { ...rest, paymentDetail, id: this.nextTransactionId++, savingsId: account.id, runningBalance: account.balance, reversed: false };
     const list = this.transactions.get(account.id) ?? [];
     list.push(txn);
     this.transactions.set(account.id, list);
     this.transactionsById.set(txn.id, txn);
-    if (txn.externalId !== null) this.transactionsByExternalId.set(txn.externalId, txn);
     return txn;
   }
 

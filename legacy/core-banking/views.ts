@@ -7,7 +7,7 @@ import {
   toFloat,
   transactionType,
 } from './dialect.js';
-import { OFFICE, product, type ClientRecord, type CoreBankingStore, type SavingsRecord, type TransactionRecord } from './store.js';
+import { OFFICE, PAYMENT_TYPES, product, type ClientRecord, type CoreBankingStore, type SavingsRecord, type TransactionRecord } from './store.js';
 
 /**
  * How Fineract shows its resources on the wire. Like Fineract (Gson), fields whose value is null are left out.
@@ -62,8 +62,8 @@ function timeline(a: SavingsRecord) {
 }
 
 /**
- * An account as listed under its client. Fineract summaries carry `accountBalance` directly; this bank's build also
- * lists `availableBalance` there (see the connector's notes).
+ * An account as listed under its client (SavingsAccountSummaryData): `accountBalance`, but no available balance (that
+ * is only in the account's own summary, GET /savingsaccounts/{id}).
  */
 export function savingsSummaryView(a: SavingsRecord) {
   const p = product(a.productId);
@@ -77,14 +77,17 @@ export function savingsSummaryView(a: SavingsRecord) {
     status: savingsStatus(a.status),
     currency: currencyData(p.currency),
     accountBalance: toFloat(a.balance),
-    availableBalance: toFloat(a.balance - a.onHold),
     accountType: { id: 1, code: 'accountType.individual', value: 'Individual' },
     timeline: timeline(a),
     depositType: { id: 100, code: 'depositAccountType.savingsDeposit', value: 'Savings' },
   });
 }
 
-export function savingsView(a: SavingsRecord, store: CoreBankingStore) {
+/**
+ * GET /savingsaccounts/{id}; with `associations=transactions`, every transaction of the account too, newest first
+ * (transaction date, then id, descending), reversed ones included, as Fineract's retrieveAllTransactions lists them.
+ */
+export function savingsView(a: SavingsRecord, store: CoreBankingStore, options: { readonly transactions?: boolean } = {}) {
   const p = product(a.productId);
   const client = store.clients.get(a.clientId);
   const txns = store.transactionsOf(a.id);
@@ -116,11 +119,23 @@ export function savingsView(a: SavingsRecord, store: CoreBankingStore) {
       accountBalance: toFloat(a.balance),
       availableBalance: toFloat(a.balance - a.onHold),
     },
+    transactions: options.transactions
+      ? [...txns].sort((x, y) => y.date.localeCompare(x.date) || y.id - x.id).map((t) => transactionView(t, a))
+      : null,
+  });
+}
+
+function paymentDetailView(d: NonNullable<TransactionRecord['paymentDetail']>) {
+  const type = PAYMENT_TYPES.get(d.paymentTypeId);
+  return withoutNulls({
+    id: d.id,
+    paymentType: type ? { id: type.id, name: type.name, description: type.description, isCashPayment: type.id === 2 } : { id: d.paymentTypeId },
+    receiptNumber: d.receiptNumber,
   });
 }
 
 export function transactionView(t: TransactionRecord, account: SavingsRecord) {
-  return {
+  return withoutNulls({
     id: t.id,
     transactionType: transactionType(t.type),
     accountId: t.savingsId,
@@ -130,11 +145,11 @@ export function transactionView(t: TransactionRecord, account: SavingsRecord) {
     amount: toFloat(t.amount),
     runningBalance: toFloat(t.runningBalance),
     reversed: t.reversed,
-    externalId: t.externalId,
+    paymentDetailData: t.paymentDetail === null ? null : paymentDetailView(t.paymentDetail),
     submittedOnDate: dateArray(t.submittedOnDate),
     interestedPostedAsOn: false,
     submittedByUsername: 'mifos',
     isManualTransaction: false,
     lienTransaction: false,
-  };
+  });
 }

@@ -155,10 +155,21 @@ export type StepStatus =
   | 'SKIPPED'
   | 'SUCCEEDED';
 
+/** What a transaction did. New values may be added: treat one you do not know as OTHER. */
 export type TransactionType =
   | 'DEPOSIT'
+  /** A fee or charge, overdraft interest included. */
   | 'FEE'
+  /** Funds put on hold: the available balance goes down, the ledger balance does not. */
+  | 'HOLD'
+  /** A hold released: the available balance goes back up. */
+  | 'HOLD_RELEASE'
+  /** Interest (or a dividend) paid to the customer. */
   | 'INTEREST'
+  /** A kind core banking has that has no name here (a charge waiver, a write-off); the description says which. */
+  | 'OTHER'
+  /** Tax withheld (for example on interest). */
+  | 'TAX'
   | 'TRANSFER_IN'
   | 'TRANSFER_OUT'
   | 'WITHDRAWAL';

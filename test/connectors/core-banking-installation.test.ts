@@ -58,8 +58,27 @@ describe("a Fineract installation's own ids", () => {
     await expect(sandbox.closeClient(await newClient(sandbox))).resolves.toBeUndefined();
   });
 
+  it('books the journeys\' movements under the payment type the configuration names', async () => {
+    const unknownType = connector({ CORE_BANKING_PAYMENT_TYPE_ID: '999' });
+    const cb = connector({ CORE_BANKING_PAYMENT_TYPE_ID: '1' });
+    const { accountId } = await cb.createSavingsAccount({ coreBankingId: await newClient(cb), product: 'EUR_CURRENT', reference: 'inst-open-3' });
+    await cb.approveAccount(accountId);
+    await cb.activateAccount(accountId);
+    const err = await unknownType.deposit({ accountId, amount: { minor: 100n, currency: 'EUR' }, reference: 'inst-dep-0' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as UpstreamError).detail.legacyCode).toBe('error.msg.payment.type.invalid');
+    const { transactionId } = await cb.deposit({ accountId, amount: { minor: 100n, currency: 'EUR' }, reference: 'inst-dep-1' });
+    expect((await cb.findTransactionByReference(accountId, 'inst-dep-1'))?.id).toBe(transactionId);
+    // Under the sandbox's own type (3), that deposit is not one of the journeys'.
+    expect(await connector({}).findTransactionByReference(accountId, 'inst-dep-1')).toBeNull();
+  });
+
   it('stops the start on an id list it cannot use, naming what is wrong', () => {
-    expect(fineractInstallationOf({})).toEqual({ savingsProductIds: { EUR_CURRENT: 1, GBP_SAVER: 2, USD_ACCOUNT: 3 }, clientClosureReasonId: 31 });
+    expect(fineractInstallationOf({})).toEqual({ savingsProductIds: { EUR_CURRENT: 1, GBP_SAVER: 2, USD_ACCOUNT: 3 }, clientClosureReasonId: 31, paymentTypeId: 3 });
+    expect(fineractInstallationOf({ CORE_BANKING_PAYMENT_TYPE_ID: '12' }).paymentTypeId).toBe(12);
+    expect(() => fineractInstallationOf({ CORE_BANKING_PAYMENT_TYPE_ID: 'cash' })).toThrow(/CORE_BANKING_PAYMENT_TYPE_ID must be/);
     expect(() => fineractInstallationOf({ CORE_BANKING_SAVINGS_PRODUCTS: 'EUR_CURRENT=1' })).toThrow(/CORE_BANKING_SAVINGS_PRODUCTS is not JSON/);
     expect(() => fineractInstallationOf({ CORE_BANKING_SAVINGS_PRODUCTS: '{"EUR_CURRENT": 1}' })).toThrow(/wrong for GBP_SAVER, USD_ACCOUNT/);
     expect(() => fineractInstallationOf({ CORE_BANKING_SAVINGS_PRODUCTS: '{"EUR_CURRENT": 1, "GBP_SAVER": 2, "USD_ACCOUNT": 3, "GOLD": 4}' })).toThrow(/wrong for GOLD/);

@@ -75,7 +75,8 @@ describe('CoreBankingConnector reads', () => {
       status: 'ACTIVE',
       customerSince: '2019-03-01',
     });
-    expect((await stats()).routes[BATCHES]).toBe(1);
+    // Fineract's batch does not run client reads: one plain read per customer.
+    expect(await stats()).toMatchObject({ total: 2, routes: { [`GET ${API}/clients/external-id/:externalId`]: 2 } });
   });
 
   it("lists cust-0001's three accounts with exact balances and ISO dates", async () => {
@@ -87,9 +88,11 @@ describe('CoreBankingConnector reads', () => {
     ]);
     expect(accounts?.[0]?.balance.minor).toBe(245075n);
     expect(accounts?.every((a) => a.customerId === 'cust-0001')).toBe(true);
+    // The list has no available balance: the accounts themselves come in one batch.
+    expect(await stats()).toMatchObject({ total: 2, routes: { [`GET ${API}/clients/external-id/:externalId/accounts`]: 1, [BATCHES]: 1 } });
   });
 
-  it('reads accounts by our id in one call, null for unknown and malformed ids', async () => {
+  it('reads accounts by our id in one batch and one read per distinct client, null for unknown and malformed ids', async () => {
     const accounts = await cb.getAccounts(['acc-5003', 'acc-99999', 'acc-05001', 'nonsense', 'acc-5001']);
     expect(accounts.map((a) => a && [a.id, a.customerId, dec(a.balance), dec(a.availableBalance)])).toEqual([
       ['acc-5003', 'cust-0001', '310.40 USD', '310.40 USD'],
@@ -98,7 +101,7 @@ describe('CoreBankingConnector reads', () => {
       null,
       ['acc-5001', 'cust-0001', '2450.75 EUR', '2400.75 EUR'],
     ]);
-    expect(await stats()).toMatchObject({ total: 1, routes: { [BATCHES]: 1 } });
+    expect(await stats()).toMatchObject({ total: 2, routes: { [BATCHES]: 1, [`GET ${API}/clients/:clientId`]: 1 } });
 
     sim.resetStats();
     expect(await cb.getAccounts(['nonsense', 'acc-x'])).toEqual([null, null]);
@@ -154,10 +157,10 @@ describe('CoreBankingConnector reads', () => {
     expect(rest?.items).toHaveLength(5);
   });
 
-  it('serves 20 customers (one with 50 accounts, one with 100) in exactly one call', async () => {
+  it('serves 20 customers (one with 50 accounts, one with 100) with one list read each and one batch for all their accounts', async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `cust-${String(i + 1).padStart(4, '0')}`);
     const lists = await cb.getAccountsOfCustomers([...ids, 'cust-9999']);
-    expect(await stats()).toMatchObject({ total: 1, routes: { [BATCHES]: 1 } });
+    expect(await stats()).toMatchObject({ total: 22, routes: { [BATCHES]: 1, [`GET ${API}/clients/external-id/:externalId/accounts`]: 21 } });
     expect(lists).toHaveLength(21);
     expect(lists[1]).toHaveLength(1); // cust-0002
     expect(lists[2]).toHaveLength(50); // cust-0003
@@ -194,7 +197,7 @@ describe('CoreBankingConnector errors', () => {
     await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
     const c = new CoreBankingConnector({ baseUrl: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`, credentials: CREDENTIALS, retry: { retries: 0 } });
     try {
-      const err = await failure(c.getCustomers(['cust-0001', 'cust-0002']));
+      const err = await failure(c.getTransactionPages([{ accountId: 'acc-5001', first: 5 }, { accountId: 'acc-5002', first: 5 }]));
       expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
       expect(err.message).not.toMatch(/db down/);
       expect(err.detail.legacyMessage).toBe('db down');
@@ -255,7 +258,7 @@ describe('CoreBankingConnector errors', () => {
     } finally {
       stop();
     }
-    expect((await stats()).routes[BATCHES]).toBe(2);
+    expect((await stats()).routes[`GET ${API}/clients/external-id/:externalId`]).toBe(2);
   });
 
   it('gives up a read after its retries', async () => {
@@ -307,22 +310,22 @@ describe('CoreBankingConnector errors', () => {
     expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
     expect(err.detail).toMatchObject({ status: 401, legacyCode: 'error.msg.not.authenticated', retryable: false });
     expect(JSON.stringify(err.toJSON())).not.toContain('not-the-password');
-    expect((await stats()).routes[BATCHES]).toBe(1);
+    expect((await stats()).routes[`GET ${API}/clients/external-id/:externalId`]).toBe(1);
   });
 
   it('counts a batch whose sub-requests fail with 500 towards the breaker, retrying it first', async () => {
     // The batch answers 200; the sub-requests inside it are the platform's 500s.
     fault({ subRequestErrorRate: 1 });
     const c = connector({ retry: { retries: 2, baseDelayMs: 1 }, breaker: { threshold: 3, halfOpenAfterMs: 60_000 } });
-    const err = await failure(c.getCustomers(['cust-0001']));
+    const err = await failure(c.getTransactionPages([{ accountId: 'acc-5001', first: 5 }]));
     expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-    expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /clients/external-id/:externalId' });
+    expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /savingsaccounts/:savingsId?associations=transactions' });
     expect(err.detail.legacyMessage).toMatch(/injected fault/);
     expect((await stats()).routes[BATCHES]).toBe(3); // retried
     expect(c.http.breakerState).toBe('open');
 
     sim.clearFaults();
-    expect((await failure(c.getAccountsOfCustomers(['cust-0001']))).detail.legacyCode).toBe('BREAKER_OPEN');
+    expect((await failure(c.getAccounts(['acc-5001']))).detail.legacyCode).toBe('BREAKER_OPEN');
     expect((await stats()).routes[BATCHES]).toBe(3);
   });
 
@@ -337,7 +340,7 @@ describe('CoreBankingConnector errors', () => {
     await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
     const c = new CoreBankingConnector({ baseUrl: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`, credentials: CREDENTIALS, retry: { retries: 0 } });
     try {
-      const err = await failure(c.getCustomers(['cust-0001', 'cust-0002']));
+      const err = await failure(c.getTransactionPages([{ accountId: 'acc-5001', first: 5 }, { accountId: 'acc-5002', first: 5 }]));
       expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
       expect(err.detail).toMatchObject({ status: 502 });
     } finally {
@@ -347,41 +350,72 @@ describe('CoreBankingConnector errors', () => {
   });
 
   it("fails only the caller whose part of a shared batch failed, and leaves the breaker closed", async () => {
-    // Two callers in one tick share one POST /batches; the part of the second (its account's client read) is a 500.
-    fault({ route: `GET ${API}/clients/:clientId`, subRequestErrorRate: 1 });
-    const c = connector({ retry: { retries: 2, baseDelayMs: 1 }, breaker: { threshold: 3, halfOpenAfterMs: 60_000 } });
-    for (let round = 1; round <= 5; round++) {
-      const [customers, accounts] = await Promise.allSettled([c.getCustomers(['cust-0001']), c.getAccounts(['acc-5001'])]);
-      expect(customers.status).toBe('fulfilled');
-      expect(customers.status === 'fulfilled' && customers.value[0]?.id).toBe('cust-0001');
-      expect(accounts.status).toBe('rejected');
-      const err = (accounts as PromiseRejectedResult).reason as UpstreamError;
-      expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-      expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /clients/:clientId' });
-      // One batch a round: one part's 500 is not the system failing, so the batch is not retried for everyone...
-      expect((await stats()).routes[BATCHES]).toBe(round);
+    // Two callers in one tick share one POST /batches; the part of the second (acc-5002's history) is a 500.
+    const history = { id: 5001, accountNo: '000005001', clientId: 1001, savingsProductName: 'Everyday Current', status: { id: 300 }, currency: { code: 'EUR' }, transactions: [] };
+    const batches = { count: 0 };
+    const platform500 = { developerMessage: 'db down', httpStatusCode: '500', userMessageGlobalisationCode: 'error.msg.platform.server.side.error', errors: [] };
+    const stub: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        batches.count += 1;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify([{ requestId: 1, statusCode: 200, headers: [], body: JSON.stringify(history) }, { requestId: 2, statusCode: 500, headers: [], body: JSON.stringify(platform500) }]));
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const c = new CoreBankingConnector({
+      baseUrl: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`,
+      credentials: CREDENTIALS,
+      retry: { retries: 2, baseDelayMs: 1 },
+      breaker: { threshold: 3, halfOpenAfterMs: 60_000 },
+    });
+    try {
+      for (let round = 1; round <= 5; round++) {
+        const [mine, theirs] = await Promise.allSettled([
+          c.getTransactionPages([{ accountId: 'acc-5001', first: 5 }]),
+          c.getTransactionPages([{ accountId: 'acc-5002', first: 5 }]),
+        ]);
+        expect(mine.status).toBe('fulfilled');
+        expect(mine.status === 'fulfilled' && mine.value[0]?.totalCount).toBe(0);
+        expect(theirs.status).toBe('rejected');
+        const err = (theirs as PromiseRejectedResult).reason as UpstreamError;
+        expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+        expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /savingsaccounts/:savingsId?associations=transactions' });
+        // One batch a round: one part's 500 is not the system failing, so the batch is not retried for everyone...
+        expect(batches.count).toBe(round);
+      }
+      // ...and five rounds of it, past the breaker's threshold, leave the breaker closed for the healthy reads.
+      expect(c.http.breakerState).toBe('closed');
+    } finally {
+      await c.http.close();
+      await new Promise((r) => stub.close(r));
     }
-    // ...and five rounds of it, past the breaker's threshold, leave the breaker closed for the healthy reads.
-    expect(c.http.breakerState).toBe('closed');
-    expect((await c.getCustomers(['cust-0002']))[0]?.id).toBe('cust-0002');
   });
 
-  it('fails a sub-request of one route only, as the fault names it', async () => {
-    fault({ route: `GET ${API}/clients/:clientId`, subRequestErrorRate: 1 });
+  it('fails the sub-requests a fault names and leaves plain reads alone', async () => {
+    fault({ route: `GET ${API}/savingsaccounts/:savingsId`, subRequestErrorRate: 1 });
     const c = connector({ retry: { retries: 0 } });
-    expect((await c.getCustomers(['cust-0001']))[0]?.id).toBe('cust-0001'); // another route: untouched
-    const err = await failure(c.getAccounts(['acc-5001'])); // the account's client read is the one that fails
-    expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /clients/:clientId' });
+    expect((await c.getCustomers(['cust-0001']))[0]?.id).toBe('cust-0001'); // a plain read: untouched
+    expect((await c.getAccountStatus('acc-5001'))).toBe('ACTIVE'); // a plain read of the same route: untouched
+    const err = await failure(c.getAccounts(['acc-5001'])); // the account read in the batch is the one that fails
+    expect(err.detail).toMatchObject({ status: 500, route: 'POST /batches > GET /savingsaccounts/:savingsId' });
   });
 });
 
 /** A batch answer from a stub core banking: each item the answer to one sub-request (in order). */
-async function withStubbedBatch(items: readonly { statusCode: number; body: unknown }[], run: (c: CoreBankingConnector) => Promise<void>): Promise<void> {
+async function withStubbedBatch(
+  items: readonly { statusCode: number; body: unknown }[],
+  run: (c: CoreBankingConnector) => Promise<void>,
+  /** Answers to plain GETs, by path below the API root ("/clients/1001"). */
+  plain: Readonly<Record<string, unknown>> = {},
+): Promise<void> {
   const stub: Server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      const path = (req.url ?? '').slice(API.length).split('?')[0] ?? '';
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(items.map((item, i) => ({ requestId: i + 1, statusCode: item.statusCode, headers: [], body: JSON.stringify(item.body) }))));
+      if (req.method === 'GET') res.end(JSON.stringify(plain[path] ?? {}));
+      else res.end(JSON.stringify(items.map((item, i) => ({ requestId: i + 1, statusCode: item.statusCode, headers: [], body: JSON.stringify(item.body) }))));
     });
   });
   await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
@@ -411,24 +445,53 @@ describe('CoreBankingConnector: answers that do not fit', () => {
   const client = { id: 1001, externalId: 'cust-0001', status: { id: 300 } };
 
   it('refuses an account with an available balance and no ledger balance, instead of showing a ledger of 0', async () => {
-    await withStubbedBatch([{ statusCode: 200, body: account({ availableBalance: 2400.75 }) }, { statusCode: 200, body: client }], async (c) => {
+    await withStubbedBatch([{ statusCode: 200, body: account({ availableBalance: 2400.75 }) }], async (c) => {
       const err = await failure(c.getAccounts(['acc-5001']));
       expect(err.code).toBe(ErrorCode.UPSTREAM_BAD_RESPONSE);
       expect(err.detail.legacyMessage).toBe('accountBalance is missing');
-    });
+    }, { '/clients/1001': client });
     // Both absent is an account without a balance yet: zero.
-    await withStubbedBatch([{ statusCode: 200, body: account({}) }, { statusCode: 200, body: client }], async (c) => {
+    await withStubbedBatch([{ statusCode: 200, body: account({}) }], async (c) => {
       expect(dec((await c.getAccounts(['acc-5001']))[0]!.balance)).toBe('0.00 EUR');
-    });
+    }, { '/clients/1001': client });
   });
 
   it('refuses a transaction without its reversed flag', async () => {
     const txn = { id: 7, transactionType: { id: 1 }, accountId: 5001, date: [2026, 10, 1], currency: { code: 'EUR' }, amount: 1 };
-    await withStubbedBatch([{ statusCode: 200, body: { totalFilteredRecords: 1, pageItems: [txn] } }], async (c) => {
+    await withStubbedBatch([{ statusCode: 200, body: account({}) && { ...account({}), transactions: [txn] } }], async (c) => {
       expect((await failure(c.getTransactionPages([{ accountId: 'acc-5001', first: 1 }]))).code).toBe(ErrorCode.UPSTREAM_BAD_RESPONSE);
     });
-    await withStubbedBatch([{ statusCode: 200, body: { totalFilteredRecords: 1, pageItems: [{ ...txn, reversed: false }] } }], async (c) => {
+    await withStubbedBatch([{ statusCode: 200, body: { ...account({}), transactions: [{ ...txn, reversed: false }] } }], async (c) => {
       expect((await c.getTransactionPages([{ accountId: 'acc-5001', first: 1 }]))[0]?.items[0]).toMatchObject({ id: 'txn-7', reversed: false });
+    });
+  });
+
+  it("reads every kind of Fineract transaction: transfers, tax, holds, and a kind it has no name for, without failing the page", async () => {
+    const t = (id: number, type: object, extra: object = {}) => ({ id, transactionType: type, accountId: 5001, date: [2026, 10, 1], currency: { code: 'EUR' }, amount: 1, reversed: false, ...extra });
+    const transactions = [
+      t(1, { id: 1, value: 'Deposit', deposit: true }),
+      t(2, { id: 1, value: 'Deposit', deposit: true }, { transfer: { id: 9 } }),
+      t(3, { id: 2, value: 'Withdrawal', withdrawal: true }, { transfer: { id: 9 } }),
+      t(4, { id: 18, value: 'Withhold Tax', withholdTax: true }),
+      t(5, { id: 20, value: 'Amount on hold', amountHold: true }),
+      t(6, { id: 21, value: 'Release Amount', amountRelease: true }),
+      t(7, { id: 19, value: 'Escheat', escheat: true }),
+      t(8, { id: 77, value: 'Something new' }),
+      t(9, { id: 17, value: 'Overdraft Interest', overdraftInterest: true }),
+    ];
+    await withStubbedBatch([{ statusCode: 200, body: { ...account({}), transactions } }], async (c) => {
+      const [page] = await c.getTransactionPages([{ accountId: 'acc-5001', first: 20 }]);
+      expect(page?.items.map((x) => [x.id, x.type, x.description])).toEqual([
+        ['txn-9', 'FEE', 'Overdraft Interest'],
+        ['txn-8', 'OTHER', 'Something new'],
+        ['txn-7', 'OTHER', 'Escheat'],
+        ['txn-6', 'HOLD_RELEASE', 'Release Amount'],
+        ['txn-5', 'HOLD', 'Amount on hold'],
+        ['txn-4', 'TAX', 'Withhold Tax'],
+        ['txn-3', 'TRANSFER_OUT', 'Withdrawal'],
+        ['txn-2', 'TRANSFER_IN', 'Deposit'],
+        ['txn-1', 'DEPOSIT', 'Deposit'],
+      ]);
     });
   });
 
@@ -527,6 +590,28 @@ describe('CoreBankingConnector writes', () => {
     expect(dec((await cb.getAccounts([accountId]))[0]!.balance)).toBe('0.00 EUR');
     const [page] = await cb.getTransactionPages([{ accountId, first: 10 }]);
     expect(page?.items.map((t) => [t.id, t.reversed])).toEqual([[transactionId, true]]);
+  });
+
+  it('finds a movement by the receipt number it carries under its own payment type, a reference over 50 characters as its digest', async () => {
+    const accountId = await openAccount('receipt', 'EUR_CURRENT');
+    const long = `jrn_${'x'.repeat(60)}.debitSourceAccount.undo`;
+    const { transactionId } = await cb.deposit({ accountId, amount: { minor: 700n, currency: 'EUR' }, reference: long });
+    const found = await cb.findTransactionByReference(accountId, long);
+    expect(found).toMatchObject({ id: transactionId, type: 'DEPOSIT' });
+    expect(found?.reference).toBe(`${long.slice(0, 36)}~${found?.reference?.slice(37)}`);
+    expect(found?.reference).toMatch(/^jrn_x{32}~[0-9a-f]{13}$/);
+    // The same again is one booking (the key is the same digest).
+    expect(await cb.deposit({ accountId, amount: { minor: 700n, currency: 'EUR' }, reference: long })).toEqual({ transactionId });
+    // A teller's receipt of the same number under another payment type is not ours.
+    const teller = await fetch(`${running.url}${API}/savingsaccounts/${accountId.slice(4)}/transactions?command=deposit`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('mifos:password').toString('base64')}`, 'fineract-platform-tenantid': 'default', 'content-type': 'application/json' },
+      body: JSON.stringify({ transactionDate: '20 November 2026', dateFormat: 'dd MMMM yyyy', locale: 'en', transactionAmount: 1, paymentTypeId: 2, receiptNumber: 'teller-1' }),
+    });
+    expect(teller.status).toBe(200);
+    expect(await cb.findTransactionByReference(accountId, 'teller-1')).toBeNull();
+    const [page] = await cb.getTransactionPages([{ accountId, first: 10 }]);
+    expect(page?.totalCount).toBe(2);
   });
 
   it('refuses money in another currency than the account before any write', async () => {

@@ -9,6 +9,7 @@ import { createJourneysRuntime, type JourneysRuntime } from '../../subgraphs/jou
 import { requireRedis, uniquePrefix } from '../support/redis.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { eventually, paymentInput, railBook, settled, stepStatuses } from './support.js';
+import { legacyKeyOf } from '../../connectors/core-banking/index.js';
 
 /**
  * A worker dies mid-journey (SIGKILL, no chance to clean up) while its payout is on the wire. Another process takes
@@ -100,9 +101,9 @@ describe('crash recovery across processes (Redis)', () => {
 
     // Exactly once, by the legacy systems' own books.
     const { items } = (await rescuer.deps.coreBanking.getTransactionPages([{ accountId: 'acc-5001', first: 100 }]))[0]!;
-    const debits = items.filter((t) => t.reference === `${journeyId}.debitSourceAccount`);
+    const debits = items.filter((t) => t.reference === legacyKeyOf(`${journeyId}.debitSourceAccount`));
     expect(debits).toHaveLength(1);
-    expect(items.filter((t) => t.reference === `${journeyId}.debitSourceAccount.undo`)).toHaveLength(0);
+    expect(items.filter((t) => t.reference === legacyKeyOf(`${journeyId}.debitSourceAccount.undo`))).toHaveLength(0);
     const conversion = await rescuer.deps.fxWallet.findConversion(`${journeyId}.convertCurrency`);
     expect(conversion?.status).toBe('COMPLETED');
     expect(toDecimalString(conversion!.sell)).toBe(toDecimalString(debits[0]!.amount));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 import { journeyOperation } from '../support/operations.js';
 import { paymentInput, railBook, settled } from './support.js';
+import { legacyKeyOf } from '../../connectors/core-banking/index.js';
 
 const SEND = journeyOperation('SendInternationalPayment');
 
@@ -26,7 +27,7 @@ describe('idempotency keys (Stripe semantics)', () => {
     const [id] = [...ids];
     // The legacy systems' own books: one withdrawal, one payout.
     const { items } = (await stack.journeys.deps.coreBanking.getTransactionPages([{ accountId: 'acc-5001', first: 100 }]))[0]!;
-    expect(items.filter((t) => t.reference === `${id}.debitSourceAccount`)).toHaveLength(1);
+    expect(items.filter((t) => t.reference === legacyKeyOf(`${id}.debitSourceAccount`))).toHaveLength(1);
     expect((await railBook(stack, 'instant')).filter((p) => p.EndToEndId === payloads[0]!.endToEndId)).toHaveLength(1);
     const record = await stack.journeys.engine.get(id!);
     expect(record!.steps.find((s) => s.name === 'debitSourceAccount')!.attempts).toHaveLength(1);

@@ -134,28 +134,43 @@ describe('core-banking simulator: reads in the Fineract dialect', () => {
     });
   });
 
-  it('pages transactions newest first', async () => {
+  it("searches transactions newest first, Fineract's way: {total, content}, offset a page number", async () => {
     const first = await api('GET', '/savingsaccounts/5001/transactions/search?offset=0&limit=2&orderBy=transactionDate&sortOrder=DESC');
-    expect(first.json.totalFilteredRecords).toBe(30);
-    expect(first.json.pageItems).toHaveLength(2);
-    expect(first.json.pageItems[0]).toMatchObject({
+    expect(Object.keys(first.json).sort()).toEqual(['content', 'total']);
+    expect(first.json.total).toBe(30);
+    expect(first.json.content).toHaveLength(2);
+    expect(first.json.content[0]).toMatchObject({
       transactionType: { id: 1, code: 'savingsAccountTransactionType.deposit', deposit: true, withdrawal: false },
       accountId: 5001,
       date: [2026, 10, 1],
       amount: 100.5,
       runningBalance: 2450.75,
-      externalId: null,
       reversed: false,
     });
-    expect(first.json.pageItems[1]).toMatchObject({ transactionType: { id: 2 }, date: [2026, 9, 30], amount: 20.25, runningBalance: 2350.25 });
-    const last = await api('GET', '/savingsaccounts/5001/transactions/search?offset=28&limit=5&orderBy=transactionDate&sortOrder=DESC');
-    expect(last.json.pageItems.map((t: Json) => t.date)).toEqual([[2026, 9, 3], [2026, 9, 2]]);
+    // Savings transactions have no externalId in Fineract; a seeded one has no payment details either.
+    expect(first.json.content[0]).not.toHaveProperty('externalId');
+    expect(first.json.content[0]).not.toHaveProperty('paymentDetailData');
+    expect(first.json.content[1]).toMatchObject({ transactionType: { id: 2 }, date: [2026, 9, 30], amount: 20.25, runningBalance: 2350.25 });
+    // offset=5 with limit=5 is the sixth page (items 25..29), not the sixth item.
+    const last = await api('GET', '/savingsaccounts/5001/transactions/search?offset=5&limit=5&orderBy=transactionDate&sortOrder=DESC');
+    expect(last.json.content.map((t: Json) => t.date)).toEqual([[2026, 9, 6], [2026, 9, 5], [2026, 9, 4], [2026, 9, 3], [2026, 9, 2]]);
+    expect((await api('GET', '/savingsaccounts/5001/transactions/search?offset=6&limit=5')).json).toEqual({ total: 30, content: [] });
+  });
+
+  it('lists every transaction of an account with associations=transactions, newest first', async () => {
+    const plain = (await api('GET', '/savingsaccounts/5001')).json;
+    expect(plain).not.toHaveProperty('transactions');
+    const full = (await api('GET', '/savingsaccounts/5001?associations=transactions')).json;
+    expect(full.transactions).toHaveLength(30);
+    expect(full.transactions[0]).toMatchObject({ date: [2026, 10, 1], amount: 100.5, runningBalance: 2450.75 });
+    expect(full.transactions.at(-1)).toMatchObject({ date: [2026, 9, 2] });
+    expect(full.summary).toEqual(plain.summary);
   });
 
   it('has one reversed transaction: the withdrawal of 50 on 5002, which the balance and the totals leave out', async () => {
     const page = await api('GET', '/savingsaccounts/5002/transactions/search?offset=0&limit=10');
-    expect(page.json.totalFilteredRecords).toBe(4);
-    expect(page.json.pageItems.map((t: Json) => [t.transactionType.id, t.date, t.amount, t.runningBalance, t.reversed])).toEqual([
+    expect(page.json.total).toBe(4);
+    expect(page.json.content.map((t: Json) => [t.transactionType.id, t.date, t.amount, t.runningBalance, t.reversed])).toEqual([
       [3, [2026, 10, 1], 1.25, 1200, false],
       [2, [2026, 9, 20], 50, 1198.75, true],
       [4, [2026, 9, 15], 2.5, 1198.75, false],
@@ -167,9 +182,9 @@ describe('core-banking simulator: reads in the Fineract dialect', () => {
 });
 
 describe('core-banking simulator: undoing a transaction', () => {
-  const deposit = async (savingsId: number, amount: number, externalId: string) =>
-    (await api('POST', `/savingsaccounts/${savingsId}/transactions?command=deposit`, date({ transactionDate: '20 November 2026', transactionAmount: amount, externalId }))).json
-      .resourceId as number;
+  const deposit = async (savingsId: number, amount: number, receiptNumber: string) =>
+    (await api('POST', `/savingsaccounts/${savingsId}/transactions?command=deposit`, date({ transactionDate: '20 November 2026', transactionAmount: amount, paymentTypeId: 3, receiptNumber })))
+      .json.resourceId as number;
   const undo = (savingsId: number, txnId: number | string, command = 'undo') => api('POST', `/savingsaccounts/${savingsId}/transactions/${txnId}?command=${command}`, {});
 
   it('reverses a deposit: flagged, the balance back, later running balances moved; refused twice', async () => {
@@ -181,11 +196,11 @@ describe('core-banking simulator: undoing a transaction', () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ savingsId: 5006, resourceId: first, changes: { reversed: true } });
     expect((await api('GET', '/savingsaccounts/5006')).json.summary.accountBalance).toBeCloseTo(before - 10, 2);
-    const byId = new Map<number, Json>((await api('GET', '/savingsaccounts/5006/transactions/search?offset=0&limit=10')).json.pageItems.map((t: Json) => [t.id, t]));
+    const byId = new Map<number, Json>((await api('GET', '/savingsaccounts/5006/transactions/search?offset=0&limit=10')).json.content.map((t: Json) => [t.id, t]));
     expect(byId.get(first)).toMatchObject({ reversed: true, amount: 10 });
     expect(byId.get(second)).toMatchObject({ reversed: false });
     expect(byId.get(second).runningBalance).toBeCloseTo(before - 10, 2);
-    expect((await api('GET', '/savingsaccounts/5006/transactions/external-id/undo-a')).json.reversed).toBe(true);
+    expect(byId.get(first).paymentDetailData).toMatchObject({ paymentType: { id: 3, name: 'Digital Journey' }, receiptNumber: 'undo-a' });
 
     const again = await undo(5006, first);
     expect(again.status).toBe(403);
@@ -197,7 +212,7 @@ describe('core-banking simulator: undoing a transaction', () => {
     expect((await undo(5008, txn, 'adjust')).status).toBe(400);
     expect((await undo(5001, txn)).status).toBe(404);
     expect((await undo(5008, 999999)).status).toBe(404);
-    const fee = (await api('GET', '/savingsaccounts/5008/transactions/search?offset=0&limit=10')).json.pageItems.find((t: Json) => t.transactionType.id === 4);
+    const fee = (await api('GET', '/savingsaccounts/5008/transactions/search?offset=0&limit=10')).json.content.find((t: Json) => t.transactionType.id === 4);
     expectFineractError((await undo(5008, fee.id)).json, 403, 'error.msg.savingsaccount.transaction.undo.not.allowed');
 
     const balance = (await api('GET', '/savingsaccounts/5008')).json.summary.accountBalance as number;
@@ -209,42 +224,61 @@ describe('core-banking simulator: undoing a transaction', () => {
 describe('core-banking simulator: batches', () => {
   it('answers each sub-request with its own status and its body as a JSON string, in one counted call', async () => {
     const res = await api('POST', '/batches?enclosingTransaction=false', [
-      { requestId: 1, relativeUrl: 'clients/external-id/cust-0001', method: 'GET' },
-      { requestId: 2, relativeUrl: 'clients/external-id/cust-9999', method: 'GET' },
-      { requestId: 3, relativeUrl: 'savingsaccounts/5002', method: 'GET' },
-      { requestId: 4, relativeUrl: 'clients/$.clientId', method: 'GET', reference: 3 },
-      { requestId: 5, relativeUrl: 'clients/$.clientId', method: 'GET', reference: 2 },
-      { requestId: 6, relativeUrl: 'savingsaccounts/5001/transactions/search?offset=0&limit=3', method: 'GET' },
-      { requestId: 7, relativeUrl: 'clients', method: 'POST', body: '{}' },
-      { requestId: 8, relativeUrl: 'http://elsewhere.example/clients/1001', method: 'GET' },
+      { requestId: 1, relativeUrl: 'v1/savingsaccounts/5002', method: 'GET' },
+      { requestId: 2, relativeUrl: 'v1/savingsaccounts/999999', method: 'GET' },
+      { requestId: 3, relativeUrl: 'v1/savingsaccounts/5001?associations=transactions', method: 'GET' },
+      { requestId: 4, relativeUrl: 'v1/savingsaccounts/$.id', method: 'GET', reference: 1 },
+      { requestId: 5, relativeUrl: 'v1/savingsaccounts/$.id', method: 'GET', reference: 2 },
+      { requestId: 6, relativeUrl: 'v1/savingsaccounts/$.nope', method: 'GET', reference: 1 },
     ]);
     expect(res.status).toBe(200);
     const byId = new Map<number, Json>(res.json.map((r: Json) => [r.requestId, r]));
     for (const r of res.json) expect(typeof r.body).toBe('string');
     expect(byId.get(1).statusCode).toBe(200);
-    expect(JSON.parse(byId.get(1).body)).toMatchObject({ id: 1001, externalId: 'cust-0001' });
+    expect(JSON.parse(byId.get(1).body)).toMatchObject({ id: 5002, clientId: 1001, summary: { accountBalance: 1200 } });
     expect(byId.get(2).statusCode).toBe(404);
     expectFineractError(JSON.parse(byId.get(2).body), 404);
-    expect(JSON.parse(byId.get(3).body)).toMatchObject({ id: 5002, summary: { accountBalance: 1200 } });
-    expect(JSON.parse(byId.get(4).body)).toMatchObject({ id: 1001, externalId: 'cust-0001' });
+    expect(JSON.parse(byId.get(3).body).transactions).toHaveLength(30);
+    expect(JSON.parse(byId.get(4).body)).toMatchObject({ id: 5002 });
     expect(byId.get(5).statusCode).toBe(409);
-    expect(JSON.parse(byId.get(6).body).pageItems).toHaveLength(3);
-    expect(byId.get(7).statusCode).toBe(400);
-    expect(byId.get(8).statusCode).toBe(400);
+    expect(byId.get(6).statusCode).toBe(400);
     const stats = (await (await fetch(`${running.url}/__stats`)).json()) as Json;
     expect(stats.total).toBe(1);
     expect(stats.routes[`POST ${API}/batches`]).toBe(1);
   });
 
+  it("runs only the relative URLs Fineract's CommandStrategyProvider lists: any other part is a 501 with a plain-text body", async () => {
+    const refused = [
+      { requestId: 1, relativeUrl: 'clients/external-id/cust-0001', method: 'GET' },
+      { requestId: 2, relativeUrl: 'v1/clients/external-id/cust-0001', method: 'GET' },
+      { requestId: 3, relativeUrl: 'v1/clients/1001/accounts', method: 'GET' },
+      { requestId: 4, relativeUrl: 'savingsaccounts/5001', method: 'GET' },
+      { requestId: 5, relativeUrl: 'v1/savingsaccounts/5001/transactions/search?offset=0&limit=3', method: 'GET' },
+      { requestId: 6, relativeUrl: 'v1/savingsaccounts/5001/transactions/external-id/x', method: 'GET' },
+      { requestId: 7, relativeUrl: 'http://elsewhere.example/v1/savingsaccounts/5001', method: 'GET' },
+      { requestId: 8, relativeUrl: 'v1/savingsaccounts/5001', method: 'DELETE' },
+    ];
+    const res = await api('POST', '/batches', refused);
+    expect(res.status).toBe(200);
+    for (const part of res.json) {
+      expect(part.statusCode).toBe(501);
+      expect(part.body).toMatch(/^Resource with method \w+ and relativeUrl .+ doesn't exist$/);
+    }
+  });
+
   it('answers sub-requests with the platform 500 inside a 200 under a subRequestErrorRate fault, for one route or all', async () => {
     const items = [
-      { requestId: 1, relativeUrl: 'clients/1001', method: 'GET' },
-      { requestId: 2, relativeUrl: 'savingsaccounts/5001', method: 'GET' },
+      { requestId: 1, relativeUrl: 'v1/savingsaccounts/5002', method: 'GET' },
+      { requestId: 2, relativeUrl: 'v1/savingsaccounts/5001?associations=transactions', method: 'GET' },
     ];
+    // A fault on another route leaves the savings reads alone.
+    sim.addFault({ route: `GET ${API}/clients/:clientId`, subRequestErrorRate: 1 });
+    expect((await api('POST', '/batches', items)).json.map((r: Json) => r.statusCode)).toEqual([200, 200]);
+    sim.clearFaults();
     sim.addFault({ route: `GET ${API}/savingsaccounts/:savingsId`, subRequestErrorRate: 1 });
     const one = await api('POST', '/batches', items);
     expect(one.status).toBe(200);
-    expect(one.json.map((r: Json) => r.statusCode)).toEqual([200, 500]);
+    expect(one.json.map((r: Json) => r.statusCode)).toEqual([500, 500]);
     expectFineractError(JSON.parse(one.json[1].body), 500, 'error.msg.platform.server.side.error');
     // A plain call to the same route is not a sub-request: it answers.
     expect((await api('GET', '/savingsaccounts/5001')).status).toBe(200);
@@ -304,24 +338,65 @@ describe('core-banking simulator: writes', () => {
     expect(duplicate.status).toBe(403);
   });
 
-  it('books a deposit once however often it is sent with the same externalId', async () => {
-    const body = date({ transactionDate: '20 November 2026', transactionAmount: '10.05', externalId: 'dep-1' });
-    const first = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', body);
-    const second = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', body);
+  it('books a deposit once however often it is sent with the same Idempotency-Key, and replays the answer from its cache', async () => {
+    const body = date({ transactionDate: '20 November 2026', transactionAmount: '10.05', paymentTypeId: 3, receiptNumber: 'dep-1' });
+    const key = { ...AUTH, 'idempotency-key': 'dep-1' };
+    const first = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', body, key);
+    const second = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', body, key);
     expect(first.status).toBe(200);
+    expect(first.headers.get('x-served-from-cache')).toBeNull();
     expect(second.json).toEqual(first.json);
+    expect(second.headers.get('x-served-from-cache')).toBe('true');
     expect(Object.keys(first.json).sort()).toEqual(['clientId', 'officeId', 'resourceId', 'savingsId']);
+    // Fineract does not compare bodies under one key: another amount under the same key gets the first answer.
+    const reused = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', { ...body, transactionAmount: 11 }, key);
+    expect(reused.json).toEqual(first.json);
     const page = await api('GET', '/savingsaccounts/5004/transactions/search?offset=0&limit=10');
-    expect(page.json.totalFilteredRecords).toBe(4);
-    expect(page.json.pageItems[0]).toMatchObject({ id: first.json.resourceId, amount: 10.05, externalId: 'dep-1', submittedOnDate: [2026, 11, 20] });
-    const account = await api('GET', '/savingsaccounts/5004');
-    expect(account.json.summary.accountBalance).toBe(1030.55);
+    expect(page.json.total).toBe(4);
+    expect(page.json.content[0]).toMatchObject({
+      id: first.json.resourceId,
+      amount: 10.05,
+      paymentDetailData: { paymentType: { id: 3 }, receiptNumber: 'dep-1' },
+      submittedOnDate: [2026, 11, 20],
+    });
+    expect((await api('GET', '/savingsaccounts/5004')).json.summary.accountBalance).toBe(1030.55);
+    // The key is per action: a withdrawal under the same key is its own command. Without a key, a repeat books again.
+    const out = await api('POST', '/savingsaccounts/5004/transactions?command=withdrawal', { ...body, transactionAmount: 0.05 }, key);
+    expect(out.json.resourceId).not.toBe(first.json.resourceId);
+    await api('POST', '/savingsaccounts/5004/transactions?command=deposit', { ...body, transactionAmount: 1 });
+    await api('POST', '/savingsaccounts/5004/transactions?command=deposit', { ...body, transactionAmount: 1 });
+    expect((await api('GET', '/savingsaccounts/5004')).json.summary.accountBalance).toBe(1032.5);
+  });
 
-    const found = await api('GET', '/savingsaccounts/5004/transactions/external-id/dep-1');
-    expect(found.json).toMatchObject({ id: first.json.resourceId });
-    expect((await api('GET', '/savingsaccounts/5004/transactions/external-id/never')).status).toBe(404);
-    const reused = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', { ...body, transactionAmount: 11 });
-    expect(reused.status).toBe(403);
+  it('refuses what a savings transaction does not take: an externalId, an unknown payment type, a receipt number over 50 characters', async () => {
+    const base = date({ transactionDate: '20 November 2026', transactionAmount: 1 });
+    const before = (await api('GET', '/savingsaccounts/5004/transactions/search?offset=0&limit=10')).json.total as number;
+    const external = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', { ...base, externalId: 'x-1' });
+    expectFineractError(external.json, 400);
+    expect(external.json.errors[0]).toMatchObject({ userMessageGlobalisationCode: 'error.msg.parameter.unsupported', parameterName: 'externalId' });
+    const unknownType = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', { ...base, paymentTypeId: 99, receiptNumber: 'r' });
+    expectFineractError(unknownType.json, 404, 'error.msg.payment.type.invalid');
+    const long = await api('POST', '/savingsaccounts/5004/transactions?command=deposit', { ...base, paymentTypeId: 3, receiptNumber: 'r'.repeat(51) });
+    expectFineractError(long.json, 400);
+    expect((await api('GET', '/savingsaccounts/5004/transactions/search?offset=0&limit=10')).json.total).toBe(before);
+    expect((await api('GET', '/savingsaccounts/5004/transactions/external-id/x-1')).status).toBe(404);
+  });
+
+  it('lists the payment types a writer can name', async () => {
+    const types = (await api('GET', '/paymenttypes')).json;
+    expect(types.map((t: Json) => [t.id, t.name])).toEqual([[1, 'Money Transfer'], [2, 'Cash'], [3, 'Digital Journey']]);
+  });
+
+  it('replays a refusal under its Idempotency-Key too', async () => {
+    const key = { ...AUTH, 'idempotency-key': 'too-much-1' };
+    const available = (await api('GET', '/savingsaccounts/5005')).json.summary.availableBalance as number;
+    const body = date({ transactionDate: '20 November 2026', transactionAmount: available + 1 });
+    const first = await api('POST', '/savingsaccounts/5005/transactions?command=withdrawal', body, key);
+    expect(first.status).toBe(403);
+    const again = await api('POST', '/savingsaccounts/5005/transactions?command=withdrawal', { ...body, transactionAmount: 1 }, key);
+    expect(again.status).toBe(403);
+    expect(again.headers.get('x-served-from-cache')).toBe('true');
+    expect(again.json).toEqual(first.json);
   });
 
   it('refuses a withdrawal beyond the available balance', async () => {

@@ -78,8 +78,10 @@ describe('Prometheus metrics at /metrics', () => {
     // The dashboard's core banking calls: a route template each, never a path with an id.
     const calls = after.find('bankgraph_legacy_call_duration_seconds_count', { system: 'core-banking', outcome: 'ok' });
     const routes = calls.map((s) => s.labels.route);
-    expect(routes).toContain('POST /batches [GET /clients/external-id/:externalId, GET /clients/external-id/:externalId/accounts]');
-    expect(routes).toContain('POST /batches [GET /savingsaccounts/:savingsId/transactions/search]');
+    expect(routes).toContain('GET /clients/external-id/:externalId');
+    expect(routes).toContain('GET /clients/external-id/:externalId/accounts');
+    expect(routes).toContain('POST /batches [GET /savingsaccounts/:savingsId]');
+    expect(routes).toContain('POST /batches [GET /savingsaccounts/:savingsId?associations=transactions]');
     for (const route of routes) expect(route).not.toMatch(/cust-|acc-|\d{3,}/);
     expect(delta('bankgraph_legacy_call_duration_seconds_count', { system: 'core-banking', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
     expect(delta('bankgraph_legacy_call_duration_seconds_count', { system: 'card-processor', route: CARDS_ROUTE, outcome: 'ok' })).toBe(1);

@@ -12,6 +12,7 @@ import { uniquePrefix } from '../support/redis.js';
 import { startRedisCluster, type TestRedisCluster } from '../support/redis-server.js';
 import { storeContract } from '../support/redis-store-contract.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { legacyKeyOf } from '../../connectors/core-banking/index.js';
 
 /**
  * Redis Cluster: three masters started here on loopback ports (redis-server --cluster-enabled yes, then
@@ -96,7 +97,7 @@ describe('a journey on Redis Cluster', () => {
 
     // Exactly once, by the simulators' own books.
     const { items } = (await stack.journeys.deps.coreBanking.getTransactionPages([{ accountId: 'acc-5001', first: 100 }]))[0]!;
-    expect(items.filter((t) => t.reference === `${done.id}.debitSourceAccount`)).toHaveLength(1);
+    expect(items.filter((t) => t.reference === legacyKeyOf(`${done.id}.debitSourceAccount`))).toHaveLength(1);
     expect((await railBook(stack, 'instant')).filter((p) => p.EndToEndId === payload.endToEndId)).toHaveLength(1);
     const messages = await fetch(`${stack.simulators.notifier.running.url}/v1/messages`).then((r) => r.json() as Promise<{ messages: unknown[] }>);
     expect(messages.messages).toHaveLength(1);

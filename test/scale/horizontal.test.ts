@@ -13,6 +13,7 @@ import { journeyOperation } from '../support/operations.js';
 import { requireRedis, uniquePrefix } from '../support/redis.js';
 import { freePort } from '../support/redis-server.js';
 import { startStack, type GraphQLAnswer, type Stack } from '../support/stack.js';
+import { legacyKeyOf } from '../../connectors/core-banking/index.js';
 
 /**
  * Horizontal scale on ONE Redis: two gateways and two journey workers, as a deployment runs them.
@@ -168,7 +169,7 @@ describe('two gateways and two journey workers on one Redis', () => {
     expect(done.steps.find((s) => s.name === 'debitSourceAccount')!.attempts).toHaveLength(1);
     // The simulators' own books: one withdrawal, one payout.
     const { items } = (await stack.journeys.deps.coreBanking.getTransactionPages([{ accountId: 'acc-5001', first: 100 }]))[0]!;
-    expect(items.filter((t) => t.reference === `${done.id}.debitSourceAccount`)).toHaveLength(1);
+    expect(items.filter((t) => t.reference === legacyKeyOf(`${done.id}.debitSourceAccount`))).toHaveLength(1);
     expect((await railBook(stack, 'instant')).filter((p) => p.EndToEndId === payloads[0]!.endToEndId)).toHaveLength(1);
   }, 60_000);
 
@@ -203,9 +204,9 @@ describe('two gateways and two journey workers on one Redis', () => {
 
     // Exactly once, by the legacy systems' own books.
     const { items } = (await stack.journeys.deps.coreBanking.getTransactionPages([{ accountId: 'acc-5001', first: 100 }]))[0]!;
-    const debits = items.filter((t) => t.reference === `${running.id}.debitSourceAccount`);
+    const debits = items.filter((t) => t.reference === legacyKeyOf(`${running.id}.debitSourceAccount`));
     expect(debits).toHaveLength(1);
-    expect(items.filter((t) => t.reference === `${running.id}.debitSourceAccount.undo`)).toHaveLength(0);
+    expect(items.filter((t) => t.reference === legacyKeyOf(`${running.id}.debitSourceAccount.undo`))).toHaveLength(0);
     const conversion = await stack.journeys.deps.fxWallet.findConversion(`${running.id}.convertCurrency`);
     expect(conversion?.status).toBe('COMPLETED');
     expect(toDecimalString(conversion!.sell)).toBe(toDecimalString(debits[0]!.amount));
@@ -243,7 +244,7 @@ describe('two gateways and two journey workers on one Redis', () => {
     expect(done.status).toBe('COMPLETED');
     expect(new Set(done.steps.flatMap((s) => s.attempts.map((a) => a.worker))).size).toBe(2);
     const { items } = (await stack.journeys.deps.coreBanking.getTransactionPages([{ accountId: 'acc-5001', first: 100 }]))[0]!;
-    expect(items.filter((t) => t.reference === `${running.id}.debitSourceAccount`)).toHaveLength(1);
+    expect(items.filter((t) => t.reference === legacyKeyOf(`${running.id}.debitSourceAccount`))).toHaveLength(1);
     const payoutId = (done.state.payOut as { endToEndId: string }).endToEndId;
     expect((await railBook(stack, 'correspondent')).filter((p) => p.EndToEndId === payoutId)).toHaveLength(1);
   }, 60_000);
