@@ -138,7 +138,8 @@ export class UpstreamError extends BankError {
    * validation refusal, a rate limit) do not.
    */
   get isSystemFailure(): boolean {
-    if (this.isRateLimited) return false;
+    // A 409 that is unavailable is a command still being processed (Fineract's Idempotency-Key): busy, not failing.
+    if (this.isRateLimited || this.detail.status === 409) return false;
     return (
       this.code === ErrorCode.UPSTREAM_UNAVAILABLE ||
       this.code === ErrorCode.UPSTREAM_TIMEOUT ||

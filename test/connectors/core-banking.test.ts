@@ -614,6 +614,47 @@ describe('CoreBankingConnector writes', () => {
     expect(page?.totalCount).toBe(2);
   });
 
+  it("waits out Fineract's 409 for a command still running under the same Idempotency-Key, then takes the first answer", async () => {
+    const posts: { key: string | undefined; body: Record<string, unknown> }[] = [];
+    const stub: Server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        if (req.method === 'GET') {
+          res.end(JSON.stringify({ id: 5001, accountNo: '000005001', clientId: 1001, savingsProductName: 'x', status: { id: 300 }, currency: { code: 'EUR' } }));
+          return;
+        }
+        posts.push({ key: req.headers['idempotency-key'] as string | undefined, body: JSON.parse(text) as Record<string, unknown> });
+        if (posts.length === 1) {
+          res.statusCode = 409;
+          res.end(JSON.stringify({ developerMessage: 'The command is still being processed', httpStatusCode: '409', errors: [] }));
+          return;
+        }
+        res.setHeader('x-served-from-cache', 'true');
+        res.end(JSON.stringify({ officeId: 1, clientId: 1001, savingsId: 5001, resourceId: 424242 }));
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const c = new CoreBankingConnector({
+      baseUrl: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`,
+      credentials: CREDENTIALS,
+      retry: { retries: 2, baseDelayMs: 1 },
+      breaker: { threshold: 1, halfOpenAfterMs: 60_000 },
+    });
+    try {
+      expect(await c.withdraw({ accountId: 'acc-5001', amount: { minor: 100n, currency: 'EUR' }, reference: 'busy-1' })).toEqual({ transactionId: 'txn-424242' });
+      expect(posts.map((p) => p.key)).toEqual(['busy-1', 'busy-1']);
+      // What Fineract accepts for a withdrawal: no externalId; the reference as the receipt number under the payment type.
+      expect(posts[0]?.body).toMatchObject({ transactionAmount: '1.00', paymentTypeId: 3, receiptNumber: 'busy-1' });
+      expect(posts[0]?.body).not.toHaveProperty('externalId');
+      expect(c.http.breakerState).toBe('closed');
+    } finally {
+      await c.http.close();
+      await new Promise((r) => stub.close(r));
+    }
+  });
+
   it('refuses money in another currency than the account before any write', async () => {
     const err = await cb.deposit({ accountId: 'acc-5001', amount: { minor: 100n, currency: 'USD' }, reference: 'wrong-ccy' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.BAD_USER_INPUT });
