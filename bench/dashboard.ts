@@ -2,8 +2,9 @@
  * Dashboard latency against the legacy critical path (issue 2's benchmark).
  *
  * With every simulator answering after `LATENCY_MS`, the dashboard's longest chain of dependent legacy calls is two
- * calls long: core banking's account list, then those accounts' transaction pages (profile, cards, KYC and wallet are
- * asked in parallel with it; reference rates are cached). So the critical path is 2 x LATENCY_MS.
+ * calls long: core banking's account list, then one Fineract batch of those accounts read with their transactions
+ * (profile, cards, KYC and wallet are asked in parallel with it; reference rates are cached). So the critical path is
+ * 2 x LATENCY_MS.
  *
  * Two baselines in the same process tree: that critical path, and the same legacy calls made directly through the
  * connectors (what a hand-written backend-for-frontend would do at best).
@@ -78,9 +79,7 @@ export async function runDashboardBench(): Promise<DashboardBench> {
       // allSettled: a failed call must not leave its siblings running into the next measurement.
       const results = await Promise.allSettled([
         core.getCustomers(ids),
-        core.getAccountsOfCustomers(ids).then(([accounts = []]) =>
-          core.getTransactionPages(accounts.map((a) => ({ accountId: a.id, first: 5 }))),
-        ),
+        core.getAccountsWithHistoryOfCustomers(ids),
         cards.getCardsOfCustomers(ids),
         kyc.getProfiles(ids),
         fx.getWallets(ids),

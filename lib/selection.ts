@@ -25,3 +25,32 @@ function inSelection(
   }
   return false;
 }
+
+/**
+ * Whether the current field's selection asks for the field at `path` (["accounts", "transactions"]: `accounts {
+ * transactions }`), through fragments as selectsField does. A resolver uses it to choose a read that also answers a
+ * field further down (an account list read with its transactions).
+ */
+export function selectsPath(info: GraphQLResolveInfo, path: readonly string[]): boolean {
+  let sets: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+  for (const name of path) {
+    sets = sets.flatMap((set) => fieldsNamed(set, name, info.fragments, new Set()));
+    if (sets.length === 0) return false;
+  }
+  return true;
+}
+
+/** The selection sets of the fields called `name` in `set` (an empty one for a leaf, so the path still matches). */
+function fieldsNamed(set: SelectionSetNode, name: string, fragments: Record<string, FragmentDefinitionNode>, seen: Set<string>): SelectionSetNode[] {
+  const out: SelectionSetNode[] = [];
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD && sel.name.value === name) out.push(sel.selectionSet ?? { kind: Kind.SELECTION_SET, selections: [] });
+    if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...fieldsNamed(sel.selectionSet, name, fragments, seen));
+    if (sel.kind === Kind.FRAGMENT_SPREAD && !seen.has(sel.name.value)) {
+      seen.add(sel.name.value);
+      const fragment = fragments[sel.name.value];
+      if (fragment) out.push(...fieldsNamed(fragment.selectionSet, name, fragments, seen));
+    }
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import type { CustomerProfile } from '../../lib/domain.js';
 import { MoneyFieldResolvers } from '../../lib/money.js';
 import { maskEmail, maskPhone } from '../../lib/permissions.js';
 import { canReadAccount, type Principal } from '../../lib/principal.js';
-import { selectsField } from '../../lib/selection.js';
+import { selectsField, selectsPath } from '../../lib/selection.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AccountsContext } from './context.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -41,8 +41,11 @@ export const resolvers: Resolvers = {
       return profile && maskProfileFor(ctx.principal, profile);
     },
     // A partner gets only the accounts the customer consented to; the Account rule refuses any other one anyway.
-    accounts: (customer, _args, ctx) =>
-      ctx.loaders.accountsOfCustomer.load(customer.id).then((list) => list.filter((a) => canReadAccount(ctx.principal, a))),
+    // Read with their histories when the query shows transactions, so those need no second round trip.
+    accounts: (customer, _args, ctx, info) =>
+      accountsLoader(ctx, selectsField(info, 'transactions'))
+        .load(customer.id)
+        .then((list) => list.filter((a) => canReadAccount(ctx.principal, a))),
   },
   Account: {
     __resolveReference: (ref, ctx) => ctx.loaders.account.load(ref.id),
@@ -73,13 +76,17 @@ export const resolvers: Resolvers = {
 async function customerRefs(ids: readonly string[], ctx: AccountsContext, info: GraphQLResolveInfo): Promise<({ id: string } | null)[]> {
   // Ask for the accounts in the same tick as the existence check, so both go to core banking in one call. A failure
   // here is reported by the accounts field itself, which loads the same keys.
-  if (selectsField(info, 'accounts')) void ctx.loaders.accountsOfCustomer.loadMany(ids);
+  if (selectsField(info, 'accounts')) void accountsLoader(ctx, selectsPath(info, ['accounts', 'transactions'])).loadMany(ids);
   const profiles = await ctx.loaders.customer.loadMany(ids);
   return profiles.map((p, i) => {
     if (p instanceof UpstreamError && (p.isSystemFailure || p.isRateLimited)) return { id: ids[i] as string };
     if (p instanceof Error) throw p instanceof BankError ? p : new BankError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { cause: p });
     return p ? { id: p.id } : null;
   });
+}
+
+function accountsLoader(ctx: AccountsContext, withTransactions: boolean) {
+  return withTransactions ? ctx.loaders.accountsWithHistoryOfCustomer : ctx.loaders.accountsOfCustomer;
 }
 
 /** Support staff see contact details masked and no date of birth; owners and operations see them whole. */

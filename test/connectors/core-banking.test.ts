@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkTransactionCursor, CoreBankingConnector } from '../../connectors/core-banking/index.js';
+import { checkTransactionCursor, CoreBankingConnector, pageOfHistory } from '../../connectors/core-banking/index.js';
 import { onLegacyCall, type BreakerOptions, type RetryOptions } from '../../connectors/http.js';
 import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
 import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
@@ -155,6 +155,20 @@ describe('CoreBankingConnector reads', () => {
     expect(big?.totalCount).toBe(105);
     const [rest] = await cb.getTransactionPages([{ accountId: opened, first: 500, after: big!.nextCursor }]);
     expect(rest?.items).toHaveLength(5);
+  });
+
+  it('lists accounts with their whole histories in the same calls, and pages them as getTransactionPages would', async () => {
+    const [withHistory] = await cb.getAccountsWithHistoryOfCustomers(['cust-0001']);
+    expect(await stats()).toMatchObject({ total: 2, routes: { [`GET ${API}/clients/external-id/:externalId/accounts`]: 1, [BATCHES]: 1 } });
+    const [plain] = await cb.getAccountsOfCustomers(['cust-0001']);
+    expect(withHistory?.map((a) => a.account)).toEqual(plain);
+    expect(withHistory?.map((a) => a.history.length)).toEqual([30, 4, 3]);
+    const history = withHistory![0]!.history;
+    const [remote] = await cb.getTransactionPages([{ accountId: 'acc-5001', first: 12 }]);
+    const local = pageOfHistory(history, { accountId: 'acc-5001', first: 12 });
+    expect(local).toEqual(remote);
+    const [remoteNext] = await cb.getTransactionPages([{ accountId: 'acc-5001', first: 12, after: remote!.nextCursor }]);
+    expect(pageOfHistory(history, { accountId: 'acc-5001', first: 12, after: local.nextCursor })).toEqual(remoteNext);
   });
 
   it('serves 20 customers (one with 50 accounts, one with 100) with one list read each and one batch for all their accounts', async () => {

@@ -32,9 +32,9 @@ describe('batching: legacy calls do not grow with the data', () => {
     }
     const one = counts['cust-0002'] as Record<LegacySystem, number>;
     for (const c of Object.values(counts)) expect(c).toEqual(one);
-    // And the count is small. Core banking: the client, its account list, one batch of its accounts (the list has no
-    // available balance) and one batch of their transactions (Fineract's batch runs only savings-account reads).
-    expect(one['core-banking']).toBe(4);
+    // And the count is small. Core banking: the client, its account list, and one batch of its accounts read with
+    // their transactions (the list has no available balance, and Fineract's batch runs only savings-account reads).
+    expect(one['core-banking']).toBe(3);
     for (const [system, n] of Object.entries(one)) if (system !== 'core-banking') expect(n).toBeLessThanOrEqual(2);
   });
 

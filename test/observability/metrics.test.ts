@@ -80,7 +80,6 @@ describe('Prometheus metrics at /metrics', () => {
     const routes = calls.map((s) => s.labels.route);
     expect(routes).toContain('GET /clients/external-id/:externalId');
     expect(routes).toContain('GET /clients/external-id/:externalId/accounts');
-    expect(routes).toContain('POST /batches [GET /savingsaccounts/:savingsId]');
     expect(routes).toContain('POST /batches [GET /savingsaccounts/:savingsId?associations=transactions]');
     for (const route of routes) expect(route).not.toMatch(/cust-|acc-|\d{3,}/);
     expect(delta('bankgraph_legacy_call_duration_seconds_count', { system: 'core-banking', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
