@@ -52,6 +52,7 @@ describe('batching: legacy calls do not grow with the data', () => {
       expect(customers.every((c) => c.profile !== null)).toBe(true);
     });
     // Marqeta has no read of many users' cards: one page of cards and one of velocity controls per customer, at once.
-    expect(calls).toEqual({ 'core-banking': 1, 'card-processor': 40, 'kyc-provider': 1, 'fx-wallet': 1, 'payment-rail': 0, notifier: 0 });
+    // The risk of all 20 (their KycProfile.riskLevel) is one batch read of the risk-scoring system's latest scores.
+    expect(calls).toEqual({ 'core-banking': 1, 'card-processor': 40, 'kyc-provider': 1, 'fx-wallet': 1, 'payment-rail': 0, notifier: 0, 'risk-scoring': 1 });
   });
 });
