@@ -44,10 +44,10 @@ export interface DashboardBench {
 }
 
 export async function runDashboardBench(): Promise<DashboardBench> {
-  // The KYC sandbox limits callers to 200 requests/s (and answers 429 beyond): raised here, since this benchmark
-  // measures bankgraph's own overhead, not the vendor's quota.
+  // The KYC and risk-scoring sandboxes limit callers to 200 requests/s (and answer 429 beyond): raised here, since
+  // this benchmark measures bankgraph's own overhead, not the systems' quotas.
   // The rate limiter stays in the path, with a ceiling one customer's load generator does not reach.
-  const system = await startBenchSystem({ KYC_PROVIDER_RATE_PER_SECOND: '100000', RATE_LIMIT_CUSTOMER: '1000000/1000000' });
+  const system = await startBenchSystem({ KYC_PROVIDER_RATE_PER_SECOND: '100000', RISK_SCORING_RATE_PER_SECOND: '100000', RATE_LIMIT_CUSTOMER: '1000000/1000000' });
   try {
     await setLatency(system.simulatorUrls, LATENCY_MS);
     const gateway = new URL(system.gatewayUrl);

@@ -31,7 +31,7 @@ export async function runJourneysBench(): Promise<string> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `bankgraph-bench:${process.pid}:${Date.now().toString(36)}:`;
   // Settlement as fast as the rail can: this measures the engine, not the rail's clock.
-  const system = await startBenchSystem({ KYC_PROVIDER_RATE_PER_SECOND: '100000', NOTIFIER_FAILURE_RATE: '0' });
+  const system = await startBenchSystem({ KYC_PROVIDER_RATE_PER_SECOND: '100000', RISK_SCORING_RATE_PER_SECOND: '100000', NOTIFIER_FAILURE_RATE: '0' });
   const rows: string[] = [];
   try {
     await setLatency(system.simulatorUrls, LATENCY_MS);

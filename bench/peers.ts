@@ -60,7 +60,7 @@ export async function runPeersBench(): Promise<PeersResult> {
   );
   const token = await mintSandboxToken({ customer: CUSTOMER }, { expiresIn: `${lifetime}s` });
 
-  const services = await startBenchServices({ KYC_PROVIDER_RATE_PER_SECOND: '1000000' }, LOAD_CPU);
+  const services = await startBenchServices({ KYC_PROVIDER_RATE_PER_SECOND: '1000000', RISK_SCORING_RATE_PER_SECOND: '1000000' }, LOAD_CPU);
   const dir = mkdtempSync(join(tmpdir(), 'bankgraph-bench-peers-'));
   try {
     await setLatency(services.simulatorUrls, 0);

@@ -125,6 +125,7 @@ async function main(): Promise<number> {
     REDIS_URL,
     REDIS_PREFIX: PREFIX,
     KYC_PROVIDER_RATE_PER_SECOND: '100000',
+    RISK_SCORING_RATE_PER_SECOND: '100000',
     RATE_LIMIT_CUSTOMER: '1000000/1000000',
   });
   const gateway = new URL(system.gatewayUrl);

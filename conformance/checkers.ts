@@ -15,6 +15,8 @@ import { iso20022MessageOf, validateIso20022 } from './xsd.js';
  *   fx-wallet       no public vendor: our own OpenAPI 3.1 document (schema/legacy-apis/fx-wallet.openapi.yaml), and
  *                   its reference rates (text/xml there) against the layout of the ECB's eurofxref-daily.xml
  *   notifier        no public vendor: our own OpenAPI 3.1 document (schema/legacy-apis/notifier.openapi.yaml)
+ *   risk-scoring    the bank's own system, no public vendor: our own OpenAPI 3.1 document
+ *                   (schema/legacy-apis/risk-scoring.openapi.yaml), whose bearer API key is checked as it declares
  */
 export type Checker = (exchange: Exchange) => Promise<Violation[]>;
 
@@ -44,6 +46,8 @@ export async function loadCheckers(): Promise<SystemCheckers> {
   // Our own documents declare no credentials: the wallet and the notifier are reached over the bank's network only.
   const wallet = await OpenApiChecker.load({ system: 'fx-wallet', path: REPO_SPECS.fxWallet, apiRoot: '/' });
   const notifier = await OpenApiChecker.load({ system: 'notifier', path: REPO_SPECS.notifier, apiRoot: '/' });
+  // The scoring system's document declares its credentials (a bearer API key): checked from the document itself.
+  const riskScoring = await OpenApiChecker.load({ system: 'risk-scoring', path: REPO_SPECS.riskScoring, apiRoot: '/' });
   const ecbLayout = [...parseEcbRates(vendorSpec(SPEC_FILES.ecb)).rates.keys()].sort().join(',');
   return {
     checkers: {
@@ -74,6 +78,7 @@ export async function loadCheckers(): Promise<SystemCheckers> {
         }
       },
       notifier: async (e) => notifier.check(e),
+      'risk-scoring': async (e) => riskScoring.check(e),
     },
     unchecked: {},
   };

@@ -38,6 +38,7 @@ export function repoSpec(path: string): string {
 export const REPO_SPECS = {
   fxWallet: 'schema/legacy-apis/fx-wallet.openapi.yaml',
   notifier: 'schema/legacy-apis/notifier.openapi.yaml',
+  riskScoring: 'schema/legacy-apis/risk-scoring.openapi.yaml',
 } as const;
 
 /** The files this project checks against, by what they specify. */

@@ -7,6 +7,7 @@ import { FxWalletConnector } from './fx-wallet/index.js';
 import { KycProviderConnector } from './kyc-provider/index.js';
 import { NotifierConnector } from './notifier/index.js';
 import { createSandboxRails, Iso20022RailConnector, type PaymentRail } from './payment-rail/index.js';
+import { RiskScoringConnector } from './risk-scoring/index.js';
 import { onLegacyCall, type BreakerOptions, type LegacyHttpClient, type RetryOptions } from './http.js';
 
 /**
@@ -169,6 +170,17 @@ export function createNotifierConnector(env: Env = process.env, o: ConnectorOver
     ...o,
     baseUrl: o.baseUrl ?? legacyUrl('notifier', env),
     timeoutMs: o.timeoutMs ?? legacyTimeoutMs('notifier', env),
+  }));
+}
+
+/** The bank's own risk-scoring system: RISK_SCORING_URL, RISK_SCORING_API_KEY (refused in production when published). */
+export function createRiskScoringConnector(env: Env = process.env, o: ConnectorOverrides = {}): RiskScoringConnector {
+  const creds = legacyCredentials(env);
+  return measured(new RiskScoringConnector({
+    ...o,
+    baseUrl: o.baseUrl ?? legacyUrl('risk-scoring', env),
+    timeoutMs: o.timeoutMs ?? legacyTimeoutMs('risk-scoring', env),
+    apiKey: creds.riskScoringApiKey,
   }));
 }
 

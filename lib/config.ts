@@ -6,7 +6,7 @@ import { parsePublicKeys, parseSigningKey, publicKeyOf, sameKey, type ContextPub
  * are refused, so a forgotten variable fails the start instead of signing real tokens with a published key.
  */
 
-export const LEGACY_SYSTEMS = ['core-banking', 'card-processor', 'kyc-provider', 'fx-wallet', 'payment-rail', 'notifier'] as const;
+export const LEGACY_SYSTEMS = ['core-banking', 'card-processor', 'kyc-provider', 'fx-wallet', 'payment-rail', 'notifier', 'risk-scoring'] as const;
 export type LegacySystem = (typeof LEGACY_SYSTEMS)[number];
 
 export const SUBGRAPHS = ['accounts', 'cards', 'kyc', 'wallet', 'journeys'] as const;
@@ -21,6 +21,7 @@ export const DEFAULT_PORTS = {
   'fx-wallet': 4104,
   'payment-rail': 4105,
   notifier: 4106,
+  'risk-scoring': 4107,
   accounts: 4201,
   cards: 4202,
   kyc: 4203,
@@ -40,6 +41,7 @@ export const SANDBOX_SECRETS = {
   coreBankingPassword: 'password',
   cardProcessorApplicationToken: 'sandbox-card-application-token',
   cardProcessorAccessToken: 'sandbox-card-admin-access-token',
+  riskScoringApiKey: 'sandbox-risk-scoring-api-key',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -281,6 +283,8 @@ export interface LegacyCredentials {
   cardProcessorApplicationToken: string;
   /** ...and an admin access token (CARD_PROCESSOR_ACCESS_TOKEN). */
   cardProcessorAccessToken: string;
+  /** The bank's API key for its risk-scoring system, sent as a bearer token (RISK_SCORING_API_KEY). */
+  riskScoringApiKey: string;
 }
 
 export function legacyCredentials(env: Env = process.env): LegacyCredentials {
@@ -293,6 +297,7 @@ export function legacyCredentials(env: Env = process.env): LegacyCredentials {
     coreBankingTenant: env.CORE_BANKING_TENANT ?? 'default',
     cardProcessorApplicationToken: secrets.read('CARD_PROCESSOR_APPLICATION_TOKEN', SANDBOX_SECRETS.cardProcessorApplicationToken),
     cardProcessorAccessToken: secrets.read('CARD_PROCESSOR_ACCESS_TOKEN', SANDBOX_SECRETS.cardProcessorAccessToken),
+    riskScoringApiKey: secrets.read('RISK_SCORING_API_KEY', SANDBOX_SECRETS.riskScoringApiKey),
   };
   secrets.check();
   return credentials;

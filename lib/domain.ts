@@ -105,11 +105,24 @@ export interface KycProfile {
   readonly customerId: string;
   readonly applicantId: string;
   readonly status: KycStatus;
-  /** 0 (no risk) to 100. */
-  readonly riskScore: number | null;
-  readonly riskLevel: RiskLevel | null;
   /** ISO 8601 date-time of the last completed check. */
   readonly lastCheckedAt: string | null;
+}
+
+/**
+ * A customer's risk score, from the bank's own risk-scoring system (not the KYC vendor's: a vendor verifies
+ * identities, the bank judges its risk).
+ */
+export interface RiskAssessment {
+  readonly scoreId: string;
+  readonly customerId: string;
+  /** 0 (no risk) to 100, whole points. */
+  readonly score: number;
+  readonly level: RiskLevel;
+  /** The scoring model that made it. */
+  readonly modelVersion: string;
+  /** ISO 8601 date-time. */
+  readonly scoredAt: string;
 }
 
 export interface Wallet {

@@ -1,15 +1,13 @@
-import type { KycProfile, RiskLevel } from '../../lib/domain.js';
+import type { KycProfile } from '../../lib/domain.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
 import { chunks, listable, tuning } from '../util.js';
 import {
-  LEVEL_OF,
   SYSTEM,
   mapKycError,
   read,
   readApplicantId,
   readApplicantList,
   readCheck,
-  readRisk,
   readScreening,
   requestPath,
   signatureHeaders,
@@ -143,13 +141,6 @@ export class KycProviderConnector {
       status: check.status === 'complete' ? 'COMPLETE' : 'PENDING',
       result: check.result === null ? null : check.result === 'clear' ? 'CLEAR' : 'CONSIDER',
     };
-  }
-
-  /** The applicant's risk score. UPSTREAM_REJECTED while the applicant has no completed check; NOT_FOUND if unknown. */
-  async getRiskScore(applicantId: string): Promise<{ score: number; level: RiskLevel }> {
-    const path = `/v3/applicants/${encodeURIComponent(applicantId)}/risk_score`;
-    const risk = await this.get(path, 'GET /v3/applicants/:id/risk_score', readRisk);
-    return { score: risk.score, level: LEVEL_OF[risk.band] };
   }
 
   /** Screens a name against the sanctions lists. `hit` means a potential match on at least one of `lists`. */

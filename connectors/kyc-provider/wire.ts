@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { KycProfile, KycStatus, RiskLevel } from '../../lib/domain.js';
+import type { KycProfile, KycStatus } from '../../lib/domain.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
 import type { LegacyCall, LegacyResponse, PreparedCall } from '../http.js';
 
@@ -75,7 +75,6 @@ export interface WireApplicant {
   readonly externalId: string | null;
   readonly createdAt: string;
   readonly latestCheck: { status: 'in_progress' | 'complete'; result: 'clear' | 'consider' | null; completedAt: string | null } | null;
-  readonly risk: { score: number; band: 'low' | 'medium' | 'high' } | null;
 }
 
 export interface WireCheck {
@@ -121,15 +120,6 @@ function checkResult(v: unknown, status: 'in_progress' | 'complete', what: strin
   return oneOf(v, ['clear', 'consider'] as const, what);
 }
 
-function risk(v: unknown): WireApplicant['risk'] {
-  if (v === null || v === undefined) return null;
-  const r = rec(v, 'risk');
-  const score = r.score;
-  // The provider scores in whole points; 12.5 is not a score it sends, so it is not one we guess at.
-  if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > 100) throw new ShapeError('risk.score is not a whole number 0..100');
-  return { score, band: oneOf(r.band, ['low', 'medium', 'high'] as const, 'risk.band') };
-}
-
 function applicant(v: unknown): WireApplicant {
   const a = rec(v, 'applicant');
   let latestCheck: WireApplicant['latestCheck'] = null;
@@ -147,7 +137,6 @@ function applicant(v: unknown): WireApplicant {
     externalId: nullableStr(a.external_id, 'applicant.external_id'),
     createdAt: timestamp(a.created_at, 'applicant.created_at'),
     latestCheck,
-    risk: risk(a.risk),
   };
 }
 
@@ -178,12 +167,6 @@ export const readCheck = (json: unknown): WireCheck => {
   return { id: str(c.id, 'check.id'), status, result: checkResult(c.result, status, 'check.result') };
 };
 
-export const readRisk = (json: unknown): { score: number; band: 'low' | 'medium' | 'high' } => {
-  const r = risk(json);
-  if (r === null) throw new ShapeError('risk score is missing');
-  return r;
-};
-
 export const readScreening = (json: unknown): { id: string; hit: boolean; lists: string[] } => {
   const s = rec(json, 'screening');
   const result = oneOf(s.result, ['no_match', 'potential_match'] as const, 'screening.result');
@@ -194,8 +177,6 @@ export const readScreening = (json: unknown): { id: string; hit: boolean; lists:
 
 // ---------------------------------------------------------------------------------------------------------------
 // Normalisation into bank-wide types.
-
-export const LEVEL_OF: Record<'low' | 'medium' | 'high', RiskLevel> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' };
 
 export function statusOf(check: WireApplicant['latestCheck']): KycStatus {
   if (check === null) return 'NOT_STARTED';
@@ -208,8 +189,6 @@ export function toProfile(customerId: string, a: WireApplicant): KycProfile {
     customerId,
     applicantId: a.id,
     status: statusOf(a.latestCheck),
-    riskScore: a.risk?.score ?? null,
-    riskLevel: a.risk ? LEVEL_OF[a.risk.band] : null,
     lastCheckedAt: a.latestCheck?.completedAt ?? null,
   };
 }

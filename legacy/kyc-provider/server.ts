@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import { Simulator, type SimHandler, type SimRequest, type SimResponse } from '../http.js';
 import {
   REPORT_NAMES,
-  bandOf,
   isComplete,
   resultFor,
-  riskScoreOf,
   seedState,
   type ApplicantRecord,
   type CheckRecord,
@@ -22,7 +20,6 @@ import { fail, invalid, iso, isDate, isRecord, optionalString, requiredName, typ
  *   GET  /v3/applicants?external_ids=a,b,...   batch by external id (up to 100); only those found, in request order
  *   GET  /v3/applicants/:id
  *   POST /v3/applicants                         { first_name, last_name, email?, dob?, external_id? } -> 201
- *   GET  /v3/applicants/:id/risk_score          { score, band }; 409 while the applicant has no completed check
  *   POST /v3/checks                             { applicant_id, report_names } -> 201 { status: "in_progress" }
  *   GET  /v3/checks/:id                         complete `checkDurationMs` after it started
  *   POST /v3/watchlist_screenings               { full_name, country?, date_of_birth? }
@@ -106,12 +103,6 @@ export function createKycProviderSimulator(options: KycProviderSimulatorOptions 
     };
   };
 
-  const riskJson = (a: ApplicantRecord) => {
-    if (!state.hasCompletedCheck(a.id, now())) return null;
-    const score = riskScoreOf(a);
-    return { score, band: bandOf(score) };
-  };
-
   const applicantJson = (a: ApplicantRecord) => {
     const check = state.latestCheck(a.id);
     const c = check ? checkJson(check) : null;
@@ -124,7 +115,6 @@ export function createKycProviderSimulator(options: KycProviderSimulatorOptions 
       dob: a.dob,
       created_at: iso(a.createdAt),
       latest_check: c ? { id: c.id, status: c.status, result: c.result, completed_at: c.completed_at } : null,
-      risk: riskJson(a),
     };
   };
 
@@ -183,19 +173,6 @@ export function createKycProviderSimulator(options: KycProviderSimulatorOptions 
         return { ok: true, view: () => applicantJson(applicant) };
       }),
     ),
-  );
-
-  sim.route(
-    'GET',
-    '/v3/applicants/:id/risk_score',
-    guarded((req) => {
-      const id = req.params.id ?? '';
-      const a = state.applicants.get(id);
-      if (!a) return applicantNotFound(id);
-      const risk = riskJson(a);
-      if (risk === null) return fail(409, 'conflict', `applicant ${id} has no completed check yet`);
-      return { json: risk };
-    }),
   );
 
   sim.route(

@@ -5,6 +5,7 @@ import {
   createKycProviderConnector,
   createNotifierConnector,
   createPaymentRails,
+  createRiskScoringConnector,
   type ConnectorOverrides,
 } from '../../connectors/factory.js';
 import { createAuditSink, type AuditEvent, type AuditSink } from '../../lib/audit.js';
@@ -88,6 +89,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     kycProvider: createKycProviderConnector(env, o('kyc-provider')),
     fxWallet: createFxWalletConnector(env, o('fx-wallet')),
     notifier: createNotifierConnector(env, o('notifier')),
+    riskScoring: createRiskScoringConnector(env, o('risk-scoring')),
     rails: createPaymentRails(env, o('payment-rail')),
     treasuryWalletId: config.treasuryWalletId,
     bank: config.bank,
@@ -125,6 +127,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
         deps.kycProvider.http.close(),
         deps.fxWallet.http.close(),
         deps.notifier.http.close(),
+        deps.riskScoring.http.close(),
         ...deps.rails.map((r) => r.close()),
       ]);
       if (!options.store) await store.close();

@@ -3,12 +3,14 @@ import { loadCheckers, type Checker } from '../../conformance/checkers.js';
 import { RecordingProxy } from '../../conformance/recorder.js';
 import { FxWalletConnector } from '../../connectors/fx-wallet/index.js';
 import { NotifierConnector } from '../../connectors/notifier/index.js';
+import { RiskScoringConnector, type OnboardingScoreInput } from '../../connectors/risk-scoring/index.js';
 import type { RunningSimulator } from '../../legacy/http.js';
 import { createFxWalletSimulator } from '../../legacy/fx-wallet/server.js';
 import { createNotifierSimulator } from '../../legacy/notifier/server.js';
+import { DEFAULT_API_KEY, createRiskScoringSimulator } from '../../legacy/risk-scoring/server.js';
 
 /**
- * The wallet and the notifier held to our own documents (schema/legacy-apis/) on every route they serve, answers
+ * The wallet, the notifier and the risk-scoring system held to our own documents (schema/legacy-apis/) on every route they serve, answers
  * and refusals alike: the real simulators behind a recording proxy, driven by their real connectors where the
  * connector uses the route and by plain HTTP otherwise; every recorded exchange must pass the conformance checker.
  * (The conformance run exercises only the routes a happy journey takes; this is the rest.)
@@ -25,8 +27,12 @@ async function behindProxy(system: string, sim: RunningSimulator): Promise<Recor
   return proxy;
 }
 
-async function raw(proxy: RecordingProxy, method: string, path: string, body?: string): Promise<number> {
-  const res = await fetch(`${proxy.url}${path}`, { method, ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}) });
+async function raw(proxy: RecordingProxy, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<number> {
+  const res = await fetch(`${proxy.url}${path}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body } : {}),
+  });
   await res.text();
   return res.status;
 }
@@ -134,5 +140,65 @@ describe('the notifier simulator and connector, against schema/legacy-apis/notif
     expect(found.flatMap((f) => f.deliberate)).not.toEqual([]);
     expect(proxy.exchanges.map((e) => e.status)).toEqual(expect.arrayContaining([200, 202, 409, 422, 404, 400]));
     expect(flaky.exchanges.map((e) => e.status)).toEqual([503]);
+  });
+});
+
+describe('the risk-scoring simulator and connector, against schema/legacy-apis/risk-scoring.openapi.yaml', () => {
+  it('every route, with its replays and refusals, follows the document', async () => {
+    const proxy = await behindProxy('risk-scoring', await createRiskScoringSimulator().listen(0));
+    // One call a second, so the 429 and its Retry-After are on the wire too.
+    const limited = await behindProxy('risk-scoring', await createRiskScoringSimulator({ ratePerSecond: 1, now: () => new Date(0) }).listen(0));
+    const risk = new RiskScoringConnector({ baseUrl: proxy.url, apiKey: DEFAULT_API_KEY, retry: { retries: 0 } });
+    const throttled = new RiskScoringConnector({ baseUrl: limited.url, apiKey: DEFAULT_API_KEY, retry: { retries: 0 } });
+    const party: OnboardingScoreInput = {
+      customerId: 'cust-0500',
+      firstName: 'Ida',
+      lastName: 'Wire',
+      dateOfBirth: '1979-09-09',
+      country: 'NL',
+      kycOutcome: 'CLEAR',
+      kycVendorReference: 'app_0500',
+      reference: 'rs-1',
+    };
+    let scoreId = '';
+    try {
+      scoreId = (await risk.scoreOnboarding(party)).scoreId;
+      await risk.scoreOnboarding(party);
+      await risk.scoreOnboarding({ ...party, customerId: 'cust-0501', kycOutcome: 'CONSIDER', country: 'MM', reference: 'rs-2' });
+      await risk.getScore(scoreId);
+      await risk.latestScore('cust-0500');
+      await risk.latestScore('cust-0009');
+      await risk.latestScores(['cust-0001', 'cust-0008', 'cust-0500']);
+      await expect(risk.scoreOnboarding({ ...party, lastName: 'Other' })).rejects.toThrow();
+      await expect(risk.getScore('rsk_9999')).rejects.toThrow();
+      await throttled.latestScore('cust-0001');
+      await expect(throttled.latestScore('cust-0001')).rejects.toThrow();
+    } finally {
+      await Promise.all([risk.close(), throttled.close()]);
+    }
+    const key = { authorization: `Bearer ${DEFAULT_API_KEY}` };
+    expect(await raw(proxy, 'GET', '/v1/scores/rsk_0001')).toBe(401);
+    expect(await raw(proxy, 'GET', '/v1/latest-scores', undefined, key)).toBe(422);
+    expect(await raw(proxy, 'POST', '/v1/scores', '{"reference":"rs-3","purpose":"onboarding","party":{},"kyc":{}}', key)).toBe(422);
+    expect(await raw(proxy, 'POST', '/v1/scores', '{"reference":', key)).toBe(400);
+    expect(await raw(proxy, 'POST', '/v1/scores', `{"pad":"${'x'.repeat(1024 * 1024)}"}`, key)).toBe(413);
+    await fetch(`${proxy.url}/__faults`, { method: 'POST', body: JSON.stringify({ errorRate: 1 }) });
+    expect(await raw(proxy, 'GET', `/v1/scores/${scoreId}`, undefined, key)).toBe(503);
+    await fetch(`${proxy.url}/__faults`, { method: 'DELETE' });
+    expect(await raw(proxy, 'GET', '/v1/nothing-here', undefined, key)).toBe(404);
+
+    // The admin calls (/__faults) are the simulator's, not the API's: left out, as the conformance run never records them.
+    const recorded = (p: RecordingProxy) => p.exchanges.filter((e) => !e.url.startsWith('/__'));
+    proxy.exchanges.splice(0, proxy.exchanges.length, ...recorded(proxy));
+    const deliberate = (body: string, url: string) => body.includes('"party":{}') || body.endsWith(':') || body.length > 1024 * 1024 || url === '/v1/latest-scores';
+    const found = [await findings(proxy, deliberate), await findings(limited, deliberate)];
+    // The unauthenticated call is rightly flagged for its missing key, the unknown route for not being in the document.
+    expect(found.flatMap((f) => f.wrong)).toEqual([
+      'GET /v1/scores/rsk_0001 401: auth the request does not carry the credentials the operation asks for (apiKey)',
+      'GET /v1/nothing-here 404: route the risk-scoring API has no operation GET /v1/nothing-here',
+    ]);
+    expect(found.flatMap((f) => f.deliberate)).not.toEqual([]);
+    expect(proxy.exchanges.map((e) => e.status)).toEqual(expect.arrayContaining([200, 201, 400, 401, 404, 409, 413, 422, 503]));
+    expect(limited.exchanges.map((e) => e.status)).toEqual([200, 429]);
   });
 });

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KycProviderConnector, type KycProviderConnectorOptions } from '../../connectors/kyc-provider/index.js';
-import { read, readApplicantList, readRisk } from '../../connectors/kyc-provider/wire.js';
 import { onLegacyCall, type LegacyCallEvent } from '../../connectors/http.js';
 import type { RunningSimulator } from '../../legacy/http.js';
 import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
@@ -56,14 +55,12 @@ describe('KycProviderConnector', () => {
   it('normalises the sandbox profiles, in input order, null for no applicant', async () => {
     const profiles = await kyc.getProfiles(['cust-0001', 'cust-0007', 'cust-0008', 'cust-0009', 'cust-0001']);
     expect(profiles).toEqual([
-      { customerId: 'cust-0001', applicantId: 'app_0001', status: 'CLEARED', riskScore: 12, riskLevel: 'LOW', lastCheckedAt: '2025-06-01T10:00:00.000Z' },
-      { customerId: 'cust-0007', applicantId: 'app_0007', status: 'REVIEW', riskScore: 72, riskLevel: 'HIGH', lastCheckedAt: '2025-06-01T16:00:00.000Z' },
-      { customerId: 'cust-0008', applicantId: 'app_0008', status: 'PENDING', riskScore: null, riskLevel: null, lastCheckedAt: null },
+      { customerId: 'cust-0001', applicantId: 'app_0001', status: 'CLEARED', lastCheckedAt: '2025-06-01T10:00:00.000Z' },
+      { customerId: 'cust-0007', applicantId: 'app_0007', status: 'REVIEW', lastCheckedAt: '2025-06-01T16:00:00.000Z' },
+      { customerId: 'cust-0008', applicantId: 'app_0008', status: 'PENDING', lastCheckedAt: null },
       null,
-      { customerId: 'cust-0001', applicantId: 'app_0001', status: 'CLEARED', riskScore: 12, riskLevel: 'LOW', lastCheckedAt: '2025-06-01T10:00:00.000Z' },
+      { customerId: 'cust-0001', applicantId: 'app_0001', status: 'CLEARED', lastCheckedAt: '2025-06-01T10:00:00.000Z' },
     ]);
-    // (N * 7) % 40 with its band: cust-0005 is 35, MEDIUM.
-    expect((await kyc.getProfiles(['cust-0005']))[0]).toMatchObject({ status: 'CLEARED', riskScore: 35, riskLevel: 'MEDIUM' });
   });
 
   it('reads 20 customers in one call, 150 in two, none in none', async () => {
@@ -84,7 +81,7 @@ describe('KycProviderConnector', () => {
     expect((await admin('GET', '/__stats'))?.routes).toEqual({});
   });
 
-  it('onboards: createApplicant -> startCheck -> poll getCheck until COMPLETE -> getRiskScore', async () => {
+  it('onboards: createApplicant -> startCheck -> poll getCheck until COMPLETE', async () => {
     const person = { customerId: 'cust-0100', firstName: 'Olga', lastName: 'Onboard', email: 'olga.onboard@example.com', dateOfBirth: '1991-05-06' };
     const { applicantId } = await kyc.createApplicant(person, 'jrn-1:create-applicant');
     expect(applicantId).toMatch(/^app_\d{4}$/);
@@ -94,20 +91,15 @@ describe('KycProviderConnector', () => {
     const { checkId } = await kyc.startCheck(applicantId, 'jrn-1:start-check');
     expect(await kyc.startCheck(applicantId, 'jrn-1:start-check')).toEqual({ checkId });
     expect(await kyc.getCheck(checkId)).toEqual({ checkId, status: 'PENDING', result: null });
-    expect((await kyc.getProfiles(['cust-0100']))[0]).toMatchObject({ applicantId, status: 'PENDING', riskScore: null });
-    expect((await upstreamError(kyc.getRiskScore(applicantId))).code).toBe(ErrorCode.UPSTREAM_REJECTED);
+    expect((await kyc.getProfiles(['cust-0100']))[0]).toMatchObject({ applicantId, status: 'PENDING' });
 
     providerClock += CHECK_MS - 1;
     expect(await kyc.getCheck(checkId)).toEqual({ checkId, status: 'PENDING', result: null });
     providerClock += 1;
     expect(await kyc.getCheck(checkId)).toEqual({ checkId, status: 'COMPLETE', result: 'CLEAR' });
 
-    const risk = await kyc.getRiskScore(applicantId);
-    expect(risk.score).toBeGreaterThanOrEqual(5);
-    expect(risk.score).toBeLessThanOrEqual(35);
-    expect(risk.level).toBe(risk.score < 30 ? 'LOW' : 'MEDIUM');
     const [profile] = await kyc.getProfiles(['cust-0100']);
-    expect(profile).toMatchObject({ applicantId, status: 'CLEARED', riskScore: risk.score, riskLevel: risk.level });
+    expect(profile).toMatchObject({ applicantId, status: 'CLEARED' });
     expect(profile?.lastCheckedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/);
   });
 
@@ -131,7 +123,7 @@ describe('KycProviderConnector', () => {
     expect((await kyc.createApplicant(person, 'jrn-lost:create-applicant')).applicantId).toBe(created.applicantId);
   });
 
-  it('gets CONSIDER (profile REVIEW) for the "Consider" trigger, and 85/HIGH for "Risky"', async () => {
+  it('gets CONSIDER (profile REVIEW) for the "Consider" trigger', async () => {
     const run = async (customerId: string, lastName: string) => {
       const { applicantId } = await kyc.createApplicant({ customerId, firstName: 'Test', lastName, email: null, dateOfBirth: null }, `${customerId}:a`);
       const { checkId } = await kyc.startCheck(applicantId, `${customerId}:c`);
@@ -143,14 +135,10 @@ describe('KycProviderConnector', () => {
     const considered = await run('cust-0101', 'Consider');
     expect(considered.check.result).toBe('CONSIDER');
     expect((await kyc.getProfiles(['cust-0101']))[0]?.status).toBe('REVIEW');
-    const risky = await run('cust-0102', 'Risky');
-    expect(risky.check.result).toBe('CLEAR');
-    expect(await kyc.getRiskScore(risky.applicantId)).toEqual({ score: 85, level: 'HIGH' });
   });
 
   it('maps the provider refusing or not knowing something', async () => {
     expect((await upstreamError(kyc.getCheck('chk_9999'))).code).toBe(ErrorCode.NOT_FOUND);
-    expect((await upstreamError(kyc.getRiskScore('app_9999'))).code).toBe(ErrorCode.NOT_FOUND);
     const invalid = await upstreamError(
       kyc.createApplicant({ customerId: 'cust-0103', firstName: 'Bad', lastName: 'Date', email: null, dateOfBirth: '1990-02-30' }, 'bad-dob'),
     );
@@ -217,24 +205,6 @@ describe('KycProviderConnector', () => {
     expect(err.originalError?.name).toBe('TimeoutError'); // the 200 ms abort signal fired
     // And the timeout, having spent the caller's budget, is not retried.
     expect((await admin('GET', '/__stats'))?.routes).toEqual({ 'GET /v3/applicants': 1 });
-  });
-});
-
-describe('the KYC wire', () => {
-  it('takes a risk score only as a whole number from 0 to 100', () => {
-    expect(read('GET /v3/applicants/:id/risk_score', { score: 12, band: 'low' }, readRisk)).toEqual({ score: 12, band: 'low' });
-    for (const score of [12.5, -1, 101, '12', Number.NaN, null]) {
-      let err: unknown;
-      try {
-        read('GET /v3/applicants/:id/risk_score', { score, band: 'low' }, readRisk);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(UpstreamError);
-      expect((err as UpstreamError).code).toBe(ErrorCode.UPSTREAM_BAD_RESPONSE);
-    }
-    const applicant = { id: 'app_1', external_id: 'cust-0001', created_at: '2025-01-01T00:00:00Z', latest_check: null, risk: { score: 33.3, band: 'medium' } };
-    expect(() => read('GET /v3/applicants', { applicants: [applicant] }, readApplicantList)).toThrow(UpstreamError);
   });
 });
 

@@ -31,7 +31,7 @@ async function freePort(): Promise<number> {
 
 /** Runs `npm start` with `env` until it says it is running, hands `check` the gateway's URL, then stops it with SIGTERM. */
 async function whileStarted(env: Record<string, string>, check: (gateway: string, lines: string[]) => Promise<void>): Promise<void> {
-  const names = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'PAYMENT_RAIL_PORT', 'NOTIFIER_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT', 'JOURNEYS_PORT'];
+  const names = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'PAYMENT_RAIL_PORT', 'NOTIFIER_PORT', 'RISK_SCORING_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT', 'JOURNEYS_PORT'];
   const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())] as const)));
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
@@ -63,13 +63,13 @@ async function dashboard(gateway: string): Promise<unknown> {
   const res = await fetch(`${gateway}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintSandboxToken({ customer: 'cust-0001' })}` },
-    body: JSON.stringify({ query: '{ me { profile { displayName } cards { last4 } kyc { status } wallet { id } } }' }),
+    body: JSON.stringify({ query: '{ me { profile { displayName } cards { last4 } kyc { status riskScore } wallet { id } } }' }),
   });
   return res.json();
 }
 
 const DASHBOARD_ANSWER = {
-  data: { me: { profile: { displayName: 'Amelia Hartmann' }, cards: expect.any(Array), kyc: { status: 'CLEARED' }, wallet: { id: 'wal_0001' } } },
+  data: { me: { profile: { displayName: 'Amelia Hartmann' }, cards: expect.any(Array), kyc: { status: 'CLEARED', riskScore: 12 }, wallet: { id: 'wal_0001' } } },
 };
 
 describe('npm start (the README quick start)', () => {

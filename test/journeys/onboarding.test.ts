@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { onLegacyCall } from '../../connectors/http.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { journeyOperation } from '../support/operations.js';
 import { eventually, settled, stepStatuses } from './support.js';
@@ -84,6 +85,49 @@ describe('onboardCustomer', () => {
     const { payload } = await onboard(applicant({ lastName: 'Risky' }));
     expect(payload?.journey.status).toBe('REJECTED');
     expect(payload?.journey.reason).toMatch(/risk score 85/);
+  });
+
+  it("asks the bank's risk-scoring system, not the KYC vendor, and ends REJECTED when its score is above appetite", async () => {
+    await stack.resetStats();
+    // A clear KYC result and an ordinary name: only the risk-scoring system's high-risk-country rule scores it high.
+    const { payload } = await onboard(applicant({ country: 'KP' }));
+    expect(payload?.journey.status).toBe('REJECTED');
+    expect(payload?.journey.errorCode).toBe('KYC_REJECTED');
+    expect(stepStatuses(payload!.journey)).toMatchObject({ awaitKycCheck: 'SUCCEEDED', createCoreBankingClient: 'PENDING' });
+    const stats = await stack.stats();
+    expect(stats['risk-scoring'].routes['POST /v1/scores']).toBe(1);
+    expect(Object.keys(stats['kyc-provider'].routes).filter((r) => /risk/.test(r))).toEqual([]);
+    // The score the journey was refused for is the system's record of this onboarding: the customer's latest.
+    const record = await stack.journeys.engine.get(payload!.journey.id);
+    const { customerId } = record!.state.createKycApplicant as { customerId: string };
+    const latest = await stack.journeys.deps.riskScoring.latestScore(customerId);
+    expect(latest?.level).toBe('HIGH');
+    expect(payload?.journey.reason).toBe(`risk score ${latest?.score} is above the bank's appetite (60)`);
+  });
+
+  it('scores once when the answer to the score is lost: the step reference makes the retry answer the same score', async () => {
+    stack.fault('risk-scoring', { route: 'POST /v1/scores', lostResponseRate: 1 });
+    // The first answer is lost; the fault goes with it (in-process, before the connector's retry).
+    const stop = onLegacyCall((e) => {
+      if (e.system === 'risk-scoring' && e.outcome === 'unavailable') stack.clearFaults();
+    });
+    await stack.resetStats();
+    let payload: Payload | undefined;
+    try {
+      ({ payload } = await onboard(applicant()));
+    } finally {
+      stop();
+    }
+    expect(payload?.journey.status).toBe('COMPLETED');
+    expect((await stack.stats())['risk-scoring'].routes['POST /v1/scores']).toBe(2);
+    const record = await stack.journeys.engine.get(payload!.journey.id);
+    const step = record!.state.assessRisk as { scoreId: string; score: number };
+    // The score made by the lost attempt is the one the journey holds, and the only one the customer has: the score
+    // made just before it (ids run in order) is someone else's, where a second scoring would have left two.
+    const risk = stack.journeys.deps.riskScoring;
+    expect(await risk.latestScore(payload!.customer!.id)).toMatchObject({ scoreId: step.scoreId, score: step.score });
+    const previous = `rsk_${String(Number(step.scoreId.slice(4)) - 1).padStart(4, '0')}`;
+    expect((await risk.getScore(previous)).customerId).not.toBe(payload!.customer!.id);
   });
 
   it('undoes the client when core banking fails after the client was created', async () => {

@@ -94,7 +94,6 @@ describe('kyc-provider simulator', () => {
       dob: '1988-04-12',
       created_at: '2019-03-01T09:00:00Z',
       latest_check: { id: 'chk_0001', status: 'complete', result: 'clear', completed_at: '2025-06-01T10:00:00Z' },
-      risk: { score: 12, band: 'low' },
     });
     expectError(await call('GET', '/v3/applicants/app_9999'), 404, 'resource_not_found');
   });
@@ -104,12 +103,9 @@ describe('kyc-provider simulator', () => {
     const { status, body } = await call('GET', `/v3/applicants?${new URLSearchParams({ external_ids: ids.join(',') })}`);
     expect(status).toBe(200);
     expect(body.applicants.map((a: { external_id: string }) => a.external_id)).toEqual(['cust-0008', 'cust-0007', 'cust-0002']);
-    const [c8, c7, c2] = body.applicants;
+    const [c8, c7] = body.applicants;
     expect(c8.latest_check).toMatchObject({ status: 'in_progress', result: null, completed_at: null });
-    expect(c8.risk).toBeNull();
     expect(c7.latest_check).toMatchObject({ status: 'complete', result: 'consider' });
-    expect(c7.risk).toEqual({ score: 72, band: 'high' });
-    expect(c2.risk).toEqual({ score: 14, band: 'low' }); // (2 * 7) % 40
 
     const tooMany = Array.from({ length: 101 }, (_, i) => `cust-${String(i + 1).padStart(4, '0')}`).join(',');
     expectError(await call('GET', `/v3/applicants?${new URLSearchParams({ external_ids: tooMany })}`), 422, 'validation_error');
@@ -121,7 +117,7 @@ describe('kyc-provider simulator', () => {
     const key = { headers: { 'idempotency-key': 'idem-applicant-1' } };
     const first = await call('POST', '/v3/applicants', input, key);
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ id: expect.stringMatching(/^app_\d{4}$/), external_id: 'cust-0200', latest_check: null, risk: null });
+    expect(first.body).toMatchObject({ id: expect.stringMatching(/^app_\d{4}$/), external_id: 'cust-0200', latest_check: null });
     const again = await call('POST', '/v3/applicants', input, key);
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
@@ -149,36 +145,29 @@ describe('kyc-provider simulator', () => {
 
     clock += 299;
     expect((await call('GET', `/v3/checks/${started.body.id}`)).body).toMatchObject({ status: 'in_progress', result: null });
-    expectError(await call('GET', `/v3/applicants/${applicantId}/risk_score`), 409, 'conflict');
 
     clock += 1;
     const done = await call('GET', `/v3/checks/${started.body.id}`);
     expect(done.body).toMatchObject({ status: 'complete', result: 'clear', completed_at: expect.stringMatching(/Z$/) });
-    const risk = await call('GET', `/v3/applicants/${applicantId}/risk_score`);
-    expect(risk.status).toBe(200);
-    expect(risk.body.score).toBeGreaterThanOrEqual(5);
-    expect(risk.body.score).toBeLessThanOrEqual(35);
-    expect(risk.body.band).toBe(risk.body.score < 30 ? 'low' : 'medium');
-    // Deterministic: the same person scores the same.
-    expect((await call('GET', `/v3/applicants/${applicantId}/risk_score`)).body).toEqual(risk.body);
+    // The vendor verifies; it does not score (the risk score is the bank's own: legacy/risk-scoring).
+    expectError(await call('GET', `/v3/applicants/${applicantId}/risk_score`), 404, 'resource_not_found');
 
     expectError(await call('POST', '/v3/checks', { applicant_id: 'app_9999', report_names: reports }), 422, 'validation_error');
     expectError(await call('POST', '/v3/checks', { applicant_id: applicantId, report_names: ['tarot'] }), 422, 'validation_error');
     expectError(await call('GET', '/v3/checks/chk_9999'), 404, 'resource_not_found');
   });
 
-  it('honours the sandbox triggers: "Consider" / "+consider" and "Risky"', async () => {
+  it('honours the sandbox triggers: "Consider" / "+consider"', async () => {
     const outcome = async (person: Record<string, string>) => {
       const a = await call('POST', '/v3/applicants', person);
       const c = await call('POST', '/v3/checks', { applicant_id: a.body.id, report_names: ['document'] });
       clock += 300;
       const check = await call('GET', `/v3/checks/${c.body.id}`);
-      const risk = await call('GET', `/v3/applicants/${a.body.id}/risk_score`);
-      return { result: check.body.result, risk: risk.body };
+      return { result: check.body.result };
     };
     expect((await outcome({ first_name: 'Carl', last_name: 'Consider' })).result).toBe('consider');
     expect((await outcome({ first_name: 'Dana', last_name: 'Plain', email: 'dana+consider@example.com' })).result).toBe('consider');
-    expect(await outcome({ first_name: 'Rick', last_name: 'Risky' })).toEqual({ result: 'clear', risk: { score: 85, band: 'high' } });
+    expect(await outcome({ first_name: 'Rick', last_name: 'Risky' })).toEqual({ result: 'clear' });
   });
 
   it('screens names against the sanctions lists, ignoring case and diacritics', async () => {

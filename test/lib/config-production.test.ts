@@ -70,6 +70,9 @@ describe('production refuses the published sandbox secrets', () => {
         CARD_PROCESSOR_ACCESS_TOKEN: SANDBOX_SECRETS.cardProcessorAccessToken,
       }),
     ).toThrow(/CARD_PROCESSOR_APPLICATION_TOKEN is a published sandbox value; CARD_PROCESSOR_ACCESS_TOKEN is a published sandbox value/);
+    // So does the bank's own risk-scoring system's API key: missing or the published one, it stops the start.
+    expect(() => legacyCredentials({ ...env, RISK_SCORING_API_KEY: SANDBOX_SECRETS.riskScoringApiKey })).toThrow(/RISK_SCORING_API_KEY is a published sandbox value/);
+    expect(() => legacyCredentials(env)).toThrow(/RISK_SCORING_API_KEY is not set/);
   });
 
   it('keeps the sandbox defaults outside production', () => {

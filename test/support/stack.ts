@@ -4,6 +4,7 @@ import { createFxWalletSimulator, type FxWalletSimulatorOptions } from '../../le
 import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
 import { createNotifierSimulator } from '../../legacy/notifier/server.js';
 import { createPaymentRailSimulator, type PaymentRailSimulatorOptions } from '../../legacy/payment-rail/server.js';
+import { createRiskScoringSimulator, type RiskScoringSimulatorOptions } from '../../legacy/risk-scoring/server.js';
 import { MemoryStore, type KeyValueStore } from '../../lib/store/index.js';
 import { MemoryAuditSink, type AuditSink } from '../../lib/audit.js';
 import { createLogger, type Logger } from '../../lib/log.js';
@@ -16,6 +17,7 @@ import {
   createCoreBankingConnector,
   createFxWalletConnector,
   createKycProviderConnector,
+  createRiskScoringConnector,
   type ConnectorOverrides,
 } from '../../connectors/factory.js';
 import { createGateway, type RunningGateway } from '../../gateway/server.js';
@@ -49,6 +51,7 @@ export interface StackOptions {
   readonly notifierFailureRate?: number;
   readonly paymentRail?: PaymentRailSimulatorOptions;
   readonly fxWallet?: FxWalletSimulatorOptions;
+  readonly riskScoring?: RiskScoringSimulatorOptions;
   /** Journey state store. @default in memory */
   readonly store?: KeyValueStore;
   /** How long journey mutations wait for their critical steps. @default 10000 */
@@ -116,6 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     'fx-wallet': createFxWalletSimulator(options.fxWallet),
     'payment-rail': createPaymentRailSimulator(options.paymentRail ?? { settlementDelayMs: 60 }),
     notifier: createNotifierSimulator({ failureRate: options.notifierFailureRate ?? 0 }),
+    'risk-scoring': createRiskScoringSimulator(options.riskScoring),
   } satisfies Record<LegacySystem, Simulator>;
   const entries = await Promise.all(
     (Object.entries(sims) as [LegacySystem, Simulator][]).map(async ([name, sim]) => [name, { sim, running: await sim.listen(0) }] as const),
@@ -133,6 +137,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cardProcessor = createCardProcessorConnector(env, o('card-processor'));
   const kycProvider = createKycProviderConnector(env, o('kyc-provider'));
   const fxWallet = createFxWalletConnector(env, o('fx-wallet'));
+  const riskScoring = createRiskScoringConnector(env, o('risk-scoring'));
 
   const auth = authConfig(env);
   const audit = options.audit ?? new MemoryAuditSink();
@@ -154,7 +159,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const built = await Promise.all([
     createAccountsSubgraph({ coreBanking, verifier, ...logger('subgraph-accounts') }),
     createCardsSubgraph({ cardProcessor, verifier, ...logger('subgraph-cards') }),
-    createKycSubgraph({ kycProvider, verifier, ...logger('subgraph-kyc') }),
+    createKycSubgraph({ kycProvider, riskScoring, verifier, ...logger('subgraph-kyc') }),
     createWalletSubgraph({ fxWallet, verifier, ...logger('subgraph-wallet') }),
     createJourneysSubgraph({
       engine: journeys.engine,
@@ -220,7 +225,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await gateway.stop();
       await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
       await journeys.close();
-      await Promise.all([coreBanking.http.close(), cardProcessor.http.close(), kycProvider.http.close(), fxWallet.http.close()]);
+      await Promise.all([coreBanking.http.close(), cardProcessor.http.close(), kycProvider.http.close(), fxWallet.http.close(), riskScoring.http.close()]);
       await Promise.all(Object.values(simulators).map((s) => s.running.close()));
       if (!options.audit) await audit.close();
     },

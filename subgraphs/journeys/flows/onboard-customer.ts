@@ -5,10 +5,11 @@ import type { JourneyDeps } from './deps.js';
 import { cardProduct, digest, optionalText, record, text } from './inputs.js';
 
 /**
- * onboardCustomer: KYC applicant and checks (asynchronous, polled), a risk score, the client in core banking, an
- * account opened in Fineract's three commands, then a card and a welcome message in the background. KYC "consider"
- * or a risk above appetite ends the journey REJECTED with a reason (not an error). A core banking failure after the
- * client exists undoes the opening and closes the client.
+ * onboardCustomer: KYC applicant and checks (asynchronous, polled), a risk score from the bank's own risk-scoring
+ * system (the KYC vendor verifies identities, it does not score), the client in core banking, an account opened in
+ * Fineract's three commands, then a card and a welcome message in the background. KYC "consider" or a risk above
+ * appetite ends the journey REJECTED with a reason (not an error). A core banking failure after the client exists
+ * undoes the opening and closes the client.
  *
  * The new customer's id is derived from the journey id, so a re-run (or a takeover after a crash) finds the same
  * client instead of creating a second one.
@@ -106,9 +107,22 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
         name: 'assessRisk',
         readOnly: true,
         async run(ctx) {
-          const { score, level } = await deps.kycProvider.getRiskScore(out<{ applicantId: string }>(ctx, 'createKycApplicant').applicantId);
+          const { customerId, applicantId } = out<{ customerId: string; applicantId: string }>(ctx, 'createKycApplicant');
+          const { result } = out<{ result: 'CLEAR' | 'CONSIDER' }>(ctx, 'awaitKycCheck');
+          const { firstName, lastName, dateOfBirth, country } = ctx.input;
+          // The step's reference is the score's: a re-run answers the score made the first time, recording no other.
+          const { score, level, scoreId } = await deps.riskScoring.scoreOnboarding({
+            customerId,
+            firstName,
+            lastName,
+            dateOfBirth,
+            country,
+            kycOutcome: result,
+            kycVendorReference: applicantId,
+            reference: ctx.reference,
+          });
           if (score >= RISK_APPETITE) throw new StepRejected('KYC_REJECTED', `risk score ${score} is above the bank's appetite (${RISK_APPETITE})`);
-          return { score, level };
+          return { score, level, scoreId };
         },
       },
       {
