@@ -40,6 +40,8 @@ export const SANDBOX_SECRETS = {
   coreBankingPassword: 'password',
   cardProcessorApplicationToken: 'sandbox-card-application-token',
   cardProcessorAccessToken: 'sandbox-card-admin-access-token',
+  /** What the payment rail sends with its pushed reports (`Authorization: Bearer`), and the journeys expect. */
+  paymentRailReportToken: 'sandbox-payment-rail-report-token',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -312,6 +314,11 @@ export interface JourneyConfig {
    * one that died. Renewed every third of it, so keep it well above a store round trip.
    */
   leaseMs: number;
+  /**
+   * The first wait before a payout's settlement is checked again (pacs.028), doubled per check up to 3 minutes. With
+   * the rail pushing its reports, a report wakes the check at once and this is only the fallback's pace.
+   */
+  settlementFirstCheckMs: number;
 }
 
 /** JOURNEY_WAIT_MS: read by the journeys subgraph for its wait and by the gateway for its journeys deadline. */
@@ -330,7 +337,26 @@ export function journeyConfig(env: Env = process.env): JourneyConfig {
     },
     requoteToleranceBp: int(env, 'REQUOTE_TOLERANCE_BP', 50),
     leaseMs: int(env, 'JOURNEY_LEASE_MS', 15_000),
+    settlementFirstCheckMs: int(env, 'PAYMENT_SETTLEMENT_FIRST_CHECK_MS', 250),
   };
+}
+
+export interface InboundConfig {
+  /**
+   * The bearer token the payment rail's pushed pacs.002 / pacs.004 reports must carry
+   * (PAYMENT_RAIL_STATUS_REPORT_TOKEN, the same variable the rail simulator sends). Refused unset or published in production.
+   */
+  paymentRailReportToken: string;
+}
+
+/** Credentials of what legacy systems push to the journeys (subgraphs/journeys/inbound/). */
+export function inboundConfig(env: Env = process.env): InboundConfig {
+  const secrets = new SecretReader(env);
+  const config: InboundConfig = {
+    paymentRailReportToken: secrets.read('PAYMENT_RAIL_STATUS_REPORT_TOKEN', SANDBOX_SECRETS.paymentRailReportToken, { symmetric: true }),
+  };
+  secrets.check();
+  return config;
 }
 
 export function logLevel(env: Env = process.env): string {

@@ -8,15 +8,18 @@ import {
   type ConnectorOverrides,
 } from '../../connectors/factory.js';
 import { createAuditSink, type AuditEvent, type AuditSink } from '../../lib/audit.js';
-import { journeyConfig, type LegacySystem } from '../../lib/config.js';
-import type { Logger } from '../../lib/log.js';
+import { inboundConfig, journeyConfig, type LegacySystem } from '../../lib/config.js';
+import { createLogger, type Logger } from '../../lib/log.js';
 import { describePrincipal } from '../../lib/principal.js';
 import { createStore, type KeyValueStore } from '../../lib/store/index.js';
+import type { InboundHandler } from '../../lib/subgraph-server.js';
 import { createJourneyEngine, type JourneyLifecycleEvent } from './engine/engine.js';
 import { watchQueueDepth } from './engine/metrics.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
 import type { JourneyEngine } from './engine/types.js';
 import { createFlows, type Flows, type JourneyDeps } from './flows/index.js';
+import { paymentRailInbound } from './inbound/payment-rail.js';
+import { ExternalReferences } from './inbound/references.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -33,6 +36,10 @@ export interface JourneysRuntime {
   /** Where every journey start and terminal state is audited. */
   readonly audit: AuditSink;
   readonly waitMs: number;
+  /** Which journey a legacy reference belongs to, and what its system pushed about it (inbound/references.ts). */
+  readonly references: ExternalReferences;
+  /** The routes legacy systems push to (inbound/), for createJourneysSubgraph({ inbound }). */
+  readonly inbound: Readonly<Record<string, InboundHandler>>;
   close(): Promise<void>;
 }
 
@@ -82,6 +89,9 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
   const env = options.env ?? process.env;
   const o = (s: LegacySystem) => options.connectors?.[s] ?? {};
   const config = journeyConfig(env);
+  const inbound = inboundConfig(env);
+  const store = options.store ?? createStore(env);
+  const references = new ExternalReferences(store);
   const deps: JourneyDeps = {
     coreBanking: createCoreBankingConnector(env, o('core-banking')),
     cardProcessor: createCardProcessorConnector(env, o('card-processor')),
@@ -92,9 +102,10 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     treasuryWalletId: config.treasuryWalletId,
     bank: config.bank,
     requoteToleranceBp: config.requoteToleranceBp,
+    references,
+    settlementFirstCheckMs: config.settlementFirstCheckMs,
   };
   const flows = createFlows(deps);
-  const store = options.store ?? createStore(env);
   const audit = options.audit ?? createAuditSink(env);
   const queue = options.queue ?? (env.REDIS_URL ? new BullMqQueue({ redisUrl: env.REDIS_URL, prefix: queuePrefix(env) }) : new InProcessQueue());
   // bankgraph_journey_queue_depth reads this queue until close().
@@ -109,6 +120,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     ...(options.recoveryIntervalMs !== undefined ? { recoveryIntervalMs: options.recoveryIntervalMs } : {}),
     onLifecycle: (event) => audit.record(journeyAuditEvent(event)),
   });
+  const inboundLogger = options.logger ?? createLogger('journeys-inbound');
   return {
     deps,
     flows,
@@ -116,6 +128,10 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     store,
     audit,
     waitMs: config.waitMs,
+    references,
+    inbound: {
+      ...paymentRailInbound({ engine, references, token: inbound.paymentRailReportToken, logger: inboundLogger }),
+    },
     async close() {
       unwatchQueue();
       await engine.close();

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../../lib/log.js';
 import type { DestinationStream } from 'pino';
 import { createJourneysRuntime, type JourneysRuntime } from '../../subgraphs/journeys/runtime.js';
 import { createJourneysSubgraph } from '../../subgraphs/journeys/server.js';
+import { PAYMENT_RAIL_REPORTS_PATH } from '../../subgraphs/journeys/inbound/payment-rail.js';
 import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
 import {
   createCardProcessorConnector,
@@ -48,6 +49,11 @@ export interface StackOptions {
   /** Share of notifier sends that fail. @default 0 (failure tests inject faults instead, so runs are repeatable) */
   readonly notifierFailureRate?: number;
   readonly paymentRail?: PaymentRailSimulatorOptions;
+  /**
+   * Whether the rail pushes its pacs.002 / pacs.004 reports to the journeys' inbound route (with the sandbox token).
+   * false: no pushes, settlement is polled only. @default true
+   */
+  readonly railReports?: boolean;
   readonly fxWallet?: FxWalletSimulatorOptions;
   /** Journey state store. @default in memory */
   readonly store?: KeyValueStore;
@@ -109,12 +115,18 @@ export interface Stack {
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  let reportsUrl: string | undefined;
   const sims = {
     'core-banking': createCoreBankingSimulator(),
     'card-processor': createCardProcessorSimulator(),
     'kyc-provider': createKycProviderSimulator(),
     'fx-wallet': createFxWalletSimulator(options.fxWallet),
-    'payment-rail': createPaymentRailSimulator(options.paymentRail ?? { settlementDelayMs: 60 }),
+    // The rail pushes its reports to the journeys' inbound route, as in `npm start` (known once the journeys listen).
+    'payment-rail': createPaymentRailSimulator({
+      settlementDelayMs: 60,
+      ...(options.railReports === false ? {} : { statusReportUrl: () => reportsUrl }),
+      ...options.paymentRail,
+    }),
     notifier: createNotifierSimulator({ failureRate: options.notifierFailureRate ?? 0 }),
   } satisfies Record<LegacySystem, Simulator>;
   const entries = await Promise.all(
@@ -162,12 +174,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       deps: journeys.deps,
       waitMs: journeys.waitMs,
       store: journeys.store,
+      inbound: journeys.inbound,
       verifier,
       ...logger('subgraph-journeys'),
     }),
   ]);
   const [accounts, cards, kyc, wallet, journeysSubgraph] = await Promise.all(built.map((s) => s.listen(0)));
   const subgraphs = { accounts, cards, kyc, wallet, journeys: journeysSubgraph } as Record<SubgraphName, RunningSubgraph>;
+  reportsUrl = new URL(PAYMENT_RAIL_REPORTS_PATH, subgraphs.journeys.url).href;
 
   const gateway = await createGateway({
     supergraphPath: options.supergraphPath ?? DEFAULT_SUPERGRAPH,
