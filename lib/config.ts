@@ -42,6 +42,8 @@ export const SANDBOX_SECRETS = {
   cardProcessorAccessToken: 'sandbox-card-admin-access-token',
   /** What the payment rail sends with its pushed reports (`Authorization: Bearer`), and the journeys expect. */
   paymentRailReportToken: 'sandbox-payment-rail-report-token',
+  /** The KYC vendor's webhook token: Onfido signs each webhook body with it (X-SHA2-Signature). */
+  kycWebhookToken: 'sandbox-kyc-webhook-token',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -319,6 +321,8 @@ export interface JourneyConfig {
    * the rail pushing its reports, a report wakes the check at once and this is only the fallback's pace.
    */
   settlementFirstCheckMs: number;
+  /** The first wait before the KYC checks are read again, doubled per read up to 3 minutes; a webhook wakes it sooner. */
+  kycFirstCheckMs: number;
 }
 
 /** JOURNEY_WAIT_MS: read by the journeys subgraph for its wait and by the gateway for its journeys deadline. */
@@ -338,6 +342,7 @@ export function journeyConfig(env: Env = process.env): JourneyConfig {
     requoteToleranceBp: int(env, 'REQUOTE_TOLERANCE_BP', 50),
     leaseMs: int(env, 'JOURNEY_LEASE_MS', 15_000),
     settlementFirstCheckMs: int(env, 'PAYMENT_SETTLEMENT_FIRST_CHECK_MS', 250),
+    kycFirstCheckMs: int(env, 'KYC_CHECK_FIRST_CHECK_MS', 150),
   };
 }
 
@@ -347,6 +352,8 @@ export interface InboundConfig {
    * (PAYMENT_RAIL_STATUS_REPORT_TOKEN, the same variable the rail simulator sends). Refused unset or published in production.
    */
   paymentRailReportToken: string;
+  /** The token of the KYC vendor's webhook (KYC_WEBHOOK_TOKEN): each event's X-SHA2-Signature is an HMAC with it. */
+  kycWebhookToken: string;
 }
 
 /** Credentials of what legacy systems push to the journeys (subgraphs/journeys/inbound/). */
@@ -354,6 +361,7 @@ export function inboundConfig(env: Env = process.env): InboundConfig {
   const secrets = new SecretReader(env);
   const config: InboundConfig = {
     paymentRailReportToken: secrets.read('PAYMENT_RAIL_STATUS_REPORT_TOKEN', SANDBOX_SECRETS.paymentRailReportToken, { symmetric: true }),
+    kycWebhookToken: secrets.read('KYC_WEBHOOK_TOKEN', SANDBOX_SECRETS.kycWebhookToken),
   };
   secrets.check();
   return config;

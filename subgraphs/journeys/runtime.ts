@@ -18,6 +18,7 @@ import { watchQueueDepth } from './engine/metrics.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
 import type { JourneyEngine } from './engine/types.js';
 import { createFlows, type Flows, type JourneyDeps } from './flows/index.js';
+import { kycProviderInbound } from './inbound/kyc-provider.js';
 import { paymentRailInbound } from './inbound/payment-rail.js';
 import { ExternalReferences } from './inbound/references.js';
 
@@ -104,6 +105,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     requoteToleranceBp: config.requoteToleranceBp,
     references,
     settlementFirstCheckMs: config.settlementFirstCheckMs,
+    kycFirstCheckMs: config.kycFirstCheckMs,
   };
   const flows = createFlows(deps);
   const audit = options.audit ?? createAuditSink(env);
@@ -131,6 +133,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     references,
     inbound: {
       ...paymentRailInbound({ engine, references, token: inbound.paymentRailReportToken, logger: inboundLogger }),
+      ...kycProviderInbound({ engine, references, token: inbound.kycWebhookToken, logger: inboundLogger }),
     },
     async close() {
       unwatchQueue();

@@ -1,7 +1,7 @@
 import { createCardProcessorSimulator } from '../../legacy/card-processor/server.js';
 import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
 import { createFxWalletSimulator, type FxWalletSimulatorOptions } from '../../legacy/fx-wallet/server.js';
-import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
+import { createKycProviderSimulator, type KycProviderSimulatorOptions } from '../../legacy/kyc-provider/server.js';
 import { createNotifierSimulator } from '../../legacy/notifier/server.js';
 import { createPaymentRailSimulator, type PaymentRailSimulatorOptions } from '../../legacy/payment-rail/server.js';
 import { MemoryStore, type KeyValueStore } from '../../lib/store/index.js';
@@ -55,6 +55,7 @@ export interface StackOptions {
    */
   readonly railReports?: boolean;
   readonly fxWallet?: FxWalletSimulatorOptions;
+  readonly kycProvider?: KycProviderSimulatorOptions;
   /** Journey state store. @default in memory */
   readonly store?: KeyValueStore;
   /** How long journey mutations wait for their critical steps. @default 10000 */
@@ -119,7 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sims = {
     'core-banking': createCoreBankingSimulator(),
     'card-processor': createCardProcessorSimulator(),
-    'kyc-provider': createKycProviderSimulator(),
+    'kyc-provider': createKycProviderSimulator(options.kycProvider),
     'fx-wallet': createFxWalletSimulator(options.fxWallet),
     // The rail pushes its reports to the journeys' inbound route, as in `npm start` (known once the journeys listen).
     'payment-rail': createPaymentRailSimulator({

@@ -39,4 +39,6 @@ export interface JourneyDeps {
    * With the rail's reports pushed, this is the fallback's pace: a report wakes the check at once. @default 250
    */
   readonly settlementFirstCheckMs?: number;
+  /** The first wait before the KYC checks are read again (doubled per read, up to 3 minutes); a webhook wakes it. @default 150 */
+  readonly kycFirstCheckMs?: number;
 }

@@ -9,6 +9,7 @@ import type { InboundHandler } from '../../../lib/subgraph-server.js';
 import { journeysRegistry } from '../engine/metrics.js';
 import type { JourneyEngine } from '../engine/types.js';
 import { AWAIT_SETTLEMENT } from '../flows/send-international-payment.js';
+import { inboundReportsTotal, refuse } from './common.js';
 import type { ExternalReferences } from './references.js';
 
 /**
@@ -37,13 +38,6 @@ import type { ExternalReferences } from './references.js';
 export const PAYMENT_RAIL_REPORTS_PATH = '/inbound/payment-rail/status-reports';
 
 const MAX_REPORT_BYTES = 256 * 1024;
-
-export const inboundReportsTotal = new Counter({
-  name: 'bankgraph_inbound_reports_total',
-  help: 'Reports and webhooks legacy systems pushed to the journeys, by sender and outcome (recorded, duplicate, unknown, invalid, unauthenticated).',
-  labelNames: ['sender', 'outcome'] as const,
-  registers: [journeysRegistry],
-});
 
 export const paymentReturnsTotal = new Counter({
   name: 'bankgraph_payment_returns_total',
@@ -140,10 +134,6 @@ async function take(options: PaymentRailInboundOptions, report: RailReport, stat
     }
   }
   return 'recorded';
-}
-
-function refuse(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  sendJson(res, status, { error: { code, message } });
 }
 
 /** SHA-256 first, so the comparison takes the same time whatever the lengths. */
