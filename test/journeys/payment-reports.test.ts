@@ -1,7 +1,9 @@
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statusReportXml } from '../../legacy/payment-rail/messages.js';
 import { SANDBOX_SECRETS } from '../../lib/config.js';
 import { paymentReturnsTotal, PAYMENT_RAIL_REPORTS_PATH } from '../../subgraphs/journeys/inbound/payment-rail.js';
+import { requireRedis, uniquePrefix } from '../support/redis.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { journeyOperation } from '../support/operations.js';
 import { counterValue } from './engine/fixtures.js';
@@ -175,5 +177,38 @@ describe('with pushes off', () => {
     expect(await stack.journeys.references.events('payment-rail', payload.endToEndId!)).toEqual([]);
     const checks = (await stack.stats())['payment-rail'].routes['POST /instant/pacs.028'] ?? 0;
     expect(checks).toBeGreaterThan(2);
+  });
+});
+
+describe('pushed reports with Redis and BullMQ (the wake-up goes through the shared queue)', () => {
+  let stack: Stack;
+  let prefix: string;
+  let redisUrl: string;
+  beforeAll(async () => {
+    redisUrl = await requireRedis();
+    prefix = uniquePrefix('reports');
+    stack = await startStack({
+      paymentRail: { settlementDelayMs: 300 },
+      journeyEnv: { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, PAYMENT_SETTLEMENT_FIRST_CHECK_MS: '60000' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    const admin = new Redis(redisUrl);
+    const keys = await admin.keys(`*${prefix.replace(/:$/, '')}*`);
+    if (keys.length) await admin.del(...keys);
+    admin.disconnect();
+  });
+
+  it('a pushed ACSC settles the payment, a pushed RJCT rejects the other', async () => {
+    const token = await stack.customerToken('cust-0001');
+    const pay = async (iban: string) => {
+      const answer = await stack.graphql(SEND, { idempotencyKey: `bull-${Date.now()}-${iban}`, input: paymentInput({ amount: '37.00', iban }) }, token);
+      return answer.body.data?.sendInternationalPayment as Payload;
+    };
+    const [settledPayout, rejectedPayout] = await Promise.all([pay(IBAN.DE), pay(IBAN.rejectedAC01)]);
+    expect(settledPayout.journey.status).toBe('COMPLETED');
+    expect(rejectedPayout.journey.status).toBe('REJECTED');
+    expect((await stack.journeys.references.events('payment-rail', settledPayout.endToEndId!)).map((e) => e.state)).toContain('SETTLED');
   });
 });
