@@ -42,6 +42,10 @@ export const SANDBOX_SECRETS = {
   cardProcessorApplicationToken: 'sandbox-card-application-token',
   cardProcessorAccessToken: 'sandbox-card-admin-access-token',
   riskScoringApiKey: 'sandbox-risk-scoring-api-key',
+  /** What the payment rail sends with its pushed reports (`Authorization: Bearer`), and the journeys expect. */
+  paymentRailReportToken: 'sandbox-payment-rail-report-token',
+  /** The KYC vendor's webhook token: Onfido signs each webhook body with it (X-SHA2-Signature). */
+  kycWebhookToken: 'sandbox-kyc-webhook-token',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -317,6 +321,13 @@ export interface JourneyConfig {
    * one that died. Renewed every third of it, so keep it well above a store round trip.
    */
   leaseMs: number;
+  /**
+   * The first wait before a payout's settlement is checked again (pacs.028), doubled per check up to 3 minutes. With
+   * the rail pushing its reports, a report wakes the check at once and this is only the fallback's pace.
+   */
+  settlementFirstCheckMs: number;
+  /** The first wait before the KYC checks are read again, doubled per read up to 3 minutes; a webhook wakes it sooner. */
+  kycFirstCheckMs: number;
 }
 
 /** JOURNEY_WAIT_MS: read by the journeys subgraph for its wait and by the gateway for its journeys deadline. */
@@ -335,7 +346,30 @@ export function journeyConfig(env: Env = process.env): JourneyConfig {
     },
     requoteToleranceBp: int(env, 'REQUOTE_TOLERANCE_BP', 50),
     leaseMs: int(env, 'JOURNEY_LEASE_MS', 15_000),
+    settlementFirstCheckMs: int(env, 'PAYMENT_SETTLEMENT_FIRST_CHECK_MS', 250),
+    kycFirstCheckMs: int(env, 'KYC_CHECK_FIRST_CHECK_MS', 150),
   };
+}
+
+export interface InboundConfig {
+  /**
+   * The bearer token the payment rail's pushed pacs.002 / pacs.004 reports must carry
+   * (PAYMENT_RAIL_STATUS_REPORT_TOKEN, the same variable the rail simulator sends). Refused unset or published in production.
+   */
+  paymentRailReportToken: string;
+  /** The token of the KYC vendor's webhook (KYC_WEBHOOK_TOKEN): each event's X-SHA2-Signature is an HMAC with it. */
+  kycWebhookToken: string;
+}
+
+/** Credentials of what legacy systems push to the journeys (subgraphs/journeys/inbound/). */
+export function inboundConfig(env: Env = process.env): InboundConfig {
+  const secrets = new SecretReader(env);
+  const config: InboundConfig = {
+    paymentRailReportToken: secrets.read('PAYMENT_RAIL_STATUS_REPORT_TOKEN', SANDBOX_SECRETS.paymentRailReportToken, { symmetric: true }),
+    kycWebhookToken: secrets.read('KYC_WEBHOOK_TOKEN', SANDBOX_SECRETS.kycWebhookToken),
+  };
+  secrets.check();
+  return config;
 }
 
 export function logLevel(env: Env = process.env): string {

@@ -42,9 +42,18 @@ const gateway: Service = { name: 'gateway', entry: 'gateway/index.ts', url: `${g
 /** What only the gateway may hold: with it, any process could sign a context for every subgraph. */
 const GATEWAY_ONLY = ['INTERNAL_CONTEXT_PRIVATE_KEY', 'INTERNAL_CONTEXT_KEY_ID'];
 
+/**
+ * The journeys' route for the rail's pushed pacs.002 / pacs.004 reports (subgraphs/journeys/inbound/payment-rail.ts):
+ * the rail simulator POSTs there, with PAYMENT_RAIL_STATUS_REPORT_TOKEN (unset on both sides: the sandbox token).
+ */
+const railReportsUrl = `http://${display}:${portOf('journeys')}/inbound/payment-rail/status-reports`;
+
 function envOf(service: Service): NodeJS.ProcessEnv {
   if (service === gateway) return process.env;
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !GATEWAY_ONLY.includes(key)));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !GATEWAY_ONLY.includes(key)));
+  // A URL set in the shell wins (an empty one turns pushes off: settlement is then polled only).
+  if (service.name === 'payment-rail' && env.PAYMENT_RAIL_STATUS_REPORT_URL === undefined) env.PAYMENT_RAIL_STATUS_REPORT_URL = railReportsUrl;
+  return env;
 }
 
 const children = new Map<string, ChildProcess>();

@@ -10,7 +10,7 @@ import type { PaymentRail } from './types.js';
 
 export type { Payout, RailStatus, PaymentRail } from './types.js';
 export { Iso20022RailConnector, type Iso20022RailOptions } from './iso20022.js';
-export type { ChargeBearer } from './wire.js';
+export { InvalidRailReport, readRailReport, type ChargeBearer, type RailReport } from './wire.js';
 
 /** The SEPA scheme area (ISO 3166 alpha-2): EU and EEA, CH, GB, the micro-states, and territories with their own code. */
 export const SEPA_COUNTRIES: readonly string[] = Object.freeze([

@@ -121,9 +121,35 @@ function transaction(list: unknown, endToEndId: string, route: string): Record<s
   if (all.length === 0) throw badResponse(route, 'a report without a transaction');
   const tx = all.find((t) => text(t.OrgnlEndToEndId) === endToEndId);
   if (!tx) throw badResponse(route, 'a report about another EndToEndId');
+  checkUetr(tx, endToEndId, route);
+  return tx;
+}
+
+/** A transaction's OrgnlUETR, when it has one, must be the one our pacs.008 carried for its EndToEndId. */
+function checkUetr(tx: Record<string, unknown>, endToEndId: string, route: string): void {
   const uetr = text(tx.OrgnlUETR);
   if (uetr !== undefined && uetr !== uetrOf(endToEndId)) throw badResponse(route, 'a report about another UETR');
-  return tx;
+}
+
+const PAYMENT_RETURN = 'pacs.004.001.10';
+const STATUS_REPORT = 'pacs.002.001.11';
+
+/** A pacs.004 transaction: the rail settled the payment, then sent the money back. */
+function returnedStatus(tx: Record<string, unknown>, endToEndId: string, route: string): RailStatus {
+  return { endToEndId, state: 'REJECTED', reasonCode: reasonOf(tx.RtrRsnInf, route) ?? 'NARR', settlementDate: null };
+}
+
+/** A pacs.002 transaction's status, or null for RJCT AG09 ("payment not received"). */
+function reportedStatus(tx: Record<string, unknown>, endToEndId: string, route: string): RailStatus | null {
+  const sts = text(tx.TxSts);
+  const state = sts === undefined ? undefined : STATE_OF[sts];
+  if (!state) throw badResponse(route, 'a status report with an unknown TxSts');
+  const reason = reasonOf(tx.StsRsnInf, route);
+  if (state === 'REJECTED' && reason === NOT_RECEIVED) return null;
+  const sttlm = tx.FctvIntrBkSttlmDt;
+  const date = sttlm === undefined ? undefined : isRecord(sttlm) ? (text(sttlm.Dt) ?? text(sttlm.DtTm)?.slice(0, 10)) : null;
+  if (date === null || (date !== undefined && !DATE_RE.test(date))) throw badResponse(route, 'a status report with a malformed FctvIntrBkSttlmDt');
+  return { endToEndId, state, reasonCode: reason, settlementDate: date ?? null };
 }
 
 /**
@@ -135,21 +161,55 @@ function transaction(list: unknown, endToEndId: string, route: string): Record<s
 export function readStatusAnswer(xml: string, endToEndId: string, route: string): RailStatus | null {
   const doc = readDocument(xml);
   if (typeof doc === 'string') throw badResponse(route, doc);
-  if (doc.message === 'pacs.004.001.10' && doc.root === 'PmtRtr') {
-    const tx = transaction(doc.content.TxInf, endToEndId, route);
-    return { endToEndId, state: 'REJECTED', reasonCode: reasonOf(tx.RtrRsnInf, route) ?? 'NARR', settlementDate: null };
+  if (doc.message === PAYMENT_RETURN && doc.root === 'PmtRtr') return returnedStatus(transaction(doc.content.TxInf, endToEndId, route), endToEndId, route);
+  if (doc.message !== STATUS_REPORT || doc.root !== 'FIToFIPmtStsRpt') throw badResponse(route, `an unexpected ${doc.message}`);
+  return reportedStatus(transaction(doc.content.TxInfAndSts, endToEndId, route), endToEndId, route);
+}
+
+/** A report the rail pushed on its own (a pacs.002 or a pacs.004), read and checked as an answer to a pacs.028 is. */
+export interface RailReport {
+  readonly message: typeof STATUS_REPORT | typeof PAYMENT_RETURN;
+  /** The report's own GrpHdr/MsgId: a report delivered again carries the same one. */
+  readonly msgId: string;
+  /** One per transaction the report is about (a pacs.002 "not received" about a status request carries none). */
+  readonly statuses: readonly RailStatus[];
+}
+
+/** A pushed report that is not one we can read; `message` names what was wrong, never a value from it. */
+export class InvalidRailReport extends Error {
+  override readonly name = 'InvalidRailReport';
+}
+
+const PUSH_ROUTE = 'POST (pushed report)';
+const MSG_ID_RE = /^[A-Za-z0-9/\-?:().,'+_ ]{1,35}$/;
+
+/**
+ * A pushed pacs.002.001.11 or pacs.004.001.10: each transaction is read as readStatusAnswer reads it (the same TxSts,
+ * reason codes, settlement date and UETR checks), naming its own EndToEndId. Throws InvalidRailReport.
+ */
+export function readRailReport(xml: string): RailReport {
+  try {
+    const doc = readDocument(xml);
+    if (typeof doc === 'string') throw badResponse(PUSH_ROUTE, doc);
+    const isReturn = doc.message === PAYMENT_RETURN && doc.root === 'PmtRtr';
+    if (!isReturn && (doc.message !== STATUS_REPORT || doc.root !== 'FIToFIPmtStsRpt')) throw badResponse(PUSH_ROUTE, `an unexpected ${doc.message}`);
+    const msgId = isRecord(doc.content.GrpHdr) ? text(doc.content.GrpHdr.MsgId) : undefined;
+    if (msgId === undefined || !MSG_ID_RE.test(msgId)) throw badResponse(PUSH_ROUTE, 'a report without a valid GrpHdr/MsgId');
+    const list = many(isReturn ? doc.content.TxInf : doc.content.TxInfAndSts).filter(isRecord);
+    if (list.length === 0) throw badResponse(PUSH_ROUTE, 'a report without a transaction');
+    const statuses: RailStatus[] = [];
+    for (const tx of list) {
+      const endToEndId = text(tx.OrgnlEndToEndId);
+      if (endToEndId === undefined || !END_TO_END_RE.test(endToEndId)) throw badResponse(PUSH_ROUTE, 'a transaction without a valid OrgnlEndToEndId');
+      checkUetr(tx, endToEndId, PUSH_ROUTE);
+      const status = isReturn ? returnedStatus(tx, endToEndId, PUSH_ROUTE) : reportedStatus(tx, endToEndId, PUSH_ROUTE);
+      if (status) statuses.push(status);
+    }
+    return { message: isReturn ? PAYMENT_RETURN : STATUS_REPORT, msgId, statuses };
+  } catch (err) {
+    if (err instanceof UpstreamError) throw new InvalidRailReport(err.detail.legacyMessage ?? 'an unreadable report');
+    throw err;
   }
-  if (doc.message !== 'pacs.002.001.11' || doc.root !== 'FIToFIPmtStsRpt') throw badResponse(route, `an unexpected ${doc.message}`);
-  const tx = transaction(doc.content.TxInfAndSts, endToEndId, route);
-  const sts = text(tx.TxSts);
-  const state = sts === undefined ? undefined : STATE_OF[sts];
-  if (!state) throw badResponse(route, 'a status report with an unknown TxSts');
-  const reason = reasonOf(tx.StsRsnInf, route);
-  if (state === 'REJECTED' && reason === NOT_RECEIVED) return null;
-  const sttlm = tx.FctvIntrBkSttlmDt;
-  const date = sttlm === undefined ? undefined : isRecord(sttlm) ? (text(sttlm.Dt) ?? text(sttlm.DtTm)?.slice(0, 10)) : null;
-  if (date === null || (date !== undefined && !DATE_RE.test(date))) throw badResponse(route, 'a status report with a malformed FctvIntrBkSttlmDt');
-  return { endToEndId, state, reasonCode: reason, settlementDate: date ?? null };
 }
 
 /** What a rejected message's pacs.002 says: its group reason code and text, when it is one. */

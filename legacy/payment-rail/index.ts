@@ -13,4 +13,6 @@ const statusReportUrl = process.env.PAYMENT_RAIL_STATUS_REPORT_URL || undefined;
 if (statusReportUrl !== undefined && !/^https?:\/\//.test(statusReportUrl)) {
   throw new Error(`PAYMENT_RAIL_STATUS_REPORT_URL must be an http(s) URL, got "${statusReportUrl}"`);
 }
-await runSimulator(createPaymentRailSimulator(statusReportUrl ? { statusReportUrl } : {}), port, host);
+// PAYMENT_RAIL_STATUS_REPORT_TOKEN: the bearer token sent with each report (unset: the published sandbox token).
+const statusReportToken = process.env.PAYMENT_RAIL_STATUS_REPORT_TOKEN || undefined;
+await runSimulator(createPaymentRailSimulator(statusReportUrl ? { statusReportUrl, ...(statusReportToken ? { statusReportToken } : {}) } : {}), port, host);

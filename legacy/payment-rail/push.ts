@@ -3,7 +3,9 @@ import { XML_CONTENT_TYPE } from './xml.js';
 /**
  * The rail's asynchronous reports: each pacs.002 / pacs.004 POSTed to the bank's endpoint, retried with back-off
  * (as a rail does) until the bank answers 2xx or the attempts are spent. Order is not promised, like on a real rail:
- * a bank reads the status in each report, and asks with pacs.028 when in doubt.
+ * a bank reads the status in each report, and asks with pacs.028 when in doubt. With a token, each POST carries
+ * `Authorization: Bearer <token>`: the shared secret the bank's endpoint checks (ISO 20022 leaves transport security
+ * to the rail; rails use a shared secret, mTLS, or both).
  */
 
 const DELAYS_MS = [50, 200, 800, 3200];
@@ -13,7 +15,11 @@ export class ReportPusher {
   delivered = 0;
   failed = 0;
 
-  constructor(private readonly url: string) {}
+  /** `url` may be a function: an endpoint known only once the bank is listening (a test's port 0); undefined = none yet. */
+  constructor(
+    private readonly url: string | (() => string | undefined),
+    private readonly token?: string,
+  ) {}
 
   push(xml: string): void {
     void this.deliver(xml, 0);
@@ -21,7 +27,10 @@ export class ReportPusher {
 
   private async deliver(xml: string, attempt: number): Promise<void> {
     try {
-      const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': XML_CONTENT_TYPE }, body: xml, signal: AbortSignal.timeout(2000) });
+      const url = typeof this.url === 'string' ? this.url : this.url();
+      if (url === undefined) throw new Error('no endpoint yet');
+      const headers: Record<string, string> = { 'content-type': XML_CONTENT_TYPE, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) };
+      const res = await fetch(url, { method: 'POST', headers, body: xml, signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       if (res.ok) {
         this.delivered += 1;

@@ -26,7 +26,8 @@ import { XML_CONTENT_TYPE, type MessageName } from './xml.js';
  * rail that is down a bare 503 (no body: the rail's HTTP front speaks no ISO message for those).
  *
  * Asynchronous reports: with `statusReportUrl` (PAYMENT_RAIL_STATUS_REPORT_URL), the rail POSTs each later pacs.002
- * (ACSP, ACSC, RJCT) and each pacs.004 to that bank endpoint, retrying with back-off; pacs.028 stays the way to ask.
+ * (ACSP, ACSC, RJCT) and each pacs.004 to that bank endpoint with `Authorization: Bearer <statusReportToken>`
+ * (PAYMENT_RAIL_STATUS_REPORT_TOKEN), retrying with back-off; pacs.028 stays the way to ask.
  *
  * Sandbox and admin routes (JSON, not part of the rail's message API), besides /__stats and /__faults:
  *   GET  /__sandbox/{rail}/info                  { rail, currencies, countries, maxAmount, cutOffUtc? }
@@ -43,9 +44,17 @@ export interface PaymentRailSimulatorOptions {
   readonly settlementDelayMs?: number;
   /** The correspondent rail's daily cut-off, "HH:MM" UTC. @default "16:00" */
   readonly correspondentCutOffUtc?: string;
-  /** The bank's endpoint for pushed pacs.002 / pacs.004 reports; none = no pushes (ask with pacs.028). */
-  readonly statusReportUrl?: string;
+  /**
+   * The bank's endpoint for pushed pacs.002 / pacs.004 reports; none = no pushes (ask with pacs.028). A function is
+   * asked at each delivery (an endpoint that listens only after the rail has started).
+   */
+  readonly statusReportUrl?: string | (() => string | undefined);
+  /** Sent as `Authorization: Bearer` with each pushed report. @default SANDBOX_REPORT_TOKEN (with a statusReportUrl) */
+  readonly statusReportToken?: string;
 }
+
+/** The sandbox's shared secret for pushed reports: published (README), what the bank's sandbox expects. */
+export const SANDBOX_REPORT_TOKEN = 'sandbox-payment-rail-report-token';
 
 function xml(status: number, text: string): SimResponse {
   return { status, text, contentType: XML_CONTENT_TYPE };
@@ -58,7 +67,7 @@ export function createPaymentRailSimulator(options: PaymentRailSimulatorOptions 
   if (!Number.isFinite(settlementDelayMs) || settlementDelayMs < 0) {
     throw new RangeError('settlementDelayMs must be a non-negative number');
   }
-  const pusher = options.statusReportUrl ? new ReportPusher(options.statusReportUrl) : undefined;
+  const pusher = options.statusReportUrl ? new ReportPusher(options.statusReportUrl, options.statusReportToken ?? SANDBOX_REPORT_TOKEN) : undefined;
 
   const sim = new Simulator({
     system: 'payment-rail',

@@ -16,6 +16,8 @@ const server = await createJourneysSubgraph({
   deps: runtime.deps,
   waitMs: runtime.waitMs,
   store: runtime.store,
+  // What legacy systems push (the rail's pacs.002 / pacs.004 reports): README "How the rail's reports reach the bank".
+  inbound: runtime.inbound,
   verifier: new ContextVerifier(contextPublicKeys()),
   logger,
 });

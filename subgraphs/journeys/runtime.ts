@@ -9,15 +9,19 @@ import {
   type ConnectorOverrides,
 } from '../../connectors/factory.js';
 import { createAuditSink, type AuditEvent, type AuditSink } from '../../lib/audit.js';
-import { journeyConfig, type LegacySystem } from '../../lib/config.js';
-import type { Logger } from '../../lib/log.js';
+import { inboundConfig, journeyConfig, type LegacySystem } from '../../lib/config.js';
+import { createLogger, type Logger } from '../../lib/log.js';
 import { describePrincipal } from '../../lib/principal.js';
 import { createStore, type KeyValueStore } from '../../lib/store/index.js';
+import type { InboundHandler } from '../../lib/subgraph-server.js';
 import { createJourneyEngine, type JourneyLifecycleEvent } from './engine/engine.js';
 import { watchQueueDepth } from './engine/metrics.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
 import type { JourneyEngine } from './engine/types.js';
 import { createFlows, type Flows, type JourneyDeps } from './flows/index.js';
+import { kycProviderInbound } from './inbound/kyc-provider.js';
+import { paymentRailInbound } from './inbound/payment-rail.js';
+import { ExternalReferences } from './inbound/references.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -34,6 +38,10 @@ export interface JourneysRuntime {
   /** Where every journey start and terminal state is audited. */
   readonly audit: AuditSink;
   readonly waitMs: number;
+  /** Which journey a legacy reference belongs to, and what its system pushed about it (inbound/references.ts). */
+  readonly references: ExternalReferences;
+  /** The routes legacy systems push to (inbound/), for createJourneysSubgraph({ inbound }). */
+  readonly inbound: Readonly<Record<string, InboundHandler>>;
   close(): Promise<void>;
 }
 
@@ -83,6 +91,9 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
   const env = options.env ?? process.env;
   const o = (s: LegacySystem) => options.connectors?.[s] ?? {};
   const config = journeyConfig(env);
+  const inbound = inboundConfig(env);
+  const store = options.store ?? createStore(env);
+  const references = new ExternalReferences(store);
   const deps: JourneyDeps = {
     coreBanking: createCoreBankingConnector(env, o('core-banking')),
     cardProcessor: createCardProcessorConnector(env, o('card-processor')),
@@ -94,9 +105,11 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     treasuryWalletId: config.treasuryWalletId,
     bank: config.bank,
     requoteToleranceBp: config.requoteToleranceBp,
+    references,
+    settlementFirstCheckMs: config.settlementFirstCheckMs,
+    kycFirstCheckMs: config.kycFirstCheckMs,
   };
   const flows = createFlows(deps);
-  const store = options.store ?? createStore(env);
   const audit = options.audit ?? createAuditSink(env);
   const queue = options.queue ?? (env.REDIS_URL ? new BullMqQueue({ redisUrl: env.REDIS_URL, prefix: queuePrefix(env) }) : new InProcessQueue());
   // bankgraph_journey_queue_depth reads this queue until close().
@@ -111,6 +124,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     ...(options.recoveryIntervalMs !== undefined ? { recoveryIntervalMs: options.recoveryIntervalMs } : {}),
     onLifecycle: (event) => audit.record(journeyAuditEvent(event)),
   });
+  const inboundLogger = options.logger ?? createLogger('journeys-inbound');
   return {
     deps,
     flows,
@@ -118,6 +132,11 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     store,
     audit,
     waitMs: config.waitMs,
+    references,
+    inbound: {
+      ...paymentRailInbound({ engine, references, token: inbound.paymentRailReportToken, logger: inboundLogger }),
+      ...kycProviderInbound({ engine, references, token: inbound.kycWebhookToken, logger: inboundLogger }),
+    },
     async close() {
       unwatchQueue();
       await engine.close();

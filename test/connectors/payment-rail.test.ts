@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSandboxRails,
+  InvalidRailReport,
   Iso20022RailConnector,
+  readRailReport,
   routePayment,
   SEPA_COUNTRIES,
   type PaymentRail,
@@ -17,6 +19,7 @@ import { createPaymentRailSimulator } from '../../legacy/payment-rail/server.js'
 import { eventually } from '../support/eventually.js';
 import { RecordingProxy } from '../../conformance/recorder.js';
 import { validateIso20022All } from '../../conformance/xsd.js';
+import { uetrOf } from '../../connectors/payment-rail/wire.js';
 
 const eur = (v: string) => moneyFromDecimalString(v, 'EUR');
 const usd = (v: string) => moneyFromDecimalString(v, 'USD');
@@ -261,3 +264,40 @@ async function submitted(rail: PaymentRail, p: Payout): Promise<string> {
   await rail.submit(p);
   return p.endToEndId;
 }
+
+describe('readRailReport: a report the rail pushed', () => {
+  const report = (tx: string, message = 'pacs.002.001.11', root = 'FIToFIPmtStsRpt', list = 'TxInfAndSts') =>
+    `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:${message}"><${root}><GrpHdr><MsgId>INSTSTS0000000007</MsgId><CreDtTm>2026-12-03T08:00:00Z</CreDtTm></GrpHdr>${tx
+      .split('|')
+      .map((t) => `<${list}>${t}</${list}>`)
+      .join('')}</${root}></Document>`;
+
+  it('reads each transaction as a pacs.028 answer is read, naming its EndToEndId', () => {
+    const read = readRailReport(
+      report(`<OrgnlEndToEndId>BG-A</OrgnlEndToEndId><OrgnlUETR>${uetrOf('BG-A')}</OrgnlUETR><TxSts>ACSC</TxSts><FctvIntrBkSttlmDt><Dt>2026-12-03</Dt></FctvIntrBkSttlmDt>|<OrgnlEndToEndId>BG-B</OrgnlEndToEndId><TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>AC01</Cd></Rsn></StsRsnInf>`),
+    );
+    expect(read).toEqual({
+      message: 'pacs.002.001.11',
+      msgId: 'INSTSTS0000000007',
+      statuses: [
+        { endToEndId: 'BG-A', state: 'SETTLED', reasonCode: null, settlementDate: '2026-12-03' },
+        { endToEndId: 'BG-B', state: 'REJECTED', reasonCode: 'AC01', settlementDate: null },
+      ],
+    });
+    const returned = readRailReport(report('<OrgnlEndToEndId>BG-A</OrgnlEndToEndId><RtrRsnInf><Rsn><Cd>AC04</Cd></Rsn></RtrRsnInf>', 'pacs.004.001.10', 'PmtRtr', 'TxInf'));
+    expect(returned.statuses).toEqual([{ endToEndId: 'BG-A', state: 'REJECTED', reasonCode: 'AC04', settlementDate: null }]);
+  });
+
+  it.each([
+    ['a foreign UETR', report(`<OrgnlEndToEndId>BG-A</OrgnlEndToEndId><OrgnlUETR>${uetrOf('BG-B')}</OrgnlUETR><TxSts>ACSC</TxSts>`), 'UETR'],
+    ['an unknown TxSts', report('<OrgnlEndToEndId>BG-A</OrgnlEndToEndId><TxSts>SOON</TxSts>'), 'TxSts'],
+    ['no EndToEndId', report('<TxSts>ACSC</TxSts>'), 'OrgnlEndToEndId'],
+    ['no transaction', report('').replace('<TxInfAndSts></TxInfAndSts>', ''), 'transaction'],
+    ['another message', report('<OrgnlEndToEndId>BG-A</OrgnlEndToEndId><TxSts>ACSC</TxSts>', 'pacs.008.001.09'), 'pacs.008'],
+    ['not XML at all', 'hello', 'ISO 20022'],
+    ['a DOCTYPE', `<!DOCTYPE x [<!ENTITY e "e">]>${report('<OrgnlEndToEndId>BG-A</OrgnlEndToEndId><TxSts>ACSC</TxSts>')}`, 'DOCTYPE'],
+  ])('refuses %s with InvalidRailReport, naming what was wrong', (_what, xml, says) => {
+    expect(() => readRailReport(xml)).toThrow(InvalidRailReport);
+    expect(() => readRailReport(xml)).toThrow(says);
+  });
+});

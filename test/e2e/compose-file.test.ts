@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LEGACY_SYSTEMS, SUBGRAPHS } from '../../lib/config.js';
+import { PAYMENT_RAIL_REPORTS_PATH } from '../../subgraphs/journeys/inbound/payment-rail.js';
 
 /**
  * docker-compose.yml is valid for Debian's docker-compose and runs what `npm start` runs: every legacy simulator,
@@ -25,6 +26,11 @@ await compose('version').catch((err: Error) => {
 describe('docker-compose.yml', () => {
   it('is valid (docker-compose config -q)', async () => {
     await expect(compose('config', '-q')).resolves.toBe('');
+  });
+
+  it("has the rail push its status reports to the journeys' inbound route", async () => {
+    const config = await compose('config');
+    expect(config).toContain(`PAYMENT_RAIL_STATUS_REPORT_URL: http://journeys:4205${PAYMENT_RAIL_REPORTS_PATH}`);
   });
 
   it('has a service for everything npm start runs, plus redis', async () => {

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_SECRETS } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
 import type { JourneyRecord } from '../../subgraphs/journeys/engine/types.js';
+import { KYC_WEBHOOKS_PATH } from '../../subgraphs/journeys/inbound/kyc-provider.js';
+import { PAYMENT_RAIL_REPORTS_PATH } from '../../subgraphs/journeys/inbound/payment-rail.js';
 import { paymentInput, settled, stepStatuses } from '../journeys/support.js';
 import { DASHBOARD, journeyOperation, STAFF_OVERVIEW } from '../support/operations.js';
 import { startStack, type GraphQLAnswer, type Stack } from '../support/stack.js';
@@ -85,6 +87,8 @@ interface Run {
   readonly forged: GraphQLAnswer;
   readonly payment: GraphQLAnswer;
   readonly journey: JourneyRecord;
+  /** What the pushes below were answered: a malformed report, a report with a customer's token, a forged webhook. */
+  readonly inbound: readonly number[];
 }
 
 describe('logs of a full run hold no token, PAN, contact detail or secret', () => {
@@ -127,7 +131,24 @@ describe('logs of a full run hold no token, PAN, contact detail or secret', () =
     const payment = await stack.graphql(SEND, { idempotencyKey: `log-${Date.now()}`, input: paymentInput({ amount: '9.00' }) }, customer);
     const id = (payment.body.data?.sendInternationalPayment as { journey?: { id?: string } } | undefined)?.journey?.id;
     if (!id) throw new Error(`the payment journey did not start: ${JSON.stringify(payment.body)}`);
-    run = { dashboard, failingDashboard, lookup, overview, forged, payment, journey: await settled(stack, id) };
+    // What legacy systems push: a malformed report quoting a card number and contact details, one sent with the
+    // customer's token instead of the rail's, and a webhook about the customer with a forged signature.
+    const journeys = stack.subgraphs.journeys.url;
+    const leakyReport = `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.002.001.11"><FIToFIPmtStsRpt><GrpHdr><MsgId>M1</MsgId></GrpHdr><TxInfAndSts><OrgnlEndToEndId>${PAN}</OrgnlEndToEndId><TxSts>${EMAIL}</TxSts></TxInfAndSts></FIToFIPmtStsRpt></Document>`;
+    const report = (authorization: string) =>
+      fetch(new URL(PAYMENT_RAIL_REPORTS_PATH, journeys), { method: 'POST', headers: { 'content-type': 'application/xml', authorization }, body: leakyReport });
+    const inbound = [
+      (await report(`Bearer ${SANDBOX_SECRETS.paymentRailReportToken}`)).status,
+      (await report(`Bearer ${customer}`)).status,
+      (
+        await fetch(new URL(KYC_WEBHOOKS_PATH, journeys), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-sha2-signature': 'ab'.repeat(32) },
+          body: JSON.stringify({ payload: { resource_type: 'check', action: 'check.completed', object: { id: 'chk-1', status: EMAIL } } }),
+        })
+      ).status,
+    ];
+    run = { dashboard, failingDashboard, lookup, overview, forged, payment, journey: await settled(stack, id), inbound };
   });
   afterAll(async () => {
     await stack?.stop();
@@ -143,6 +164,7 @@ describe('logs of a full run hold no token, PAN, contact detail or secret', () =
     expect(run.payment.body.errors, 'payment').toBeUndefined();
     expect(run.journey.status).toBe('COMPLETED');
     expect(stepStatuses(run.journey).notifyCustomer).toBe('SUCCEEDED');
+    expect(run.inbound).toEqual([400, 401, 401]);
     // The card processor did answer with the PAN, the contact details and the customer's token...
     expect(leaky.leaked.length).toBeGreaterThan(0);
     for (const body of leaky.leaked) for (const value of [PAN, EMAIL, PHONE, `Bearer ${tokens[0]}`]) expect(body).toContain(value);
@@ -186,6 +208,10 @@ describe('logs of a full run hold no token, PAN, contact detail or secret', () =
     const text = lines.join('\n');
     expect(text).toContain('****1111');
     expect(text).toMatch(/"msg":"request"/);
+    // The refused pushes are logged (with the reason, not the body or the token): the scan above covered them.
+    expect(text).toContain('a pushed report was refused as malformed');
+    expect(text).toContain('a pushed report without a valid token was refused');
+    expect(text).toContain('a webhook without a valid X-SHA2-Signature was refused');
   });
 });
 

@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseSigningKey, publicKeyOf } from '../../lib/context-keys.js';
 import { mintSandboxToken } from '../../lib/tokens.js';
+import { paymentInput } from '../journeys/support.js';
+import { eventually } from '../support/eventually.js';
+import { journeyOperation } from '../support/operations.js';
 
 /**
  * A free port below Linux's ephemeral range (32768-60999), released for the child to take. Not one the OS hands out
@@ -29,8 +32,11 @@ async function freePort(): Promise<number> {
   }
 }
 
-/** Runs `npm start` with `env` until it says it is running, hands `check` the gateway's URL, then stops it with SIGTERM. */
-async function whileStarted(env: Record<string, string>, check: (gateway: string, lines: string[]) => Promise<void>): Promise<void> {
+/**
+ * Runs `npm start` with `env` until it says it is running, hands `check` the gateway's URL (and every port), then stops
+ * it with SIGTERM.
+ */
+async function whileStarted(env: Record<string, string>, check: (gateway: string, lines: string[], ports: Record<string, string>) => Promise<void>): Promise<void> {
   const names = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'PAYMENT_RAIL_PORT', 'NOTIFIER_PORT', 'RISK_SCORING_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT', 'JOURNEYS_PORT'];
   const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())] as const)));
   const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -52,7 +58,7 @@ async function whileStarted(env: Record<string, string>, check: (gateway: string
   });
   try {
     await up;
-    await check(`http://127.0.0.1:${ports.PORT}`, lines);
+    await check(`http://127.0.0.1:${ports.PORT}`, lines, ports);
   } finally {
     child.kill('SIGTERM');
   }
@@ -73,13 +79,27 @@ const DASHBOARD_ANSWER = {
 };
 
 describe('npm start (the README quick start)', () => {
-  it('starts every service as its own process, answers the dashboard, and stops cleanly on SIGTERM', async () => {
-    await whileStarted({}, async (gateway, lines) => {
+  it("starts every service as its own process, answers the dashboard, has the rail push its reports to the journeys, and stops cleanly on SIGTERM", async () => {
+    await whileStarted({}, async (gateway, lines, ports) => {
       expect(lines.join('\n')).toContain(`${gateway}/graphql`);
       expect(lines.join('\n')).toContain('npm run -s token -- --customer cust-0001');
       const ready = await fetch(`${gateway}/ready`);
       expect(ready.status).toBe(200);
       expect(await dashboard(gateway)).toEqual(DASHBOARD_ANSWER);
+      // A payment's later pacs.002 reports reach the journeys' inbound route, where they are recorded.
+      const res = await fetch(`${gateway}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintSandboxToken({ customer: 'cust-0001' })}` },
+        body: JSON.stringify({ query: journeyOperation('SendInternationalPayment'), variables: { idempotencyKey: `start-${Date.now()}`, input: paymentInput({ amount: '11.00' }) } }),
+      });
+      const body = (await res.json()) as { data?: { sendInternationalPayment?: { journey: { status: string } } } };
+      expect(body.data?.sendInternationalPayment?.journey.status).toBe('COMPLETED');
+      const recorded = await eventually('the rail to push its reports', async () => {
+        const metrics = await (await fetch(`http://127.0.0.1:${ports.JOURNEYS_PORT}/metrics`)).text();
+        const line = metrics.split('\n').find((l) => l.startsWith('bankgraph_inbound_reports_total{sender="payment-rail",outcome="recorded"}'));
+        return line ? Number(line.split(' ').pop()) : undefined;
+      });
+      expect(recorded).toBeGreaterThan(0);
     });
   }, 90_000);
 

@@ -182,8 +182,9 @@ describe('sendInternationalPayment on a slow rail', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    // Settlement takes 4 s: the journey asks the rail (pacs.028) while the payout is on its way.
-    stack = await startStack({ paymentRail: { settlementDelayMs: 4000 } });
+    // Settlement takes 4 s: the journey asks the rail (pacs.028) while the payout is on its way. Pushed reports off:
+    // this is the fallback's pace (test/journeys/payment-reports.test.ts has the pushes).
+    stack = await startStack({ paymentRail: { settlementDelayMs: 4000 }, railReports: false });
   });
   afterAll(() => stack?.stop());
 

@@ -44,7 +44,8 @@ describe('a settlement wait in the graph', () => {
   let token: string;
   beforeAll(async () => {
     // Settles 1.2 s after the payout: checked after 250, 500 and 1000 ms of back-off (three "pending" answers at least).
-    stack = await startStack({ paymentRail: { settlementDelayMs: 1200 } });
+    // Pushed reports off: they would wake checks of their own, and this is about the wait as polling spaces it.
+    stack = await startStack({ paymentRail: { settlementDelayMs: 1200 }, railReports: false });
     token = await stack.customerToken('cust-0001');
   });
   afterAll(() => stack?.stop());

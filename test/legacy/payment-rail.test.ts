@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateIso20022All } from '../../conformance/xsd.js';
 import type { RunningSimulator } from '../../legacy/http.js';
 import { isValidIban, SANDBOX_IBANS } from '../../legacy/payment-rail/data.js';
-import { createPaymentRailSimulator } from '../../legacy/payment-rail/server.js';
+import { createPaymentRailSimulator, SANDBOX_REPORT_TOKEN } from '../../legacy/payment-rail/server.js';
 
 interface Reply {
   status: number;
@@ -296,6 +296,8 @@ describe('payment-rail simulator: returns and pushed reports', () => {
           return;
         }
         expect(req.headers['content-type']).toMatch(/^application\/xml/);
+        // The shared secret the bank's endpoint checks (unset: the published sandbox token).
+        expect(req.headers.authorization).toBe(`Bearer ${SANDBOX_REPORT_TOKEN}`);
         pushed.push(Buffer.concat(chunks).toString('utf8'));
         res.writeHead(204).end();
       });

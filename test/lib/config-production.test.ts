@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { SANDBOX_SECRETS, authConfig, contextPublicKeys, legacyCredentials } from '../../lib/config.js';
+import { SANDBOX_SECRETS, authConfig, contextPublicKeys, inboundConfig, legacyCredentials } from '../../lib/config.js';
 import { parseSigningKey, publicKeyOf } from '../../lib/context-keys.js';
 
 const STRONG = 'x'.repeat(40);
@@ -73,6 +73,19 @@ describe('production refuses the published sandbox secrets', () => {
     // So does the bank's own risk-scoring system's API key: missing or the published one, it stops the start.
     expect(() => legacyCredentials({ ...env, RISK_SCORING_API_KEY: SANDBOX_SECRETS.riskScoringApiKey })).toThrow(/RISK_SCORING_API_KEY is a published sandbox value/);
     expect(() => legacyCredentials(env)).toThrow(/RISK_SCORING_API_KEY is not set/);
+  });
+
+  it("refuses the inbound routes' sandbox tokens (the rail's reports, the KYC webhooks), unset or published, and a short rail token", () => {
+    expect(() => inboundConfig({ NODE_ENV: 'production' })).toThrow(/PAYMENT_RAIL_STATUS_REPORT_TOKEN is not set; KYC_WEBHOOK_TOKEN is not set/);
+    expect(() =>
+      inboundConfig({ NODE_ENV: 'production', PAYMENT_RAIL_STATUS_REPORT_TOKEN: SANDBOX_SECRETS.paymentRailReportToken, KYC_WEBHOOK_TOKEN: SANDBOX_SECRETS.kycWebhookToken }),
+    ).toThrow(/PAYMENT_RAIL_STATUS_REPORT_TOKEN is a published sandbox value; KYC_WEBHOOK_TOKEN is a published sandbox value/);
+    expect(() => inboundConfig({ NODE_ENV: 'production', PAYMENT_RAIL_STATUS_REPORT_TOKEN: 'short', KYC_WEBHOOK_TOKEN: STRONG })).toThrow(/shorter than 32 bytes/);
+    expect(inboundConfig({ NODE_ENV: 'production', PAYMENT_RAIL_STATUS_REPORT_TOKEN: STRONG, KYC_WEBHOOK_TOKEN: 'onfido-token' })).toEqual({
+      paymentRailReportToken: STRONG,
+      kycWebhookToken: 'onfido-token',
+    });
+    expect(inboundConfig({})).toEqual({ paymentRailReportToken: SANDBOX_SECRETS.paymentRailReportToken, kycWebhookToken: SANDBOX_SECRETS.kycWebhookToken });
   });
 
   it('keeps the sandbox defaults outside production', () => {

@@ -1,7 +1,7 @@
 import { createCardProcessorSimulator } from '../../legacy/card-processor/server.js';
 import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
 import { createFxWalletSimulator, type FxWalletSimulatorOptions } from '../../legacy/fx-wallet/server.js';
-import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
+import { createKycProviderSimulator, type KycProviderSimulatorOptions } from '../../legacy/kyc-provider/server.js';
 import { createNotifierSimulator } from '../../legacy/notifier/server.js';
 import { createPaymentRailSimulator, type PaymentRailSimulatorOptions } from '../../legacy/payment-rail/server.js';
 import { createRiskScoringSimulator, type RiskScoringSimulatorOptions } from '../../legacy/risk-scoring/server.js';
@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../../lib/log.js';
 import type { DestinationStream } from 'pino';
 import { createJourneysRuntime, type JourneysRuntime } from '../../subgraphs/journeys/runtime.js';
 import { createJourneysSubgraph } from '../../subgraphs/journeys/server.js';
+import { PAYMENT_RAIL_REPORTS_PATH } from '../../subgraphs/journeys/inbound/payment-rail.js';
 import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
 import {
   createCardProcessorConnector,
@@ -50,8 +51,14 @@ export interface StackOptions {
   /** Share of notifier sends that fail. @default 0 (failure tests inject faults instead, so runs are repeatable) */
   readonly notifierFailureRate?: number;
   readonly paymentRail?: PaymentRailSimulatorOptions;
+  /**
+   * Whether the rail pushes its pacs.002 / pacs.004 reports to the journeys' inbound route (with the sandbox token).
+   * false: no pushes, settlement is polled only. @default true
+   */
+  readonly railReports?: boolean;
   readonly fxWallet?: FxWalletSimulatorOptions;
   readonly riskScoring?: RiskScoringSimulatorOptions;
+  readonly kycProvider?: KycProviderSimulatorOptions;
   /** Journey state store. @default in memory */
   readonly store?: KeyValueStore;
   /** How long journey mutations wait for their critical steps. @default 10000 */
@@ -112,12 +119,18 @@ export interface Stack {
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  let reportsUrl: string | undefined;
   const sims = {
     'core-banking': createCoreBankingSimulator(),
     'card-processor': createCardProcessorSimulator(),
-    'kyc-provider': createKycProviderSimulator(),
+    'kyc-provider': createKycProviderSimulator(options.kycProvider),
     'fx-wallet': createFxWalletSimulator(options.fxWallet),
-    'payment-rail': createPaymentRailSimulator(options.paymentRail ?? { settlementDelayMs: 60 }),
+    // The rail pushes its reports to the journeys' inbound route, as in `npm start` (known once the journeys listen).
+    'payment-rail': createPaymentRailSimulator({
+      settlementDelayMs: 60,
+      ...(options.railReports === false ? {} : { statusReportUrl: () => reportsUrl }),
+      ...options.paymentRail,
+    }),
     notifier: createNotifierSimulator({ failureRate: options.notifierFailureRate ?? 0 }),
     'risk-scoring': createRiskScoringSimulator(options.riskScoring),
   } satisfies Record<LegacySystem, Simulator>;
@@ -167,12 +180,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       deps: journeys.deps,
       waitMs: journeys.waitMs,
       store: journeys.store,
+      inbound: journeys.inbound,
       verifier,
       ...logger('subgraph-journeys'),
     }),
   ]);
   const [accounts, cards, kyc, wallet, journeysSubgraph] = await Promise.all(built.map((s) => s.listen(0)));
   const subgraphs = { accounts, cards, kyc, wallet, journeys: journeysSubgraph } as Record<SubgraphName, RunningSubgraph>;
+  reportsUrl = new URL(PAYMENT_RAIL_REPORTS_PATH, subgraphs.journeys.url).href;
 
   const gateway = await createGateway({
     supergraphPath: options.supergraphPath ?? DEFAULT_SUPERGRAPH,

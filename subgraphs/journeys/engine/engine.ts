@@ -6,6 +6,7 @@ import { badUserInput, BankError, ErrorCode } from '../../../lib/errors.js';
 import { createLogger, type Logger } from '../../../lib/log.js';
 import type { KeyValueStore } from '../../../lib/store/index.js';
 import { backgroundHandler } from './background.js';
+import { checkNow } from './check-now.js';
 import type { EngineContext } from './context.js';
 import { journeyIdOf, requestHashOf } from './ids.js';
 import { handBackLease } from './lease.js';
@@ -201,6 +202,7 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     get: (id) => store.get(id),
     listByCustomer: (customerId) => store.listByCustomer(customerId),
     recoverStalled: () => recovery.sweep({ awaitDrives: true }),
+    checkNow: (journeyId, step) => checkNow(ctx, journeyId, step),
     async close() {
       const running = runner.drivingIds();
       await stop();

@@ -17,6 +17,11 @@ export interface JourneyJob {
   readonly traceparent?: string;
   /** Set on a wake-up job: the waiting step's wait token (StepWait.token). Absent: a background step's job. */
   readonly wake?: number;
+  /**
+   * A wake-up asked for ahead of the wait's end (JourneyEngine.checkNow): a job id of its own, so that the wait's
+   * delayed job (same journey, step and token) does not absorb it. Whichever of the two comes first claims the wait.
+   */
+  readonly early?: boolean;
 }
 
 export interface EnqueueOptions {
@@ -49,15 +54,23 @@ export interface QueueDepth {
 
 /**
  * `${journeyId}|${step}`: one live job per background step (BullMQ refuses ':' in custom job ids); a wake-up
- * `${journeyId}|${step}|wake-${token}`, one per wait (the next wait's job is added while this one is still active).
+ * `${journeyId}|${step}|wake-${token}`, one per wait (the next wait's job is added while this one is still active),
+ * and `...|wake-${token}|now` for the one early wake-up of a wait (repeated asks while it is alive are one job).
  */
 export function jobIdOf(job: JourneyJob): string {
-  return job.wake === undefined ? `${job.journeyId}|${job.step}` : `${job.journeyId}|${job.step}|wake-${job.wake}`;
+  if (job.wake === undefined) return `${job.journeyId}|${job.step}`;
+  return `${job.journeyId}|${job.step}|wake-${job.wake}${job.early ? '|now' : ''}`;
 }
 
 /** The job as it is stored: only its own fields. */
 function jobData(job: JourneyJob): JourneyJob {
-  return { journeyId: job.journeyId, step: job.step, ...(job.traceparent ? { traceparent: job.traceparent } : {}), ...(job.wake !== undefined ? { wake: job.wake } : {}) };
+  return {
+    journeyId: job.journeyId,
+    step: job.step,
+    ...(job.traceparent ? { traceparent: job.traceparent } : {}),
+    ...(job.wake !== undefined ? { wake: job.wake } : {}),
+    ...(job.early ? { early: true } : {}),
+  };
 }
 
 interface Entry {

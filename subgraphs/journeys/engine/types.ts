@@ -85,6 +85,11 @@ export interface StepRecord {
   readonly attempts: readonly AttemptRecord[];
   /** Set while the step waits for its next check, with no worker holding the journey. */
   readonly wait?: StepWait | null;
+  /**
+   * A check was asked for (JourneyEngine.checkNow) while the step had no wait to cut short (its check under way, or
+   * not begun): the next wait it begins is zero, and clears this. (Engine addition.)
+   */
+  readonly recheck?: boolean;
   readonly startedAt: string | null;
   readonly endedAt: string | null;
   readonly errorCode: string | null;
@@ -301,6 +306,13 @@ export function errorCodeOf(err: unknown): string {
 
 // ---- the engine ----------------------------------------------------------------------------------------------
 
+/**
+ * What checkNow did: `woken` (the step's wait is cut short: a wake-up job is due now), `marked` (the step's check is
+ * under way or not begun: its next wait will be zero), `not-waiting` (terminal, compensating, or past the step:
+ * nothing to do), `unknown` (no such journey).
+ */
+export type CheckNowOutcome = 'woken' | 'marked' | 'not-waiting' | 'unknown';
+
 export interface StartOptions {
   readonly principal: Principal;
   readonly idempotencyKey: string;
@@ -323,6 +335,12 @@ export interface JourneyEngine {
   listByCustomer(customerId: string): Promise<JourneyRecord[]>;
   /** Takes over journeys whose worker died (lease expired) and drives them to a terminal state. Returns how many. */
   recoverStalled(): Promise<number>;
+  /**
+   * News from outside (a rail's pushed status report, a vendor's webhook) about the journey's pending `step`: check it
+   * now rather than at the end of its back-off (engine/check-now.ts). Through the queue, so any worker may do it.
+   * The step still decides from its own check; for a journey that is unknown, terminal or past the step, nothing.
+   */
+  checkNow(journeyId: string, step: string): Promise<CheckNowOutcome>;
   /** Stops workers and timers; leaves running journeys for another worker to recover. */
   close(): Promise<void>;
 }

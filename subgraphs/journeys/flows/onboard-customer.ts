@@ -28,6 +28,8 @@ export type OnboardInput = {
 };
 
 export const ONBOARD_CUSTOMER = 'ONBOARD_CUSTOMER';
+/** The step that waits for the KYC checks: what the vendor's webhook wakes (inbound/kyc-provider.ts). */
+export const AWAIT_KYC_CHECK = 'awaitKycCheck';
 /** Risk scores from here up are above the bank's appetite. */
 export const RISK_APPETITE = 60;
 
@@ -90,15 +92,18 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
         readOnly: true,
         async run(ctx) {
           const { checkId } = await deps.kycProvider.startCheck(out<{ applicantId: string }>(ctx, 'createKycApplicant').applicantId, ctx.reference);
+          // The vendor's webhooks name the check: linked, they find this journey (one that comes first is polled for).
+          await deps.references.link('kyc-provider', checkId, ctx.journeyId);
           return { checkId };
         },
       },
       {
-        name: 'awaitKycCheck',
+        name: AWAIT_KYC_CHECK,
         readOnly: true,
         async run(ctx) {
+          // The vendor's answer decides, never a webhook: a webhook only wakes this check ahead of its back-off.
           const check = await deps.kycProvider.getCheck(out<{ checkId: string }>(ctx, 'startKycCheck').checkId);
-          if (check.status === 'PENDING') throw new StepPending(150, 'KYC checks still running');
+          if (check.status === 'PENDING') throw new StepPending(deps.kycFirstCheckMs ?? 150, 'KYC checks still running');
           if (check.result === 'CONSIDER') throw new StepRejected('KYC_REJECTED', 'the identity checks need a manual review (result: consider)');
           return { result: check.result };
         },

@@ -26,6 +26,8 @@ export type PaymentInput = {
 };
 
 export const SEND_INTERNATIONAL_PAYMENT = 'SEND_INTERNATIONAL_PAYMENT';
+/** The step that waits for the rail's settlement: what a pushed report wakes (inbound/payment-rail.ts). */
+export const AWAIT_SETTLEMENT = 'awaitSettlement';
 
 type QuoteOut = { quoteId: string; sell: JsonMoney; buy: JsonMoney; rate: string; expiresAt: string };
 type DebitOut = { transactionId: string; amount: JsonMoney };
@@ -37,6 +39,7 @@ const needsFx = (ctx: StepContext<PaymentInput>) => ctx.input.sourceCurrency !==
 
 export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<PaymentInput> {
   const toleranceBp = BigInt(deps.requoteToleranceBp ?? 50);
+  const firstCheckMs = deps.settlementFirstCheckMs ?? SETTLEMENT_FIRST_CHECK_MS;
   const railNamed = (name: string): PaymentRail => {
     const rail = deps.rails.find((r) => r.name === name);
     if (!rail) throw new BankError(ErrorCode.INTERNAL_SERVER_ERROR, `payment rail ${name} is not configured`);
@@ -182,6 +185,8 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
           const candidates = routePayment(deps.rails, { currency: amount.currency, country, amount });
           if (candidates.length === 0) throw new StepRejected('NO_RAIL', `no payment rail carries ${amount.currency} to ${country}`);
           const endToEndId = endToEndIdOf(ctx);
+          // Before the rail can have it: a report the rail pushes about this EndToEndId then finds this journey.
+          await deps.references.link('payment-rail', endToEndId, ctx.journeyId);
           let lastError: unknown;
           for (const rail of candidates) {
             if (!rail.available) continue;
@@ -219,15 +224,16 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
         },
       },
       {
-        name: 'awaitSettlement',
+        name: AWAIT_SETTLEMENT,
         readOnly: true,
         // The point of no return: the rail has the payout. Only the rail's own rejection may undo the debit; anything
         // else (settlement slower than expected, the rail's status route down) is for a person, with nothing undone.
         onFailure: 'park',
         // Correspondent payments after the cut-off settle the next business day: keep checking, patiently. The checks
         // back off from the rail's 250 ms to every 3 minutes (about 730 in 36 h, one attempt entry), each a delayed job.
+        // A report the rail pushes (inbound/payment-rail.ts) cuts the wait short; the check still decides.
         pendingBudgetMs: 36 * 60 * 60 * 1000,
-        pendingMaxDelayMs: 3 * 60 * 1000,
+        pendingMaxDelayMs: Math.max(3 * 60 * 1000, firstCheckMs),
         retry: { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5000 },
         async run(ctx) {
           const payout = ctx.state.payOut as PayOutOut;
@@ -241,7 +247,8 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
             case 'RECEIVED':
             case 'ACCEPTED':
               // Each check is a pacs.028 to the rail: the engine backs off from these 250 ms to pendingMaxDelayMs.
-              throw new StepPending(SETTLEMENT_FIRST_CHECK_MS, `payment ${status.state.toLowerCase()}, not settled yet`);
+              // The rail's own answer decides, never a pushed report: a forged or stale report costs one pacs.028.
+              throw new StepPending(firstCheckMs, `payment ${status.state.toLowerCase()}, not settled yet`);
           }
         },
       },
