@@ -20,7 +20,7 @@ import { isTerminal, type CheckNowOutcome } from './types.js';
  */
 export async function checkNow(ctx: EngineContext, journeyId: string, stepName: string): Promise<CheckNowOutcome> {
   // What the last decision (the one on the record in the store) found; a lost compare-and-set decides again.
-  const seen: { outcome: CheckNowOutcome; token: number } = { outcome: 'not-waiting', token: 0 };
+  const seen: { outcome: CheckNowOutcome; token: number; traceparent?: string } = { outcome: 'not-waiting', token: 0 };
   try {
     await ctx.store.update(journeyId, (r) => {
       const step = r.steps.find((s) => s.name === stepName);
@@ -29,6 +29,7 @@ export async function checkNow(ctx: EngineContext, journeyId: string, stepName: 
       if (step.wait) {
         seen.outcome = 'woken';
         seen.token = step.wait.token;
+        seen.traceparent = step.wait.traceparent;
         return null;
       }
       if (step.status !== 'PENDING' && step.status !== 'RUNNING') return null;
@@ -40,7 +41,9 @@ export async function checkNow(ctx: EngineContext, journeyId: string, stepName: 
     throw err;
   }
   if (seen.outcome === 'woken') {
-    await ctx.queue.enqueue({ journeyId, step: stepName, wake: seen.token, early: true }, { attempts: 1, backoffMs: 0 });
+    // In the journey's own trace (the wait's), not the trace of the request that brought the news.
+    const traceparent = seen.traceparent;
+    await ctx.queue.enqueue({ journeyId, step: stepName, wake: seen.token, early: true, ...(traceparent ? { traceparent } : {}) }, { attempts: 1, backoffMs: 0 });
   }
   return seen.outcome;
 }

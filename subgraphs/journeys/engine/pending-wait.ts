@@ -48,6 +48,7 @@ export async function releaseUntilCheck(
 ): Promise<JourneyRecord> {
   let token = 0;
   let waitMs = delayMs;
+  let traceparent: string | undefined;
   // `now` is the store's clock (Redis TIME), as every lease is: the wait and its lease are set on it.
   const { record } = await ownedWrite(
     ctx,
@@ -58,13 +59,14 @@ export async function releaseUntilCheck(
       // News came while this check was under way (checkNow): its answer may predate it, so check again at once.
       const asked = stepOf(next, step).recheck === true;
       waitMs = asked ? 0 : delayMs;
-      return withStep(next, step, { wait: { until: new Date(now + waitMs).toISOString(), token }, ...(asked ? { recheck: false } : {}) });
+      traceparent = token < MAX_TRACED_ATTEMPTS ? activeTraceparent() : undefined;
+      const wait = { until: new Date(now + waitMs).toISOString(), token, ...(traceparent ? { traceparent } : {}) };
+      return withStep(next, step, { wait, ...(asked ? { recheck: false } : {}) });
     },
     (now) => ({ owner: WAITING_OWNER, expiresAt: now + waitMs + ctx.leaseMs }),
   );
   try {
     // The wake-up continues the trace of the run that began the wait (the first checks only, like their attempt spans).
-    const traceparent = token < MAX_TRACED_ATTEMPTS ? activeTraceparent() : undefined;
     await ctx.queue.enqueue({ journeyId, step, wake: token, ...(traceparent ? { traceparent } : {}) }, { attempts: 1, backoffMs: 0, delayMs: waitMs });
   } catch (err) {
     ctx.logger.warn({ err, journeyId, step }, 'enqueueing the next check of a waiting step failed; recovery takes the journey over once its wait is over');

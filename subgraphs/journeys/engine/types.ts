@@ -75,6 +75,11 @@ export interface StepWait {
   /** ISO 8601 date-time of the next check. */
   readonly until: string;
   readonly token: number;
+  /**
+   * The trace of the run that began the wait (its first checks only): a wake-up, the delayed one or an early one that
+   * news from outside asked for (checkNow), continues it rather than the trace of whoever brought the news.
+   */
+  readonly traceparent?: string;
 }
 
 export interface StepRecord {
