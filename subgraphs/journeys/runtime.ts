@@ -1,6 +1,7 @@
 import {
   createCardProcessorConnector,
   createCoreBankingConnector,
+  createKycApplicantDirectory,
   createFxWalletConnector,
   createKycProviderConnector,
   createNotifierConnector,
@@ -82,10 +83,12 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
   const env = options.env ?? process.env;
   const o = (s: LegacySystem) => options.connectors?.[s] ?? {};
   const config = journeyConfig(env);
+  const store = options.store ?? createStore(env);
   const deps: JourneyDeps = {
     coreBanking: createCoreBankingConnector(env, o('core-banking')),
     cardProcessor: createCardProcessorConnector(env, o('card-processor')),
     kycProvider: createKycProviderConnector(env, o('kyc-provider')),
+    kycApplicants: createKycApplicantDirectory(store, env),
     fxWallet: createFxWalletConnector(env, o('fx-wallet')),
     notifier: createNotifierConnector(env, o('notifier')),
     rails: createPaymentRails(env, o('payment-rail')),
@@ -94,7 +97,6 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     requoteToleranceBp: config.requoteToleranceBp,
   };
   const flows = createFlows(deps);
-  const store = options.store ?? createStore(env);
   const audit = options.audit ?? createAuditSink(env);
   const queue = options.queue ?? (env.REDIS_URL ? new BullMqQueue({ redisUrl: env.REDIS_URL, prefix: queuePrefix(env) }) : new InProcessQueue());
   // bankgraph_journey_queue_depth reads this queue until close().

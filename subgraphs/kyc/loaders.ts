@@ -2,11 +2,28 @@ import DataLoader from 'dataloader';
 import type { KycProviderConnector } from '../../connectors/kyc-provider/index.js';
 import type { KycProfile } from '../../lib/domain.js';
 
-/** Per-request DataLoaders over the KYC provider's batch applicant lookup (never shared between requests). */
+/** A customer as the KYC subgraph sees it: with the applicant id the gateway fetched from the journeys subgraph. */
+export interface KycCustomer {
+  readonly id: string;
+  readonly kycApplicantId?: string | null;
+}
+
+export interface ProfileKey {
+  readonly customerId: string;
+  /** Bankgraph's mapping (Customer.kycApplicantId from the journeys subgraph): Onfido has no lookup by customer. */
+  readonly applicantId: string | null;
+}
+
+/**
+ * Per-request DataLoaders (never shared between requests). Onfido has no batch read: the loader gathers a request's
+ * customers so that each applicant is read once, in parallel (KycProviderConnector.getProfiles).
+ */
 export interface KycLoaders {
-  readonly profile: DataLoader<string, KycProfile | null>;
+  readonly profile: DataLoader<ProfileKey, KycProfile | null, string>;
 }
 
 export function createKycLoaders(kyc: KycProviderConnector): KycLoaders {
-  return { profile: new DataLoader((customerIds) => kyc.getProfiles(customerIds)) };
+  return {
+    profile: new DataLoader((keys: readonly ProfileKey[]) => kyc.getProfiles(keys), { cacheKeyFn: (k) => `${k.customerId}\n${k.applicantId ?? ''}` }),
+  };
 }

@@ -5,7 +5,8 @@ export const resolvers: Resolvers = {
     me: (_parent, _args, ctx) => (ctx.principal.kind === 'customer' ? { id: ctx.principal.customerId } : null),
   },
   Customer: {
-    __resolveReference: (ref) => ({ id: ref.id }),
-    kyc: (customer, _args, ctx) => ctx.loaders.profile.load(customer.id),
+    // The gateway sends kycApplicantId (resolved by the journeys subgraph) with the reference when kyc is asked for.
+    __resolveReference: (ref) => ({ id: ref.id, kycApplicantId: ref.kycApplicantId ?? null }),
+    kyc: (customer, _args, ctx) => ctx.loaders.profile.load({ customerId: customer.id, applicantId: customer.kycApplicantId ?? null }),
   },
 };

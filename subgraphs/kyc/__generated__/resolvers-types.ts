@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerRef as CustomerRefModel, KycProfile as KycProfileModel } from '../../../lib/domain.js';
+import type { KycCustomer as KycCustomerModel } from '../loaders.js';
+import type { KycProfile as KycProfileModel } from '../../../lib/domain.js';
 import type { KycContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -29,6 +30,11 @@ export type Customer = {
   id: Scalars['ID']['output'];
   /** The customer's know-your-customer standing. Null when the KYC provider cannot be reached or the customer has none. */
   kyc?: Maybe<KycProfile>;
+  /**
+   * The customer's Onfido applicant: bankgraph's own mapping, held by the journeys subgraph (which records it when it
+   * onboards the customer), since Onfido's applicants carry no reference of ours. Not part of the graph's API.
+   */
+  kycApplicantId?: Maybe<Scalars['ID']['output']>;
 };
 
 export type KycProfile = {
@@ -147,7 +153,9 @@ export type FederationTypes = ResolversObject<{
 export type FederationReferenceTypes = ResolversObject<{
   Customer:
     ( { __typename: 'Customer' }
-    & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
+    & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}>
+    & ( Record<PropertyKey, never>
+        | GraphQLRecursivePick<FederationTypes['Customer'], {"kycApplicantId":true}> ) );
 }>;
 
 
@@ -155,7 +163,7 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AuditCategory: AuditCategory;
-  Customer: ResolverTypeWrapper<CustomerRefModel>;
+  Customer: ResolverTypeWrapper<KycCustomerModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   KycProfile: ResolverTypeWrapper<KycProfileModel>;
@@ -169,7 +177,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Customer: CustomerRefModel;
+  Customer: KycCustomerModel;
   ID: Scalars['ID']['output'];
   DateTime: Scalars['DateTime']['output'];
   KycProfile: KycProfileModel;
