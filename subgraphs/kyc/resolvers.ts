@@ -1,9 +1,6 @@
 import type { Resolvers } from './__generated__/resolvers-types.js';
 
 export const resolvers: Resolvers = {
-  Query: {
-    me: (_parent, _args, ctx) => (ctx.principal.kind === 'customer' ? { id: ctx.principal.customerId } : null),
-  },
   Customer: {
     // The gateway sends kycApplicantId (resolved by the journeys subgraph) with the reference when kyc is asked for.
     __resolveReference: (ref) => ({ id: ref.id, kycApplicantId: ref.kycApplicantId ?? null }),

@@ -54,12 +54,6 @@ export type KycStatus =
   /** The provider's checks need a human review. */
   | 'REVIEW';
 
-export type Query = {
-  __typename?: 'Query';
-  /** The signed-in customer. */
-  me?: Maybe<Customer>;
-};
-
 export type RiskLevel =
   | 'HIGH'
   | 'LOW'
@@ -169,7 +163,6 @@ export type ResolversTypes = ResolversObject<{
   KycProfile: ResolverTypeWrapper<KycProfileModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   KycStatus: KycStatus;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RiskLevel: RiskLevel;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -182,7 +175,6 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   KycProfile: KycProfileModel;
   Int: Scalars['Int']['output'];
-  Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 }>;
@@ -216,15 +208,10 @@ export type KycProfileResolvers<ContextType = KycContext, ParentType extends Res
   status?: Resolver<ResolversTypes['KycStatus'], ParentType, ContextType>;
 }>;
 
-export type QueryResolvers<ContextType = KycContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
-}>;
-
 export type Resolvers<ContextType = KycContext> = ResolversObject<{
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   KycProfile?: KycProfileResolvers<ContextType>;
-  Query?: QueryResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = KycContext> = ResolversObject<{
