@@ -10,8 +10,8 @@ import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js'
 /**
  * The Onfido simulator over plain HTTP, through a recording proxy: every exchange of these tests (answers and
  * refusals) is held to Onfido's OpenAPI document at the end, except the risk-score route (not Onfido's: it goes
- * with the bank's own scoring) and GET /reports (the document's `report` is a oneOf of schemas that one report
- * matches several of, which only a discriminator-aware validator tells apart: see the README, Conformance).
+ * with the bank's own scoring) and GET /reports (the document's `report` is a oneOf of schemas that differ only in
+ * optional properties, which only a discriminator-aware validator tells apart: see the README, Conformance).
  */
 
 const TOKEN = 'sandbox-kyc-api-token';
