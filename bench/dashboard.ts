@@ -21,6 +21,7 @@ import {
   createKycProviderConnector,
 } from '../connectors/factory.js';
 import { mintSandboxToken } from '../lib/tokens.js';
+import { SANDBOX_APPLICANTS } from '../connectors/kyc-provider/sandbox.js';
 import { canReadCpu, cpuPerTask } from './cpu.js';
 import { fmt, measure, type LatencySummary } from './stats.js';
 import { legacyCalls, resetCalls, setLatency, startBenchSystem } from './system.js';
@@ -81,7 +82,8 @@ export async function runDashboardBench(): Promise<DashboardBench> {
         core.getCustomers(ids),
         core.getAccountsWithHistoryOfCustomers(ids),
         cards.getCardsOfCustomers(ids),
-        kyc.getProfiles(ids),
+        // The applicant id is bankgraph's own mapping (the journeys' store); the sandbox's is known.
+        kyc.getProfiles(ids.map((customerId) => ({ customerId, applicantId: SANDBOX_APPLICANTS.get(customerId) ?? null }))),
         fx.getWallets(ids),
         fx.getRates(),
       ]);

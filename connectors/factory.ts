@@ -1,10 +1,12 @@
-import { legacyCredentials, legacyTimeoutMs, legacyUrl } from '../lib/config.js';
+import { legacyCredentials, legacyTimeoutMs, legacyUrl, SANDBOX_SECRETS } from '../lib/config.js';
 import { legacyMetrics } from '../lib/metrics/legacy.js';
 import { CardProcessorConnector, type CardProductConfig } from './card-processor/index.js';
 import { CoreBankingConnector } from './core-banking/index.js';
 import { SANDBOX_INSTALLATION, SAVINGS_PRODUCTS, type FineractInstallation, type SavingsProduct } from './core-banking/dialect.js';
 import { FxWalletConnector } from './fx-wallet/index.js';
-import { KycProviderConnector } from './kyc-provider/index.js';
+import { KycProviderConnector, type Ledger } from './kyc-provider/index.js';
+import { KycApplicantDirectory } from './kyc-provider/sandbox.js';
+import { verifyOnfidoWebhook, type OnfidoWebhookEvent } from './kyc-provider/webhooks.js';
 import { NotifierConnector } from './notifier/index.js';
 import { createSandboxRails, Iso20022RailConnector, type PaymentRail } from './payment-rail/index.js';
 import { RiskScoringConnector } from './risk-scoring/index.js';
@@ -128,9 +130,27 @@ export function createKycProviderConnector(env: Env = process.env, o: ConnectorO
     ...o,
     baseUrl: o.baseUrl ?? legacyUrl('kyc-provider', env),
     timeoutMs: o.timeoutMs ?? legacyTimeoutMs('kyc-provider', env),
-    appToken: creds.kycAppToken,
-    hmacSecret: creds.kycHmacSecret,
+    apiToken: creds.kycApiToken,
   }));
+}
+
+/**
+ * Bankgraph's customer -> Onfido applicant mapping over `ledger` (the journeys' store). With the sandbox API token
+ * (the simulator), the sandbox customers' applicants are known too (kyc-provider/sandbox.ts); production refuses
+ * that token, so it never sees them.
+ */
+export function createKycApplicantDirectory(ledger: Ledger, env: Env = process.env): KycApplicantDirectory {
+  return new KycApplicantDirectory(ledger, legacyCredentials(env).kycApiToken === SANDBOX_SECRETS.kycApiToken);
+}
+
+/**
+ * Checks and reads an Onfido webhook with KYC_WEBHOOK_TOKEN (the token Onfido gave the registered webhook; the
+ * simulator's in the sandbox): for the journeys subgraph's inbound route. Throws OnfidoWebhookError on a bad
+ * signature or body.
+ */
+export function createKycWebhookVerifier(env: Env = process.env): (rawBody: string, signature: string | undefined) => OnfidoWebhookEvent {
+  const token = legacyCredentials(env).kycWebhookToken;
+  return (rawBody, signature) => verifyOnfidoWebhook(rawBody, signature, token);
 }
 
 /**

@@ -35,8 +35,9 @@ export const SANDBOX_SECRETS = {
   /** The gateway's key for the signed internal context (an Ed25519 private JWK); subgraphs hold its public half. */
   internalContextPrivateKey:
     '{"kty":"OKP","crv":"Ed25519","x":"PGzwhGt7g9Rb5zK-lif22wIddY5gd2RJ4VAKI1tYzNo","d":"w6msCIuQ1yh7OpaS_tyn4xVwkVqOjMwAVzXDkFbi0s4","kid":"bankgraph-sandbox-1"}',
-  kycAppToken: 'sandbox-kyc-app-token',
-  kycHmac: 'sandbox-kyc-hmac-secret',
+  /** Onfido's API token (`Authorization: Token token=…`) and the token its webhooks are signed with. */
+  kycApiToken: 'sandbox-kyc-api-token',
+  kycWebhookToken: 'sandbox-kyc-webhook-token',
   coreBankingUser: 'mifos',
   coreBankingPassword: 'password',
   cardProcessorApplicationToken: 'sandbox-card-application-token',
@@ -44,8 +45,6 @@ export const SANDBOX_SECRETS = {
   riskScoringApiKey: 'sandbox-risk-scoring-api-key',
   /** What the payment rail sends with its pushed reports (`Authorization: Bearer`), and the journeys expect. */
   paymentRailReportToken: 'sandbox-payment-rail-report-token',
-  /** The KYC vendor's webhook token: Onfido signs each webhook body with it (X-SHA2-Signature). */
-  kycWebhookToken: 'sandbox-kyc-webhook-token',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -278,8 +277,10 @@ export function contextPublicKeys(env: Env = process.env): ContextPublicKeys {
 }
 
 export interface LegacyCredentials {
-  kycAppToken: string;
-  kycHmacSecret: string;
+  /** Onfido's API token (KYC_API_TOKEN). */
+  kycApiToken: string;
+  /** The token Onfido signs its webhooks with (KYC_WEBHOOK_TOKEN): X-SHA2-Signature is checked with it. */
+  kycWebhookToken: string;
   coreBankingUser: string;
   coreBankingPassword: string;
   coreBankingTenant: string;
@@ -294,8 +295,8 @@ export interface LegacyCredentials {
 export function legacyCredentials(env: Env = process.env): LegacyCredentials {
   const secrets = new SecretReader(env);
   const credentials: LegacyCredentials = {
-    kycAppToken: secrets.read('KYC_APP_TOKEN', SANDBOX_SECRETS.kycAppToken),
-    kycHmacSecret: secrets.read('KYC_HMAC_SECRET', SANDBOX_SECRETS.kycHmac),
+    kycApiToken: secrets.read('KYC_API_TOKEN', SANDBOX_SECRETS.kycApiToken),
+    kycWebhookToken: secrets.read('KYC_WEBHOOK_TOKEN', SANDBOX_SECRETS.kycWebhookToken),
     coreBankingUser: secrets.read('CORE_BANKING_USER', SANDBOX_SECRETS.coreBankingUser),
     coreBankingPassword: secrets.read('CORE_BANKING_PASSWORD', SANDBOX_SECRETS.coreBankingPassword),
     coreBankingTenant: env.CORE_BANKING_TENANT ?? 'default',

@@ -47,12 +47,15 @@ const GATEWAY_ONLY = ['INTERNAL_CONTEXT_PRIVATE_KEY', 'INTERNAL_CONTEXT_KEY_ID']
  * the rail simulator POSTs there, with PAYMENT_RAIL_STATUS_REPORT_TOKEN (unset on both sides: the sandbox token).
  */
 const railReportsUrl = `http://${display}:${portOf('journeys')}/inbound/payment-rail/status-reports`;
+/** And for Onfido's webhooks (inbound/kyc-provider.ts): the KYC simulator signs them with KYC_WEBHOOK_TOKEN. */
+const kycWebhooksUrl = `http://${display}:${portOf('journeys')}/inbound/kyc-provider/webhooks`;
 
 function envOf(service: Service): NodeJS.ProcessEnv {
   if (service === gateway) return process.env;
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !GATEWAY_ONLY.includes(key)));
   // A URL set in the shell wins (an empty one turns pushes off: settlement is then polled only).
   if (service.name === 'payment-rail' && env.PAYMENT_RAIL_STATUS_REPORT_URL === undefined) env.PAYMENT_RAIL_STATUS_REPORT_URL = railReportsUrl;
+  if (service.name === 'kyc-provider' && env.KYC_PROVIDER_WEBHOOK_URL === undefined) env.KYC_PROVIDER_WEBHOOK_URL = kycWebhooksUrl;
   return env;
 }
 

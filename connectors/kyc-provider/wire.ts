@@ -1,35 +1,20 @@
-import { createHmac } from 'node:crypto';
-import type { KycProfile, KycStatus } from '../../lib/domain.js';
+import type { KycStatus } from '../../lib/domain.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
-import type { LegacyCall, LegacyResponse, PreparedCall } from '../http.js';
+import type { LegacyCall, LegacyResponse } from '../http.js';
 
 /**
- * The KYC provider's /v3 dialect: request signing, the wire shapes (checked, not trusted), their normalisation into
- * bank-wide types, and its error body { error: { type, message, fields? } }.
+ * Onfido API v3.6 on the wire: its authentication header, its Error body { error: { type, message, fields? } }, the
+ * shapes bankgraph reads (checked, not trusted) and their normalisation into bank-wide types.
  */
 
 export const SYSTEM = 'kyc-provider';
 
-/**
- * The provider's signature headers. `fullPath` is the path the request line carries (base path + call path, query
- * built with URLSearchParams, which is the provider's canonical form); `rawBody` is exactly the bytes sent.
- */
-export function signatureHeaders(
-  appToken: string,
-  hmacSecret: string,
-  method: string,
-  fullPath: string,
-  rawBody: string | undefined,
-  nowMs: number = Date.now(),
-): Record<string, string> {
-  const timestamp = String(Math.floor(nowMs / 1000));
-  const signature = createHmac('sha256', hmacSecret)
-    .update(`${timestamp}\n${method.toUpperCase()}\n${fullPath}\n${rawBody ?? ''}`)
-    .digest('hex');
-  return { 'x-app-token': appToken, 'x-timestamp': timestamp, 'x-signature': signature };
+/** Onfido's authentication: the API token, nothing signed. */
+export function authorization(apiToken: string): Record<string, string> {
+  return { authorization: `Token token=${apiToken}` };
 }
 
-/** Turns the provider's error answers into ours. Legacy text goes to `detail` only; secrets never appear. */
+/** Turns Onfido's error answers into ours. Legacy text goes to `detail` only; secrets never appear. */
 export function mapKycError(response: LegacyResponse, call: LegacyCall): UpstreamError {
   const err = errorBody(response.json);
   const type = err?.type;
@@ -39,13 +24,12 @@ export function mapKycError(response: LegacyResponse, call: LegacyCall): Upstrea
   const detail = { route: call.route, status: response.status, ...(type ? { legacyCode: type } : {}), legacyMessage };
   const { status } = response;
   if (status === 429 || type === 'rate_limit') {
-    // The provider protecting itself, not failing: status 429 is what makes LegacyHttpClient retry a safe call after
-    // its Retry-After and keeps the answer out of the breaker's count (UpstreamError.isRateLimited).
+    // Onfido protecting itself, not failing: status 429 is what makes LegacyHttpClient retry a safe call after its
+    // Retry-After and keeps the answer out of the breaker's count (UpstreamError.isRateLimited).
     return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is busy, try again shortly`, detail);
   }
   if (status === 401 || status === 403 || type === 'authorization_error') {
-    // Our credentials or signature were refused: a misconfiguration on our side, not the customer's doing, and one
-    // that a repeat cannot mend (a fresh signature per attempt is already the rule).
+    // Our API token was refused: a misconfiguration on our side, not the customer's doing, and one a repeat cannot mend.
     return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, { ...detail, retryable: false });
   }
   if (status >= 500) return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, SYSTEM, `${SYSTEM} is unavailable`, detail);
@@ -58,7 +42,6 @@ export function mapKycError(response: LegacyResponse, call: LegacyCall): Upstrea
 function errorBody(json: unknown): { type?: string; message?: string; fields?: unknown } | undefined {
   if (!isRecord(json)) return undefined;
   const e = json.error;
-  if (typeof e === 'string') return { message: e };
   if (!isRecord(e)) return undefined;
   return {
     ...(typeof e.type === 'string' ? { type: e.type } : {}),
@@ -70,17 +53,35 @@ function errorBody(json: unknown): { type?: string; message?: string; fields?: u
 // ---------------------------------------------------------------------------------------------------------------
 // Wire shapes, read defensively: anything unexpected is UPSTREAM_BAD_RESPONSE, never a silent wrong answer.
 
+/** Onfido's check_status, every value of it. */
+export const CHECK_STATUSES = ['in_progress', 'awaiting_applicant', 'complete', 'withdrawn', 'paused', 'reopened'] as const;
+export type WireCheckStatus = (typeof CHECK_STATUSES)[number];
+
 export interface WireApplicant {
   readonly id: string;
-  readonly externalId: string | null;
   readonly createdAt: string;
-  readonly latestCheck: { status: 'in_progress' | 'complete'; result: 'clear' | 'consider' | null; completedAt: string | null } | null;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string | null;
+  readonly dob: string | null;
 }
 
 export interface WireCheck {
   readonly id: string;
-  readonly status: 'in_progress' | 'complete';
+  readonly createdAt: string;
+  readonly status: WireCheckStatus;
+  /** Present once complete. */
   readonly result: 'clear' | 'consider' | null;
+  readonly tags: readonly string[];
+}
+
+export interface WireReport {
+  readonly id: string;
+  readonly name: string;
+  readonly status: string;
+  readonly result: 'clear' | 'consider' | 'unidentified' | null;
+  /** Watchlist reports: the source (list) names of the records matched. */
+  readonly sources: readonly string[];
 }
 
 class ShapeError extends Error {}
@@ -99,8 +100,13 @@ function str(v: unknown, what: string): string {
   return v;
 }
 
-function nullableStr(v: unknown, what: string): string | null {
+function optionalStr(v: unknown, what: string): string | null {
   return v === null || v === undefined ? null : str(v, what);
+}
+
+function list(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw new ShapeError(`${what} is not a list`);
+  return v;
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], what: string): T {
@@ -115,29 +121,37 @@ function timestamp(v: unknown, what: string): string {
   return d.toISOString();
 }
 
-function checkResult(v: unknown, status: 'in_progress' | 'complete', what: string): 'clear' | 'consider' | null {
-  if (status === 'in_progress') return null;
-  return oneOf(v, ['clear', 'consider'] as const, what);
-}
-
 function applicant(v: unknown): WireApplicant {
   const a = rec(v, 'applicant');
-  let latestCheck: WireApplicant['latestCheck'] = null;
-  if (a.latest_check !== null && a.latest_check !== undefined) {
-    const c = rec(a.latest_check, 'latest_check');
-    const status = oneOf(c.status, ['in_progress', 'complete'] as const, 'latest_check.status');
-    latestCheck = {
-      status,
-      result: checkResult(c.result, status, 'latest_check.result'),
-      completedAt: status === 'complete' && c.completed_at !== null && c.completed_at !== undefined ? timestamp(c.completed_at, 'latest_check.completed_at') : null,
-    };
-  }
   return {
     id: str(a.id, 'applicant.id'),
-    externalId: nullableStr(a.external_id, 'applicant.external_id'),
     createdAt: timestamp(a.created_at, 'applicant.created_at'),
-    latestCheck,
+    firstName: str(a.first_name, 'applicant.first_name'),
+    lastName: str(a.last_name, 'applicant.last_name'),
+    email: optionalStr(a.email, 'applicant.email'),
+    dob: optionalStr(a.dob, 'applicant.dob'),
   };
+}
+
+function check(v: unknown): WireCheck {
+  const c = rec(v, 'check');
+  const status = oneOf(c.status, CHECK_STATUSES, 'check.status');
+  const result = status === 'complete' ? oneOf(c.result, ['clear', 'consider'] as const, 'check.result') : null;
+  const tags = c.tags === undefined || c.tags === null ? [] : list(c.tags, 'check.tags').map((t, i) => str(t, `check.tags[${i}]`));
+  return { id: str(c.id, 'check.id'), createdAt: timestamp(c.created_at, 'check.created_at'), status, result, tags };
+}
+
+function report(v: unknown): WireReport {
+  const r = rec(v, 'report');
+  const properties = r.properties === undefined || r.properties === null ? {} : rec(r.properties, 'report.properties');
+  const records = properties.records === undefined || properties.records === null ? [] : list(properties.records, 'report.properties.records');
+  const sources = records.flatMap((entry, i) => {
+    const source = rec(entry, `records[${i}]`).source;
+    if (source === undefined || source === null) return [];
+    return list(source, `records[${i}].source`).map((s, j) => str(rec(s, `records[${i}].source[${j}]`).source_name, `records[${i}].source[${j}].source_name`));
+  });
+  const result = r.result === undefined || r.result === null ? null : oneOf(r.result, ['clear', 'consider', 'unidentified'] as const, 'report.result');
+  return { id: str(r.id, 'report.id'), name: str(r.name, 'report.name'), status: str(r.status, 'report.status'), result, sources: [...new Set(sources)] };
 }
 
 /** Runs a reader over an answer; a shape problem becomes UPSTREAM_BAD_RESPONSE on `route`. */
@@ -153,47 +167,45 @@ export function read<T>(route: string, json: unknown, reader: (json: unknown) =>
   }
 }
 
-export const readApplicantList = (json: unknown): WireApplicant[] => {
-  const list = rec(json, 'answer').applicants;
-  if (!Array.isArray(list)) throw new ShapeError('applicants is not a list');
-  return list.map(applicant);
-};
-
-export const readApplicantId = (json: unknown): string => str(rec(json, 'applicant').id, 'applicant.id');
-
-export const readCheck = (json: unknown): WireCheck => {
-  const c = rec(json, 'check');
-  const status = oneOf(c.status, ['in_progress', 'complete'] as const, 'check.status');
-  return { id: str(c.id, 'check.id'), status, result: checkResult(c.result, status, 'check.result') };
-};
-
-export const readScreening = (json: unknown): { id: string; hit: boolean; lists: string[] } => {
-  const s = rec(json, 'screening');
-  const result = oneOf(s.result, ['no_match', 'potential_match'] as const, 'screening.result');
-  if (!Array.isArray(s.matches)) throw new ShapeError('screening.matches is not a list');
-  const lists = s.matches.map((m, i) => str(rec(m, `matches[${i}]`).list, `matches[${i}].list`));
-  return { id: str(s.id, 'screening.id'), hit: result === 'potential_match', lists: [...new Set(lists)] };
-};
+export const readApplicant = applicant;
+export const readApplicantList = (json: unknown): WireApplicant[] => list(rec(json, 'answer').applicants, 'applicants').map(applicant);
+export const readCheck = check;
+export const readCheckList = (json: unknown): WireCheck[] => list(rec(json, 'answer').checks, 'checks').map(check);
+export const readReportList = (json: unknown): WireReport[] => list(rec(json, 'answer').reports, 'reports').map(report);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Normalisation into bank-wide types.
 
-export function statusOf(check: WireApplicant['latestCheck']): KycStatus {
-  if (check === null) return 'NOT_STARTED';
-  if (check.status === 'in_progress') return 'PENDING';
-  return check.result === 'consider' ? 'REVIEW' : 'CLEARED';
+/**
+ * Where a check stands, in the bank's terms, with Onfido's own status kept beside it (nothing is lost):
+ *   in_progress, awaiting_applicant (the applicant has not sent their data yet), paused (held at Onfido),
+ *   reopened (a completed check sent back for more work)                        -> PENDING: no verdict yet
+ *   complete                                                                    -> COMPLETE, with its result
+ *   withdrawn (stopped at Onfido or by us; no verdict will come)                -> WITHDRAWN: terminal, no result
+ */
+export type CheckState = 'PENDING' | 'COMPLETE' | 'WITHDRAWN';
+
+export function checkStateOf(status: WireCheckStatus): CheckState {
+  switch (status) {
+    case 'complete':
+      return 'COMPLETE';
+    case 'withdrawn':
+      return 'WITHDRAWN';
+    case 'in_progress':
+    case 'awaiting_applicant':
+    case 'paused':
+    case 'reopened':
+      return 'PENDING';
+  }
 }
 
-export function toProfile(customerId: string, a: WireApplicant): KycProfile {
-  return {
-    customerId,
-    applicantId: a.id,
-    status: statusOf(a.latestCheck),
-    lastCheckedAt: a.latestCheck?.completedAt ?? null,
-  };
-}
-
-/** The full request-line path LegacyHttpClient will send (its base path + the call's path): what gets signed. */
-export function requestPath(basePath: string, call: PreparedCall): string {
-  return `${basePath}${call.path}`;
+/**
+ * The KYC standing a customer's checks give: the newest check that was not withdrawn decides (a withdrawn check is
+ * no verdict on the person, so an earlier one still stands); none such, NOT_STARTED.
+ */
+export function standingOf(checks: readonly WireCheck[]): { status: KycStatus; check: WireCheck | null } {
+  const decisive = [...checks].filter((c) => c.status !== 'withdrawn').sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))[0];
+  if (!decisive) return { status: 'NOT_STARTED', check: null };
+  if (checkStateOf(decisive.status) === 'PENDING') return { status: 'PENDING', check: decisive };
+  return { status: decisive.result === 'consider' ? 'REVIEW' : 'CLEARED', check: decisive };
 }

@@ -1,55 +1,24 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SimRequest } from '../http.js';
 
 /**
- * Request signing, as the provider documents it:
- *
- *   X-App-Token   the application token
- *   X-Timestamp   unix seconds; refused when more than 300 s away from the provider's clock
- *   X-Signature   hex HMAC-SHA256(hmacSecret, `${timestamp}\n${METHOD}\n${pathWithQuery}\n${rawBody}`)
- *
- * `pathWithQuery` is canonical: the path as sent, then (when there is a query) "?" and the query re-serialised as
- * application/x-www-form-urlencoded (what URLSearchParams#toString gives, so "," is "%2C"). Clients that build their
- * query with URLSearchParams sign exactly what they send. `rawBody` is the body text, "" when there is none.
+ * Onfido's authentication: every call carries `Authorization: Token token=<API token>`, nothing else. There is no
+ * request signing (only the webhooks Onfido sends are signed: webhooks.ts). A missing or wrong token is a 401
+ * `authorization_error`.
  */
-
-export const MAX_SKEW_SECONDS = 300;
-
-export function canonicalPath(req: Pick<SimRequest, 'path' | 'query'>): string {
-  const qs = req.query.toString();
-  return qs ? `${req.path}?${qs}` : req.path;
-}
-
-export function signatureOf(secret: string, timestamp: string, method: string, pathWithQuery: string, rawBody: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}\n${method.toUpperCase()}\n${pathWithQuery}\n${rawBody}`).digest('hex');
-}
-
-function header(req: SimRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return typeof v === 'string' ? v : undefined;
-}
 
 /** Constant-time equality of two strings of any length (compares their digests). */
 function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
-/** Null when the request is correctly signed, else why not (never echoing what was expected). */
-export function verifyRequest(req: SimRequest, appToken: string, hmacSecret: string, now: Date): string | null {
-  const token = header(req, 'x-app-token');
-  const timestamp = header(req, 'x-timestamp');
-  const signature = header(req, 'x-signature');
-  if (token === undefined || timestamp === undefined || signature === undefined) {
-    return 'X-App-Token, X-Timestamp and X-Signature headers are required';
-  }
-  if (!sameSecret(token, appToken)) return 'invalid application token';
-  if (!/^\d{1,12}$/.test(timestamp)) return 'X-Timestamp must be unix seconds';
-  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > MAX_SKEW_SECONDS) {
-    return `X-Timestamp is more than ${MAX_SKEW_SECONDS} seconds away from the server clock`;
-  }
-  if (!/^[0-9a-fA-F]{64}$/.test(signature)) return 'X-Signature must be a hex HMAC-SHA256';
-  const expected = Buffer.from(signatureOf(hmacSecret, timestamp, req.method, canonicalPath(req), req.rawBody), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return 'signature does not match the request';
+/** Null when the request carries the API token, else why not (never echoing what was expected). */
+export function verifyToken(req: SimRequest, apiToken: string): string | null {
+  const raw = req.headers.authorization;
+  if (typeof raw !== 'string' || raw.trim() === '') return 'Please provide an API token in the Authorization header: Token token=<your token>';
+  const match = /^Token token=(\S+)$/.exec(raw.trim());
+  if (!match) return 'The Authorization header must be of the form "Token token=<your token>"';
+  if (!sameSecret(match[1] as string, apiToken)) return 'Invalid token';
   return null;
 }
 

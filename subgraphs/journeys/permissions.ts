@@ -54,7 +54,7 @@ export const permissions = definePermissions({
     unfreezeCard: isCustomer,
   },
   _Service: allow,
-  Customer: { id: canReadThisCustomer, journeys: customerSelfOrOperations },
+  Customer: { id: canReadThisCustomer, journeys: customerSelfOrOperations, kycApplicantId: canReadThisCustomer },
   Journey: canSeeThisJourney,
   JourneyStep: allow,
   StepAttempt: allow,

@@ -103,6 +103,8 @@ export const resolvers: Resolvers = {
       if (!Number.isInteger(size) || size < 1 || size > 100) throw badUserInput('first', `first must be between 1 and 100, got ${size}`);
       return (await ctx.engine.listByCustomer(customer.id)).slice(0, size);
     },
+    // For the KYC subgraph's Customer.kyc (@requires): the mapping Onfido does not keep for us.
+    kycApplicantId: (customer, _args, ctx) => ctx.deps.kycApplicants.applicantIdOf(customer.id),
   },
 
   Journey: {

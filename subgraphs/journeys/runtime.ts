@@ -1,6 +1,7 @@
 import {
   createCardProcessorConnector,
   createCoreBankingConnector,
+  createKycApplicantDirectory,
   createFxWalletConnector,
   createKycProviderConnector,
   createNotifierConnector,
@@ -98,6 +99,7 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     coreBanking: createCoreBankingConnector(env, o('core-banking')),
     cardProcessor: createCardProcessorConnector(env, o('card-processor')),
     kycProvider: createKycProviderConnector(env, o('kyc-provider')),
+    kycApplicants: createKycApplicantDirectory(store, env),
     fxWallet: createFxWalletConnector(env, o('fx-wallet')),
     notifier: createNotifierConnector(env, o('notifier')),
     riskScoring: createRiskScoringConnector(env, o('risk-scoring')),

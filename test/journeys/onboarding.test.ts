@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { onLegacyCall } from '../../connectors/http.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { journeyOperation } from '../support/operations.js';
+import { STAFF_OVERVIEW, journeyOperation } from '../support/operations.js';
 import { eventually, settled, stepStatuses } from './support.js';
 
 const ONBOARD = journeyOperation('OnboardCustomer');
@@ -79,6 +79,59 @@ describe('onboardCustomer', () => {
     expect(payload?.journey.reason).toMatch(/manual review/);
     expect(payload?.customer).toBeNull();
     expect(stepStatuses(payload!.journey).createCoreBankingClient).toBe('PENDING');
+  });
+
+  it('records the customer -> applicant mapping Onfido does not keep, and the KYC subgraph reads the new customer by it', async () => {
+    const { payload } = await onboard(applicant());
+    expect(payload?.journey.status).toBe('COMPLETED');
+    const customerId = payload!.customer!.id;
+    const { applicantId } = (await stack.journeys.engine.get(payload!.journey.id))!.state.createKycApplicant as { applicantId: string };
+    expect(await stack.journeys.deps.kycApplicants.applicantIdOf(customerId)).toBe(applicantId);
+    // Through the gateway: journeys resolves Customer.kycApplicantId, the KYC subgraph reads Onfido with it.
+    const answer = await stack.graphql(STAFF_OVERVIEW, { ids: [customerId, 'cust-0009'] }, staff);
+    expect(answer.body.errors).toBeUndefined();
+    const customers = (answer.body.data as { customers: { id: string; kyc: { status: string } | null }[] }).customers;
+    expect(customers.map((c) => [c.id, c.kyc?.status ?? null])).toEqual([[customerId, 'CLEARED'], ['cust-0009', null]]);
+  });
+
+  it('makes one applicant at Onfido when every answer to POST /applicants is lost: the retry finds it', async () => {
+    const lastName = `Lostanswer${Math.random().toString(36).slice(2, 7)}`;
+    stack.fault('kyc-provider', { route: 'POST /v3.6/applicants', lostResponseRate: 1 });
+    const { payload } = await onboard(applicant({ lastName }));
+    const record = await settled(stack, payload!.journey.id);
+    expect(record.status).toBe('COMPLETED');
+    const create = record.steps.find((s) => s.name === 'createKycApplicant')!;
+    expect(create.attempts.length).toBeGreaterThan(1);
+    const res = await fetch(`${stack.simulators['kyc-provider'].running.url}/v3.6/applicants?per_page=500`, { headers: { authorization: 'Token token=sandbox-kyc-api-token' } });
+    const { applicants } = (await res.json()) as { applicants: { id: string; last_name: string }[] };
+    expect(applicants.filter((a) => a.last_name === lastName).map((a) => a.id)).toEqual([(record.state.createKycApplicant as { applicantId: string }).applicantId]);
+  });
+
+  it('ends REJECTED with its own reason when Onfido withdraws the check', async () => {
+    const { payload } = await onboard(applicant({ lastName: 'Withdrawn' }));
+    expect(payload?.journey.status).toBe('REJECTED');
+    expect(payload?.journey.errorCode).toBe('KYC_WITHDRAWN');
+    expect(payload?.journey.reason).toMatch(/withdrawn/);
+    expect(stepStatuses(payload!.journey).createCoreBankingClient).toBe('PENDING');
+  });
+
+  it('keeps waiting while the check is awaiting the applicant, saying so', async () => {
+    const { engine, flows } = stack.journeys;
+    const started = await engine.start(flows.onboardCustomer as never, {
+      principal: { kind: 'staff', staffId: 'staff-ops-1', role: 'operations' },
+      idempotencyKey: `onboard-awaiting-${Date.now()}`,
+      input: applicant({ lastName: 'Awaiting' }),
+      waitMs: 0,
+    });
+    // Polled again and again (one attempt entry counting the checks), neither failed nor rejected.
+    const poll = await eventually('the check to be polled three times', async () => {
+      const step = (await engine.get(started.id))?.steps.find((s) => s.name === 'awaitKycCheck');
+      const pending = step?.attempts.filter((a) => a.outcome === 'PENDING').reduce((n, a) => n + (a.count ?? 1), 0) ?? 0;
+      return pending >= 3 ? step : undefined;
+    });
+    expect(['PENDING', 'RUNNING']).toContain(poll.status);
+    expect(poll.attempts.every((a) => a.outcome === 'PENDING')).toBe(true);
+    expect((await engine.get(started.id))?.status).toBe('RUNNING');
   });
 
   it('ends REJECTED when the risk score is above appetite', async () => {

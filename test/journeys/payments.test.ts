@@ -123,6 +123,19 @@ describe('sendInternationalPayment', () => {
     expect(notify!.attempts.length).toBeGreaterThan(1);
   });
 
+  it('screens the beneficiary the Onfido way and stops a payment to a sanctioned name before any money moves', async () => {
+    await stack.resetStats();
+    const { payload } = await send(paymentInput({ name: 'Ivan Sanctioned' }));
+    expect(payload?.journey.status).toBe('REJECTED');
+    expect(payload?.journey.errorCode).toBe('SANCTIONS_HIT');
+    expect(payload?.journey.reason).toMatch(/EU-CONSOLIDATED/);
+    expect(payload?.debited).toBeNull();
+    const stats = await stack.stats();
+    // An applicant for the payee, a synchronous watchlist check, the check read back, its report for the lists.
+    expect(stats['kyc-provider'].routes).toMatchObject({ 'POST /v3.6/applicants': 1, 'POST /v3.6/checks': 1, 'GET /v3.6/reports': 1 });
+    expect(stats['payment-rail'].total + stats['fx-wallet'].total).toBe(0);
+  });
+
   it('refuses bad input with BAD_USER_INPUT naming the field, and starts nothing', async () => {
     await stack.resetStats();
     const cases: [ReturnType<typeof paymentInput>, string][] = [

@@ -56,12 +56,12 @@ describe('production refuses the published sandbox secrets', () => {
   it('names every offending legacy credential in one error', () => {
     const env = {
       NODE_ENV: 'production',
-      KYC_APP_TOKEN: SANDBOX_SECRETS.kycAppToken,
-      KYC_HMAC_SECRET: SANDBOX_SECRETS.kycHmac,
+      KYC_API_TOKEN: SANDBOX_SECRETS.kycApiToken,
+      KYC_WEBHOOK_TOKEN: SANDBOX_SECRETS.kycWebhookToken,
       CORE_BANKING_USER: 'bank-user',
       CORE_BANKING_PASSWORD: SANDBOX_SECRETS.coreBankingPassword,
     };
-    expect(() => legacyCredentials(env)).toThrow(/KYC_APP_TOKEN is a published sandbox value; KYC_HMAC_SECRET is a published sandbox value; CORE_BANKING_PASSWORD is a published sandbox value/);
+    expect(() => legacyCredentials(env)).toThrow(/KYC_API_TOKEN is a published sandbox value; KYC_WEBHOOK_TOKEN is a published sandbox value; CORE_BANKING_PASSWORD is a published sandbox value/);
     // The card processor's Marqeta tokens follow the same rules as every other legacy credential.
     expect(() =>
       legacyCredentials({

@@ -140,8 +140,8 @@ const ROWS: readonly Row[] = [
     '_service': '{ _service { sdl } }',
   }),
   ...rowsOf('kyc', ALL, {
-    'me with kyc': '{ me { id kyc { status riskScore riskLevel lastCheckedAt } } }',
-    'Customer entity cust-0001': entity('Customer', 'cust-0001', 'id kyc { status riskLevel }'),
+    // The KYC subgraph has no me of its own: the gateway brings the applicant id from the journeys subgraph.
+    'Customer entity cust-0001': `{ _entities(representations: [{ __typename: "Customer", id: "cust-0001", kycApplicantId: "a0000000-0000-4000-8000-000000000001" }]) { ... on Customer { id kyc { status riskLevel } } } }`,
     '_service': '{ _service { sdl } }',
   }),
   ...rowsOf('wallet', ALL, {
@@ -154,6 +154,8 @@ const ROWS: readonly Row[] = [
   ...rowsOf('journeys', ALL, {
     'me with journeys': '{ me { id journeys { id type status } } }',
     'Customer entity cust-0001 with journeys': entity('Customer', 'cust-0001', 'id journeys { id status }'),
+    // For the KYC subgraph (@requires): the customer's Onfido applicant, as the gateway fetches it for Customer.kyc.
+    'Customer entity cust-0001 with kycApplicantId': entity('Customer', 'cust-0001', 'id kycApplicantId'),
     'journey(id) of cust-0001': '{ journey(id: "$JOURNEY") { id type status createdAt steps { name status attempts { number outcome } } customer { id } } }',
     'Journey entity of cust-0001': entity('Journey', '$JOURNEY', 'id status steps { name }'),
     // A blank idempotency key: a principal the rule lets through meets the resolver's BAD_USER_INPUT, nothing runs.
@@ -381,17 +383,6 @@ const EXPECTED: Record<string, Record<string, readonly string[]>> = {
   'cards: _service': {
     'C1 C2 SUPPORT OPS P_ALL P_BASIC P_EXPIRED P_NO_CONSENT P_OTHER': ['_service.sdl: ok'],
   },
-  'kyc: me with kyc': {
-    'C1 C2': [
-      'me.id: ok',
-      'me.kyc.lastCheckedAt: ok',
-      'me.kyc.riskLevel: ok',
-      'me.kyc.riskScore: ok',
-      'me.kyc.status: ok',
-    ],
-    'SUPPORT OPS': ['me: FORBIDDEN: Only customers can ask for this.'],
-    'P_ALL P_BASIC P_EXPIRED P_NO_CONSENT P_OTHER': ['me: FORBIDDEN: This field is not open to partners.'],
-  },
   'kyc: Customer entity cust-0001': {
     'C1 SUPPORT OPS': [
       '_entities.*.id: ok',
@@ -486,6 +477,20 @@ const EXPECTED: Record<string, Record<string, readonly string[]>> = {
     'SUPPORT': [
       '_entities.*.id: ok',
       '_entities.*.journeys: FORBIDDEN: You are not allowed to see this.',
+    ],
+    'P_ALL P_BASIC P_EXPIRED P_NO_CONSENT P_OTHER': [
+      '_entities.*.id: FORBIDDEN: This field is not open to partners.',
+      '_entities.*: null',
+    ],
+  },
+  'journeys: Customer entity cust-0001 with kycApplicantId': {
+    'C1 SUPPORT OPS': [
+      '_entities.*.id: ok',
+      '_entities.*.kycApplicantId: ok',
+    ],
+    'C2': [
+      '_entities.*.id: FORBIDDEN: You are not allowed to see this.',
+      '_entities.*: null',
     ],
     'P_ALL P_BASIC P_EXPIRED P_NO_CONSENT P_OTHER': [
       '_entities.*.id: FORBIDDEN: This field is not open to partners.',

@@ -82,6 +82,12 @@ export type Customer = {
   id: Scalars['ID']['output'];
   /** The customer's journeys, newest first (the customer, or operations staff). */
   journeys?: Maybe<Array<Journey>>;
+  /**
+   * The customer's Onfido applicant, from the KYC ledger the onboarding writes (connectors/kyc-provider/ledger.ts):
+   * Onfido keeps no reference of ours, so this mapping is bankgraph's. Only for the KYC subgraph (its Customer.kyc
+   * @requires it); inaccessible to clients.
+   */
+  kycApplicantId?: Maybe<Scalars['ID']['output']>;
 };
 
 
@@ -555,6 +561,7 @@ export type CustomerResolvers<ContextType = JourneysContext, ParentType extends 
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   journeys?: Resolver<Maybe<Array<ResolversTypes['Journey']>>, ParentType, ContextType, RequireFields<CustomerJourneysArgs, 'first'>>;
+  kycApplicantId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {

@@ -2,6 +2,7 @@ import type { CardProcessorConnector } from '../../../connectors/card-processor/
 import type { CoreBankingConnector } from '../../../connectors/core-banking/index.js';
 import type { FxWalletConnector } from '../../../connectors/fx-wallet/index.js';
 import type { KycProviderConnector } from '../../../connectors/kyc-provider/index.js';
+import type { KycApplicantDirectory } from '../../../connectors/kyc-provider/sandbox.js';
 import type { NotifierConnector } from '../../../connectors/notifier/index.js';
 import type { PaymentRail } from '../../../connectors/payment-rail/index.js';
 import type { RiskScoringConnector } from '../../../connectors/risk-scoring/index.js';
@@ -23,6 +24,11 @@ export interface JourneyDeps {
   readonly coreBanking: CoreBankingConnector;
   readonly cardProcessor: CardProcessorConnector;
   readonly kycProvider: KycProviderConnector;
+  /**
+   * The customer -> Onfido applicant mapping and the KYC ledger (connectors/kyc-provider/ledger.ts) in the journeys'
+   * store: Onfido has no idempotency and no reference of ours, so what was created is recorded here.
+   */
+  readonly kycApplicants: KycApplicantDirectory;
   readonly fxWallet: FxWalletConnector;
   readonly notifier: NotifierConnector;
   /** The bank's own risk scoring: whether a new customer is within the bank's appetite. */

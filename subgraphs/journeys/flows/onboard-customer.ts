@@ -5,11 +5,10 @@ import type { JourneyDeps } from './deps.js';
 import { cardProduct, digest, optionalText, record, text } from './inputs.js';
 
 /**
- * onboardCustomer: KYC applicant and checks (asynchronous, polled), a risk score from the bank's own risk-scoring
- * system (the KYC vendor verifies identities, it does not score), the client in core banking, an account opened in
- * Fineract's three commands, then a card and a welcome message in the background. KYC "consider" or a risk above
- * appetite ends the journey REJECTED with a reason (not an error). A core banking failure after the client exists
- * undoes the opening and closes the client.
+          const { applicantId } = out<{ applicantId: string }>(ctx, 'createKycApplicant');
+          const { checkId } = await deps.kycProvider.startCheck(applicantId, ctx.reference, deps.kycApplicants.ledger);
+          // The vendor's webhooks name the check: linked, they find this journey (one that comes first is polled for).
+          await deps.references.link('kyc-provider', checkId, ctx.journeyId);
  *
  * The new customer's id is derived from the journey id, so a re-run (or a takeover after a crash) finds the same
  * client instead of creating a second one.
@@ -78,12 +77,15 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
 
     steps: [
       {
+        // Onfido has no idempotency: the connector records the intent in the KYC ledger before the call and looks
+        // Onfido up before any repeat, so a re-run or a takeover after a crash finds the first applicant. The
+        // ledger entry is also the customer -> applicant mapping the KYC subgraph reads (Customer.kycApplicantId).
         name: 'createKycApplicant',
         readOnly: true,
         async run(ctx) {
           const { firstName, lastName, email, dateOfBirth } = ctx.input;
           const customerId = newCustomerId(ctx.journeyId);
-          const { applicantId } = await deps.kycProvider.createApplicant({ customerId, firstName, lastName, email, dateOfBirth }, ctx.reference);
+          const { applicantId } = await deps.kycProvider.createApplicant({ customerId, firstName, lastName, email, dateOfBirth }, ctx.reference, deps.kycApplicants.ledger);
           return { customerId, applicantId };
         },
       },
@@ -91,19 +93,24 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
         name: 'startKycCheck',
         readOnly: true,
         async run(ctx) {
-          const { checkId } = await deps.kycProvider.startCheck(out<{ applicantId: string }>(ctx, 'createKycApplicant').applicantId, ctx.reference);
+          const { applicantId } = out<{ applicantId: string }>(ctx, 'createKycApplicant');
+          const { checkId } = await deps.kycProvider.startCheck(applicantId, ctx.reference, deps.kycApplicants.ledger);
           // The vendor's webhooks name the check: linked, they find this journey (one that comes first is polled for).
           await deps.references.link('kyc-provider', checkId, ctx.journeyId);
           return { checkId };
         },
       },
       {
+        // Polled, and woken early by Onfido's webhook (inbound/kyc-provider.ts). Onfido's statuses:
+        // awaiting_applicant, paused and reopened are still pending (the message says which); withdrawn ends the
+        // journey REJECTED with its own reason, since no verdict will come.
         name: AWAIT_KYC_CHECK,
         readOnly: true,
         async run(ctx) {
           // The vendor's answer decides, never a webhook: a webhook only wakes this check ahead of its back-off.
           const check = await deps.kycProvider.getCheck(out<{ checkId: string }>(ctx, 'startKycCheck').checkId);
-          if (check.status === 'PENDING') throw new StepPending(deps.kycFirstCheckMs ?? 150, 'KYC checks still running');
+          if (check.status === 'PENDING') throw new StepPending(deps.kycFirstCheckMs ?? 150, `KYC check ${check.onfidoStatus.replace(/_/g, ' ')}`);
+          if (check.status === 'WITHDRAWN') throw new StepRejected('KYC_WITHDRAWN', 'the identity check was withdrawn at the KYC provider; no verdict will come');
           if (check.result === 'CONSIDER') throw new StepRejected('KYC_REJECTED', 'the identity checks need a manual review (result: consider)');
           return { result: check.result };
         },

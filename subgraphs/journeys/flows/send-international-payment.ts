@@ -85,11 +85,15 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
 
     steps: [
       {
+        // Onfido screens people it holds as applicants: an applicant for the payee and a check with a watchlist
+        // report, each made once per reference (the KYC ledger). The check is synchronous at Onfido; one that is
+        // still pending all the same is asked again, and a withdrawn one gives no answer: the payment stops.
         name: 'screenBeneficiary',
         readOnly: true,
         async run(ctx) {
-          const { name, country } = ctx.input.beneficiary;
-          const screening = await deps.kycProvider.screenName({ fullName: name, country }, ctx.reference);
+          const screening = await deps.kycProvider.screenName({ fullName: ctx.input.beneficiary.name }, ctx.reference, deps.kycApplicants.ledger);
+          if (screening.status === 'PENDING') throw new StepPending(150, `screening ${screening.onfidoStatus.replace(/_/g, ' ')}`);
+          if (screening.status === 'WITHDRAWN') throw new StepRejected('SCREENING_WITHDRAWN', 'the beneficiary screening was withdrawn at the KYC provider');
           if (screening.hit) throw new StepRejected('SANCTIONS_HIT', `the beneficiary matches a sanctions list (${screening.lists.join(', ')})`);
           return { screeningId: screening.screeningId };
         },

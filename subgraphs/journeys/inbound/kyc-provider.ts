@@ -1,5 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { OnfidoWebhookError, verifyOnfidoWebhook, type OnfidoWebhookEvent } from '../../../connectors/kyc-provider/webhooks.js';
 import { ErrorCode } from '../../../lib/errors.js';
 import { readBody, sendJson } from '../../../lib/http.js';
 import type { Logger } from '../../../lib/log.js';
@@ -30,9 +31,10 @@ export const KYC_WEBHOOKS_PATH = '/inbound/kyc-provider/webhooks';
 
 const MAX_EVENT_BYTES = 64 * 1024;
 const SIGNATURE_HEADER = 'x-sha2-signature';
+/** Marks a refused signature apart from a body's fault (which says what is wrong with it). */
+const SIGNATURE_REFUSED = '\u0000signature';
 /** Onfido's ids are UUIDs; anything in this alphabet is accepted as an id (and goes into a store key). */
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-const RESOURCE_TYPES: ReadonlySet<string> = new Set(['check', 'report', 'audit_log', 'workflow_run', 'workflow_task', 'watchlist_monitor', 'workflow_timeline_file', 'workflow_run_evidence_folder']);
 
 export interface KycWebhookOptions {
   readonly engine: JourneyEngine;
@@ -40,25 +42,6 @@ export interface KycWebhookOptions {
   /** The webhook's token (KYC_WEBHOOK_TOKEN). */
   readonly token: string;
   readonly logger: Logger;
-}
-
-/** What an event says, as recorded. */
-interface WebhookEvent {
-  readonly resourceType: string;
-  readonly action: string;
-  readonly objectId: string;
-  readonly status: string | null;
-  readonly completedAt: string | null;
-}
-
-/**
- * Whether `signature` (X-SHA2-Signature) is the hex HMAC-SHA256 of the raw body with `token`. (The Onfido connector
- * of the `onfido` branch exports verifyOnfidoWebhook for this; at merge this receiver uses that one.)
- */
-export function verifyWebhookSignature(rawBody: string, signature: string | undefined, token: string): boolean {
-  if (!signature || !/^[0-9a-fA-F]{64}$/.test(signature)) return false;
-  const expected = createHmac('sha256', token).update(rawBody, 'utf8').digest();
-  return timingSafeEqual(Buffer.from(signature, 'hex'), expected);
 }
 
 /** The KYC vendor's inbound route, for createJourneysSubgraph({ inbound }). */
@@ -79,7 +62,16 @@ export function kycProviderInbound(options: KycWebhookOptions): Record<string, I
         return refuse(res, 413, ErrorCode.BAD_REQUEST, `an event is at most ${MAX_EVENT_BYTES} bytes`);
       }
       const header = req.headers[SIGNATURE_HEADER];
-      if (!verifyWebhookSignature(body.text, Array.isArray(header) ? header[0] : header, options.token)) {
+      // The connector's check (connectors/kyc-provider/webhooks.ts): the signature over the raw bytes, then the body.
+      let event: OnfidoWebhookEvent | string;
+      try {
+        event = verifyOnfidoWebhook(body.text, Array.isArray(header) ? header[0] : header, options.token);
+        if (!ID_RE.test(event.objectId)) event = 'payload.object.id is not an id';
+      } catch (err) {
+        if (!(err instanceof OnfidoWebhookError)) throw err;
+        event = err.reason === 'bad-body' ? err.message : SIGNATURE_REFUSED;
+      }
+      if (event === SIGNATURE_REFUSED) {
         count('unauthenticated');
         logger.warn({ sender: 'kyc-provider', remote: req.socket.remoteAddress }, 'a webhook without a valid X-SHA2-Signature was refused');
         return refuse(res, 401, ErrorCode.UNAUTHENTICATED, 'a valid X-SHA2-Signature is required');
@@ -88,7 +80,6 @@ export function kycProviderInbound(options: KycWebhookOptions): Record<string, I
         count('invalid');
         return refuse(res, 415, ErrorCode.BAD_REQUEST, 'the event must be application/json');
       }
-      const event = readEvent(body.text);
       if (typeof event === 'string') {
         count('invalid');
         logger.warn({ sender: 'kyc-provider', reason: event }, 'a webhook was refused as malformed');
@@ -101,7 +92,7 @@ export function kycProviderInbound(options: KycWebhookOptions): Record<string, I
   };
 }
 
-async function take(options: KycWebhookOptions, event: WebhookEvent, eventId: string): Promise<'recorded' | 'duplicate' | 'unknown' | 'ignored'> {
+async function take(options: KycWebhookOptions, event: OnfidoWebhookEvent, eventId: string): Promise<'recorded' | 'duplicate' | 'unknown' | 'ignored'> {
   if (event.resourceType !== 'check') return 'ignored';
   const { engine, references, logger } = options;
   const recorded = await references.record('kyc-provider', event.objectId, {
@@ -118,29 +109,4 @@ async function take(options: KycWebhookOptions, event: WebhookEvent, eventId: st
   const woke = await engine.checkNow(recorded.journeyId, AWAIT_KYC_CHECK);
   logger.info({ journeyId: recorded.journeyId, checkId: event.objectId, action: event.action, woke }, 'a KYC webhook was recorded');
   return 'recorded';
-}
-
-/** The event's fields, or why it is not an Onfido webhook event. */
-function readEvent(text: string): WebhookEvent | string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return 'malformed JSON';
-  }
-  const payload = isRecord(parsed) ? parsed.payload : undefined;
-  if (!isRecord(payload)) return 'no payload object';
-  const { resource_type: resourceType, action, object } = payload;
-  if (typeof resourceType !== 'string' || !RESOURCE_TYPES.has(resourceType)) return 'payload.resource_type is not one of Onfido’s resource types';
-  if (typeof action !== 'string' || !action.startsWith(`${resourceType}.`) || action.length > 64) return `payload.action is not a ${resourceType}.* event`;
-  if (!isRecord(object) || typeof object.id !== 'string' || !ID_RE.test(object.id)) return 'payload.object.id is missing or not an id';
-  const status = object.status === undefined || object.status === null ? null : object.status;
-  if (status !== null && (typeof status !== 'string' || status.length > 32)) return 'payload.object.status is not a status';
-  const completedAt = object.completed_at_iso8601 === undefined || object.completed_at_iso8601 === null ? null : object.completed_at_iso8601;
-  if (completedAt !== null && (typeof completedAt !== 'string' || Number.isNaN(Date.parse(completedAt)))) return 'payload.object.completed_at_iso8601 is not a date-time';
-  return { resourceType, action, objectId: object.id, status, completedAt };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

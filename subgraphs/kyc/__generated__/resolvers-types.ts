@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerRef as CustomerRefModel, KycProfile as KycProfileModel } from '../../../lib/domain.js';
+import type { KycCustomer as KycCustomerModel } from '../loaders.js';
+import type { KycProfile as KycProfileModel } from '../../../lib/domain.js';
 import type { KycContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -29,6 +30,11 @@ export type Customer = {
   id: Scalars['ID']['output'];
   /** The customer's know-your-customer standing. Null when the KYC provider cannot be reached or the customer has none. */
   kyc?: Maybe<KycProfile>;
+  /**
+   * The customer's Onfido applicant: bankgraph's own mapping, held by the journeys subgraph (which records it when it
+   * onboards the customer), since Onfido's applicants carry no reference of ours. Not part of the graph's API.
+   */
+  kycApplicantId?: Maybe<Scalars['ID']['output']>;
 };
 
 export type KycProfile = {
@@ -47,12 +53,6 @@ export type KycStatus =
   | 'REJECTED'
   /** The provider's checks need a human review. */
   | 'REVIEW';
-
-export type Query = {
-  __typename?: 'Query';
-  /** The signed-in customer. */
-  me?: Maybe<Customer>;
-};
 
 export type RiskLevel =
   | 'HIGH'
@@ -147,7 +147,9 @@ export type FederationTypes = ResolversObject<{
 export type FederationReferenceTypes = ResolversObject<{
   Customer:
     ( { __typename: 'Customer' }
-    & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
+    & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}>
+    & ( Record<PropertyKey, never>
+        | GraphQLRecursivePick<FederationTypes['Customer'], {"kycApplicantId":true}> ) );
 }>;
 
 
@@ -155,13 +157,12 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AuditCategory: AuditCategory;
-  Customer: ResolverTypeWrapper<CustomerRefModel>;
+  Customer: ResolverTypeWrapper<KycCustomerModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   KycProfile: ResolverTypeWrapper<KycProfileModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   KycStatus: KycStatus;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RiskLevel: RiskLevel;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -169,12 +170,11 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Customer: CustomerRefModel;
+  Customer: KycCustomerModel;
   ID: Scalars['ID']['output'];
   DateTime: Scalars['DateTime']['output'];
   KycProfile: KycProfileModel;
   Int: Scalars['Int']['output'];
-  Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 }>;
@@ -208,15 +208,10 @@ export type KycProfileResolvers<ContextType = KycContext, ParentType extends Res
   status?: Resolver<ResolversTypes['KycStatus'], ParentType, ContextType>;
 }>;
 
-export type QueryResolvers<ContextType = KycContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
-}>;
-
 export type Resolvers<ContextType = KycContext> = ResolversObject<{
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   KycProfile?: KycProfileResolvers<ContextType>;
-  Query?: QueryResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = KycContext> = ResolversObject<{
