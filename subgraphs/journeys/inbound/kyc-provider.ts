@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OnfidoWebhookError, verifyOnfidoWebhook, type OnfidoWebhookEvent } from '../../../connectors/kyc-provider/webhooks.js';
 import { ErrorCode } from '../../../lib/errors.js';
-import { readBody, sendJson } from '../../../lib/http.js';
+import { sendJson } from '../../../lib/http.js';
 import type { Logger } from '../../../lib/log.js';
 import type { InboundHandler } from '../../../lib/subgraph-server.js';
 import type { JourneyEngine } from '../engine/types.js';
 import { AWAIT_KYC_CHECK } from '../flows/onboard-customer.js';
-import { inboundReportsTotal, refuse } from './common.js';
+import { inboundReportsTotal, readLimitedBody, refuse } from './common.js';
 import type { ExternalReferences } from './references.js';
 
 /**
@@ -55,17 +55,13 @@ export function kycProviderInbound(options: KycWebhookOptions): Record<string, I
         res.setHeader('allow', 'POST');
         return refuse(res, 405, ErrorCode.BAD_REQUEST, 'POST the event');
       }
-      const body = await readBody(req, MAX_EVENT_BYTES);
-      if (body.kind === 'too-large') {
-        count('invalid');
-        if (!body.drained) res.setHeader('connection', 'close');
-        return refuse(res, 413, ErrorCode.BAD_REQUEST, `an event is at most ${MAX_EVENT_BYTES} bytes`);
-      }
+      const text = await readLimitedBody(req, res, MAX_EVENT_BYTES, 'an event', count);
+      if (text === undefined) return;
       const header = req.headers[SIGNATURE_HEADER];
       // The connector's check (connectors/kyc-provider/webhooks.ts): the signature over the raw bytes, then the body.
       let event: OnfidoWebhookEvent | string;
       try {
-        event = verifyOnfidoWebhook(body.text, Array.isArray(header) ? header[0] : header, options.token);
+        event = verifyOnfidoWebhook(text, Array.isArray(header) ? header[0] : header, options.token);
         if (!ID_RE.test(event.objectId)) event = 'payload.object.id is not an id';
       } catch (err) {
         if (!(err instanceof OnfidoWebhookError)) throw err;
@@ -85,7 +81,7 @@ export function kycProviderInbound(options: KycWebhookOptions): Record<string, I
         logger.warn({ sender: 'kyc-provider', reason: event }, 'a webhook was refused as malformed');
         return refuse(res, 400, ErrorCode.BAD_REQUEST, `not a webhook event we can read: ${event}`);
       }
-      const outcome = await take(options, event, createHash('sha256').update(body.text, 'utf8').digest('hex'));
+      const outcome = await take(options, event, createHash('sha256').update(text, 'utf8').digest('hex'));
       count(outcome);
       sendJson(res, 200, { outcome });
     },

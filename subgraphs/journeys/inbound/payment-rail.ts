@@ -3,13 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter } from 'prom-client';
 import { InvalidRailReport, readRailReport, type RailReport, type RailStatus } from '../../../connectors/payment-rail/index.js';
 import { ErrorCode } from '../../../lib/errors.js';
-import { readBody, sendJson } from '../../../lib/http.js';
+import { sendJson } from '../../../lib/http.js';
 import type { Logger } from '../../../lib/log.js';
 import type { InboundHandler } from '../../../lib/subgraph-server.js';
 import { journeysRegistry } from '../engine/metrics.js';
 import type { JourneyEngine } from '../engine/types.js';
 import { AWAIT_SETTLEMENT } from '../flows/send-international-payment.js';
-import { inboundReportsTotal, refuse } from './common.js';
+import { inboundReportsTotal, readLimitedBody, refuse } from './common.js';
 import type { ExternalReferences } from './references.js';
 
 /**
@@ -76,15 +76,11 @@ export function paymentRailInbound(options: PaymentRailInboundOptions): Record<s
         count('invalid');
         return refuse(res, 415, ErrorCode.BAD_REQUEST, 'the report must be application/xml');
       }
-      const body = await readBody(req, MAX_REPORT_BYTES);
-      if (body.kind === 'too-large') {
-        count('invalid');
-        if (!body.drained) res.setHeader('connection', 'close');
-        return refuse(res, 413, ErrorCode.BAD_REQUEST, `a report is at most ${MAX_REPORT_BYTES} bytes`);
-      }
+      const text = await readLimitedBody(req, res, MAX_REPORT_BYTES, 'a report', count);
+      if (text === undefined) return;
       let report: RailReport;
       try {
-        report = readRailReport(body.text);
+        report = readRailReport(text);
       } catch (err) {
         if (!(err instanceof InvalidRailReport)) throw err;
         count('invalid');
