@@ -11,7 +11,8 @@ import { createHmac } from 'node:crypto';
  */
 
 export interface WebhookOptions {
-  readonly url: string;
+  /** The registered URL; a function when it is known only later (a test's journeys on port 0): none yet is a failed try. */
+  readonly url: string | (() => string | undefined);
   readonly token: string;
   /** @default 5 */
   readonly maxAttempts?: number;
@@ -57,8 +58,10 @@ export class WebhookSender {
     const attempt = async (n: number): Promise<void> => {
       if (this.closed) return;
       let status: number | null = null;
+      const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
       try {
-        const res = await fetch(this.options.url, {
+        if (url === undefined) throw new Error('no webhook URL yet');
+        const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-sha2-signature': signature, 'user-agent': 'Onfido-Webhooks' },
           body,

@@ -113,3 +113,29 @@ describe('KYC vendor webhooks', () => {
     expect(await (await post(event('some-report', 'report.completed', 'complete', 'report'))).json()).toEqual({ outcome: 'ignored' });
   });
 });
+
+describe("the KYC simulator's own webhooks, end to end", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // As in `npm start`: the simulator signs its events with the webhook token and posts them to the journeys. The
+    // check's fallback poll waits 30 s, so an onboarding that completes sooner was woken by the simulator's webhook.
+    stack = await startStack({ journeyWaitMs: 300, kycWebhooks: true, kycProvider: { checkDurationMs: 300 }, journeyEnv: { KYC_CHECK_FIRST_CHECK_MS: '30000' } });
+  });
+  afterAll(() => stack?.stop());
+
+  it('completes an onboarding on the signed check.completed Onfido (the simulator) sends, not on the poll', async () => {
+    const staff = await stack.staffToken('operations');
+    const input = { firstName: 'Noor', lastName: 'Haddad', email: 'noor.haddad@example.com', phone: null, dateOfBirth: '1990-07-14', country: 'DE', product: 'EUR_CURRENT' };
+    const answer = await stack.graphql(ONBOARD, { idempotencyKey: `kyc-hook-e2e-${Date.now()}`, input }, staff);
+    const id = (answer.body.data?.onboardCustomer as { journey: { id: string } }).journey.id;
+    const done = await settled(stack, id, 15_000);
+    expect(done.status).toBe('COMPLETED');
+    const awaitCheck = done.steps.find((s) => s.name === 'awaitKycCheck')!;
+    // Settled within 15 s where the poll waits 30: the first read (in progress), one woken by check.started if it
+    // came while the check waited, and the one check.completed woke. The 30 s poll never came.
+    expect(awaitCheck.attempts.reduce((sum, a) => sum + (a.count ?? 1), 0)).toBeLessThanOrEqual(3);
+    const kyc = stack.simulators['kyc-provider'].running.url;
+    const { deliveries } = (await (await fetch(`${kyc}/__webhooks`)).json()) as { deliveries: { action: string; delivered: boolean; lastStatus: number | null }[] };
+    expect(deliveries.filter((d) => d.action === 'check.completed')).toEqual([expect.objectContaining({ delivered: true, lastStatus: 200 })]);
+  });
+});

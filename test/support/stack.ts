@@ -1,3 +1,5 @@
+import { KYC_WEBHOOKS_PATH } from '../../subgraphs/journeys/inbound/kyc-provider.js';
+import { SANDBOX_SECRETS } from '../../lib/config.js';
 import { createCardProcessorSimulator } from '../../legacy/card-processor/server.js';
 import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
 import { createFxWalletSimulator, type FxWalletSimulatorOptions } from '../../legacy/fx-wallet/server.js';
@@ -59,6 +61,8 @@ export interface StackOptions {
   readonly fxWallet?: FxWalletSimulatorOptions;
   readonly riskScoring?: RiskScoringSimulatorOptions;
   readonly kycProvider?: KycProviderSimulatorOptions;
+  /** The KYC simulator sends its signed webhooks to the journeys' inbound route, as in `npm start`. @default false */
+  readonly kycWebhooks?: boolean;
   /** Journey state store. @default in memory */
   readonly store?: KeyValueStore;
   /** How long journey mutations wait for their critical steps. @default 10000 */
@@ -120,10 +124,14 @@ const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../../schema/supergraph.graphq
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let reportsUrl: string | undefined;
+  let kycWebhooksUrl: string | undefined;
   const sims = {
     'core-banking': createCoreBankingSimulator(),
     'card-processor': createCardProcessorSimulator(),
-    'kyc-provider': createKycProviderSimulator(options.kycProvider),
+    'kyc-provider': createKycProviderSimulator({
+      ...(options.kycWebhooks ? { webhook: { url: () => kycWebhooksUrl, token: SANDBOX_SECRETS.kycWebhookToken, baseDelayMs: 50 } } : {}),
+      ...options.kycProvider,
+    }),
     'fx-wallet': createFxWalletSimulator(options.fxWallet),
     // The rail pushes its reports to the journeys' inbound route, as in `npm start` (known once the journeys listen).
     'payment-rail': createPaymentRailSimulator({
@@ -188,6 +196,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const [accounts, cards, kyc, wallet, journeysSubgraph] = await Promise.all(built.map((s) => s.listen(0)));
   const subgraphs = { accounts, cards, kyc, wallet, journeys: journeysSubgraph } as Record<SubgraphName, RunningSubgraph>;
   reportsUrl = new URL(PAYMENT_RAIL_REPORTS_PATH, subgraphs.journeys.url).href;
+  kycWebhooksUrl = new URL(KYC_WEBHOOKS_PATH, subgraphs.journeys.url).href;
 
   const gateway = await createGateway({
     supergraphPath: options.supergraphPath ?? DEFAULT_SUPERGRAPH,
