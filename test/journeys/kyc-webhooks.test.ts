@@ -119,7 +119,9 @@ describe("the KYC simulator's own webhooks, end to end", () => {
   beforeAll(async () => {
     // As in `npm start`: the simulator signs its events with the webhook token and posts them to the journeys. The
     // check's fallback poll waits 30 s, so an onboarding that completes sooner was woken by the simulator's webhook.
-    stack = await startStack({ journeyWaitMs: 300, kycWebhooks: true, kycProvider: { checkDurationMs: 300 }, journeyEnv: { KYC_CHECK_FIRST_CHECK_MS: '30000' } });
+    // The check takes 1.5 s at the vendor: well after startKycCheck has linked it to the journey, even on a loaded
+    // machine (an event for a check not linked yet is a no-op that only the poll makes up for).
+    stack = await startStack({ journeyWaitMs: 300, kycWebhooks: true, kycProvider: { checkDurationMs: 1500 }, journeyEnv: { KYC_CHECK_FIRST_CHECK_MS: '30000' } });
   });
   afterAll(() => stack?.stop());
 
