@@ -1,9 +1,9 @@
 import type { LegacyHttpClient } from '../http.js';
-import { badUserInput } from '../../lib/errors.js';
+import { badUserInput, ErrorCode, UpstreamError } from '../../lib/errors.js';
 import { toDecimalString, type Money } from '../../lib/money.js';
 import type { Transaction } from '../../lib/domain.js';
 import { IDEMPOTENCY_KEY_HEADER, REQUEST_DATE_FORMAT, type FineractSavingsAccount } from './dialect.js';
-import { badResponse, isNotFound } from './errors.js';
+import { badResponse, IN_PROGRESS, isNotFound, SYSTEM } from './errors.js';
 import { write } from './lifecycle.js';
 import { dateParam, legacyKeyOf, requireSavingsId, today, toTransaction, transactionIdOf } from './normalise.js';
 
@@ -47,14 +47,19 @@ export async function move(
   if (account?.currency?.code !== input.amount.currency) throw badUserInput('amount', `the account is held in ${account?.currency?.code ?? 'another currency'}`);
   const key = legacyKeyOf(input.reference);
   const body = { transactionDate, transactionAmount: toDecimalString(input.amount), paymentTypeId, receiptNumber: key, ...REQUEST_DATE_FORMAT };
-  const res = await write(http, {
-    method: 'POST',
-    path: `/savingsaccounts/${savingsId}/transactions?command=${command}`,
-    route: `POST /savingsaccounts/:savingsId/transactions?command=${command}`,
-    headers: { [IDEMPOTENCY_KEY_HEADER]: key },
-    body,
-    idempotent: true,
-  });
+  const route = `POST /savingsaccounts/:savingsId/transactions?command=${command}`;
+  let res;
+  try {
+    res = await write(http, { method: 'POST', path: `/savingsaccounts/${savingsId}/transactions?command=${command}`, route, headers: { [IDEMPOTENCY_KEY_HEADER]: key }, body, idempotent: true });
+  } catch (err) {
+    // Still 409 after the retries: Fineract is running a command under this key, so it may yet book it. That is an
+    // unknown outcome (a journey asks again, and parks the journey for a person if it never learns), never a
+    // "nothing happened" that would let the payment fail while the debit lands after.
+    if (err instanceof UpstreamError && err.detail.legacyCode === IN_PROGRESS) {
+      throw new UpstreamError(ErrorCode.UPSTREAM_TIMEOUT, SYSTEM, `${SYSTEM} has not finished this request yet`, { ...err.detail, route }, err);
+    }
+    throw err;
+  }
   return { transactionId: transactionIdOf(res.resourceId) };
 }
 

@@ -6,6 +6,7 @@ import { onLegacyCall, type BreakerOptions, type RetryOptions } from '../../conn
 import { createCoreBankingSimulator } from '../../legacy/core-banking/server.js';
 import type { Fault, RunningSimulator, Simulator } from '../../legacy/http.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
+import { classifyStepError } from '../../subgraphs/journeys/engine/types.js';
 import { toDecimalString, type Money } from '../../lib/money.js';
 
 const API = '/fineract-provider/api/v1';
@@ -630,6 +631,7 @@ describe('CoreBankingConnector writes', () => {
 
   it("waits out Fineract's 409 for a command still running under the same Idempotency-Key, then takes the first answer", async () => {
     const posts: { key: string | undefined; body: Record<string, unknown> }[] = [];
+    const busy = { always: false };
     const stub: Server = createServer((req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString('utf8')));
@@ -640,7 +642,7 @@ describe('CoreBankingConnector writes', () => {
           return;
         }
         posts.push({ key: req.headers['idempotency-key'] as string | undefined, body: JSON.parse(text) as Record<string, unknown> });
-        if (posts.length === 1) {
+        if (posts.length === 1 || busy.always) {
           res.statusCode = 409;
           res.end(JSON.stringify({ developerMessage: 'The command is still being processed', httpStatusCode: '409', errors: [] }));
           return;
@@ -662,6 +664,14 @@ describe('CoreBankingConnector writes', () => {
       // What Fineract accepts for a withdrawal: no externalId; the reference as the receipt number under the payment type.
       expect(posts[0]?.body).toMatchObject({ transactionAmount: '1.00', paymentTypeId: 3, receiptNumber: 'busy-1' });
       expect(posts[0]?.body).not.toHaveProperty('externalId');
+      expect(c.http.breakerState).toBe('closed');
+      // Still running after every retry: the outcome is unknown (a journey asks, and parks it for a person if it never
+      // learns), not a failure that would let a payment fail while the debit lands later.
+      busy.always = true;
+      const err = await failure(c.withdraw({ accountId: 'acc-5001', amount: { minor: 100n, currency: 'EUR' }, reference: 'busy-2' }));
+      expect(err.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
+      expect(err.detail.legacyCode).toBe('IDEMPOTENT_COMMAND_IN_PROGRESS');
+      expect(classifyStepError(err)).toBe('unknown-outcome');
       expect(c.http.breakerState).toBe('closed');
     } finally {
       await c.http.close();
