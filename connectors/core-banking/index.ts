@@ -1,7 +1,7 @@
 import { LegacyHttpClient, type BreakerOptions, type RetryOptions } from '../http.js';
 import { tuning } from '../util.js';
 import type { Account, AccountStatus, CustomerProfile, Transaction, TransactionPage, TransactionPageRequest } from '../../lib/domain.js';
-import { badUserInput } from '../../lib/errors.js';
+import { badUserInput, UpstreamError } from '../../lib/errors.js';
 import { BatchCoalescer } from './batch.js';
 import {
   API_PREFIX,
@@ -55,10 +55,14 @@ const enc = encodeURIComponent;
 const SAVINGS_ROUTE = 'GET /savingsaccounts/:savingsId';
 const HISTORY_ROUTE = 'GET /savingsaccounts/:savingsId?associations=transactions';
 
-/** An account and its whole history, newest first (getAccountsWithHistoryOfCustomers). */
+/**
+ * An account and its whole history, newest first (getAccountsWithHistoryOfCustomers); null when the history could not
+ * be read (a transaction that does not fit): the account still shows, and its page is asked for on its own, failing
+ * alone (getTransactionPages).
+ */
 export interface AccountWithHistory {
   readonly account: Account;
-  readonly history: readonly Transaction[];
+  readonly history: readonly Transaction[] | null;
 }
 
 const EMPTY_PAGE: TransactionPage = { items: [], totalCount: 0, nextCursor: null };
@@ -88,6 +92,16 @@ function historyOf(account: FineractSavingsAccount): Transaction[] {
   if (account.transactions !== undefined && !Array.isArray(account.transactions)) throw badResponse(HISTORY_ROUTE, 'transactions is not a list');
   const items = (account.transactions ?? []).map((t) => toTransaction(t, HISTORY_ROUTE));
   return items.sort((x, y) => y.bookedOn.localeCompare(x.bookedOn) || transactionNumber(y.id) - transactionNumber(x.id));
+}
+
+/** historyOf, or null when one of its transactions cannot be read: that must not cost the account list. */
+function historyOrNull(account: FineractSavingsAccount): Transaction[] | null {
+  try {
+    return historyOf(account);
+  } catch (err) {
+    if (err instanceof UpstreamError) return null;
+    throw err;
+  }
 }
 
 function positiveId(value: unknown, route: string): number {
@@ -181,7 +195,7 @@ export class CoreBankingConnector {
         const account = accounts[k++];
         // Listed a moment ago and gone now (deleted meanwhile): not shown rather than failing the list.
         if (account === undefined) return [];
-        return [{ account: accountFromFull(account, customerIds[i] as string, readRoute), history: withHistory ? historyOf(account) : [] }];
+        return [{ account: accountFromFull(account, customerIds[i] as string, readRoute), history: withHistory ? historyOrNull(account) : null }];
       }),
     );
   }

@@ -35,7 +35,7 @@ export function createAccountsLoaders(coreBanking: CoreBankingConnector): Accoun
       (await coreBanking.getAccountsWithHistoryOfCustomers(ids)).map((list) =>
         prime(
           list.map(({ account: a, history }) => {
-            histories.set(a.id, history);
+            if (history !== null) histories.set(a.id, history);
             return a;
           }),
         ),

@@ -163,13 +163,26 @@ describe('CoreBankingConnector reads', () => {
     expect(await stats()).toMatchObject({ total: 2, routes: { [`GET ${API}/clients/external-id/:externalId/accounts`]: 1, [BATCHES]: 1 } });
     const [plain] = await cb.getAccountsOfCustomers(['cust-0001']);
     expect(withHistory?.map((a) => a.account)).toEqual(plain);
-    expect(withHistory?.map((a) => a.history.length)).toEqual([30, 4, 3]);
-    const history = withHistory![0]!.history;
+    expect(withHistory?.map((a) => a.history?.length)).toEqual([30, 4, 3]);
+    const history = withHistory![0]!.history!;
     const [remote] = await cb.getTransactionPages([{ accountId: 'acc-5001', first: 12 }]);
     const local = pageOfHistory(history, { accountId: 'acc-5001', first: 12 });
     expect(local).toEqual(remote);
     const [remoteNext] = await cb.getTransactionPages([{ accountId: 'acc-5001', first: 12, after: remote!.nextCursor }]);
     expect(pageOfHistory(history, { accountId: 'acc-5001', first: 12, after: local.nextCursor })).toEqual(remoteNext);
+  });
+
+  it('still lists an account whose history holds a transaction it cannot read, without that history', async () => {
+    const account = { id: 5001, accountNo: '000005001', clientId: 1001, savingsProductName: 'Everyday Current', status: { id: 300 }, currency: { code: 'EUR' }, summary: {} };
+    const bad = { id: 7, transactionType: { id: 1 }, accountId: 5001, date: [2026, 10, 1], currency: { code: 'EUR' }, amount: 1 }; // no reversed flag
+    await withStubbedBatch(
+      [{ statusCode: 200, body: { ...account, transactions: [bad] } }],
+      async (c) => {
+        const [list] = await c.getAccountsWithHistoryOfCustomers(['cust-0001']);
+        expect(list?.map((a) => [a.account.id, a.history])).toEqual([['acc-5001', null]]);
+      },
+      { '/clients/external-id/cust-0001/accounts': { savingsAccounts: [{ id: 5001 }] } },
+    );
   });
 
   it('serves 20 customers (one with 50 accounts, one with 100) with one list read each and one batch for all their accounts', async () => {
