@@ -49,7 +49,11 @@ export interface OnfidoWebhookEvent {
   readonly href: string | null;
 }
 
-export type WebhookErrorReason = 'missing-signature' | 'bad-signature' | 'bad-body';
+/**
+ * `unknown-event`: a genuine, signed event of a resource type or action this code does not know (Onfido adds them):
+ * a receiver acknowledges it (2xx, ignored) rather than refusing what is only our gap.
+ */
+export type WebhookErrorReason = 'missing-signature' | 'bad-signature' | 'bad-body' | 'unknown-event';
 
 /** Why a webhook was refused: a receiver answers 401 for a signature problem, 400 for a body it cannot read. */
 export class OnfidoWebhookError extends Error {
@@ -88,12 +92,13 @@ export function verifyOnfidoWebhook(rawBody: string, signature: string | undefin
   const payload = isRecord(json) ? json.payload : undefined;
   if (!isRecord(payload)) throw new OnfidoWebhookError('bad-body', 'the webhook body has no payload object');
   const { resource_type: resourceType, action, object } = payload;
-  if (typeof resourceType !== 'string' || !(WEBHOOK_RESOURCE_TYPES as readonly string[]).includes(resourceType)) {
-    throw new OnfidoWebhookError('bad-body', `payload.resource_type is ${JSON.stringify(resourceType)}`);
-  }
-  if (typeof action !== 'string' || !(WEBHOOK_ACTIONS as readonly string[]).includes(action)) throw new OnfidoWebhookError('bad-body', `payload.action is ${JSON.stringify(action)}`);
+  if (typeof resourceType !== 'string' || !/^[a-z_]{1,64}$/.test(resourceType)) throw new OnfidoWebhookError('bad-body', `payload.resource_type is ${JSON.stringify(resourceType)}`);
+  if (typeof action !== 'string' || action.length > 128) throw new OnfidoWebhookError('bad-body', `payload.action is ${JSON.stringify(action)}`);
   // An event's action names its resource ("check.completed" is about a check): one that does not is not Onfido's.
   if (!action.startsWith(`${resourceType}.`)) throw new OnfidoWebhookError('bad-body', `payload.action ${action} is not about a ${resourceType}`);
+  if (!(WEBHOOK_RESOURCE_TYPES as readonly string[]).includes(resourceType) || !(WEBHOOK_ACTIONS as readonly string[]).includes(action)) {
+    throw new OnfidoWebhookError('unknown-event', `an event this code does not know: ${action}`);
+  }
   if (!isRecord(object) || typeof object.id !== 'string' || object.id === '') throw new OnfidoWebhookError('bad-body', 'payload.object has no id');
   const text = (v: unknown, what: string): string | null => {
     if (v === undefined || v === null) return null;

@@ -102,7 +102,7 @@ describe('KYC vendor webhooks', () => {
     // Signed over another body: the signature covers every byte.
     expect((await post(`${body} `, { 'x-sha2-signature': sign(body) })).status).toBe(401);
 
-    for (const bad of ['{"payload":', '{"nothing":1}', event('../etc'), event('abc', 'report.completed'), event('abc', 'check.completed', 'complete', 'wizard')]) {
+    for (const bad of ['{"payload":', '{"nothing":1}', event('../etc'), event('abc', 'report.completed')]) {
       const res = await post(bad);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
@@ -111,6 +111,10 @@ describe('KYC vendor webhooks', () => {
 
     expect(await (await post(body)).json()).toEqual({ outcome: 'unknown' });
     expect(await (await post(event('some-report', 'report.completed', 'complete', 'report'))).json()).toEqual({ outcome: 'ignored' });
+    // A signed event of a kind Onfido added after this code: acknowledged, so Onfido does not count it as failing.
+    const newer = await post(event('abc', 'wizard.completed', 'complete', 'wizard'));
+    expect(newer.status).toBe(200);
+    expect(await newer.json()).toEqual({ outcome: 'ignored' });
   });
 });
 

@@ -65,6 +65,11 @@ export function kycProviderInbound(options: KycWebhookOptions): Record<string, I
         if (!ID_RE.test(event.objectId)) event = 'payload.object.id is not an id';
       } catch (err) {
         if (!(err instanceof OnfidoWebhookError)) throw err;
+        if (err.reason === 'unknown-event') {
+          // Signed by Onfido, of a kind this code does not know (Onfido adds them): acknowledged, not refused.
+          count('ignored');
+          return sendJson(res, 200, { outcome: 'ignored' });
+        }
         event = err.reason === 'bad-body' ? err.message : SIGNATURE_REFUSED;
       }
       if (event === SIGNATURE_REFUSED) {
