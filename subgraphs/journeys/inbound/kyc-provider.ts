@@ -31,8 +31,6 @@ export const KYC_WEBHOOKS_PATH = '/inbound/kyc-provider/webhooks';
 
 const MAX_EVENT_BYTES = 64 * 1024;
 const SIGNATURE_HEADER = 'x-sha2-signature';
-/** Marks a refused signature apart from a body's fault (which says what is wrong with it). */
-const SIGNATURE_REFUSED = '\u0000signature';
 /** Onfido's ids are UUIDs; anything in this alphabet is accepted as an id (and goes into a store key). */
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -59,10 +57,11 @@ export function kycProviderInbound(options: KycWebhookOptions): Record<string, I
       if (text === undefined) return;
       const header = req.headers[SIGNATURE_HEADER];
       // The connector's check (connectors/kyc-provider/webhooks.ts): the signature over the raw bytes, then the body.
-      let event: OnfidoWebhookEvent | string;
+      let event: OnfidoWebhookEvent | undefined;
+      let malformed: string | undefined;
       try {
         event = verifyOnfidoWebhook(text, Array.isArray(header) ? header[0] : header, options.token);
-        if (!ID_RE.test(event.objectId)) event = 'payload.object.id is not an id';
+        if (!ID_RE.test(event.objectId)) malformed = 'payload.object.id is not an id';
       } catch (err) {
         if (!(err instanceof OnfidoWebhookError)) throw err;
         if (err.reason === 'unknown-event') {
@@ -70,21 +69,22 @@ export function kycProviderInbound(options: KycWebhookOptions): Record<string, I
           count('ignored');
           return sendJson(res, 200, { outcome: 'ignored' });
         }
-        event = err.reason === 'bad-body' ? err.message : SIGNATURE_REFUSED;
-      }
-      if (event === SIGNATURE_REFUSED) {
-        count('unauthenticated');
-        logger.warn({ sender: 'kyc-provider', remote: req.socket.remoteAddress }, 'a webhook without a valid X-SHA2-Signature was refused');
-        return refuse(res, 401, ErrorCode.UNAUTHENTICATED, 'a valid X-SHA2-Signature is required');
+        if (err.reason !== 'bad-body') {
+          count('unauthenticated');
+          logger.warn({ sender: 'kyc-provider', remote: req.socket.remoteAddress }, 'a webhook without a valid X-SHA2-Signature was refused');
+          return refuse(res, 401, ErrorCode.UNAUTHENTICATED, 'a valid X-SHA2-Signature is required');
+        }
+        malformed = err.message;
       }
       if (!/\bjson\b/i.test(req.headers['content-type'] ?? '')) {
         count('invalid');
         return refuse(res, 415, ErrorCode.BAD_REQUEST, 'the event must be application/json');
       }
-      if (typeof event === 'string') {
+      if (malformed !== undefined || event === undefined) {
+        const reason = malformed ?? 'not an event';
         count('invalid');
-        logger.warn({ sender: 'kyc-provider', reason: event }, 'a webhook was refused as malformed');
-        return refuse(res, 400, ErrorCode.BAD_REQUEST, `not a webhook event we can read: ${event}`);
+        logger.warn({ sender: 'kyc-provider', reason }, 'a webhook was refused as malformed');
+        return refuse(res, 400, ErrorCode.BAD_REQUEST, `not a webhook event we can read: ${reason}`);
       }
       const outcome = await take(options, event, createHash('sha256').update(text, 'utf8').digest('hex'));
       count(outcome);
