@@ -3,7 +3,7 @@ import type { KycProfile } from '../../lib/domain.js';
 import { ErrorCode, UpstreamError } from '../../lib/errors.js';
 import { LegacyHttpClient, type BreakerOptions, type LegacyCall, type RetryOptions } from '../http.js';
 import { tuning } from '../util.js';
-import { applicantKey, checkKey, createOnce, payeeKey, type Ledger } from './ledger.js';
+import { applicantKey, checkKey, createOnce, payeeKey, type Ledger, type OnceSteps } from './ledger.js';
 import {
   SYSTEM,
   authorization,
@@ -43,6 +43,11 @@ export interface KycProviderConnectorOptions {
   readonly apiToken: string;
   readonly retry?: RetryOptions;
   readonly breaker?: BreakerOptions;
+  /**
+   * How long another call's intent to create (the ledger, ledger.ts) is presumed still in flight: more than
+   * `timeoutMs`, plus a margin for Onfido finishing a request whose client gave up. @default timeoutMs + 8000
+   */
+  readonly intentSettleMs?: number;
 }
 
 export interface CreateApplicantInput {
@@ -109,9 +114,11 @@ export function splitName(fullName: string): { first_name: string; last_name: st
 
 export class KycProviderConnector {
   readonly http: LegacyHttpClient;
+  private readonly settleMs: number;
 
   constructor(options: KycProviderConnectorOptions) {
     const auth = authorization(options.apiToken);
+    this.settleMs = options.intentSettleMs ?? (options.timeoutMs ?? 2000) + 8000;
     this.http = new LegacyHttpClient({ system: SYSTEM, baseUrl: options.baseUrl, ...tuning(options), headers: () => auth, mapError: mapKycError });
   }
 
@@ -141,7 +148,7 @@ export class KycProviderConnector {
       ...(input.email !== null ? { email: input.email } : {}),
       ...(input.dateOfBirth !== null ? { dob: input.dateOfBirth } : {}),
     };
-    const applicantId = await createOnce(ledger, applicantKey(input.customerId), reference, {
+    const applicantId = await this.once(ledger, applicantKey(input.customerId), reference, {
       create: () => this.postApplicant(body),
       find: (since) => this.findApplicant(body, since),
     });
@@ -151,7 +158,7 @@ export class KycProviderConnector {
   /** Starts the onboarding check once per `reference`: it carries the reference's tag, found again by a look-up. */
   async startCheck(applicantId: string, reference: string, ledger: Ledger): Promise<{ checkId: string }> {
     requireReference(reference);
-    const checkId = await createOnce(ledger, checkKey(reference), reference, {
+    const checkId = await this.once(ledger, checkKey(reference), reference, {
       create: () => this.postCheck({ applicant_id: applicantId, report_names: [...ONBOARDING_REPORTS], tags: [checkTag(reference)] }),
       find: () => this.findCheck(applicantId, reference),
     });
@@ -179,11 +186,11 @@ export class KycProviderConnector {
   async screenName(input: ScreenNameInput, reference: string, ledger: Ledger): Promise<Screening> {
     requireReference(reference);
     const body = { ...splitName(input.fullName), ...(input.dateOfBirth !== undefined ? { dob: input.dateOfBirth } : {}) };
-    const applicantId = await createOnce(ledger, payeeKey(reference), reference, {
+    const applicantId = await this.once(ledger, payeeKey(reference), reference, {
       create: () => this.postApplicant(body),
       find: (since) => this.findApplicant(body, since),
     });
-    const checkId = await createOnce(ledger, checkKey(reference), reference, {
+    const checkId = await this.once(ledger, checkKey(reference), reference, {
       create: () => this.postCheck({ applicant_id: applicantId, report_names: [SCREENING_REPORT], tags: [checkTag(reference)], asynchronous: false }),
       find: () => this.findCheck(applicantId, reference),
     });
@@ -219,6 +226,11 @@ export class KycProviderConnector {
       status,
       lastCheckedAt: done && check ? check.createdAt : null,
     };
+  }
+
+  /** createOnce with this connector's settle window, and Onfido's proofs that a create made nothing. */
+  private once(ledger: Ledger, key: string, reference: string, steps: Omit<OnceSteps, 'madeNothing'>): Promise<string> {
+    return createOnce(ledger, key, reference, { ...steps, madeNothing }, { settleMs: this.settleMs });
   }
 
   private async postApplicant(body: Record<string, string>): Promise<string> {
@@ -269,4 +281,14 @@ export class KycProviderConnector {
     const call: LegacyCall = { method: 'GET', path, route, idempotent: true };
     return read(route, await this.http.json<unknown>(call), reader);
   }
+}
+
+/**
+ * Onfido refused the create (a 4xx: validation, authentication, rate limit) or the connection was refused: nothing
+ * was made. A timeout, a dropped connection or a 5xx may have been made all the same.
+ */
+function madeNothing(err: unknown): boolean {
+  if (!(err instanceof UpstreamError)) return false;
+  const { status, legacyCode } = err.detail;
+  return (status !== undefined && status >= 400 && status < 500) || legacyCode === 'ECONNREFUSED';
 }

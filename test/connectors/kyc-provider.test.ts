@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingProxy } from '../../conformance/recorder.js';
 import { KycProviderConnector, type KycProviderConnectorOptions } from '../../connectors/kyc-provider/index.js';
-import { applicantKey, checkKey, type Ledger } from '../../connectors/kyc-provider/ledger.js';
+import { applicantKey, checkKey, CreationInProgress, type Ledger } from '../../connectors/kyc-provider/ledger.js';
 import { SANDBOX_APPLICANTS } from '../../connectors/kyc-provider/sandbox.js';
 import { CHECK_STATUSES, checkStateOf, read, readCheck, standingOf, type WireCheck } from '../../connectors/kyc-provider/wire.js';
 import { onLegacyCall, type LegacyCallEvent } from '../../connectors/http.js';
@@ -41,6 +41,13 @@ function crashingAfterCreate(store: MemoryStore): Ledger {
         throw new Error('process died between the create and its record');
       }
       await store.set(key, value);
+    },
+    compareAndSet: async (key, expected, value) => {
+      if (!crashed && value.includes('"created"')) {
+        crashed = true;
+        throw new Error('process died between the create and its record');
+      }
+      return store.compareAndSet(key, expected, value);
     },
   };
 }
@@ -178,15 +185,47 @@ describe('KycProviderConnector (Onfido v3.6) against the simulator', () => {
     expect(((await checks.json()) as { checks: unknown[] }).checks).toHaveLength(1);
   });
 
-  it('makes the applicant when the earlier attempt never reached Onfido (an intent, nothing found)', async () => {
+  it('makes the applicant when the earlier attempt never reached Onfido, once that attempt cannot still land (the settle window)', async () => {
     const ledger = new MemoryStore();
+    const patient = connector({ intentSettleMs: 400 });
     const input = { customerId: 'cust-0104', firstName: 'Never', lastName: 'Arrived', email: null, dateOfBirth: null };
     await admin('POST', '/__faults', { route: 'POST /v3.6/applicants', down: true });
-    await upstreamError(kyc.createApplicant(input, 'jrn-4.createKycApplicant', ledger));
+    await upstreamError(patient.createApplicant(input, 'jrn-4.createKycApplicant', ledger));
     await admin('DELETE', '/__faults');
     expect(await applicantsNamed('Arrived')).toEqual([]);
-    const { applicantId } = await kyc.createApplicant(input, 'jrn-4.createKycApplicant', ledger);
+    // A dropped connection may have delivered the POST: right away, the look-up finding nothing means "not yet".
+    await admin('DELETE', '/__stats');
+    const early = await patient.createApplicant(input, 'jrn-4.createKycApplicant', ledger).catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(CreationInProgress);
+    expect((early as CreationInProgress).retryAfterMs).toBeLessThanOrEqual(400);
+    expect((await admin('GET', '/__stats'))?.routes).toEqual({ 'GET /v3.6/applicants': 1 });
+    await new Promise((r) => setTimeout(r, (early as CreationInProgress).retryAfterMs + 20));
+    const { applicantId } = await patient.createApplicant(input, 'jrn-4.createKycApplicant', ledger);
     expect(await applicantsNamed('Arrived')).toEqual([applicantId]);
+  });
+
+  it('releases the intent at once when Onfido refused the create (a 4xx): the retry need not wait', async () => {
+    const ledger = new MemoryStore();
+    const input = { customerId: 'cust-0105', firstName: 'Refused', lastName: 'Once', email: null, dateOfBirth: null };
+    const refusing = connector({ apiToken: 'not-the-token' });
+    await upstreamError(refusing.createApplicant(input, 'jrn-5.createKycApplicant', ledger));
+    expect(JSON.parse((await ledger.get(applicantKey('cust-0105'))) ?? '{}')).toMatchObject({ state: 'creating', at: 0 });
+    const { applicantId } = await kyc.createApplicant(input, 'jrn-5.createKycApplicant', ledger);
+    expect(await applicantsNamed('Once')).toEqual([applicantId]);
+  });
+
+  it('two workers creating the same applicant at once make one: the second waits while the first POST is in flight', async () => {
+    const ledger = new MemoryStore();
+    const input = { customerId: 'cust-0106', firstName: 'Twice', lastName: 'Atonce', email: null, dateOfBirth: '1990-09-09' };
+    await admin('POST', '/__faults', { route: 'POST /v3.6/applicants', latencyMs: 400 });
+    const first = kyc.createApplicant(input, 'jrn-6.createKycApplicant', ledger);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await connector().createApplicant(input, 'jrn-6.createKycApplicant', ledger).catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(CreationInProgress);
+    const { applicantId } = await first;
+    // The second worker's next try finds the record the first one wrote.
+    expect(await connector().createApplicant(input, 'jrn-6.createKycApplicant', ledger)).toEqual({ applicantId });
+    expect(await applicantsNamed('Atonce')).toEqual([applicantId]);
   });
 
   it('maps Onfido\'s pending statuses to PENDING with the status kept, and withdrawn to WITHDRAWN', async () => {

@@ -3,10 +3,11 @@ import { StepPending, StepRejected, type FlowDefinition, type Json, type StepCon
 import { SAVINGS_PRODUCTS, type SavingsProduct } from '../../../connectors/core-banking/index.js';
 import type { JourneyDeps } from './deps.js';
 import { cardProduct, digest, optionalText, record, text } from './inputs.js';
+import { afterEarlierCreations } from './kyc.js';
 
 /**
           const { applicantId } = out<{ applicantId: string }>(ctx, 'createKycApplicant');
-          const { checkId } = await deps.kycProvider.startCheck(applicantId, ctx.reference, deps.kycApplicants.ledger);
+          const { checkId } = await afterEarlierCreations(() => deps.kycProvider.startCheck(applicantId, ctx.reference, deps.kycApplicants.ledger));
           // The vendor's webhooks name the check: linked, they find this journey (one that comes first is polled for).
           await deps.references.link('kyc-provider', checkId, ctx.journeyId);
  *
@@ -85,7 +86,9 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
         async run(ctx) {
           const { firstName, lastName, email, dateOfBirth } = ctx.input;
           const customerId = newCustomerId(ctx.journeyId);
-          const { applicantId } = await deps.kycProvider.createApplicant({ customerId, firstName, lastName, email, dateOfBirth }, ctx.reference, deps.kycApplicants.ledger);
+          const { applicantId } = await afterEarlierCreations(() =>
+            deps.kycProvider.createApplicant({ customerId, firstName, lastName, email, dateOfBirth }, ctx.reference, deps.kycApplicants.ledger),
+          );
           return { customerId, applicantId };
         },
       },
@@ -94,7 +97,7 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
         readOnly: true,
         async run(ctx) {
           const { applicantId } = out<{ applicantId: string }>(ctx, 'createKycApplicant');
-          const { checkId } = await deps.kycProvider.startCheck(applicantId, ctx.reference, deps.kycApplicants.ledger);
+          const { checkId } = await afterEarlierCreations(() => deps.kycProvider.startCheck(applicantId, ctx.reference, deps.kycApplicants.ledger));
           // The vendor's webhooks name the check: linked, they find this journey (one that comes first is polled for).
           await deps.references.link('kyc-provider', checkId, ctx.journeyId);
           return { checkId };

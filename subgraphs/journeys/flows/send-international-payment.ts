@@ -5,6 +5,7 @@ import { routePayment, type PaymentRail, type RailStatus } from '../../../connec
 import { StepPending, StepRejected, type FlowDefinition, type Json, type StepContext } from '../engine/types.js';
 import { findConversion, type ConversionOut } from './conversions.js';
 import type { JourneyDeps } from './deps.js';
+import { afterEarlierCreations } from './kyc.js';
 import { amountInput, currencyCode, digest, fromJsonMoney, optionalText, payingCustomer, record, text, toJsonMoney, type JsonMoney } from './inputs.js';
 
 /**
@@ -91,7 +92,7 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
         name: 'screenBeneficiary',
         readOnly: true,
         async run(ctx) {
-          const screening = await deps.kycProvider.screenName({ fullName: ctx.input.beneficiary.name }, ctx.reference, deps.kycApplicants.ledger);
+          const screening = await afterEarlierCreations(() => deps.kycProvider.screenName({ fullName: ctx.input.beneficiary.name }, ctx.reference, deps.kycApplicants.ledger));
           if (screening.status === 'PENDING') throw new StepPending(150, `screening ${screening.onfidoStatus.replace(/_/g, ' ')}`);
           if (screening.status === 'WITHDRAWN') throw new StepRejected('SCREENING_WITHDRAWN', 'the beneficiary screening was withdrawn at the KYC provider');
           if (screening.hit) throw new StepRejected('SANCTIONS_HIT', `the beneficiary matches a sanctions list (${screening.lists.join(', ')})`);
