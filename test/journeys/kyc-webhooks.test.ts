@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_SECRETS } from '../../lib/config.js';
 import { KYC_WEBHOOKS_PATH } from '../../subgraphs/journeys/inbound/kyc-provider.js';
@@ -82,7 +82,7 @@ describe('KYC vendor webhooks', () => {
     expect((await stack.journeys.references.events('kyc-provider', checkId)).map((e) => e.action)).toEqual(['check.completed', 'check.completed']);
   });
 
-  it('a redelivered event is a duplicate: recorded once, nothing woken', async () => {
+  it('a redelivered event is a duplicate: recorded once, and a journey that has moved on is not touched', async () => {
     const { id, checkId } = await onboardingWaiting();
     await complete(checkId);
     const body = event(checkId);
@@ -91,6 +91,25 @@ describe('KYC vendor webhooks', () => {
     expect(finished.status).toBe('COMPLETED');
     expect(await (await post(body)).json()).toEqual({ outcome: 'duplicate' });
     expect((await stack.journeys.engine.get(id))!.version).toBe(finished.version);
+    expect(await stack.journeys.references.events('kyc-provider', checkId)).toHaveLength(1);
+  });
+
+  it('a redelivery wakes a check the first delivery recorded but never woke (the process died in between)', async () => {
+    const { id, checkId } = await onboardingWaiting();
+    await complete(checkId);
+    const body = event(checkId);
+    // What the first delivery left when the process died after recording it and before waking the journey.
+    await stack.journeys.references.record('kyc-provider', checkId, {
+      id: createHash('sha256').update(body, 'utf8').digest('hex'),
+      action: 'check.completed',
+      status: 'complete',
+      completedAt: null,
+    });
+    expect(checkStep((await stack.journeys.engine.get(id))!).wait).toBeTruthy();
+    expect(await (await post(body)).json()).toEqual({ outcome: 'duplicate' });
+    // Woken well before its 30 s poll, the check reads Onfido's completed check and the journey ends.
+    const finished = await settled(stack, id);
+    expect(finished.status).toBe('COMPLETED');
     expect(await stack.journeys.references.events('kyc-provider', checkId)).toHaveLength(1);
   });
 

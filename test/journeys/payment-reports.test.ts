@@ -111,7 +111,7 @@ describe('pushed payment rail reports', () => {
     expect((await events(endToEndId)).map((e) => [e.msgId, e.state])).toContainEqual(['FORGED0001', 'REJECTED']);
   });
 
-  it('a duplicate report is recorded once and wakes nothing', async () => {
+  it('a duplicate report is recorded once and leaves a journey that has moved on untouched', async () => {
     const payload = await send(paymentInput({ amount: '34.00' }));
     expect(payload.journey.status).toBe('COMPLETED');
     // Its notification done too: nothing else writes the journey any more.

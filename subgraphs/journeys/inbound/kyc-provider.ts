@@ -18,7 +18,7 @@ import type { ExternalReferences } from './references.js';
  *
  * A `check.*` event is news about a check an onboarding journey started (startKycCheck linked the check id to it): it
  * is recorded once (by the SHA-256 of its body, since an Onfido event has no id of its own and a redelivery is the
- * same body) and wakes the journey's awaitKycCheck, which reads the check from Onfido as ever and decides from that:
+ * same body; a redelivery wakes again, since it may follow a wake-up that failed) and wakes the journey's awaitKycCheck, which reads the check from Onfido as ever and decides from that:
  * an event, genuine or not, never clears a customer by itself. Events about other resources (reports, workflow runs)
  * are acknowledged and ignored; a check no journey knows (not ours, or whose link is not written yet: startKycCheck
  * links right after Onfido answers, and the check's poll catches that case) is a 200 no-op.
@@ -106,8 +106,11 @@ async function take(options: KycWebhookOptions, event: OnfidoWebhookEvent, event
     logger.info({ sender: 'kyc-provider', checkId: event.objectId, action: event.action }, 'a webhook names a check no journey knows (yet)');
     return 'unknown';
   }
-  if (recorded.kind === 'duplicate') return 'duplicate';
+  // A duplicate wakes the check too: Onfido redelivers when our answer to the first delivery was not a 2xx, which
+  // is also what happens when the event was recorded and the wake-up then failed. Waking a check that has moved on
+  // does nothing (check-now.ts); a check that still waits reads Onfido once more, which decides nothing by itself.
   const woke = await engine.checkNow(recorded.journeyId, AWAIT_KYC_CHECK);
+  if (recorded.kind === 'duplicate') return 'duplicate';
   logger.info({ journeyId: recorded.journeyId, checkId: event.objectId, action: event.action, woke }, 'a KYC webhook was recorded');
   return 'recorded';
 }

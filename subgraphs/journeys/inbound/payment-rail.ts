@@ -20,7 +20,8 @@ import type { ExternalReferences } from './references.js';
  * A report is news, not a decision: it is recorded against the payout's journey (found by its EndToEndId, which
  * chooseRail linked before the payout was sent) and wakes the journey's settlement check ahead of its back-off
  * (JourneyEngine.checkNow). The check asks the rail (pacs.028) as ever and decides from that answer, so a report never
- * moves money: a duplicate (same MsgId) is recorded once and wakes nothing, an out-of-order one only causes a check.
+ * moves money: a duplicate (same MsgId) is recorded once (and wakes a check that still waits, in case the first
+ * wake-up failed), an out-of-order one only causes a check.
  * Polling with back-off stays the fallback for reports that never arrive.
  *
  * The sender authenticates with `Authorization: Bearer <PAYMENT_RAIL_STATUS_REPORT_TOKEN>` (a shared secret; in front of
@@ -114,9 +115,11 @@ async function take(options: PaymentRailInboundOptions, report: RailReport, stat
     logger.warn({ sender: 'payment-rail', endToEndId, message: report.message }, 'a pushed report names a payout no journey knows');
     return 'unknown';
   }
-  if (recorded.kind === 'duplicate') return 'duplicate';
   const { journeyId } = recorded;
+  // A duplicate wakes the check too: a rail redelivers when our answer was not a 2xx, which is also what happens
+  // when the report was recorded and the wake-up then failed. Waking a check that has moved on does nothing.
   const woke = await engine.checkNow(journeyId, AWAIT_SETTLEMENT);
+  if (recorded.kind === 'duplicate') return 'duplicate';
   logger.info({ journeyId, endToEndId, message: report.message, state: status.state, woke }, 'a pushed payment report was recorded');
   if (report.message === 'pacs.004.001.10') {
     const journey = await engine.get(journeyId);
