@@ -6,7 +6,6 @@ import { SANDBOX_INSTALLATION, SAVINGS_PRODUCTS, type FineractInstallation, type
 import { FxWalletConnector } from './fx-wallet/index.js';
 import { KycProviderConnector, type Ledger } from './kyc-provider/index.js';
 import { KycApplicantDirectory } from './kyc-provider/sandbox.js';
-import { verifyOnfidoWebhook, type OnfidoWebhookEvent } from './kyc-provider/webhooks.js';
 import { NotifierConnector } from './notifier/index.js';
 import { createSandboxRails, Iso20022RailConnector, type PaymentRail } from './payment-rail/index.js';
 import { RiskScoringConnector } from './risk-scoring/index.js';
@@ -141,16 +140,6 @@ export function createKycProviderConnector(env: Env = process.env, o: ConnectorO
  */
 export function createKycApplicantDirectory(ledger: Ledger, env: Env = process.env): KycApplicantDirectory {
   return new KycApplicantDirectory(ledger, legacyCredentials(env).kycApiToken === SANDBOX_SECRETS.kycApiToken);
-}
-
-/**
- * Checks and reads an Onfido webhook with KYC_WEBHOOK_TOKEN (the token Onfido gave the registered webhook; the
- * simulator's in the sandbox): for the journeys subgraph's inbound route. Throws OnfidoWebhookError on a bad
- * signature or body.
- */
-export function createKycWebhookVerifier(env: Env = process.env): (rawBody: string, signature: string | undefined) => OnfidoWebhookEvent {
-  const token = legacyCredentials(env).kycWebhookToken;
-  return (rawBody, signature) => verifyOnfidoWebhook(rawBody, signature, token);
 }
 
 /**

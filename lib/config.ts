@@ -279,8 +279,6 @@ export function contextPublicKeys(env: Env = process.env): ContextPublicKeys {
 export interface LegacyCredentials {
   /** Onfido's API token (KYC_API_TOKEN). */
   kycApiToken: string;
-  /** The token Onfido signs its webhooks with (KYC_WEBHOOK_TOKEN): X-SHA2-Signature is checked with it. */
-  kycWebhookToken: string;
   coreBankingUser: string;
   coreBankingPassword: string;
   coreBankingTenant: string;
@@ -296,7 +294,6 @@ export function legacyCredentials(env: Env = process.env): LegacyCredentials {
   const secrets = new SecretReader(env);
   const credentials: LegacyCredentials = {
     kycApiToken: secrets.read('KYC_API_TOKEN', SANDBOX_SECRETS.kycApiToken),
-    kycWebhookToken: secrets.read('KYC_WEBHOOK_TOKEN', SANDBOX_SECRETS.kycWebhookToken),
     coreBankingUser: secrets.read('CORE_BANKING_USER', SANDBOX_SECRETS.coreBankingUser),
     coreBankingPassword: secrets.read('CORE_BANKING_PASSWORD', SANDBOX_SECRETS.coreBankingPassword),
     coreBankingTenant: env.CORE_BANKING_TENANT ?? 'default',

@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createKycWebhookVerifier } from '../../connectors/factory.js';
 import { OnfidoWebhookError, verifyOnfidoWebhook, type OnfidoWebhookEvent } from '../../connectors/kyc-provider/webhooks.js';
 import { createKycProviderSimulator } from '../../legacy/kyc-provider/server.js';
 
@@ -104,15 +103,5 @@ describe('verifyOnfidoWebhook', () => {
       await sim.close();
       await new Promise<void>((r) => receiver.close(() => r()));
     }
-  });
-});
-
-describe('createKycWebhookVerifier', () => {
-  it('checks with KYC_WEBHOOK_TOKEN, the sandbox token when unset', () => {
-    const sandbox = createKycWebhookVerifier({ NODE_ENV: 'test' });
-    expect(sandbox(completed, sign(completed, 'sandbox-kyc-webhook-token')).objectId).toBe('c0000000-0000-4000-8000-000000000042');
-    const configured = createKycWebhookVerifier({ NODE_ENV: 'test', KYC_WEBHOOK_TOKEN: TOKEN });
-    expect(configured(completed, sign(completed)).action).toBe('check.completed');
-    expect(() => configured(completed, sign(completed, 'sandbox-kyc-webhook-token'))).toThrow(OnfidoWebhookError);
   });
 });

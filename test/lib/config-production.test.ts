@@ -57,11 +57,12 @@ describe('production refuses the published sandbox secrets', () => {
     const env = {
       NODE_ENV: 'production',
       KYC_API_TOKEN: SANDBOX_SECRETS.kycApiToken,
+      // The webhook token is the journeys' alone (inboundConfig, below): no other process needs it or refuses it.
       KYC_WEBHOOK_TOKEN: SANDBOX_SECRETS.kycWebhookToken,
       CORE_BANKING_USER: 'bank-user',
       CORE_BANKING_PASSWORD: SANDBOX_SECRETS.coreBankingPassword,
     };
-    expect(() => legacyCredentials(env)).toThrow(/KYC_API_TOKEN is a published sandbox value; KYC_WEBHOOK_TOKEN is a published sandbox value; CORE_BANKING_PASSWORD is a published sandbox value/);
+    expect(() => legacyCredentials(env)).toThrow(/production: KYC_API_TOKEN is a published sandbox value; CORE_BANKING_PASSWORD is a published sandbox value; CARD_PROCESSOR/);
     // The card processor's Marqeta tokens follow the same rules as every other legacy credential.
     expect(() =>
       legacyCredentials({
