@@ -20,8 +20,9 @@ import type { ExternalReferences } from './references.js';
  * is recorded once (by the SHA-256 of its body, since an Onfido event has no id of its own and a redelivery is the
  * same body; a redelivery wakes again, since it may follow a wake-up that failed) and wakes the journey's awaitKycCheck, which reads the check from Onfido as ever and decides from that:
  * an event, genuine or not, never clears a customer by itself. Events about other resources (reports, workflow runs)
- * are acknowledged and ignored; a check no journey knows (not ours, or whose link is not written yet: startKycCheck
- * links right after Onfido answers, and the check's poll catches that case) is a 200 no-op.
+ * are acknowledged and ignored; a check no journey knows is a 200 no-op: not ours, or whose link is not written yet.
+ * That second case loses nothing: startKycCheck links right after Onfido answers, and awaitKycCheck, the step after
+ * it, reads the check from Onfido before it first waits, so an event that came before the link has nothing to add.
  *
  * Answers: 200 (recorded, duplicate, unknown, ignored); 401 for a missing or wrong signature; 400 for a body that is
  * not such an event (a warn log with the reason, never the body: it may carry an applicant's name); 405/413/415.
