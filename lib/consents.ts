@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AuditSink } from './audit.js';
-import { BankError, ErrorCode, HTTP_STATUS } from './errors.js';
+import { BankError, ErrorCode } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { Consent, ConsentKind, ConsentPayment } from './principal.js';
 import { isScope, type Scope } from './scopes.js';
@@ -202,9 +202,9 @@ export const STANDING_CODES: Readonly<Record<Exclude<ConsentStanding, 'live'>, E
   'frequency-exceeded': ErrorCode.CONSENT_ACCESS_LIMIT,
 };
 
-/** A refusal of the registry, with the HTTP status its code answers with. */
+/** A refusal of the registry (a GraphQL field error as is; the REST routes answer HTTP_STATUS[code]). */
 export function consentError(code: ErrorCode, message: string): BankError {
-  return new BankError(code, message, { extensions: { http: { status: HTTP_STATUS[code] ?? 400 } } });
+  return new BankError(code, message);
 }
 
 /** What one counted access (the gateway's call on every partner request) decided. */
