@@ -48,6 +48,15 @@ const PISP_ONE = new RegExp(`^${PISP_CONSENTS}/([^/]+)$`);
 const CONSENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 const MAX_AUTHORISATION_BODY = 16 * 1024;
 
+/** A path segment decoded; '' (an id nobody has) when it is not valid percent-encoding. */
+function segment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return '';
+  }
+}
+
 export function consentRoutes(deps: ConsentRouteDeps): SubgraphRoute[] {
   const now = deps.now ?? (() => new Date());
   const refuse = (res: ServerResponse, status: number, code: ErrorCode, message: string) => sendObError(res, status, code, message);
@@ -88,7 +97,7 @@ async function openBanking(deps: ConsentRouteDeps, now: () => Date, { req, url, 
     const one = AISP_ONE.exec(path) ?? PISP_ONE.exec(path);
     if (!one) return sendObError(res, 404, ErrorCode.NOT_FOUND, `There is no route ${method} ${url.pathname}.`);
     const payment = path.startsWith(PISP_CONSENTS);
-    const id = decodeURIComponent(one[1]!);
+    const id = segment(one[1]!);
     // Unknown, tampered, another partner's or of the other kind: one answer, so nobody learns which ids exist.
     const record = CONSENT_ID.test(id) ? await deps.consents.get(id) : null;
     if (!record || record.partner !== partner.clientId || (record.kind === 'payment') !== payment) {
@@ -138,7 +147,7 @@ async function access(deps: ConsentRouteDeps, { req, url, context, body }: Signe
   if (p.kind !== 'partner') return refuse(403, ErrorCode.FORBIDDEN, "The access check is made for a partner's request.");
   const present = (body as { customerPresent?: unknown } | undefined)?.customerPresent;
   if (typeof present !== 'boolean') return refuse(400, ErrorCode.CONSENT_INVALID, 'The body must be {"customerPresent": true|false}.');
-  const id = decodeURIComponent(match[1]!);
+  const id = segment(match[1]!);
   const answer = CONSENT_ID.test(id) ? await deps.consents.recordAccess(id, p.clientId, present) : { standing: 'missing' as const, consent: null, accessesToday: 0 };
   sendJson(res, 200, answer);
 }
@@ -158,7 +167,7 @@ async function authorisation(deps: ConsentRouteDeps, req: IncomingMessage, res: 
     res.setHeader('allow', 'GET, POST');
     return refuse(405, ErrorCode.BAD_REQUEST, 'Use GET or POST here.');
   }
-  const id = decodeURIComponent(AUTHORISATION_PATH.exec(url.pathname)![1]!);
+  const id = segment(AUTHORISATION_PATH.exec(url.pathname)![1]!);
   try {
     let customer: unknown;
     let decision: unknown;

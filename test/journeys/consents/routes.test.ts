@@ -155,6 +155,7 @@ describe('consent routes of the journeys subgraph', () => {
         [budget, `${AISP}/aac-00000000-0000-4000-8000-000000000000`],
         [budget, `${AISP}/${id.slice(0, -1)}${id.endsWith('a') ? 'b' : 'a'}`],
         [budget, `${AISP}/${encodeURIComponent('../../internal')}`],
+        [budget, `${AISP}/%E0%A4%A`],
         [payroll, `${AISP}/${payment}`],
       ] as const) {
         for (const method of ['GET', 'DELETE']) {
@@ -297,6 +298,7 @@ describe('consent routes of the journeys subgraph', () => {
       const signed = await call('GET', `/internal/consents/${id}/authorisation?customer=cust-0001`, budget);
       expect(signed.status).toBe(401);
       expect((await stack.journeys.consents.get(id))?.status).toBe('AwaitingAuthorisation');
+      expect((await authorisation('GET', '%E0%A4%A')).status).toBe(404);
       const unknown = await authorisation('GET', 'aac-00000000-0000-4000-8000-000000000000');
       expect(unknown.status).toBe(404);
       expect(unknown.body.error?.code).toBe('CONSENT_NOT_FOUND');
@@ -333,6 +335,7 @@ describe('consent routes of the journeys subgraph', () => {
       expect((await call('GET', `/internal/consents/${id}/access`, budget)).status).toBe(405);
       expect((await call('POST', '/internal/consents/x/other', budget, {})).status).toBe(404);
       expect((await call('POST', `/internal/consents/${encodeURIComponent('a b')}/access`, budget, { customerPresent: true })).body).toMatchObject({ standing: 'missing' });
+      expect((await call('POST', '/internal/consents/%E0%A4%A/access', budget, { customerPresent: true })).body).toMatchObject({ standing: 'missing' });
     });
   });
 });
