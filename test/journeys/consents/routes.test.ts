@@ -137,6 +137,9 @@ describe('consent routes of the journeys subgraph', () => {
       const malformed = await call('POST', AISP, budget, undefined, '{"Data": ');
       expect(malformed.status).toBe(400);
       expect(malformed.body).toMatchObject({ code: 'BAD_REQUEST', Errors: [{ ErrorCode: 'UK.OBIE.Resource.InvalidFormat' }] });
+      const huge = await call('POST', AISP, budget, undefined, JSON.stringify({ Data: { Permissions: ['ReadBalances'], Padding: 'x'.repeat(1_100_000) } }));
+      expect(huge.status).toBe(413);
+      expect(huge.body.code).toBe('BAD_REQUEST');
       const anonymous = await call('POST', AISP, null, { Data: { Permissions: ['ReadBalances'] } });
       expect(anonymous.status).toBe(401);
       expect(anonymous.body.code).toBe('UNAUTHENTICATED');
