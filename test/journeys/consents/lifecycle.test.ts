@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryAuditSink } from '../../../lib/audit.js';
+import { eventOfFields, MemoryAuditSink, RedisStreamAuditSink } from '../../../lib/audit.js';
 import {
   CONSENT_STATUSES,
   CONSENT_TRANSITIONS,
@@ -263,6 +263,34 @@ describe.each(stores)('consent lifecycle on the %s store', (_name, open) => {
     await store.set('consent:consent-old', JSON.stringify(old));
     expect(await consents.get('consent-old')).toMatchObject({ status: 'Authorised', kind: 'account-access', permissions: ['accounts:basic'] });
     expect((await consents.revoke('consent-old', 'customer:cust-0001'))?.status).toBe('Revoked');
+  });
+});
+
+describe('consent audit events in the Redis stream', () => {
+  it('are appended with the consent, who, when, from and to', async () => {
+    const url = await requireRedis();
+    const prefix = uniquePrefix('consents-audit');
+    const store = new RedisStore(url, { prefix });
+    const sink = new RedisStreamAuditSink({ url, prefix });
+    try {
+      const consents = new ConsentStore(store, { audit: sink });
+      await consents.create({ id: 'aac-audit-1', partner: 'budget-app', permissions: ['accounts:basic'] }, 'partner:budget-app');
+      await consents.authorise('aac-audit-1', 'cust-0001', ['acc-5001'], 'authorisation-server:cust-0001');
+      await consents.revoke('aac-audit-1', 'customer:cust-0001');
+      const entries = (await sink.client.xrange(sink.stream, '-', '+')) as [string, string[]][];
+      const events = entries.map(([, fields]) => eventOfFields(fields));
+      expect(events.map((e) => [e.kind, e.consentId, e.who, e.previousStatus ?? null, e.outcome])).toEqual([
+        ['consent', 'aac-audit-1', 'partner:budget-app', null, 'AwaitingAuthorisation'],
+        ['consent', 'aac-audit-1', 'authorisation-server:cust-0001', 'AwaitingAuthorisation', 'Authorised'],
+        ['consent', 'aac-audit-1', 'customer:cust-0001', 'Authorised', 'Revoked'],
+      ]);
+      expect(events.every((e) => Number.isFinite(Date.parse(e.at)))).toBe(true);
+      expect(events[1]).toMatchObject({ customerId: 'cust-0001', accountIds: ['acc-5001'] });
+    } finally {
+      await sink.client.del(sink.stream);
+      await sink.close();
+      await store.close();
+    }
   });
 });
 
