@@ -7,7 +7,8 @@ import { scrubText } from './log.js';
  * token, no secret, no contact details; every string goes through `scrubAuditText` before it is stored.
  */
 
-export type AuditKind = 'read' | 'journey';
+/** `consent`: a consent was created or changed status (lib/consents.ts). */
+export type AuditKind = 'read' | 'journey' | 'consent';
 
 export interface AuditEvent {
   /** ISO 8601 date-time. */
@@ -31,8 +32,10 @@ export interface AuditEvent {
   /** Client address and user-agent family (`127.0.0.1 node`); `journeys:<worker>` for engine events. */
   readonly from: string;
   readonly journeyId?: string;
-  /** The consent a partner's read relied on. */
+  /** The consent a partner's read relied on; for `consent` events, the consent that changed. */
   readonly consentId?: string;
+  /** `consent` events: the status before the change (`outcome` is the status after); absent for a creation. */
+  readonly previousStatus?: string;
 }
 
 export interface AuditSink {
@@ -106,6 +109,8 @@ export function eventOfFields(fields: readonly string[]): AuditEvent {
     ...(f.customerIds ? { customerIds: f.customerIds.split(',') } : {}),
     ...(f.accountIds ? { accountIds: f.accountIds.split(',') } : {}),
     ...(f.journeyId ? { journeyId: f.journeyId } : {}),
+    ...(f.consentId ? { consentId: f.consentId } : {}),
+    ...(f.previousStatus ? { previousStatus: f.previousStatus } : {}),
   };
 }
 
@@ -133,6 +138,7 @@ function scrubEvent(e: AuditEvent): AuditEvent {
     from: clean(e.from),
     ...(e.journeyId !== undefined ? { journeyId: clean(e.journeyId) } : {}),
     ...(e.consentId !== undefined ? { consentId: clean(e.consentId) } : {}),
+    ...(e.previousStatus !== undefined ? { previousStatus: clean(e.previousStatus) } : {}),
   };
 }
 
@@ -143,6 +149,7 @@ function fieldsOf(e: AuditEvent): string[] {
   if (e.accountIds !== undefined) fields.push('accountIds', e.accountIds.join(','));
   if (e.journeyId !== undefined) fields.push('journeyId', e.journeyId);
   if (e.consentId !== undefined) fields.push('consentId', e.consentId);
+  if (e.previousStatus !== undefined) fields.push('previousStatus', e.previousStatus);
   return fields;
 }
 

@@ -45,6 +45,8 @@ export const SANDBOX_SECRETS = {
   riskScoringApiKey: 'sandbox-risk-scoring-api-key',
   /** What the payment rail sends with its pushed reports (`Authorization: Bearer`), and the journeys expect. */
   paymentRailReportToken: 'sandbox-payment-rail-report-token',
+  /** What the authorisation server sends (`Authorization: Bearer`) to the journeys' consent authorisation route. */
+  consentAuthorisationToken: 'sandbox-consent-authorisation-token',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -368,6 +370,18 @@ export function inboundConfig(env: Env = process.env): InboundConfig {
   };
   secrets.check();
   return config;
+}
+
+/**
+ * The bearer token the authorisation server sends to the journeys' `/internal/consents/{id}/authorisation`
+ * (CONSENT_AUTHORISATION_TOKEN, the same variable the authorisation server reads). Refused in production unset,
+ * published (the sandbox value) or shorter than 32 bytes.
+ */
+export function consentAuthorisationToken(env: Env = process.env): string {
+  const secrets = new SecretReader(env);
+  const token = secrets.read('CONSENT_AUTHORISATION_TOKEN', SANDBOX_SECRETS.consentAuthorisationToken, { symmetric: true });
+  secrets.check();
+  return token;
 }
 
 export function logLevel(env: Env = process.env): string {

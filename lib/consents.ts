@@ -1,13 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Consent } from './principal.js';
+import type { AuditSink } from './audit.js';
+import { BankError, ErrorCode } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import type { Consent, ConsentKind, ConsentPayment } from './principal.js';
 import { isScope, type Scope } from './scopes.js';
 import type { KeyValueStore } from './store/index.js';
 
 /**
  * Partners and the consents customers give them. A partner (schema/partners.json) is granted scopes once, when it
  * is registered; a consent binds one partner to one customer, the accounts that customer selected, the scopes the
- * customer agreed to and an expiry. Consents live in the KeyValueStore (Redis when REDIS_URL is set) so every gateway
- * sees a revocation at once: the gateway loads the consent on every request, it never trusts a copy in a token.
+ * customer agreed to and an expiry. Consents live in the KeyValueStore (Redis when REDIS_URL is set): the journeys
+ * subgraph keeps the registry (subgraphs/journeys/consents/), because a payment consent is spent in the same store as
+ * the journey that spends it; the gateway asks it about the consent on every request, it never trusts a copy in a
+ * token.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -26,6 +32,11 @@ export interface Partner {
   /** What the partner was granted when it was registered: the most any of its tokens or consents can carry. */
   readonly scopes: readonly Scope[];
   readonly rateLimit: PartnerRateLimit;
+  /**
+   * The partner's public keys (a JWKS, `{"keys": [...]}`), for the authorisation server's private_key_jwt client
+   * authentication; absent for a partner registered without keys.
+   */
+  readonly jwks?: { readonly keys: readonly Readonly<Record<string, unknown>>[] };
 }
 
 export type PartnerRegistry = ReadonlyMap<string, Partner>;
@@ -43,7 +54,7 @@ export function parsePartners(raw: unknown, source = 'partners'): PartnerRegistr
   }
   const partners = new Map<string, Partner>();
   for (const [clientId, value] of Object.entries(raw as Record<string, unknown>)) {
-    const p = value as { name?: unknown; scopes?: unknown; rateLimit?: { capacity?: unknown; refillPerSecond?: unknown } };
+    const p = value as { name?: unknown; scopes?: unknown; rateLimit?: { capacity?: unknown; refillPerSecond?: unknown }; jwks?: unknown };
     const scopes = Array.isArray(p.scopes) ? p.scopes : undefined;
     if (!scopes?.every((s): s is Scope => typeof s === 'string' && isScope(s))) {
       throw new Error(`${source}: partner "${clientId}" needs "scopes", a list of known scopes, got ${JSON.stringify(p.scopes)}`);
@@ -53,11 +64,16 @@ export function parsePartners(raw: unknown, source = 'partners'): PartnerRegistr
     if (typeof capacity !== 'number' || capacity <= 0 || typeof refill !== 'number' || refill <= 0) {
       throw new Error(`${source}: partner "${clientId}" needs "rateLimit": {capacity > 0, refillPerSecond > 0}`);
     }
+    const jwks = p.jwks as { keys?: unknown } | undefined;
+    if (jwks !== undefined && (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys) || !jwks.keys.every((k) => typeof k === 'object' && k !== null && !Array.isArray(k)))) {
+      throw new Error(`${source}: partner "${clientId}" has "jwks" that is not {"keys": [JWK, ...]}`);
+    }
     partners.set(clientId, {
       clientId,
       name: typeof p.name === 'string' ? p.name : clientId,
       scopes,
       rateLimit: { capacity, refillPerSecond: refill },
+      ...(jwks ? { jwks: { keys: jwks.keys as Record<string, unknown>[] } } : {}),
     });
   }
   return partners;
@@ -66,77 +82,477 @@ export function parsePartners(raw: unknown, source = 'partners'): PartnerRegistr
 // ---------------------------------------------------------------------------------------------------------------
 // Consents
 
+export type { ConsentKind, ConsentPayment };
+
+export type ConsentStatus = 'AwaitingAuthorisation' | 'Authorised' | 'Rejected' | 'Revoked' | 'Expired' | 'Consumed';
+
+export const CONSENT_STATUSES: readonly ConsentStatus[] = ['AwaitingAuthorisation', 'Authorised', 'Rejected', 'Revoked', 'Expired', 'Consumed'];
+
+/**
+ * A consent as the registry keeps it (`consent:<id>`, JSON). `status` as read through ConsentStore is the effective
+ * one: an AwaitingAuthorisation or Authorised consent whose expiresAt has passed reads as Expired (and is written so
+ * on the first read that notices).
+ */
 export interface ConsentRecord {
+  /** `aac-<uuid>` (account access) / `pdc-<uuid>` (payment); the sandbox seeds keep their older ids. */
   readonly id: string;
+  readonly kind: ConsentKind;
   /** The partner's client id. */
   readonly partner: string;
-  readonly customerId: string;
-  readonly accountIds: readonly string[];
-  readonly scopes: readonly Scope[];
+  readonly status: ConsentStatus;
   /** ISO 8601 date-time. */
-  readonly expiresAt: string;
-  /** ISO 8601 date-time; null while the consent stands. */
-  readonly revokedAt: string | null;
+  readonly statusUpdatedAt: string;
+  readonly createdAt: string;
+  /** Null until the customer authorises. */
+  readonly customerId: string | null;
+  /** Our scopes (lib/scopes.ts); OB permission names map onto them (subgraphs/journeys/consents/ob.ts). */
+  readonly permissions: readonly Scope[];
+  /** The accounts the partner asked for, when it named some: the customer chooses among these. */
+  readonly requestedAccountIds: readonly string[] | null;
+  /** What the customer chose ([] until authorised). */
+  readonly accountIds: readonly string[];
+  /** ISO 8601; null: no expiry. */
+  readonly expiresAt: string | null;
+  readonly transactionFrom: string | null;
+  readonly transactionTo: string | null;
+  /** Accesses a day without the customer present (Berlin frequencyPerDay; PSD2 RTS art. 36(5)(b): 4). */
+  readonly frequencyPerDay: number;
+  /** Berlin recurringIndicator; false for a payment consent. */
+  readonly recurringIndicator: boolean;
+  readonly payment: ConsentPayment | null;
+  /** The journey that spent a payment consent. */
+  readonly consumedBy: string | null;
 }
 
-export type NewConsent = Omit<ConsentRecord, 'revokedAt'>;
+/** What create() needs; the rest has defaults. */
+export interface NewConsent {
+  readonly id: string;
+  readonly partner: string;
+  /** @default 'account-access' */
+  readonly kind?: ConsentKind;
+  /** @default null (awaiting the customer) */
+  readonly customerId?: string | null;
+  readonly permissions?: readonly Scope[];
+  /** The name `permissions` had before issue 13 (older callers and tests): used when `permissions` is absent. */
+  readonly scopes?: readonly Scope[];
+  readonly requestedAccountIds?: readonly string[] | null;
+  readonly accountIds?: readonly string[];
+  readonly expiresAt?: string | null;
+  readonly transactionFrom?: string | null;
+  readonly transactionTo?: string | null;
+  readonly frequencyPerDay?: number;
+  readonly recurringIndicator?: boolean;
+  readonly payment?: ConsentPayment | null;
+  /**
+   * AwaitingAuthorisation (a partner's request), or Authorised for a consent recorded as already given (the sandbox
+   * seeds). @default Authorised when a customerId is given, AwaitingAuthorisation otherwise
+   */
+  readonly status?: 'AwaitingAuthorisation' | 'Authorised';
+}
 
-/** Why a consent does not let a partner in (or 'live' when it does). */
-export type ConsentStanding = 'live' | 'missing' | 'revoked' | 'expired' | 'other-partner';
+/** The PSD2 default of Berlin's frequencyPerDay. */
+export const DEFAULT_FREQUENCY_PER_DAY = 4;
 
-/** Where consents are kept: `consent:<id>` in the KeyValueStore, as JSON. */
+/** Where a status may go. Rejected, Revoked, Expired and Consumed are final. */
+export const CONSENT_TRANSITIONS: Readonly<Record<ConsentStatus, readonly ConsentStatus[]>> = {
+  AwaitingAuthorisation: ['Authorised', 'Rejected', 'Expired'],
+  Authorised: ['Revoked', 'Expired', 'Consumed'],
+  Rejected: [],
+  Revoked: [],
+  Expired: [],
+  Consumed: [],
+};
+
+/** Whether a consent of this kind may go from one status to the other (Consumed: payment consents only). */
+export function canTransition(kind: ConsentKind, from: ConsentStatus, to: ConsentStatus): boolean {
+  if (to === 'Consumed' && kind !== 'payment') return false;
+  return CONSENT_TRANSITIONS[from].includes(to);
+}
+
+/** The status a consent reads as at `now`: Expired once an open consent's expiresAt has passed. */
+export function effectiveStatus(record: Pick<ConsentRecord, 'status' | 'expiresAt'>, now: number): ConsentStatus {
+  if ((record.status === 'AwaitingAuthorisation' || record.status === 'Authorised') && record.expiresAt !== null) {
+    const at = Date.parse(record.expiresAt);
+    if (!Number.isFinite(at) || at <= now) return 'Expired';
+  }
+  return record.status;
+}
+
+/** Why a consent does not let a partner in (or 'live' when it does): the access route's `standing`. */
+export type ConsentStanding =
+  | 'live'
+  | 'missing'
+  | 'other-partner'
+  | 'awaiting-authorisation'
+  | 'rejected'
+  | 'revoked'
+  | 'expired'
+  | 'consumed'
+  | 'frequency-exceeded';
+
+/** The error code a refused standing reads as for a partner. */
+export const STANDING_CODES: Readonly<Record<Exclude<ConsentStanding, 'live'>, ErrorCode>> = {
+  missing: ErrorCode.CONSENT_NOT_FOUND,
+  'other-partner': ErrorCode.CONSENT_OTHER_PARTNER,
+  'awaiting-authorisation': ErrorCode.CONSENT_NOT_AUTHORISED,
+  rejected: ErrorCode.CONSENT_NOT_AUTHORISED,
+  revoked: ErrorCode.CONSENT_REVOKED,
+  expired: ErrorCode.CONSENT_EXPIRED,
+  consumed: ErrorCode.CONSENT_CONSUMED,
+  'frequency-exceeded': ErrorCode.CONSENT_ACCESS_LIMIT,
+};
+
+/** A refusal of the registry (a GraphQL field error as is; the REST routes answer HTTP_STATUS[code]). */
+export function consentError(code: ErrorCode, message: string): BankError {
+  return new BankError(code, message);
+}
+
+/** What one counted access (the gateway's call on every partner request) decided. */
+export interface ConsentAccess {
+  readonly standing: ConsentStanding;
+  /** The consent as the principal carries it when live (and when consumed: a payment's replay needs it); else null. */
+  readonly consent: Consent | null;
+  /** Accesses counted today (UTC), customer present or not. */
+  readonly accessesToday: number;
+}
+
+export interface ConsentUsage {
+  readonly lastAccessAt: string | null;
+  readonly accessesToday: number;
+}
+
+export interface ConsentStoreOptions {
+  /** Where every creation and status change is audited. @default none (tests of other things) */
+  readonly audit?: AuditSink;
+  readonly now?: () => Date;
+  readonly logger?: Logger;
+}
+
+/** Counters outlive their UTC day by this much, then expire. */
+const COUNTER_TTL_MS = 2 * 24 * 60 * 60 * 1000;
+/** Who changes a consent when nobody asked: its expiry noticed on a read. */
+const EXPIRY = 'system:expiry';
+
+/**
+ * The consent registry on a KeyValueStore: `consent:<id>` (JSON) changed only by compare-and-set, the indexes
+ * `consents-of-customer:<id>` and `consents-of-partner:<id>` (sets), and the access counters
+ * `consent-accesses:<id>:<YYYY-MM-DD>` (all) and `...:absent` (customer not present), `consent-last-access:<id>`.
+ */
 export class ConsentStore {
+  private readonly now: () => Date;
+  private readonly logger: Logger;
+
   constructor(
     private readonly store: KeyValueStore,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly options: ConsentStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.logger = options.logger ?? createLogger('consents');
+  }
 
+  /** The consent with its effective status (an expiry noticed here is written, once, with its audit event). */
   async get(id: string): Promise<ConsentRecord | null> {
     const raw = await this.store.get(keyOf(id));
-    return raw === null ? null : (JSON.parse(raw) as ConsentRecord);
+    if (raw === null) return null;
+    const record = fromStored(raw);
+    if (effectiveStatus(record, this.now().getTime()) === 'Expired' && record.status !== 'Expired') {
+      return (await this.change(id, ['Expired'], EXPIRY, () => ({})).catch(() => null)) ?? { ...record, status: 'Expired' };
+    }
+    return record;
   }
 
   /** Stores a new consent; false when one with this id exists already (it is left as it was). */
-  async create(consent: NewConsent): Promise<boolean> {
-    return this.store.setIfAbsent(keyOf(consent.id), JSON.stringify({ ...consent, revokedAt: null }));
+  async create(input: NewConsent, who = 'system'): Promise<boolean> {
+    const record = newRecord(input, this.now());
+    const created = await this.store.setIfAbsent(keyOf(record.id), JSON.stringify(record));
+    if (!created) return false;
+    await this.store.addToSet(partnerIndex(record.partner), record.id);
+    if (record.customerId !== null) await this.store.addToSet(customerIndex(record.customerId), record.id);
+    await this.audit(record, who, undefined);
+    return true;
   }
 
-  /** Revokes a consent for good; returns the revoked record (null when unknown). Revoking twice keeps the first time. */
-  async revoke(id: string): Promise<ConsentRecord | null> {
-    for (;;) {
-      const raw = await this.store.get(keyOf(id));
-      if (raw === null) return null;
-      const current = JSON.parse(raw) as ConsentRecord;
-      if (current.revokedAt) return current;
-      const revoked: ConsentRecord = { ...current, revokedAt: this.now().toISOString() };
-      if (await this.store.compareAndSet(keyOf(id), raw, JSON.stringify(revoked))) return revoked;
+  /** A new account-access or payment consent with a fresh id (`aac-` / `pdc-`), AwaitingAuthorisation. */
+  async request(input: Omit<NewConsent, 'id' | 'status' | 'customerId'>, who: string): Promise<ConsentRecord> {
+    const id = `${input.kind === 'payment' ? 'pdc' : 'aac'}-${randomUUID()}`;
+    await this.create({ ...input, id, status: 'AwaitingAuthorisation', customerId: null }, who);
+    const created = await this.get(id);
+    if (!created) throw new Error(`consent ${id} vanished right after it was created`);
+    return created;
+  }
+
+  /** The customer approved: AwaitingAuthorisation → Authorised, bound to them and the accounts they chose. */
+  authorise(id: string, customerId: string, accountIds: readonly string[], who: string): Promise<ConsentRecord> {
+    return this.change(id, ['Authorised'], who, () => ({ customerId, accountIds: [...accountIds] }));
+  }
+
+  /** The customer declined: AwaitingAuthorisation → Rejected. */
+  reject(id: string, who: string): Promise<ConsentRecord> {
+    return this.change(id, ['Rejected'], who, () => ({}));
+  }
+
+  /**
+   * Revokes a consent for good: Authorised → Revoked (the customer, staff, the partner). Null when unknown;
+   * CONSENT_STATE_CONFLICT from any other state.
+   */
+  async revoke(id: string, who = 'system'): Promise<ConsentRecord | null> {
+    try {
+      return await this.change(id, ['Revoked'], who, () => ({}));
+    } catch (err) {
+      if (err instanceof BankError && err.code === ErrorCode.CONSENT_NOT_FOUND) return null;
+      throw err;
     }
   }
 
-  /** Whether this consent lets this partner in now. */
+  /** The partner's DELETE: AwaitingAuthorisation → Rejected, Authorised → Revoked. */
+  withdraw(id: string, who: string): Promise<ConsentRecord> {
+    return this.change(id, ['Rejected', 'Revoked'], who, () => ({}));
+  }
+
+  /**
+   * Spends a payment consent on one journey: Authorised → Consumed with consumedBy = journeyId. Spending it again on
+   * the same journey (a replay) answers the record as it is; on another journey, CONSENT_CONSUMED.
+   */
+  async consume(id: string, journeyId: string, who: string): Promise<ConsentRecord> {
+    const current = await this.get(id);
+    if (current?.status === 'Consumed') {
+      if (current.consumedBy === journeyId) return current;
+      throw consentError(ErrorCode.CONSENT_CONSUMED, 'This payment consent was used for another payment already.');
+    }
+    try {
+      return await this.change(id, ['Consumed'], who, () => ({ consumedBy: journeyId }));
+    } catch (err) {
+      // Spent in between by a concurrent request: the same answer as above, decided on the record as it is now.
+      const now = await this.get(id);
+      if (now?.status === 'Consumed') {
+        if (now.consumedBy === journeyId) return now;
+        throw consentError(ErrorCode.CONSENT_CONSUMED, 'This payment consent was used for another payment already.');
+      }
+      throw err;
+    }
+  }
+
+  /** A customer's consents, newest first. */
+  listByCustomer(customerId: string): Promise<ConsentRecord[]> {
+    return this.list(customerIndex(customerId));
+  }
+
+  /** A partner's consents, newest first. */
+  listByPartner(partner: string): Promise<ConsentRecord[]> {
+    return this.list(partnerIndex(partner));
+  }
+
+  /** Whether this consent lets this partner in now (the access counter aside). */
   standing(consent: ConsentRecord | null, partner: string): ConsentStanding {
     if (!consent) return 'missing';
     if (consent.partner !== partner) return 'other-partner';
-    if (consent.revokedAt) return 'revoked';
-    if (Date.parse(consent.expiresAt) <= this.now().getTime()) return 'expired';
-    return 'live';
+    switch (effectiveStatus(consent, this.now().getTime())) {
+      case 'AwaitingAuthorisation':
+        return 'awaiting-authorisation';
+      case 'Rejected':
+        return 'rejected';
+      case 'Revoked':
+        return 'revoked';
+      case 'Expired':
+        return 'expired';
+      case 'Consumed':
+        return 'consumed';
+      case 'Authorised':
+        return consent.customerId === null ? 'awaiting-authorisation' : 'live';
+    }
   }
 
-  /** The consent as a principal carries it, or null unless it is live for this partner. */
+  /** The consent when it is live for this partner (Authorised, unexpired, its own); null otherwise. */
   async liveFor(id: string, partner: string): Promise<ConsentRecord | null> {
     const consent = await this.get(id);
     return this.standing(consent, partner) === 'live' ? consent : null;
   }
+
+  /**
+   * One partner request under this consent: its standing and, when live, one access counted (lastAccessAt, today's
+   * count). Without the customer present at most frequencyPerDay accesses a UTC day: the one that would exceed it is
+   * `frequency-exceeded` and counts nothing. The counters are atomic (incrementBy) on the shared store, so every
+   * gateway and journeys instance on one Redis sees one count.
+   */
+  async recordAccess(id: string, partner: string, customerPresent: boolean): Promise<ConsentAccess> {
+    const consent = await this.get(id);
+    const standing = this.standing(consent, partner);
+    const day = utcDay(this.now());
+    if (standing !== 'live' || !consent) {
+      const carried = standing === 'consumed' && consent?.customerId ? principalConsentOf(consent) : null;
+      return { standing, consent: carried, accessesToday: await this.count(accessKey(id, day)) };
+    }
+    if (!customerPresent) {
+      const absent = await this.store.incrementBy(absentKey(id, day), 1, { ttlMs: COUNTER_TTL_MS });
+      if (absent > consent.frequencyPerDay) {
+        // Taken back: a refused access counts nothing (and never pushes a later one over by its own increment).
+        await this.store.incrementBy(absentKey(id, day), -1, { ttlMs: COUNTER_TTL_MS });
+        return { standing: 'frequency-exceeded', consent: null, accessesToday: await this.count(accessKey(id, day)) };
+      }
+    }
+    const accessesToday = await this.store.incrementBy(accessKey(id, day), 1, { ttlMs: COUNTER_TTL_MS });
+    await this.store.set(lastAccessKey(id), this.now().toISOString());
+    return { standing, consent: principalConsentOf(consent), accessesToday };
+  }
+
+  /** When the consent was last used and how often today (UTC). */
+  async usage(id: string): Promise<ConsentUsage> {
+    const [lastAccessAt, accessesToday] = await Promise.all([this.store.get(lastAccessKey(id)), this.count(accessKey(id, utcDay(this.now())))]);
+    return { lastAccessAt, accessesToday };
+  }
+
+  private async count(key: string): Promise<number> {
+    const raw = await this.store.get(key);
+    return raw === null ? 0 : Number(raw);
+  }
+
+  private async list(index: string): Promise<ConsentRecord[]> {
+    const ids = await this.store.setMembers(index);
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    return records
+      .filter((r): r is ConsentRecord => r !== null)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Moves a consent to the first of `targets` its current status allows (compare-and-set, retried when another
+   * writer got there first), with `patch`. CONSENT_NOT_FOUND when unknown; CONSENT_STATE_CONFLICT, nothing changed,
+   * when no target is allowed from where it is.
+   */
+  private async change(
+    id: string,
+    targets: readonly ConsentStatus[],
+    who: string,
+    patch: (current: ConsentRecord) => Partial<Pick<ConsentRecord, 'customerId' | 'accountIds' | 'consumedBy'>>,
+  ): Promise<ConsentRecord> {
+    for (;;) {
+      const raw = await this.store.get(keyOf(id));
+      if (raw === null) throw consentError(ErrorCode.CONSENT_NOT_FOUND, 'There is no such consent.');
+      const current = fromStored(raw);
+      const now = this.now();
+      const from = effectiveStatus(current, now.getTime());
+      // An expiry not written yet is written first (its own audit event), and the change is judged from Expired.
+      if (from === 'Expired' && current.status !== 'Expired' && !targets.includes('Expired')) {
+        await this.change(id, ['Expired'], EXPIRY, () => ({})).catch(() => undefined);
+        throw consentError(ErrorCode.CONSENT_STATE_CONFLICT, `The consent is Expired: it cannot become ${targets.join(' or ')}.`);
+      }
+      const to = targets.find((t) => canTransition(current.kind, current.status, t));
+      if (!to) {
+        throw consentError(ErrorCode.CONSENT_STATE_CONFLICT, `The consent is ${from}: it cannot become ${targets.join(' or ')}.`);
+      }
+      const next: ConsentRecord = { ...current, ...patch(current), status: to, statusUpdatedAt: now.toISOString() };
+      if (!(await this.store.compareAndSet(keyOf(id), raw, JSON.stringify(next)))) continue;
+      if (next.customerId !== null && current.customerId === null) await this.store.addToSet(customerIndex(next.customerId), id);
+      await this.audit(next, who, current.status);
+      return next;
+    }
+  }
+
+  private async audit(record: ConsentRecord, who: string, previousStatus: ConsentStatus | undefined): Promise<void> {
+    if (!this.options.audit) return;
+    try {
+      await this.options.audit.record({
+        at: record.statusUpdatedAt,
+        who,
+        requestId: null,
+        operation: previousStatus === undefined ? 'createConsent' : 'changeConsentStatus',
+        kind: 'consent',
+        ...(record.customerId !== null ? { customerId: record.customerId } : {}),
+        ...(record.accountIds.length > 0 ? { accountIds: [...record.accountIds] } : {}),
+        outcome: record.status,
+        from: 'journeys:consents',
+        consentId: record.id,
+        ...(previousStatus !== undefined ? { previousStatus } : {}),
+      });
+    } catch (err) {
+      // The change is made; its event could not be stored. Logged (the audit's own alerting watches these).
+      this.logger.error({ err, consentId: record.id, status: record.status }, 'could not audit a consent change');
+    }
+  }
 }
 
-/** What travels in a principal (and so in the signed context to the subgraphs). */
+/** What travels in a principal (and so in the signed context to the subgraphs): only for a consent with a customer. */
 export function principalConsentOf(record: ConsentRecord): Consent {
-  return { id: record.id, customerId: record.customerId, accountIds: [...record.accountIds], expiresAt: record.expiresAt };
+  if (record.customerId === null) throw new Error(`consent ${record.id} has no customer yet`);
+  return {
+    id: record.id,
+    kind: record.kind,
+    customerId: record.customerId,
+    accountIds: [...record.accountIds],
+    expiresAt: record.expiresAt,
+    permissions: [...record.permissions],
+    transactionFrom: record.transactionFrom,
+    transactionTo: record.transactionTo,
+    payment: record.payment,
+  };
+}
+
+function newRecord(input: NewConsent, now: Date): ConsentRecord {
+  const at = now.toISOString();
+  const customerId = input.customerId ?? null;
+  const kind = input.kind ?? 'account-access';
+  return {
+    id: input.id,
+    kind,
+    partner: input.partner,
+    status: input.status ?? (customerId !== null ? 'Authorised' : 'AwaitingAuthorisation'),
+    statusUpdatedAt: at,
+    createdAt: at,
+    customerId,
+    permissions: [...(input.permissions ?? input.scopes ?? [])],
+    requestedAccountIds: input.requestedAccountIds ? [...input.requestedAccountIds] : null,
+    accountIds: [...(input.accountIds ?? [])],
+    expiresAt: input.expiresAt ?? null,
+    transactionFrom: input.transactionFrom ?? null,
+    transactionTo: input.transactionTo ?? null,
+    frequencyPerDay: input.frequencyPerDay ?? DEFAULT_FREQUENCY_PER_DAY,
+    recurringIndicator: kind === 'payment' ? false : (input.recurringIndicator ?? true),
+    payment: input.payment ?? null,
+    consumedBy: null,
+  };
+}
+
+/**
+ * A stored consent, also one written before issue 13 (`scopes`, `revokedAt`, no status): read as Authorised, or
+ * Revoked when it had been revoked.
+ */
+function fromStored(raw: string): ConsentRecord {
+  const r = JSON.parse(raw) as Partial<ConsentRecord> & { scopes?: Scope[]; revokedAt?: string | null; id: string; partner: string };
+  if (r.status !== undefined && r.kind !== undefined) return r as ConsentRecord;
+  const at = r.revokedAt ?? r.createdAt ?? new Date(0).toISOString();
+  return {
+    id: r.id,
+    kind: r.kind ?? 'account-access',
+    partner: r.partner,
+    status: r.status ?? (r.revokedAt ? 'Revoked' : 'Authorised'),
+    statusUpdatedAt: r.statusUpdatedAt ?? at,
+    createdAt: r.createdAt ?? at,
+    customerId: r.customerId ?? null,
+    permissions: r.permissions ?? r.scopes ?? [],
+    requestedAccountIds: r.requestedAccountIds ?? null,
+    accountIds: r.accountIds ?? [],
+    expiresAt: r.expiresAt ?? null,
+    transactionFrom: r.transactionFrom ?? null,
+    transactionTo: r.transactionTo ?? null,
+    frequencyPerDay: r.frequencyPerDay ?? DEFAULT_FREQUENCY_PER_DAY,
+    recurringIndicator: r.recurringIndicator ?? true,
+    payment: r.payment ?? null,
+    consumedBy: r.consumedBy ?? null,
+  };
+}
+
+function utcDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
 }
 
 function keyOf(id: string): string {
   return `consent:${id}`;
 }
+const customerIndex = (customerId: string) => `consents-of-customer:${customerId}`;
+const partnerIndex = (partner: string) => `consents-of-partner:${partner}`;
+const accessKey = (id: string, day: string) => `consent-accesses:${id}:${day}`;
+const absentKey = (id: string, day: string) => `consent-accesses:${id}:${day}:absent`;
+const lastAccessKey = (id: string) => `consent-last-access:${id}`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sandbox consents
@@ -149,23 +565,26 @@ export const SANDBOX_CONSENT_IDS: Readonly<Record<string, string>> = {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The sandbox's consents, as given already (Authorised) by cust-0001. */
 export function sandboxConsents(partners: PartnerRegistry, now: Date = new Date()): NewConsent[] {
   const expiresAt = new Date(now.getTime() + 90 * DAY_MS).toISOString();
   return [
     {
       id: 'consent-budget-cust-0001',
       partner: 'budget-app',
+      status: 'Authorised',
       customerId: 'cust-0001',
       accountIds: ['acc-5001', 'acc-5002'],
-      scopes: [...(partners.get('budget-app')?.scopes ?? [])],
+      permissions: [...(partners.get('budget-app')?.scopes ?? [])],
       expiresAt,
     },
     {
       id: 'consent-payroll-cust-0001',
       partner: 'payroll-app',
+      status: 'Authorised',
       customerId: 'cust-0001',
       accountIds: ['acc-5001'],
-      scopes: ['payments:initiate', 'accounts:basic'],
+      permissions: ['payments:initiate', 'accounts:basic'],
       expiresAt,
     },
   ];
@@ -173,5 +592,5 @@ export function sandboxConsents(partners: PartnerRegistry, now: Date = new Date(
 
 /** Creates the sandbox consents that are not in the store yet (a revoked one stays revoked across restarts). */
 export async function seedSandboxConsents(consents: ConsentStore, partners: PartnerRegistry, now?: Date): Promise<void> {
-  for (const consent of sandboxConsents(partners, now)) await consents.create(consent);
+  for (const consent of sandboxConsents(partners, now)) await consents.create(consent, 'system:sandbox-seed');
 }

@@ -37,6 +37,29 @@ export enum ErrorCode {
    * data, HTTP 503. The same request may be sent again.
    */
   AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
+  // open-banking consents (issue 13; lib/consents.ts)
+  /** Unknown or tampered consent id (or another partner's, where the answer must not say it exists). */
+  CONSENT_NOT_FOUND = 'CONSENT_NOT_FOUND',
+  /** The consent belongs to another partner. */
+  CONSENT_OTHER_PARTNER = 'CONSENT_OTHER_PARTNER',
+  /** The consent awaits the customer's authorisation, or the customer declined it. */
+  CONSENT_NOT_AUTHORISED = 'CONSENT_NOT_AUTHORISED',
+  CONSENT_REVOKED = 'CONSENT_REVOKED',
+  CONSENT_EXPIRED = 'CONSENT_EXPIRED',
+  /** A payment consent already spent by a payment. */
+  CONSENT_CONSUMED = 'CONSENT_CONSUMED',
+  /** The token is bound to another consent than the request names (the payment input's consentId). */
+  CONSENT_TOKEN_MISMATCH = 'CONSENT_TOKEN_MISMATCH',
+  /** A permission asked for whose scope the partner was not granted when it was registered. */
+  CONSENT_SCOPE_NOT_GRANTED = 'CONSENT_SCOPE_NOT_GRANTED',
+  /** The payment differs from the one its consent authorised (amount, currency, creditor, source account). */
+  CONSENT_PAYMENT_MISMATCH = 'CONSENT_PAYMENT_MISMATCH',
+  /** frequencyPerDay exceeded without the customer present. */
+  CONSENT_ACCESS_LIMIT = 'CONSENT_ACCESS_LIMIT',
+  /** The consent is not in a state this change starts from (nothing was changed). */
+  CONSENT_STATE_CONFLICT = 'CONSENT_STATE_CONFLICT',
+  /** A malformed consent request: an unknown permission, a bad date, an account that is not the customer's. */
+  CONSENT_INVALID = 'CONSENT_INVALID',
   // everything else
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
@@ -62,6 +85,18 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.PERSISTED_OPERATION_REQUIRED]: 400,
   [ErrorCode.PERSISTED_OPERATION_NOT_FOUND]: 400,
   [ErrorCode.AUDIT_UNAVAILABLE]: 503,
+  [ErrorCode.CONSENT_NOT_FOUND]: 404,
+  [ErrorCode.CONSENT_OTHER_PARTNER]: 403,
+  [ErrorCode.CONSENT_NOT_AUTHORISED]: 403,
+  [ErrorCode.CONSENT_REVOKED]: 403,
+  [ErrorCode.CONSENT_EXPIRED]: 403,
+  [ErrorCode.CONSENT_CONSUMED]: 409,
+  [ErrorCode.CONSENT_TOKEN_MISMATCH]: 403,
+  [ErrorCode.CONSENT_SCOPE_NOT_GRANTED]: 403,
+  [ErrorCode.CONSENT_PAYMENT_MISMATCH]: 422,
+  [ErrorCode.CONSENT_ACCESS_LIMIT]: 429,
+  [ErrorCode.CONSENT_STATE_CONFLICT]: 409,
+  [ErrorCode.CONSENT_INVALID]: 400,
 };
 
 export interface BankErrorOptions {

@@ -59,10 +59,50 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
    * token) and answers every request. @default none
    */
   readonly inbound?: Readonly<Record<string, InboundHandler>>;
+  /**
+   * REST routes by path prefix or pattern, tried in order after `inbound` (the first that matches serves). A route
+   * `signed: true` is for the gateway (a partner's request it forwards, its own internal call): the signed context
+   * is verified as for /graphql (401 otherwise), the body read within the same limit (413) and parsed as JSON
+   * (400), and the handler gets the context. A route `signed: false` is an inbound one whose path carries an id
+   * (`/internal/consents/{id}/authorisation`): its handler authenticates its sender itself. @default none
+   */
+  readonly routes?: readonly SubgraphRoute[];
 }
 
 /** One inbound route: reads the request, authenticates its sender, answers. A throw is answered 500 and logged. */
 export type InboundHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** A request that came through the gateway: its verified context and its JSON body (undefined when empty). */
+export interface SignedRequest {
+  readonly req: IncomingMessage;
+  readonly url: URL;
+  readonly context: InternalContext;
+  readonly body: unknown;
+}
+
+/** Serves one signed request. A throw is answered 500 and logged. */
+export type SignedRouteHandler = (request: SignedRequest, res: ServerResponse) => Promise<void>;
+
+/** How a route says no before its handler runs (no context, too large, not JSON): its own error body. */
+export type RouteRefusal = (res: ServerResponse, status: number, code: ErrorCode, message: string) => void;
+
+export type SubgraphRoute =
+  | {
+      /** A path prefix ("/open-banking/"), or a pattern the whole path must match. */
+      readonly path: string | RegExp;
+      readonly signed: true;
+      readonly handle: SignedRouteHandler;
+      /** @default `{"error": {"code", "message"}}` */
+      readonly refuse?: RouteRefusal;
+    }
+  | { readonly path: string | RegExp; readonly signed: false; readonly handle: InboundHandler };
+
+/** The default refusal of a route: `{ error: { code, message } }`. */
+export const refuseRoute: RouteRefusal = (res, status, code, message) => sendJson(res, status, { error: { code, message } });
+
+function routeMatches(route: SubgraphRoute, pathname: string): boolean {
+  return typeof route.path === 'string' ? pathname.startsWith(route.path) : route.path.test(pathname);
+}
 
 export interface RunningSubgraph {
   /** http://host:port/graphql */
@@ -133,6 +173,52 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     );
   };
 
+  /**
+   * The signed context and JSON body of a request for the gateway's routes (/graphql and signed REST routes); undefined
+   * once it was refused (401 without a valid context, 413 too large, 400 not JSON) or the connection went away.
+   */
+  async function verifiedRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    refuse: (status: number, code: ErrorCode, message: string) => void,
+  ): Promise<{ base: InternalContext; body: unknown } | undefined> {
+    let base: InternalContext;
+    try {
+      const header = req.headers[CONTEXT_HEADER];
+      base = await def.verifier.verify(Array.isArray(header) ? header[0] : header, def.name);
+      noteRequestId(base.requestId);
+    } catch (err) {
+      const message = err instanceof InvalidContextError ? err.message : 'invalid signed context';
+      metrics.rejected();
+      refuse(401, ErrorCode.UNAUTHENTICATED, message);
+      return undefined;
+    }
+    let read: Awaited<ReturnType<typeof readBody>>;
+    try {
+      read = await readBody(req, MAX_BODY_BYTES);
+    } catch (err) {
+      // The connection ended before the whole body came (the gateway gave up on this fetch at its deadline, or a
+      // malformed chunk): nobody is left to answer and nothing is wrong here. An info line, not an error.
+      if (!req.destroyed && !req.readableAborted) throw err;
+      logger.info({ reason: (err as Error).message }, 'the connection closed before the request body was read');
+      res.destroy();
+      return undefined;
+    }
+    if (read.kind === 'too-large') {
+      if (!read.drained) res.setHeader('connection', 'close');
+      metrics.rejected();
+      refuse(413, ErrorCode.BAD_REQUEST, 'request body too large');
+      return undefined;
+    }
+    try {
+      return { base, body: read.text ? (JSON.parse(read.text) as unknown) : undefined };
+    } catch {
+      metrics.rejected();
+      refuse(400, ErrorCode.BAD_REQUEST, 'malformed JSON body');
+      return undefined;
+    }
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://subgraph');
     if (url.pathname === '/health' && req.method === 'GET') {
@@ -153,46 +239,22 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     if (url.pathname === '/metrics') return serveMetrics(req, res, metrics.registry, metricsToken);
     const inbound = def.inbound && Object.hasOwn(def.inbound, url.pathname) ? def.inbound[url.pathname] : undefined;
     if (inbound) return inbound(req, res);
+    const route = def.routes?.find((r) => routeMatches(r, url.pathname));
+    if (route && !route.signed) return route.handle(req, res);
+    if (route?.signed) {
+      const refuse = route.refuse ?? refuseRoute;
+      const signed = await verifiedRequest(req, res, (status, code, message) => refuse(res, status, code, message));
+      if (signed) await route.handle({ req, url, context: signed.base, body: signed.body }, res);
+      return;
+    }
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, { errors: [{ message: `no route ${req.method} ${url.pathname}`, extensions: { code: ErrorCode.NOT_FOUND } }] });
       return;
     }
-    let base: InternalContext;
-    try {
-      const header = req.headers[CONTEXT_HEADER];
-      base = await def.verifier.verify(Array.isArray(header) ? header[0] : header, def.name);
-      noteRequestId(base.requestId);
-    } catch (err) {
-      const message = err instanceof InvalidContextError ? err.message : 'invalid signed context';
-      metrics.rejected();
-      sendJson(res, 401, { errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
-      return;
-    }
-    let read: Awaited<ReturnType<typeof readBody>>;
-    try {
-      read = await readBody(req, MAX_BODY_BYTES);
-    } catch (err) {
-      // The connection ended before the whole body came (the gateway gave up on this fetch at its deadline, or a
-      // malformed chunk): nobody is left to answer and nothing is wrong here. An info line, not an error.
-      if (!req.destroyed && !req.readableAborted) throw err;
-      logger.info({ reason: (err as Error).message }, 'the connection closed before the request body was read');
-      res.destroy();
-      return;
-    }
-    if (read.kind === 'too-large') {
-      if (!read.drained) res.setHeader('connection', 'close');
-      metrics.rejected();
-      sendJson(res, 413, { errors: [{ message: 'request body too large', extensions: { code: ErrorCode.BAD_REQUEST } }] });
-      return;
-    }
-    let body: unknown;
-    try {
-      body = read.text ? JSON.parse(read.text) : undefined;
-    } catch {
-      metrics.rejected();
-      sendJson(res, 400, { errors: [{ message: 'malformed JSON body', extensions: { code: ErrorCode.BAD_REQUEST } }] });
-      return;
-    }
+    const graphqlRefusal = (status: number, code: ErrorCode, message: string) => sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+    const signed = await verifiedRequest(req, res, graphqlRefusal);
+    if (!signed) return;
+    const { base, body } = signed;
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     const result = await apollo.executeHTTPGraphQLRequest({

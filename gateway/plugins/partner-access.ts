@@ -28,7 +28,7 @@ export async function resolvePartner(
   }
   const consent = consentId === null ? null : await access.consents.liveFor(consentId, partner.clientId);
   const granted = new Set<string>(partner.scopes);
-  const agreed = consent ? new Set<string>(consent.scopes) : granted;
+  const agreed = consent ? new Set<string>(consent.permissions) : granted;
   return {
     kind: 'partner',
     clientId: partner.clientId,

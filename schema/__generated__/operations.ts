@@ -66,6 +66,12 @@ export type InternationalPaymentInput = {
   /** What the beneficiary receives, in the beneficiary's currency. */
   amount: MoneyInput;
   beneficiary: BeneficiaryInput;
+  /**
+   * The payment consent this payment spends (OB's ConsentId): required from a partner whose token is bound to a payment
+   * consent, and must be that consent; the payment must be the one consented to. Spent once: the same idempotency key
+   * replays the same journey, another key is refused (CONSENT_CONSUMED).
+   */
+  consentId?: string | number | null | undefined;
   /** Up to 140 characters for the beneficiary. */
   remittance?: string | null | undefined;
   /** The customer's account to pay from. */

@@ -1,3 +1,4 @@
+import type { ConsentStore, PartnerRegistry } from '../../lib/consents.js';
 import type { PrincipalContext } from '../../lib/permissions.js';
 import type { JourneyEngine } from './engine/types.js';
 import type { Flows, JourneyDeps } from './flows/index.js';
@@ -8,6 +9,9 @@ export interface JourneysContext extends PrincipalContext {
   readonly flows: Flows;
   /** For the reads done before a journey starts (the source account is the customer's, in which currency). */
   readonly deps: JourneyDeps;
+  /** The consent registry (lib/consents.ts) in the journeys' store. */
+  readonly consents: ConsentStore;
+  readonly partners: PartnerRegistry;
   /** How long a mutation waits for the critical steps before answering with the journey RUNNING. */
   readonly waitMs: number;
 }

@@ -18,6 +18,10 @@ const server = await createJourneysSubgraph({
   store: runtime.store,
   // What legacy systems push (the rail's pacs.002 / pacs.004 reports): README "How the rail's reports reach the bank".
   inbound: runtime.inbound,
+  // The consent registry: Customer.consents, revokeConsent, the OB consent routes and the gateway's access check.
+  consents: runtime.consents,
+  partners: runtime.partners,
+  routes: runtime.routes,
   verifier: new ContextVerifier(contextPublicKeys()),
   logger,
 });

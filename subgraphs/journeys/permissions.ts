@@ -18,6 +18,18 @@ const customerSelfOrOperations = rule<{ id?: unknown } | null | undefined>('cust
   return (p.kind === 'customer' && p.customerId === parent?.id) || (p.kind === 'staff' && p.role === 'operations') || forbidden();
 });
 
+/** Operations staff: the consent lookups (support staff do not see consents). */
+const isOperations = rule('isOperations', (_parent, _args, ctx) => (ctx.principal.kind === 'staff' && ctx.principal.role === 'operations') || forbidden('Only operations staff can ask for this.'));
+
+/** A customer (the resolver makes sure the consent is theirs) or operations staff: never a partner. */
+const customerOrOperations = rule('customerOrOperations', (_parent, _args, ctx) => {
+  const p = ctx.principal;
+  return p.kind === 'customer' || (p.kind === 'staff' && p.role === 'operations') || forbidden('Only the customer or operations staff can do this.');
+});
+
+/** A consent is read by its customer or operations staff only, reached through the entry points above; never a partner. */
+const notPartner = rule('notPartner', (_parent, _args, ctx) => ctx.principal.kind !== 'partner' || forbidden('A partner reads its consents through the open-banking routes.'));
+
 const canSeeThisJourney = rule<JourneyRecord>('canSeeThisJourney', (parent, _args, ctx) => canSeeJourney(ctx.principal, parent) || forbidden());
 
 /**
@@ -44,7 +56,7 @@ const isCustomerOrPartnerPayingFromConsentedAccount = rule<unknown, { input?: { 
 
 /** Who may do and see what in the journeys subgraph. Deny by default: a field missing here is FORBIDDEN. */
 export const permissions = definePermissions({
-  Query: { ...FEDERATION_RULES.Query, me: isCustomer, journey: allow /* the resolver checks the journey's owner */ },
+  Query: { ...FEDERATION_RULES.Query, me: isCustomer, journey: allow /* the resolver checks the journey's owner */, consents: isOperations },
   Mutation: {
     onboardCustomer: isStaff,
     sendInternationalPayment: isCustomerOrPartnerPayingFromConsentedAccount,
@@ -52,9 +64,13 @@ export const permissions = definePermissions({
     issueCard: isCustomer,
     freezeCard: isCustomer,
     unfreezeCard: isCustomer,
+    revokeConsent: customerOrOperations,
   },
   _Service: allow,
-  Customer: { id: canReadThisCustomer, journeys: customerSelfOrOperations, kycApplicantId: canReadThisCustomer },
+  Customer: { id: canReadThisCustomer, journeys: customerSelfOrOperations, kycApplicantId: canReadThisCustomer, consents: customerSelfOrOperations },
+  Consent: notPartner,
+  ConsentPartner: notPartner,
+  ConsentPayment: notPartner,
   Journey: canSeeThisJourney,
   JourneyStep: allow,
   StepAttempt: allow,

@@ -7,18 +7,26 @@ import { attemptCount, countOf } from './engine/record.js';
 import type { FlowDefinition, Json, JourneyRecord } from './engine/types.js';
 import { fromJsonMoney, payingCustomer, type JsonMoney } from './flows/inputs.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
+import { Consent, ConsentPayment, consentMutation, consentQuery, customerConsents } from './consents/graph.js';
+import { spendPaymentConsent } from './consents/payments.js';
 
 /** Longest idempotency key accepted (Stripe's limit). */
 const MAX_KEY_LENGTH = 255;
 
 /** Starts (or replays) a journey: the key is checked here, the input by the flow, before anything is written. */
 function start<I extends Json>(ctx: JourneysContext, flow: FlowDefinition<I>, idempotencyKey: string, input: unknown): Promise<JourneyRecord> {
+  const key = checkedKey(idempotencyKey);
+  // The engine runs any flow; a flow's input type is its own business (validated by flow.validate).
+  return ctx.engine.start(flow as unknown as FlowDefinition, { principal: ctx.principal, idempotencyKey: key, input, waitMs: ctx.waitMs });
+}
+
+/** The idempotency key as journeys use it (trimmed); BAD_USER_INPUT when it is not 1 to 255 printable characters. */
+function checkedKey(idempotencyKey: string): string {
   const key = idempotencyKey.trim();
   if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
     throw badUserInput('idempotencyKey', `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} printable characters without spaces`);
   }
-  // The engine runs any flow; a flow's input type is its own business (validated by flow.validate).
-  return ctx.engine.start(flow as unknown as FlowDefinition, { principal: ctx.principal, idempotencyKey: key, input, waitMs: ctx.waitMs });
+  return key;
 }
 
 /** The journey this principal already started with this key, if it is of this type. */
@@ -52,9 +60,11 @@ export const resolvers: Resolvers = {
       if (!canSeeJourney(p, record)) throw forbidden('There is no such journey of yours.');
       return record;
     },
+    ...consentQuery,
   },
 
   Mutation: {
+    ...consentMutation,
     onboardCustomer: (_parent, { idempotencyKey, input }, ctx) => start(ctx, ctx.flows.onboardCustomer, idempotencyKey, input),
 
     sendInternationalPayment: async (_parent, { idempotencyKey, input }, ctx) => {
@@ -74,6 +84,8 @@ export const resolvers: Resolvers = {
       const [account] = await ctx.deps.coreBanking.getAccounts([input.sourceAccountId]);
       if (!account || account.customerId !== customerId) throw badUserInput('sourceAccountId', 'no such account of yours');
       if (account.status !== 'ACTIVE') throw badUserInput('sourceAccountId', 'the account is not active');
+      // A payment consent is checked and spent here, before the journey (and its first legacy call) starts.
+      await spendPaymentConsent(ctx, input, checkedKey(idempotencyKey));
       return start(ctx, ctx.flows.sendInternationalPayment, idempotencyKey, { ...input, sourceCurrency: account.currency });
     },
 
@@ -105,7 +117,11 @@ export const resolvers: Resolvers = {
     },
     // For the KYC subgraph's Customer.kyc (@requires): the mapping Onfido does not keep for us.
     kycApplicantId: (customer, _args, ctx) => ctx.deps.kycApplicants.applicantIdOf(customer.id),
+    consents: customerConsents,
   },
+
+  Consent,
+  ConsentPayment,
 
   Journey: {
     __resolveReference: async (reference, ctx) => {

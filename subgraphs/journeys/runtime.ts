@@ -10,11 +10,13 @@ import {
   type ConnectorOverrides,
 } from '../../connectors/factory.js';
 import { createAuditSink, type AuditEvent, type AuditSink } from '../../lib/audit.js';
-import { inboundConfig, journeyConfig, type LegacySystem } from '../../lib/config.js';
+import { consentAuthorisationToken, inboundConfig, journeyConfig, type LegacySystem } from '../../lib/config.js';
+import { ConsentStore, loadPartners, type PartnerRegistry } from '../../lib/consents.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { describePrincipal } from '../../lib/principal.js';
 import { createStore, type KeyValueStore } from '../../lib/store/index.js';
-import type { InboundHandler } from '../../lib/subgraph-server.js';
+import type { InboundHandler, SubgraphRoute } from '../../lib/subgraph-server.js';
+import { consentRoutes } from './consents/routes.js';
 import { createJourneyEngine, type JourneyLifecycleEvent } from './engine/engine.js';
 import { watchQueueDepth } from './engine/metrics.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
@@ -43,6 +45,12 @@ export interface JourneysRuntime {
   readonly references: ExternalReferences;
   /** The routes legacy systems push to (inbound/), for createJourneysSubgraph({ inbound }). */
   readonly inbound: Readonly<Record<string, InboundHandler>>;
+  /** The consent registry (lib/consents.ts), in the journeys' store: a payment consent is spent beside its journey. */
+  readonly consents: ConsentStore;
+  /** schema/partners.json. */
+  readonly partners: PartnerRegistry;
+  /** The consent routes (consents/routes.ts), for createJourneysSubgraph({ routes }). */
+  readonly routes: readonly SubgraphRoute[];
   close(): Promise<void>;
 }
 
@@ -61,6 +69,8 @@ export interface RuntimeOptions {
    * @default createAuditSink(env) (a Redis stream with REDIS_URL, memory otherwise)
    */
   readonly audit?: AuditSink;
+  /** @default loadPartners() (schema/partners.json) */
+  readonly partners?: PartnerRegistry;
 }
 
 /** The audit event of a journey's start or end: ids and status, never its input (amounts, IBANs, names). */
@@ -127,6 +137,9 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     onLifecycle: (event) => audit.record(journeyAuditEvent(event)),
   });
   const inboundLogger = options.logger ?? createLogger('journeys-inbound');
+  const consentLogger = options.logger ?? createLogger('journeys-consents');
+  const partners = options.partners ?? loadPartners();
+  const consents = new ConsentStore(store, { audit, logger: consentLogger });
   return {
     deps,
     flows,
@@ -139,6 +152,9 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
       ...paymentRailInbound({ engine, references, token: inbound.paymentRailReportToken, logger: inboundLogger }),
       ...kycProviderInbound({ engine, references, token: inbound.kycWebhookToken, logger: inboundLogger }),
     },
+    consents,
+    partners,
+    routes: consentRoutes({ consents, partners, coreBanking: deps.coreBanking, authorisationToken: consentAuthorisationToken(env), logger: consentLogger }),
     async close() {
       unwatchQueue();
       await engine.close();

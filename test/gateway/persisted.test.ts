@@ -67,7 +67,17 @@ describe('persisted operations: partners', () => {
       kind: 'partner',
       clientId: 'budget-app',
       scopes: ['accounts:basic', 'balances:read'], // payments:initiate is not budget-app's to ask for
-      consent: { id: 'consent-budget-cust-0001', customerId: 'cust-0001', accountIds: ['acc-5001', 'acc-5002'], expiresAt: expect.any(String) },
+      consent: {
+        id: 'consent-budget-cust-0001',
+        kind: 'account-access',
+        customerId: 'cust-0001',
+        accountIds: ['acc-5001', 'acc-5002'],
+        expiresAt: expect.any(String),
+        permissions: ['accounts:basic', 'accounts:detail', 'balances:read', 'transactions:read'],
+        transactionFrom: null,
+        transactionTo: null,
+        payment: null,
+      },
     });
   });
 
@@ -139,7 +149,7 @@ describe('persisted operations: partners', () => {
     const token = await budgetToken('consent-to-revoke');
     const first = await run(byId(IDS.meCards), token);
     expect(first.received[0]?.principal).toMatchObject({ consent: { id: 'consent-to-revoke' }, scopes: ['accounts:basic'] });
-    expect(await consents.revoke('consent-to-revoke')).toMatchObject({ revokedAt: expect.any(String) });
+    expect(await consents.revoke('consent-to-revoke')).toMatchObject({ status: 'Revoked' });
     const after = await run(byId(IDS.meCards), token);
     expect(after.reply.status).toBe(200);
     expect(after.received[0]?.principal).toMatchObject({ kind: 'partner', consent: null });

@@ -1,6 +1,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CustomerRef as CustomerRefModel, EntityRef as EntityRefModel } from '../../../lib/domain.js';
 import type { JourneyRecord as JourneyRecordModel, StepRecord as StepRecordModel, AttemptRecord as AttemptRecordModel } from '../engine/types.js';
+import type { ConsentRecord as ConsentRecordModel } from '../../../lib/consents.js';
+import type { ConsentPayment as ConsentPaymentModel } from '../../../lib/principal.js';
 import type { Money as MoneyModel } from '../../../lib/money.js';
 import type { JourneysContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -63,6 +65,76 @@ export type CardJourneyPayload = {
   journey: Journey;
 };
 
+/**
+ * A consent a customer gave (or was asked for by) a partner. A partner never reads these through the graph: it reads
+ * its own through the open-banking routes.
+ */
+export type Consent = {
+  __typename?: 'Consent';
+  /** Accesses counted today (UTC), the customer present or not. */
+  accessesToday: Scalars['Int']['output'];
+  /** The accounts the customer chose (none until authorised). */
+  accountIds: Array<Scalars['ID']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** Null: no expiry. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Accesses a day without the customer present. */
+  frequencyPerDay: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  kind: ConsentKind;
+  lastAccessAt?: Maybe<Scalars['DateTime']['output']>;
+  partner: ConsentPartner;
+  /** A payment consent's payment; null for account access. */
+  payment?: Maybe<ConsentPayment>;
+  /** Our scopes the consent grants (accounts:basic, balances:read, ...). */
+  permissions: Array<Scalars['String']['output']>;
+  status: ConsentStatus;
+  statusUpdatedAt: Scalars['DateTime']['output'];
+  /** The partner sees transactions booked from then (null: no lower bound)... */
+  transactionFrom?: Maybe<Scalars['DateTime']['output']>;
+  /** ...up to then (null: no upper bound). */
+  transactionTo?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ConsentKind =
+  /** Reading accounts, balances, transactions or the customer's details (OB account-access-consents). */
+  | 'ACCOUNT_ACCESS'
+  /** One payment (OB domestic-payment-consents). */
+  | 'PAYMENT';
+
+export type ConsentPartner = {
+  __typename?: 'ConsentPartner';
+  /** The partner's client id (schema/partners.json). */
+  clientId: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+/** The one payment a payment consent authorises. */
+export type ConsentPayment = {
+  __typename?: 'ConsentPayment';
+  amount: Money;
+  /** An IBAN (or one of the bank's account ids). */
+  creditorAccount: Scalars['String']['output'];
+  creditorName: Scalars['String']['output'];
+  reference?: Maybe<Scalars['String']['output']>;
+  /** The account the partner asked to pay from, when it named one. */
+  sourceAccountId?: Maybe<Scalars['ID']['output']>;
+};
+
+export type ConsentStatus =
+  /** The customer approved: the partner may act within it. */
+  | 'AUTHORISED'
+  /** The partner asked; the customer has not decided yet. */
+  | 'AWAITING_AUTHORISATION'
+  /** A payment consent spent on its one payment. */
+  | 'CONSUMED'
+  /** Its expiry passed. */
+  | 'EXPIRED'
+  /** The customer declined, or the partner withdrew it before the customer decided. */
+  | 'REJECTED'
+  /** Ended by the customer, the partner or the bank. */
+  | 'REVOKED';
+
 export type ConvertCurrencyInput = {
   /** ISO 4217 code of the pocket to credit. */
   buy: Scalars['String']['input'];
@@ -79,6 +151,8 @@ export type ConvertCurrencyPayload = {
 
 export type Customer = {
   __typename?: 'Customer';
+  /** The consents the customer gave partners (open banking), newest first: the customer themself, or operations staff. */
+  consents: Array<Consent>;
   id: Scalars['ID']['output'];
   /** The customer's journeys, newest first (the customer, or operations staff). */
   journeys?: Maybe<Array<Journey>>;
@@ -99,6 +173,12 @@ export type InternationalPaymentInput = {
   /** What the beneficiary receives, in the beneficiary's currency. */
   amount: MoneyInput;
   beneficiary: BeneficiaryInput;
+  /**
+   * The payment consent this payment spends (OB's ConsentId): required from a partner whose token is bound to a payment
+   * consent, and must be that consent; the payment must be the one consented to. Spent once: the same idempotency key
+   * replays the same journey, another key is refused (CONSENT_CONSUMED).
+   */
+  consentId?: InputMaybe<Scalars['ID']['input']>;
   /** Up to 140 characters for the beneficiary. */
   remittance?: InputMaybe<Scalars['String']['input']>;
   /** The customer's account to pay from. */
@@ -225,6 +305,11 @@ export type Mutation = {
   /** Opens a new customer: KYC, risk, core banking client and account, then a card and a welcome message. Staff only. */
   onboardCustomer: OnboardCustomerPayload;
   /**
+   * Revokes an authorised consent: the consent's customer, or operations staff. Effective from the partner's next
+   * request. Revoking twice is refused the second time (CONSENT_STATE_CONFLICT).
+   */
+  revokeConsent: Consent;
+  /**
    * Sends money abroad from one of the customer's accounts, converting if needed. A partner needs payments:initiate and
    * a live consent that covers the source account.
    */
@@ -277,6 +362,15 @@ export type MutationOnboardCustomerArgs = {
  * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
  * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
  */
+export type MutationRevokeConsentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
 export type MutationSendInternationalPaymentArgs = {
   idempotencyKey: Scalars['String']['input'];
   input: InternationalPaymentInput;
@@ -320,10 +414,18 @@ export type OnboardCustomerPayload = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Consents of a customer or of a partner (one of the two, or both): operations staff only. */
+  consents: Array<Consent>;
   /** A journey: its owner's, or any for operations staff. */
   journey?: Maybe<Journey>;
   /** The signed-in customer. */
   me?: Maybe<Customer>;
+};
+
+
+export type QueryConsentsArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  partner?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -472,11 +574,16 @@ export type ResolversTypes = ResolversObject<{
   BeneficiaryInput: BeneficiaryInput;
   Card: ResolverTypeWrapper<EntityRefModel>;
   CardJourneyPayload: ResolverTypeWrapper<JourneyRecordModel>;
+  Consent: ResolverTypeWrapper<ConsentRecordModel>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ConsentKind: ConsentKind;
+  ConsentPartner: ResolverTypeWrapper<ConsentPartner>;
+  ConsentPayment: ResolverTypeWrapper<ConsentPaymentModel>;
+  ConsentStatus: ConsentStatus;
   ConvertCurrencyInput: ConvertCurrencyInput;
   ConvertCurrencyPayload: ResolverTypeWrapper<JourneyRecordModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Customer: ResolverTypeWrapper<CustomerRefModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   InternationalPaymentInput: InternationalPaymentInput;
   InternationalPaymentPayload: ResolverTypeWrapper<JourneyRecordModel>;
@@ -504,11 +611,14 @@ export type ResolversParentTypes = ResolversObject<{
   BeneficiaryInput: BeneficiaryInput;
   Card: EntityRefModel;
   CardJourneyPayload: JourneyRecordModel;
+  Consent: ConsentRecordModel;
+  Int: Scalars['Int']['output'];
+  ConsentPartner: ConsentPartner;
+  ConsentPayment: ConsentPaymentModel;
   ConvertCurrencyInput: ConvertCurrencyInput;
   ConvertCurrencyPayload: JourneyRecordModel;
   Boolean: Scalars['Boolean']['output'];
   Customer: CustomerRefModel;
-  Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   InternationalPaymentInput: InternationalPaymentInput;
   InternationalPaymentPayload: JourneyRecordModel;
@@ -550,6 +660,37 @@ export type CardJourneyPayloadResolvers<ContextType = JourneysContext, ParentTyp
   journey?: Resolver<ResolversTypes['Journey'], ParentType, ContextType>;
 }>;
 
+export type ConsentResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Consent'] = ResolversParentTypes['Consent']> = ResolversObject<{
+  accessesToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  accountIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  frequencyPerDay?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ConsentKind'], ParentType, ContextType>;
+  lastAccessAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  partner?: Resolver<ResolversTypes['ConsentPartner'], ParentType, ContextType>;
+  payment?: Resolver<Maybe<ResolversTypes['ConsentPayment']>, ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ConsentStatus'], ParentType, ContextType>;
+  statusUpdatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  transactionFrom?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  transactionTo?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
+export type ConsentPartnerResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['ConsentPartner'] = ResolversParentTypes['ConsentPartner']> = ResolversObject<{
+  clientId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ConsentPaymentResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['ConsentPayment'] = ResolversParentTypes['ConsentPayment']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  creditorAccount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  creditorName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sourceAccountId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
 export type ConvertCurrencyPayloadResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['ConvertCurrencyPayload'] = ResolversParentTypes['ConvertCurrencyPayload']> = ResolversObject<{
   bought?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   journey?: Resolver<ResolversTypes['Journey'], ParentType, ContextType>;
@@ -559,6 +700,7 @@ export type ConvertCurrencyPayloadResolvers<ContextType = JourneysContext, Paren
 
 export type CustomerResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  consents?: Resolver<Array<ResolversTypes['Consent']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   journeys?: Resolver<Maybe<Array<ResolversTypes['Journey']>>, ParentType, ContextType, RequireFields<CustomerJourneysArgs, 'first'>>;
   kycApplicantId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -613,6 +755,7 @@ export type MutationResolvers<ContextType = JourneysContext, ParentType extends 
   freezeCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationFreezeCardArgs, 'cardId' | 'idempotencyKey'>>;
   issueCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationIssueCardArgs, 'idempotencyKey'>>;
   onboardCustomer?: Resolver<ResolversTypes['OnboardCustomerPayload'], ParentType, ContextType, RequireFields<MutationOnboardCustomerArgs, 'idempotencyKey' | 'input'>>;
+  revokeConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'id'>>;
   sendInternationalPayment?: Resolver<ResolversTypes['InternationalPaymentPayload'], ParentType, ContextType, RequireFields<MutationSendInternationalPaymentArgs, 'idempotencyKey' | 'input'>>;
   unfreezeCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationUnfreezeCardArgs, 'cardId' | 'idempotencyKey'>>;
 }>;
@@ -625,6 +768,7 @@ export type OnboardCustomerPayloadResolvers<ContextType = JourneysContext, Paren
 }>;
 
 export type QueryResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  consents?: Resolver<Array<ResolversTypes['Consent']>, ParentType, ContextType, Partial<QueryConsentsArgs>>;
   journey?: Resolver<Maybe<ResolversTypes['Journey']>, ParentType, ContextType, RequireFields<QueryJourneyArgs, 'id'>>;
   me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
 }>;
@@ -644,6 +788,9 @@ export type Resolvers<ContextType = JourneysContext> = ResolversObject<{
   Account?: AccountResolvers<ContextType>;
   Card?: CardResolvers<ContextType>;
   CardJourneyPayload?: CardJourneyPayloadResolvers<ContextType>;
+  Consent?: ConsentResolvers<ContextType>;
+  ConsentPartner?: ConsentPartnerResolvers<ContextType>;
+  ConsentPayment?: ConsentPaymentResolvers<ContextType>;
   ConvertCurrencyPayload?: ConvertCurrencyPayloadResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
