@@ -80,8 +80,13 @@ export function consentRegistry(options: ConsentRegistryOptions): ConsentRegistr
     const body = (await res.json().catch(() => undefined)) as unknown;
     if (res.ok) return isValue(body) ? { ok: true, value: body } : { ok: false, status: 502, code: REGISTRY_UNAVAILABLE };
     const code = typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string' ? (body as { code: string }).code : undefined;
-    // A 5xx (or a refusal without a code) is the registry's trouble, not the customer's.
-    if (res.status >= 500 || code === undefined) return { ok: false, status: 502, code: REGISTRY_UNAVAILABLE };
+    // Only what the contract says about the consent passes through (unknown, not awaiting, an invalid choice). A 5xx,
+    // a refusal without a code, or the registry refusing this server (401/403: a wrong CONSENT_AUTHORISATION_TOKEN)
+    // is not the customer's doing: the bank cannot answer.
+    if (code === undefined || ![400, 404, 409].includes(res.status)) {
+      if (res.status === 401 || res.status === 403) console.error(`authorisation-server: the consent registry refused this server (${res.status}); check CONSENT_AUTHORISATION_TOKEN`);
+      return { ok: false, status: 502, code: REGISTRY_UNAVAILABLE };
+    }
     return { ok: false, status: res.status, code };
   }
 

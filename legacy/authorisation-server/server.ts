@@ -40,6 +40,8 @@ import { approvalPage, errorPage, loginPage, PAGE_HEADERS } from './pages.js';
 
 export const RESOURCE_INDICATOR = 'urn:bankgraph:gateway';
 const ACCESS_TOKEN_TTL_SECONDS = 900;
+/** A grant outlives its code (60 s) and the one access token of its exchange. */
+const GRANT_TTL_SECONDS = ACCESS_TOKEN_TTL_SECONDS + 120;
 /** OB's scopes for consent creation (client credentials); in an authorisation request, "what the consent grants". */
 const OB_SCOPES = ['accounts', 'payments'] as const;
 
@@ -165,7 +167,16 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
   const { partners, customers, audience } = options;
   const registry = options.registry ?? consentRegistry({ baseUrl: options.consentsUrl, token: options.consentAuthorisationToken });
   /** grant id -> consent id: which consent a code's tokens are bound to (in memory, as the grants are). */
-  const consentOfGrant = new Map<string, string>();
+  const consentOfGrant = new Map<string, { consentId: string; until: number }>();
+  const bind = (grantId: string, consentId: string): void => {
+    const now = Date.now();
+    // Insertion order is time order: drop the bindings whose grants have expired (no token can ask for them).
+    for (const [id, b] of consentOfGrant) {
+      if (b.until > now) break;
+      consentOfGrant.delete(id);
+    }
+    consentOfGrant.set(grantId, { consentId, until: now + GRANT_TTL_SECONDS * 1000 });
+  };
 
   const configuration: Configuration = {
     clients: [...partners.values()].map(clientOf),
@@ -217,7 +228,7 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
       },
     },
     extraTokenClaims(_ctx, token) {
-      const consentId = 'grantId' in token && token.grantId ? consentOfGrant.get(token.grantId) : undefined;
+      const consentId = 'grantId' in token && token.grantId ? consentOfGrant.get(token.grantId)?.consentId : undefined;
       return { 'bankgraph:kind': 'partner', ...(consentId ? { 'bankgraph:consent_id': consentId } : {}) };
     },
     // A grant is never reused: every consent is its own approval (the default would reuse the session's grant and
@@ -236,7 +247,7 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
       Interaction: 600,
       // Short: a customer logs in again for the next consent (the login is the sandbox's strong authentication).
       Session: 600,
-      Grant: ACCESS_TOKEN_TTL_SECONDS,
+      Grant: GRANT_TTL_SECONDS,
     },
     renderError(ctx: KoaContextWithOIDC, out) {
       ctx.type = 'html';
@@ -388,7 +399,7 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
     if (accept.length > 0) grant.addResourceScope(RESOURCE_INDICATOR, accept.join(' '));
     if (reject.length > 0) grant.rejectResourceScope(RESOURCE_INDICATOR, reject.join(' '));
     const grantId = await grant.save();
-    consentOfGrant.set(grantId, consentId);
+    bind(grantId, consentId);
     return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 

@@ -261,10 +261,40 @@ describe('authorization code with PKCE: the customer approves or declines', () =
     expect(consent.status).toBe('AwaitingAuthorisation');
   });
 
+  it('an account that is not the customer\'s is refused by the bank: the page again with the error, nothing decided', async () => {
+    const consent = as.registry.add({ id: 'aac-foreign-account', partner: 'budget-app' });
+    const jar = new CookieJar();
+    const approval = await loginAndReachApproval(as, jar, authorisationUrl(as, { consentId: consent.id, challenge: pkce().challenge }));
+    const form = new URLSearchParams([['decision', 'approve'], ['account', 'acc-5001'], ['account', 'acc-9999']]);
+    const again = await browse(as.url, jar, formAction(approval.html), BUDGET_REDIRECT, { method: 'POST', form });
+    expect(again.status).toBe(400);
+    expect(again.html).toContain('The bank refused that choice of accounts');
+    expect(again.redirect).toBeUndefined();
+    expect(consent.status).toBe('AwaitingAuthorisation');
+  });
+
   it('escapes what it renders', async () => {
     const consent = as.registry.add({ id: 'aac-escape', partner: 'budget-app', permissions: ['<script>alert(1)</script>'] });
     const approval = await loginAndReachApproval(as, new CookieJar(), authorisationUrl(as, { consentId: consent.id, challenge: pkce().challenge }));
     expect(approval.html).not.toContain('<script>');
     expect(approval.html).toContain('&#60;script&#62;');
+  });
+});
+
+describe('a registry that refuses the authorisation server itself', () => {
+  let misconfigured: TestAS;
+  beforeAll(async () => {
+    misconfigured = await startAS({ registryToken: 'not-the-registry-token' });
+  });
+  afterAll(async () => {
+    await misconfigured?.close();
+  });
+
+  it("is the bank's trouble, not the customer's: 502 UPSTREAM_UNAVAILABLE, no approval page", async () => {
+    const consent = misconfigured.registry.add({ id: 'aac-misconfigured', partner: 'budget-app' });
+    const page = await loginAndReachApproval(misconfigured, new CookieJar(), authorisationUrl(misconfigured, { consentId: consent.id, challenge: pkce().challenge }));
+    expect(page.status).toBe(502);
+    expect(page.html).toContain('<span id="error-code">UPSTREAM_UNAVAILABLE</span>');
+    expect(page.html).not.toContain('id="approve"');
   });
 });

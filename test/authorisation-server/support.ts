@@ -25,9 +25,9 @@ export interface TestAS {
 }
 
 /** The authorisation server on port 0 (sandbox configuration), in front of the registry stand-in. */
-export async function startAS(): Promise<TestAS> {
+export async function startAS(options: { registryToken?: string } = {}): Promise<TestAS> {
   const registry = await startRegistryStandIn();
-  const config = configFromEnv({ CONSENTS_URL: registry.url, CONSENT_AUTHORISATION_TOKEN: registry.token });
+  const config = configFromEnv({ CONSENTS_URL: registry.url, CONSENT_AUTHORISATION_TOKEN: options.registryToken ?? registry.token });
   const as = await listenAuthorisationServer({ ...config, issuer: undefined }, 0, '127.0.0.1');
   return {
     url: as.url,
