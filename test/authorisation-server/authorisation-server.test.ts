@@ -273,6 +273,52 @@ describe('authorization code with PKCE: the customer approves or declines', () =
     expect(consent.status).toBe('AwaitingAuthorisation');
   });
 
+  it('a payment consent shows the payment, and its token carries payments:initiate bound to the consent', async () => {
+    const redirect = 'https://payroll-app.example/callback';
+    const consent = as.registry.add({
+      id: 'pdc-payroll-1',
+      kind: 'payment',
+      partner: 'payroll-app',
+      permissions: ['payments:initiate'],
+      expiresAt: null,
+      payment: { amount: '12.50', currency: 'EUR', creditorName: 'Jonas Becker', creditorAccount: 'DE75512108001245126199', reference: 'Salary', sourceAccountId: null },
+    });
+    const { verifier, challenge } = pkce();
+    const jar = new CookieJar();
+    const approval = await loginAndReachApproval(as, jar, authorisationUrl(as, { clientId: 'payroll-app', redirectUri: redirect, scope: 'openid payments', consentId: consent.id, challenge }), redirect);
+    expect(approval.html).toMatch(/<p id="payment">A payment of <strong>12\.50 EUR<\/strong> to <strong>Jonas Becker<\/strong> \(DE75512108001245126199\)/);
+    expect(approval.html).toContain('no end date');
+    const done = await browse(as.url, jar, formAction(approval.html), redirect, { method: 'POST', form: new URLSearchParams([['decision', 'approve'], ['account', 'acc-5001']]) });
+    const { status, body } = await tokenRequest(as, {
+      grant_type: 'authorization_code',
+      code: String(done.redirect?.searchParams.get('code')),
+      code_verifier: verifier,
+      redirect_uri: redirect,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: await clientAssertion('payroll-app', partnerKey('payroll-app'), as.issuer),
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const { payload } = await verify(String(body.access_token));
+    expect(payload).toMatchObject({ client_id: 'payroll-app', sub: 'cust-0001', scope: 'payments:initiate', 'bankgraph:consent_id': consent.id });
+  });
+
+  it("a code is the partner's own: another partner cannot exchange it", async () => {
+    const consent = as.registry.add({ id: 'aac-stolen-code', partner: 'budget-app' });
+    const { verifier, challenge } = pkce();
+    const jar = new CookieJar();
+    const approval = await loginAndReachApproval(as, jar, authorisationUrl(as, { consentId: consent.id, challenge }));
+    const done = await browse(as.url, jar, formAction(approval.html), BUDGET_REDIRECT, { method: 'POST', form: new URLSearchParams([['decision', 'approve'], ['account', 'acc-5001']]) });
+    const stolen = await tokenRequest(as, {
+      grant_type: 'authorization_code',
+      code: String(done.redirect?.searchParams.get('code')),
+      code_verifier: verifier,
+      redirect_uri: BUDGET_REDIRECT,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: await clientAssertion('payroll-app', partnerKey('payroll-app'), as.issuer),
+    });
+    expect(stolen.body.error).toBe('invalid_grant');
+  });
+
   it('escapes what it renders', async () => {
     const consent = as.registry.add({ id: 'aac-escape', partner: 'budget-app', permissions: ['<script>alert(1)</script>'] });
     const approval = await loginAndReachApproval(as, new CookieJar(), authorisationUrl(as, { consentId: consent.id, challenge: pkce().challenge }));

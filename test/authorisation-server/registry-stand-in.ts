@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ConsentPayment } from '../../legacy/authorisation-server/consents-client.js';
 
 /**
  * A stand-in for the consent registry's two internal authorisation routes (issue 13's contract; the real ones are
@@ -24,7 +25,7 @@ export interface StandInConsent {
   expiresAt: string | null;
   transactionFrom: string | null;
   transactionTo: string | null;
-  payment: null;
+  payment: ConsentPayment | null;
 }
 
 export interface StandInAccount {
@@ -39,6 +40,7 @@ const TEXTS: Record<string, string> = {
   'accounts:detail': 'Account numbers and opening dates of the consented accounts.',
   'balances:read': 'Balances of the consented accounts.',
   'transactions:read': 'Transactions of the consented accounts.',
+  'payments:initiate': 'Initiate payments from the consented accounts.',
 };
 
 const PARTNER_NAMES: Record<string, string> = { 'budget-app': 'Budget App (sandbox)', 'payroll-app': 'Payroll App (sandbox)' };
