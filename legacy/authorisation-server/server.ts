@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AuthorisationServerConfig, PartnerClient } from './config.js';
 import { consentRegistry, type AuthorisationView, type ConsentRegistry, type RegistryAnswer } from './consents-client.js';
 import { approvalPage, errorPage, loginPage, PAGE_HEADERS } from './pages.js';
@@ -81,6 +81,21 @@ function clientOf(partner: PartnerClient): ClientMetadata {
     redirect_uris: [...partner.redirectUris],
     id_token_signed_response_alg: 'ES256',
   };
+}
+
+/**
+ * oidc-provider's prompts, with one more login check: every authorisation request is authenticated anew, whatever
+ * session the browser holds (each consent is authorised by a customer who has just logged in: the sandbox's strong
+ * customer authentication). The consent interaction merges the login result, so the check holds on its resume.
+ */
+function interactionPolicyOf(): interactionPolicy.Prompt[] {
+  const policy = interactionPolicy.base();
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check('consent_needs_fresh_login', 'each consent is authorised right after a login', 'login_required', (ctx) =>
+      ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+    ),
+  );
+  return policy;
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -238,14 +253,14 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
     findAccount: (_ctx, sub) => (customers.has(sub) ? { accountId: sub, claims: () => ({ sub }) } : undefined),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: interactionPolicyOf(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_SECONDS,
       ClientCredentials: ACCESS_TOKEN_TTL_SECONDS,
       AuthorizationCode: 60,
       IdToken: ACCESS_TOKEN_TTL_SECONDS,
       Interaction: 600,
-      // Short: a customer logs in again for the next consent (the login is the sandbox's strong authentication).
+      // Every consent needs a fresh login anyway (interactionPolicyOf): the session only spans one authorisation.
       Session: 600,
       Grant: GRANT_TTL_SECONDS,
     },

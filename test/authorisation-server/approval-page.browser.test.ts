@@ -105,8 +105,7 @@ describe('approval page in Chromium', () => {
     const consent = as.registry.add({ id: 'aac-browser-2', partner: 'budget-app' });
     const page = await browser.newPage();
     await page.route(`${BUDGET_REDIRECT}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'partner callback' }));
-    // A browser without the first test's session: the login page again.
-    await browser.clearCookies();
+    // The same browser as the first test, its session still standing: the login page again all the same.
     await page.goto(authorisationUrl(as, { consentId: consent.id, challenge: pkce().challenge }));
     await page.locator('#customer').fill('cust-0001');
     await page.locator('#password').fill('sandbox-password-0001');

@@ -319,6 +319,19 @@ describe('authorization code with PKCE: the customer approves or declines', () =
     expect(stolen.body.error).toBe('invalid_grant');
   });
 
+  it('asks the customer to log in for every consent, even with a session from the last one', async () => {
+    const first = as.registry.add({ id: 'aac-session-1', partner: 'budget-app' });
+    const second = as.registry.add({ id: 'aac-session-2', partner: 'budget-app' });
+    const jar = new CookieJar();
+    const approval = await loginAndReachApproval(as, jar, authorisationUrl(as, { consentId: first.id, challenge: pkce().challenge }));
+    const done = await browse(as.url, jar, formAction(approval.html), BUDGET_REDIRECT, { method: 'POST', form: new URLSearchParams([['decision', 'approve'], ['account', 'acc-5001']]) });
+    expect(done.redirect?.searchParams.get('code')).toBeTruthy();
+    const next = await browse(as.url, jar, authorisationUrl(as, { consentId: second.id, challenge: pkce().challenge }), BUDGET_REDIRECT);
+    expect(next.status).toBe(200);
+    expect(next.html).toContain('id="login-form"');
+    expect(next.html).not.toContain('id="approve"');
+  });
+
   it('escapes what it renders', async () => {
     const consent = as.registry.add({ id: 'aac-escape', partner: 'budget-app', permissions: ['<script>alert(1)</script>'] });
     const approval = await loginAndReachApproval(as, new CookieJar(), authorisationUrl(as, { consentId: consent.id, challenge: pkce().challenge }));
