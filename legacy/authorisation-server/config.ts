@@ -66,6 +66,8 @@ export interface AuthorisationServerConfig {
   readonly cookieKeys: readonly string[];
   readonly partners: ReadonlyMap<string, PartnerClient>;
   readonly customers: ReadonlyMap<string, SandboxCustomer>;
+  /** The customers are the published sandbox ones: the login page may say how to log in. */
+  readonly sandboxCustomers: boolean;
   readonly consentsUrl: string;
   readonly consentAuthorisationToken: string;
 }
@@ -193,6 +195,7 @@ export function configFromEnv(env: Env = process.env): AuthorisationServerConfig
     cookieKeys: cookieKeys.length > 0 ? cookieKeys : [randomBytes(32).toString('base64url')],
     partners,
     customers: parseCustomers(readJson(customersPath), String(customersPath)),
+    sandboxCustomers: !env.AUTHORISATION_SERVER_CUSTOMERS_PATH,
     consentsUrl: env.CONSENTS_URL || `http://127.0.0.1:${env.JOURNEYS_PORT || 4205}`,
     consentAuthorisationToken: token,
   };

@@ -52,7 +52,7 @@ function page(title: string, body: string): string {
 <body><main><div class="bank">bankgraph sandbox bank</div>${body}</main></body></html>`;
 }
 
-export function loginPage(input: { action: string; partnerName: string; customer?: string; error?: string }): string {
+export function loginPage(input: { action: string; partnerName: string; customer?: string; error?: string; sandboxHint?: boolean }): string {
   return page(
     'Log in to your bank',
     `<h1>Log in to your bank</h1>
@@ -65,7 +65,7 @@ ${input.error ? `<p id="error" class="error">${esc(input.error)}</p>` : ''}
   <input type="password" id="password" name="password" required>
   <div class="buttons"><button type="submit" id="login" class="primary">Log in</button></div>
 </form>
-<p class="muted">Sandbox: customers cust-0001 to cust-0024, password sandbox-password-NNNN (legacy/authorisation-server/customers.json).</p>`,
+${input.sandboxHint ? '<p class="muted" id="sandbox-hint">Sandbox: customers cust-0001 to cust-0024, password sandbox-password-NNNN (legacy/authorisation-server/customers.json).</p>' : ''}`,
   );
 }
 

@@ -347,14 +347,15 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
 
     if (prompt === 'login') {
       const action = `/interaction/${uid}/login`;
-      if (!step) return send(res, 200, loginPage({ action, partnerName: partner.name }));
+      const sandboxHint = options.sandboxCustomers;
+      if (!step) return send(res, 200, loginPage({ action, partnerName: partner.name, sandboxHint }));
       if (step !== 'login') return refusal(res, 400, 'SESSION_NOT_FOUND');
       const form = await readForm(req);
       const customer = form?.get('customer')?.trim() ?? '';
       const password = form?.get('password') ?? '';
       const known = customers.get(customer);
       if (!known || !safeEqual(password, known.password)) {
-        return send(res, 401, loginPage({ action, partnerName: partner.name, customer, error: 'That customer id and password do not match.' }));
+        return send(res, 401, loginPage({ action, partnerName: partner.name, customer, sandboxHint, error: 'That customer id and password do not match.' }));
       }
       return provider.interactionFinished(req, res, { login: { accountId: customer } }, { mergeWithLastSubmission: false });
     }

@@ -41,6 +41,8 @@ describe('the authorisation server in production', () => {
     const config = configFromEnv(env);
     expect(config.signingKeys[0]?.kid).toBe('own-1');
     expect([...config.partners.keys()]).toEqual(['own-app']);
+    // Its login page does not tell how the sandbox customers log in.
+    expect(config.sandboxCustomers).toBe(false);
   });
 
   it('refuses the sandbox signing key, set or by default', () => {
@@ -87,5 +89,6 @@ describe('the authorisation server in production', () => {
     expect(config.partners.get('budget-app')?.jwks.keys[0]?.kid).toBe('budget-app-sandbox-1');
     expect(config.consentsUrl).toBe('http://127.0.0.1:4205');
     expect(config.issuer).toBe('http://localhost:4110');
+    expect(config.sandboxCustomers).toBe(true);
   });
 });
