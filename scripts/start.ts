@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole sandbox on this machine, each service in its own process (as docker-compose runs them):
- * the legacy simulators and the sandbox authorisation server, the subgraphs, then the gateway. State is in memory (no REDIS_URL needed).
+ * the legacy simulators and the sandbox authorisation server, the subgraphs, then the gateway. State is in memory
+ * (no REDIS_URL needed).
  * Ctrl-C (or SIGTERM) stops everything; if any service dies, the rest are stopped and the exit code says so.
  *
  * Every service gets this shell's environment, except that only the gateway gets the context's private key
