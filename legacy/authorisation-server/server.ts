@@ -395,6 +395,20 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
       await showConsent(res, uid, clientId, consentId, customer, [], 'Choose at least one account.');
       return;
     }
+    // What the tokens may carry: the consent's permissions the partner was granted, of those it asked for. None of
+    // them (e.g. scope=openid alone): the partner's request cannot be served, and the consent is left as it was.
+    const granted = new Set(view.value.consent.permissions.filter((p) => partner.scopes.includes(p)));
+    const requested = new Set(String(details.params.scope ?? '').split(' ').filter((s) => s !== ''));
+    const accept = [...requested].filter((s) => granted.has(s));
+    const reject = [...requested].filter((s) => s !== 'openid' && !granted.has(s));
+    if (accept.length === 0) {
+      return provider.interactionFinished(
+        req,
+        res,
+        { error: 'invalid_scope', error_description: "the request's scope names none of the consent's permissions (ask for accounts, payments or them)" },
+        { mergeWithLastSubmission: false },
+      );
+    }
     const decided = await registry.decide(consentId, customer, 'approve', accountIds);
     if (!decided.ok) {
       if (decided.code === 'CONSENT_INVALID') {
@@ -405,13 +419,8 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
     }
     if (decided.value.status !== 'Authorised') return refusal(res, 409, 'CONSENT_STATE_CONFLICT');
 
-    // What the tokens may carry: the consent's permissions the partner was granted, of those it asked for.
-    const granted = new Set(view.value.consent.permissions.filter((p) => partner.scopes.includes(p)));
-    const requested = new Set(String(details.params.scope ?? '').split(' ').filter((s) => s !== ''));
     const grant = new provider.Grant({ accountId: customer, clientId });
     if (requested.has('openid')) grant.addOIDCScope('openid');
-    const accept = [...requested].filter((s) => granted.has(s));
-    const reject = [...requested].filter((s) => s !== 'openid' && !granted.has(s));
     if (accept.length > 0) grant.addResourceScope(RESOURCE_INDICATOR, accept.join(' '));
     if (reject.length > 0) grant.rejectResourceScope(RESOURCE_INDICATOR, reject.join(' '));
     const grantId = await grant.save();

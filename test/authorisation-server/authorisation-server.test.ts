@@ -332,6 +332,16 @@ describe('authorization code with PKCE: the customer approves or declines', () =
     expect(next.html).not.toContain('id="approve"');
   });
 
+  it("a request whose scope names none of the consent's permissions is sent back invalid_scope, the consent left awaiting", async () => {
+    const consent = as.registry.add({ id: 'aac-openid-only', partner: 'budget-app' });
+    const jar = new CookieJar();
+    const approval = await loginAndReachApproval(as, jar, authorisationUrl(as, { consentId: consent.id, challenge: pkce().challenge, scope: 'openid' }));
+    const done = await browse(as.url, jar, formAction(approval.html), BUDGET_REDIRECT, { method: 'POST', form: new URLSearchParams([['decision', 'approve'], ['account', 'acc-5001']]) });
+    expect(done.redirect?.searchParams.get('error')).toBe('invalid_scope');
+    expect(consent.status).toBe('AwaitingAuthorisation');
+    expect(as.registry.decisions.filter((d) => d.id === consent.id)).toEqual([]);
+  });
+
   it('escapes what it renders', async () => {
     const consent = as.registry.add({ id: 'aac-escape', partner: 'budget-app', permissions: ['<script>alert(1)</script>'] });
     const approval = await loginAndReachApproval(as, new CookieJar(), authorisationUrl(as, { consentId: consent.id, challenge: pkce().challenge }));
