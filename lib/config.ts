@@ -22,12 +22,14 @@ export const DEFAULT_PORTS = {
   'payment-rail': 4105,
   notifier: 4106,
   'risk-scoring': 4107,
+  /** The sandbox's stand-in for the bank's OAuth 2.0 authorisation server (legacy/authorisation-server/). */
+  'authorisation-server': 4110,
   accounts: 4201,
   cards: 4202,
   kyc: 4203,
   wallet: 4204,
   journeys: 4205,
-} as const satisfies Record<'gateway' | LegacySystem | SubgraphName, number>;
+} as const satisfies Record<'gateway' | 'authorisation-server' | LegacySystem | SubgraphName, number>;
 
 /** The sandbox secrets. Public on purpose (they are in the README); refused in production. */
 export const SANDBOX_SECRETS = {

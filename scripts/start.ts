@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole sandbox on this machine, each service in its own process (as docker-compose runs them):
- * the legacy simulators, the subgraphs, then the gateway. State is in memory (no REDIS_URL needed).
+ * the legacy simulators and the sandbox authorisation server, the subgraphs, then the gateway. State is in memory
+ * (no REDIS_URL needed).
  * Ctrl-C (or SIGTERM) stops everything; if any service dies, the rest are stopped and the exit code says so.
  *
  * Every service gets this shell's environment, except that only the gateway gets the context's private key
@@ -30,6 +31,20 @@ const simulators: Service[] = LEGACY_SYSTEMS.map((system) => ({
   url: legacyUrl(system),
   probe: `${legacyUrl(system)}/__stats`,
 }));
+/**
+ * The sandbox's stand-in for the bank's OAuth 2.0 authorisation server, started with the simulators: partners get
+ * their tokens there (client credentials, and the authorisation code of a customer's consent). It asks the journeys
+ * subgraph about consents only when a customer is at its pages, so it need not wait for the subgraphs.
+ */
+const authorisationServerUrl = `http://${display}:${portOf('authorisation-server')}`;
+const authorisationServerIssuer = process.env.AUTHORISATION_SERVER_ISSUER || `http://localhost:${portOf('authorisation-server')}`;
+const authorisationServer: Service = {
+  name: 'authorisation-server',
+  entry: 'legacy/authorisation-server/index.ts',
+  url: authorisationServerUrl,
+  probe: `${authorisationServerUrl}/health`,
+};
+simulators.push(authorisationServer);
 const subgraphs: Service[] = SUBGRAPHS.map((name) => ({
   name: `subgraph-${name}`,
   entry: `subgraphs/${name}/index.ts`,
@@ -51,11 +66,19 @@ const railReportsUrl = `http://${display}:${portOf('journeys')}/inbound/payment-
 const kycWebhooksUrl = `http://${display}:${portOf('journeys')}/inbound/kyc-provider/webhooks`;
 
 function envOf(service: Service): NodeJS.ProcessEnv {
-  if (service === gateway) return process.env;
+  if (service === gateway) {
+    // The gateway trusts the authorisation server's tokens (a shell's own values win).
+    return {
+      ...process.env,
+      PARTNER_JWKS_URL: process.env.PARTNER_JWKS_URL ?? `${authorisationServerUrl}/jwks`,
+      PARTNER_TOKEN_ISSUER: process.env.PARTNER_TOKEN_ISSUER ?? authorisationServerIssuer,
+    };
+  }
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !GATEWAY_ONLY.includes(key)));
   // A URL set in the shell wins (an empty one turns pushes off: settlement is then polled only).
   if (service.name === 'payment-rail' && env.PAYMENT_RAIL_STATUS_REPORT_URL === undefined) env.PAYMENT_RAIL_STATUS_REPORT_URL = railReportsUrl;
   if (service.name === 'kyc-provider' && env.KYC_PROVIDER_WEBHOOK_URL === undefined) env.KYC_PROVIDER_WEBHOOK_URL = kycWebhooksUrl;
+  if (service === authorisationServer && env.CONSENTS_URL === undefined) env.CONSENTS_URL = `http://${display}:${portOf('journeys')}`;
   return env;
 }
 
@@ -135,6 +158,7 @@ bankgraph is running (in-memory state; set REDIS_URL for Redis).
 ${rows.join('\n')}
 
   Gateway:  ${gateway.url}   health ${gatewayUrl}/health   ready ${gatewayUrl}/ready
+  Partners: authorisation server ${authorisationServerUrl} (issuer ${authorisationServerIssuer}, discovery /.well-known/openid-configuration)
   Token:    npm run -s token -- --customer cust-0001      (or --staff support|operations)
   Try:      TOKEN=$(npm run -s token -- --customer cust-0001 | tail -1)
             curl -s ${gateway.url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\

@@ -6,7 +6,7 @@ import { LEGACY_SYSTEMS, SUBGRAPHS } from '../../lib/config.js';
 import { PAYMENT_RAIL_REPORTS_PATH } from '../../subgraphs/journeys/inbound/payment-rail.js';
 
 /**
- * docker-compose.yml is valid for Debian's docker-compose and runs what `npm start` runs: every legacy simulator,
+ * docker-compose.yml is valid for Debian's docker-compose and runs what `npm start` runs: every legacy simulator, the sandbox authorisation server,
  * every subgraph and the gateway, plus Redis. No Docker engine is needed: `config` only reads the file.
  * Without docker-compose this file fails, saying how to get it (`npm test` installs it first: scripts/test-tools.sh).
  */
@@ -35,7 +35,7 @@ describe('docker-compose.yml', () => {
 
   it('has a service for everything npm start runs, plus redis', async () => {
     const services = (await compose('config', '--services')).split('\n').filter(Boolean);
-    const expected = [...LEGACY_SYSTEMS, ...SUBGRAPHS, 'gateway', 'redis'];
+    const expected = [...LEGACY_SYSTEMS, 'authorisation-server', ...SUBGRAPHS, 'gateway', 'redis'];
     expect(expected.filter((s) => !services.includes(s)), 'missing services').toEqual([]);
   });
 });

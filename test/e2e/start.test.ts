@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
  * it with SIGTERM.
  */
 async function whileStarted(env: Record<string, string>, check: (gateway: string, lines: string[], ports: Record<string, string>) => Promise<void>): Promise<void> {
-  const names = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'PAYMENT_RAIL_PORT', 'NOTIFIER_PORT', 'RISK_SCORING_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT', 'JOURNEYS_PORT'];
+  const names = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'PAYMENT_RAIL_PORT', 'NOTIFIER_PORT', 'RISK_SCORING_PORT', 'AUTHORISATION_SERVER_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT', 'JOURNEYS_PORT'];
   const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())] as const)));
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
@@ -86,6 +86,9 @@ describe('npm start (the README quick start)', () => {
       const ready = await fetch(`${gateway}/ready`);
       expect(ready.status).toBe(200);
       expect(await dashboard(gateway)).toEqual(DASHBOARD_ANSWER);
+      // The sandbox authorisation server runs too, its issuer the localhost address the banner names.
+      const discovery = await fetch(`http://127.0.0.1:${ports.AUTHORISATION_SERVER_PORT}/.well-known/openid-configuration`);
+      expect(((await discovery.json()) as { issuer: string }).issuer).toBe(`http://localhost:${ports.AUTHORISATION_SERVER_PORT}`);
       // A payment's later pacs.002 reports reach the journeys' inbound route, where they are recorded.
       const res = await fetch(`${gateway}/graphql`, {
         method: 'POST',
