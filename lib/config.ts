@@ -208,6 +208,12 @@ export interface AuthConfig {
   issuer: string;
   audience: string;
   /**
+   * The bank's OAuth 2.0 authorisation server, whose access tokens partners present (PARTNER_TOKEN_ISSUER, its `iss`;
+   * PARTNER_JWKS_URL, its `jwks_uri`). Both or neither: unset, partners use sandbox tokens of `issuer` only.
+   * Its tokens are verified with its own keys (ES256, PS256, RS256 only) and never stand for customers or staff.
+   */
+  partnerTokens: { issuer: string; jwksUrl: string } | undefined;
+  /**
    * The gateway's private key for the signed internal context (INTERNAL_CONTEXT_PRIVATE_KEY, INTERNAL_CONTEXT_KEY_ID).
    * Only the gateway reads it; subgraphs read contextPublicKeys().
    */
@@ -222,10 +228,30 @@ export function authConfig(env: Env = process.env): AuthConfig {
     jwksUrl,
     issuer: env.JWT_ISSUER ?? 'bankgraph-sandbox',
     audience: env.JWT_AUDIENCE ?? 'bankgraph',
+    partnerTokens: partnerTokens(env),
     internalContextKey: contextSigningKey(env, secrets),
   };
   secrets.check();
   return config;
+}
+
+/** PARTNER_TOKEN_ISSUER + PARTNER_JWKS_URL, both set or both unset; an issuer equal to JWT_ISSUER is refused (ambiguous). */
+function partnerTokens(env: Env): AuthConfig['partnerTokens'] {
+  const issuer = env.PARTNER_TOKEN_ISSUER || undefined;
+  const jwksUrl = env.PARTNER_JWKS_URL || undefined;
+  if (!issuer && !jwksUrl) return undefined;
+  if (!issuer || !jwksUrl) throw new Error('PARTNER_TOKEN_ISSUER and PARTNER_JWKS_URL go together: set both or neither');
+  if (issuer === (env.JWT_ISSUER ?? 'bankgraph-sandbox')) {
+    throw new Error('PARTNER_TOKEN_ISSUER must differ from JWT_ISSUER: the issuer picks the keys a token is verified with');
+  }
+  let url: URL;
+  try {
+    url = new URL(jwksUrl);
+  } catch {
+    throw new Error(`PARTNER_JWKS_URL must be an absolute URL, got "${jwksUrl}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`PARTNER_JWKS_URL must be http(s), got "${jwksUrl}"`);
+  return { issuer, jwksUrl };
 }
 
 /**

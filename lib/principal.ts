@@ -8,8 +8,14 @@ export interface Consent {
   readonly id: string;
   readonly customerId: string;
   readonly accountIds: readonly string[];
-  /** ISO 8601 date-time. */
-  readonly expiresAt: string;
+  /** ISO 8601 date-time; null: no expiry. */
+  readonly expiresAt: string | null;
+  // B2 adds these three optional so that it compiles on its own; B1 (lib/consents.ts) makes them required with the rest.
+  /** The scopes the customer agreed to (lib/scopes.ts names). */
+  readonly permissions?: readonly string[];
+  /** OB TransactionFromDateTime / TransactionToDateTime (ISO 8601): the partner sees transactions booked within; null: open. */
+  readonly transactionFrom?: string | null;
+  readonly transactionTo?: string | null;
 }
 
 export type Principal =
@@ -42,6 +48,7 @@ export function describePrincipal(p: Principal): string {
  */
 export function liveConsent(p: Principal, now: number = Date.now()): Consent | null {
   if (p.kind !== 'partner' || !p.consent) return null;
+  if (p.consent.expiresAt === null) return p.consent;
   const expiresAt = Date.parse(p.consent.expiresAt);
   return Number.isFinite(expiresAt) && expiresAt > now ? p.consent : null;
 }

@@ -1,15 +1,16 @@
 import { HeaderMap } from '@apollo/server';
 import { BankError, ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
 import type { Principal } from '../../lib/principal.js';
-import type { TokenVerifier } from '../../lib/tokens.js';
-import { resolvePartner, type PartnerAccess } from './partner-access.js';
+import type { TokenVerifier, VerifiedToken } from '../../lib/tokens.js';
+import type { PartnerPrincipal } from '../consent-registry.js';
+import { registeredPartner, resolvePartner, type PartnerAccess, type PartnerRequest } from './partner-access.js';
 
 /**
  * Authentication: every GraphQL operation needs a valid bearer token. It runs while Apollo builds the context, i.e.
  * before parsing and validation, so a caller without a token learns nothing about the schema (not even from
  * validation messages). A refusal is UNAUTHENTICATED with HTTP 401, a `WWW-Authenticate` challenge (RFC 6750) and
  * no `data`. A partner token is resolved further (plugins/partner-access.ts): registered partner, effective scopes,
- * and the consent as the ConsentStore has it now.
+ * and the consent as the consent registry has it now (or the refusal its standing calls for).
  */
 export class Authentication {
   constructor(
@@ -19,7 +20,37 @@ export class Authentication {
   ) {}
 
   /** The principal of this `Authorization` header; throws a BankError carrying its HTTP status otherwise. */
-  async principalOf(authorization: string | undefined): Promise<Principal> {
+  async principalOf(authorization: string | undefined, request: PartnerRequest = { customerPresent: false, requestId: '' }): Promise<Principal> {
+    const { principal, consentId } = await this.verified(authorization);
+    if (principal.kind !== 'partner') return principal;
+    try {
+      return await resolvePartner(this.partnerAccess(), principal, consentId, request);
+    } catch (err) {
+      // The registry not answering is the gateway's side (503), never the partner's mistake.
+      if (err instanceof BankError && err.extensions.http === undefined) throw refusal(err, '');
+      throw err;
+    }
+  }
+
+  /**
+   * A registered partner as its token says (its scopes within its grant), consent-bound or not, without asking the
+   * consent registry: for the open-banking routes (gateway/open-banking.ts), where a partner manages its consents.
+   * Anyone else is refused: customers and staff with FORBIDDEN (403), no or a bad token with UNAUTHENTICATED (401).
+   */
+  async partnerOf(authorization: string | undefined): Promise<PartnerPrincipal> {
+    const { principal } = await this.verified(authorization);
+    if (principal.kind !== 'partner') {
+      throw withStatus(new BankError(ErrorCode.FORBIDDEN, 'Only a registered partner can call the open-banking API.'));
+    }
+    return registeredPartner(this.partnerAccess().partners, principal);
+  }
+
+  private partnerAccess(): PartnerAccess {
+    if (!this.partners) throw withStatus(new BankError(ErrorCode.FORBIDDEN, 'Partner tokens are not accepted by this gateway.'));
+    return this.partners;
+  }
+
+  private async verified(authorization: string | undefined): Promise<VerifiedToken> {
     if (!authorization) {
       throw refusal(
         new BankError(ErrorCode.UNAUTHENTICATED, 'A bearer token is required: send "Authorization: Bearer <token>".'),
@@ -33,22 +64,17 @@ export class Authentication {
         'Bearer realm="bankgraph", error="invalid_request"',
       );
     }
-    let verified;
     try {
-      verified = await this.verifier.verifyToken(match[1]);
+      return await this.verifier.verifyToken(match[1]);
     } catch (err) {
       if (err instanceof BankError) throw refusal(err, 'Bearer realm="bankgraph", error="invalid_token"');
       throw err;
     }
-    const { principal, consentId } = verified;
-    if (principal.kind !== 'partner') return principal;
-    if (!this.partners) {
-      throw new BankError(ErrorCode.FORBIDDEN, 'Partner tokens are not accepted by this gateway.', {
-        extensions: { http: { status: HTTP_STATUS[ErrorCode.FORBIDDEN] } },
-      });
-    }
-    return resolvePartner(this.partners, principal, consentId);
   }
+}
+
+function withStatus(error: BankError): BankError {
+  return new BankError(error.code, error.message, { extensions: { http: { status: HTTP_STATUS[error.code] ?? 403 } } });
 }
 
 /** The same error with `extensions.http`, which Apollo Server turns into the response status and headers. */

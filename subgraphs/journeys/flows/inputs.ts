@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { badUserInput, forbidden } from '../../../lib/errors.js';
 import { currency as currencyInfo, isCurrencyCode } from '../../../lib/currency.js';
 import { moneyFromClientAmount, moneyFromMinor, type Money } from '../../../lib/money.js';
-import type { Principal } from '../../../lib/principal.js';
+import { liveConsent, type Principal } from '../../../lib/principal.js';
 import type { Json } from '../engine/types.js';
 
 /**
@@ -95,7 +95,7 @@ export function payingCustomer(principal: Principal): string {
   if (principal.kind === 'partner') {
     const { consent } = principal;
     if (!principal.scopes.includes('payments:initiate')) throw forbidden('The partner was not granted payments:initiate.');
-    if (!consent || Date.parse(consent.expiresAt) <= Date.now()) throw forbidden('The partner has no live consent to pay for this customer.');
+    if (!consent || !liveConsent(principal)) throw forbidden('The partner has no live consent to pay for this customer.');
     return consent.customerId;
   }
   throw forbidden('Only a customer, or a partner with their consent, can send a payment.');
