@@ -78,6 +78,8 @@ export class OpenBankingRoute {
       return reply(405, ErrorCode.BAD_REQUEST, `${path} accepts ${METHODS.join(', ')}, not ${method}.`);
     }
 
+    if (!isPlainPath(path)) return reply(400, ErrorCode.BAD_REQUEST, 'The request path must not encode "/", "\\" or dot segments.');
+
     let partner;
     try {
       partner = await this.options.authentication.partnerOf(req.headers.authorization);
@@ -183,6 +185,23 @@ export class OpenBankingRoute {
 }
 
 const REFUSED = Symbol('refused');
+
+/**
+ * True when no segment of the (already normalised) path decodes into a separator or a dot segment: the journeys'
+ * router may decode `%2F` before it matches, and `..%2f..%2finternal` must not become a way to its internal routes.
+ */
+function isPlainPath(path: string): boolean {
+  for (const segment of path.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return false;
+    }
+    if (decoded.includes('/') || decoded.includes('\\') || decoded === '.' || decoded === '..' || decoded.includes('\0')) return false;
+  }
+  return true;
+}
 
 function interactionIdOf(header: string | string[] | undefined): string {
   const candidate = Array.isArray(header) ? header[0] : header;
