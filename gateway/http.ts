@@ -160,13 +160,16 @@ async function contextFor(
   operation: PersistedRequest,
 ): Promise<GatewayContext> {
   try {
-    const principal = await options.authentication.principalOf(req.headers.authorization, {
+    const authenticated = await options.authentication.authenticate(req.headers.authorization);
+    record.principal = authenticated.principal;
+    // Before the consent: a request refused for its operation costs the consent none of its daily accesses.
+    const persisted = options.persisted.admit(authenticated.principal, operation);
+    const principal = await options.authentication.withConsent(authenticated, {
       // FAPI: a partner sends the customer's IP address only while the customer is using its app.
       customerPresent: typeof req.headers['x-fapi-customer-ip-address'] === 'string' && req.headers['x-fapi-customer-ip-address'] !== '',
       requestId: record.requestId,
     });
     record.principal = principal;
-    const persisted = options.persisted.admit(principal, operation);
     return { requestId: record.requestId, principal, record, ...(persisted ? { persisted } : {}) };
   } catch (err) {
     if (err instanceof BankError) {

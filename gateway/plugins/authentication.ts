@@ -12,6 +12,12 @@ import { registeredPartner, resolvePartner, type PartnerAccess, type PartnerRequ
  * no `data`. A partner token is resolved further (plugins/partner-access.ts): registered partner, effective scopes,
  * and the consent as the consent registry has it now (or the refusal its standing calls for).
  */
+/** A verified token: the principal (a partner without its consent yet) and the consent id its token is bound to. */
+export interface Authenticated {
+  readonly principal: Principal;
+  readonly consentId: string | null;
+}
+
 export class Authentication {
   constructor(
     private readonly verifier: TokenVerifier,
@@ -19,9 +25,25 @@ export class Authentication {
     private readonly partners?: PartnerAccess,
   ) {}
 
-  /** The principal of this `Authorization` header; throws a BankError carrying its HTTP status otherwise. */
+  /** The principal of this `Authorization` header (authenticate, then withConsent); throws a BankError carrying its HTTP status otherwise. */
   async principalOf(authorization: string | undefined, request: PartnerRequest = { customerPresent: false, requestId: '' }): Promise<Principal> {
+    return this.withConsent(await this.authenticate(authorization), request);
+  }
+
+  /**
+   * Who the token stands for, without its consent yet: a customer, staff, or a registered partner with the scopes its
+   * token asks for within its grant (consent null, `consentId` the one its token is bound to). Asks nothing of the
+   * consent registry, so what is refused on this alone (a partner's free-form document) costs the consent no access.
+   */
+  async authenticate(authorization: string | undefined): Promise<Authenticated> {
     const { principal, consentId } = await this.verified(authorization);
+    if (principal.kind !== 'partner') return { principal, consentId: null };
+    return { principal: registeredPartner(this.partnerAccess().partners, principal), consentId };
+  }
+
+  /** The principal with the consent the registry has now (counting one access), or the refusal its standing calls for. */
+  async withConsent(authenticated: Authenticated, request: PartnerRequest): Promise<Principal> {
+    const { principal, consentId } = authenticated;
     if (principal.kind !== 'partner') return principal;
     try {
       return await resolvePartner(this.partnerAccess(), principal, consentId, request);
@@ -38,11 +60,11 @@ export class Authentication {
    * Anyone else is refused: customers and staff with FORBIDDEN (403), no or a bad token with UNAUTHENTICATED (401).
    */
   async partnerOf(authorization: string | undefined): Promise<PartnerPrincipal> {
-    const { principal } = await this.verified(authorization);
+    const { principal } = await this.authenticate(authorization);
     if (principal.kind !== 'partner') {
       throw withStatus(new BankError(ErrorCode.FORBIDDEN, 'Only a registered partner can call the open-banking API.'));
     }
-    return registeredPartner(this.partnerAccess().partners, principal);
+    return principal;
   }
 
   private partnerAccess(): PartnerAccess {

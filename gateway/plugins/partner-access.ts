@@ -42,14 +42,16 @@ export function registeredPartner(partners: PartnerRegistry, token: PartnerPrinc
   };
 }
 
-/** The partner principal with its live consent and effective scopes, or the refusal its consent's standing calls for. */
+/**
+ * The registered partner (registeredPartner's) with its live consent and effective scopes, or the refusal its consent's
+ * standing calls for.
+ */
 export async function resolvePartner(
   access: PartnerAccess,
-  token: PartnerPrincipal,
+  partner: PartnerPrincipal,
   consentId: string | null,
   request: PartnerRequest,
 ): Promise<Principal> {
-  const partner = registeredPartner(access.partners, token);
   if (consentId === null) return partner;
   const answer = await access.consents.access(partner, consentId, request.customerPresent, request.requestId);
   if (answer.standing !== 'live') throw refusalOf(answer);

@@ -160,6 +160,14 @@ describe('consent enforcement at the gateway', () => {
       body: JSON.stringify({ query: '{ me { id } }' }),
     });
     expect(customer.body).toEqual({ data: { me: { id: 'cust-0001' } } });
+    // A request refused for its operation costs the consent no access.
+    registry.consents.set('aac-doc', { partner: 'budget-app', consent: consent('aac-doc') });
+    const document = await request(stack.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token('aac-doc')}` },
+      body: JSON.stringify({ query: ME_CARDS }),
+    });
+    expect(document.body.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_OPERATION_REQUIRED']);
     expect(registry.accessCalls.length).toBe(calls);
   });
 });
