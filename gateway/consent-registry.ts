@@ -99,6 +99,9 @@ export class HttpConsentRegistry implements ConsentRegistry {
       }
       throw unavailable('The consent registry cannot be reached; try again shortly.', err);
     }
+    // A registry that refuses the id itself (unknown, or not an id at all) says so with a code of ours: a partner's
+    // mistake, answered as a missing consent. Any other refusal is not the partner's doing.
+    if ((status === 404 || status === 400) && refusesId(text)) return { standing: 'missing', consent: null, accessesToday: 0 };
     if (status !== 200) {
       // Whatever it is (our context refused, the route missing, the registry failing), it is not the partner's doing.
       logger.error({ requestId, service: SERVICE, status }, 'the consent registry refused the gateway');
@@ -111,6 +114,22 @@ export class HttpConsentRegistry implements ConsentRegistry {
     }
     return answer;
   }
+}
+
+/** True when the body is a refusal of the consent id (CONSENT_NOT_FOUND / CONSENT_INVALID), in REST or GraphQL shape. */
+function refusesId(text: string): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (!isObject(body)) return false;
+  const errors = Array.isArray(body.errors) ? (body.errors as unknown[]) : Array.isArray(body.Errors) ? (body.Errors as unknown[]) : [];
+  const first = errors[0];
+  const nested = isObject(first) ? (isObject(first.extensions) ? first.extensions.code : first.ErrorCode) : undefined;
+  const code = body.code ?? nested;
+  return code === 'CONSENT_NOT_FOUND' || code === 'CONSENT_INVALID';
 }
 
 function unavailable(message: string, cause?: unknown): BankError {

@@ -172,6 +172,26 @@ describe('consent enforcement at the gateway', () => {
   });
 });
 
+describe('consent enforcement: the registry refusing the id', () => {
+  it('answers CONSENT_NOT_FOUND (404) when the registry refuses the id with a code of ours, 503 for any other refusal', async () => {
+    const as = await token('not-an-id-the-registry-takes');
+    for (const [failure, status, code] of [
+      [{ status: 404, body: '{"code":"CONSENT_NOT_FOUND"}' }, 404, 'CONSENT_NOT_FOUND'],
+      [{ status: 400, body: '{"Errors":[{"ErrorCode":"CONSENT_INVALID"}]}' }, 404, 'CONSENT_NOT_FOUND'],
+      [{ status: 400, body: '{"errors":[{"extensions":{"code":"CONSENT_INVALID"}}]}' }, 404, 'CONSENT_NOT_FOUND'],
+      // A journeys without the route: our side.
+      [{ status: 404, body: '{"errors":[{"extensions":{"code":"NOT_FOUND"}}]}' }, 503, 'UPSTREAM_UNAVAILABLE'],
+    ] as const) {
+      registry.accessFailure = failure;
+      const { reply, fetched } = await run(as);
+      expect(reply.status, failure.body).toBe(status);
+      expect(reply.body.errors?.map((e) => e.extensions?.code), failure.body).toEqual([code]);
+      expect(fetched).toBe(0);
+    }
+    registry.accessFailure = undefined;
+  });
+});
+
 describe('consent enforcement: the registry down', () => {
   it('answers 503 UPSTREAM_UNAVAILABLE naming the journeys when nothing listens at the registry', async () => {
     const gone = await startConsentRegistry();
