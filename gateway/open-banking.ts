@@ -5,6 +5,8 @@ import { DEADLINE_HEADER } from '../lib/deadline.js';
 import { BankError, ErrorCode, HTTP_STATUS } from '../lib/errors.js';
 import { readBody, type BodyRead } from '../lib/http.js';
 import type { Logger } from '../lib/log.js';
+import type { Principal } from '../lib/principal.js';
+import type { RateLimiter } from '../lib/rate-limit.js';
 import { injectTraceContext } from '../lib/telemetry/spans.js';
 import type { RequestRecord } from './context.js';
 import { isTimeout, type Fetcher } from './fetcher.js';
@@ -55,6 +57,8 @@ export interface OpenBankingOptions {
   signer: ContextSigner;
   logger: Logger;
   bodyLimitBytes: number;
+  /** The partner's token bucket, shared with its GraphQL requests; absent: no limit here. */
+  limiter?: RateLimiter;
 }
 
 export class OpenBankingRoute {
@@ -90,6 +94,7 @@ export class OpenBankingRoute {
       return reply(http?.status ?? HTTP_STATUS[err.code] ?? 403, err.code, err.message);
     }
     record.principal = partner;
+    if (await this.limited(record, res, partner, reply)) return;
 
     const body = await this.bodyOf(record, req, res, method, reply);
     if (body === REFUSED) return;
@@ -139,6 +144,31 @@ export class OpenBankingRoute {
     if (code) record.errorCodes.push(code);
     res.setHeader('content-length', String(Buffer.byteLength(text)));
     res.end(text);
+  }
+
+  /**
+   * True (answered 429 RATE_LIMITED with Retry-After) when the partner's bucket is empty. A limiter whose store cannot
+   * be reached lets the request through, as on the graph (plugins/rate-limit.ts).
+   */
+  private async limited(
+    record: RequestRecord,
+    res: ServerResponse,
+    partner: Principal,
+    reply: (status: number, code: ErrorCode, message: string) => void,
+  ): Promise<boolean> {
+    if (!this.options.limiter) return false;
+    let decision;
+    try {
+      decision = await this.options.limiter.take(partner, []);
+    } catch (err) {
+      if (err instanceof TypeError || err instanceof RangeError) throw err;
+      this.options.logger.error({ requestId: record.requestId, err }, 'rate limiter unavailable: request let through');
+      return false;
+    }
+    if (decision.allowed) return false;
+    res.setHeader('retry-after', String(decision.retryAfterSeconds));
+    reply(429, ErrorCode.RATE_LIMITED, `Too many requests: try again in ${decision.retryAfterSeconds} s.`);
+    return true;
   }
 
   /** The JSON text to forward (POST), undefined (no body), or REFUSED (answered). */

@@ -165,6 +165,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const store = options.store ?? ownStore;
   const closeStore = () => ownStore?.close() ?? Promise.resolve();
   const rateLimitStore = rateLimits?.enabled ? (options.rateLimitStore ?? store) : undefined;
+  // One limiter for the graph and the open-banking API: a partner has one budget for both.
+  const limiter = rateLimits && rateLimitStore ? new RateLimiter(rateLimitStore, rateLimits) : undefined;
   const partners = options.partners ?? loadPartners();
   const persisted = PersistedOperations.load(options.persistedDir ?? DEFAULT_PERSISTED_DIR);
   const metricsOptions = { ...metricsConfig(), ...options.metrics };
@@ -257,7 +259,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       // -- before execution: an operationName the document does not define is 400, not the executor's 500
       operationResolutionPlugin(),
       // -- before execution: the caller's and the operation's token buckets (429 with Retry-After)
-      ...(rateLimits && rateLimitStore ? [rateLimitPlugin(new RateLimiter(rateLimitStore, rateLimits), logger, metrics)] : []),
+      ...(limiter ? [rateLimitPlugin(limiter, logger, metrics)] : []),
       // -- after execution: what the client saw goes to the request log line
       requestLogPlugin(),
       // -- after execution: the operation and outcome of each request, for /metrics
@@ -302,6 +304,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     signer,
     logger,
     bodyLimitBytes,
+    ...(limiter ? { limiter } : {}),
   });
   const server = createServer(
     createRequestHandler({

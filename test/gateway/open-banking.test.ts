@@ -234,6 +234,32 @@ describe('/open-banking/ forwarding', () => {
     }
   });
 
+  it("spends the partner's one rate-limit budget: 429 RATE_LIMITED with Retry-After once it is empty, nothing forwarded", async () => {
+    const limited = await startStack({
+      fixtures: [accounts],
+      gateway: {
+        consents: { url: registry.url },
+        rateLimit: { enabled: true, partners: { 'budget-app': { capacity: 2, refillPerSecond: 0.001 } } },
+      },
+    });
+    try {
+      const as = await budget();
+      const statuses: number[] = [];
+      const before = registry.forwarded.length;
+      let last: GraphQLReply | undefined;
+      for (let i = 0; i < 3; i++) {
+        last = await request(`${limited.gateway.origin}${CONSENTS}/aac-1`, { headers: { authorization: `Bearer ${as}` } });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+      expect(Number(last?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(obError(last!).code).toBe('RATE_LIMITED');
+      expect(registry.forwarded.length - before).toBe(2);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('keeps other paths as they were: 404 outside /graphql and /open-banking/', async () => {
     const reply = await call('/open-bankingx/v4.0', { token: await budget() });
     expect(reply.status).toBe(404);
