@@ -55,16 +55,20 @@ export class Authentication {
   }
 
   /**
-   * A registered partner as its token says (its scopes within its grant), consent-bound or not, without asking the
-   * consent registry: for the open-banking routes (gateway/open-banking.ts), where a partner manages its consents.
-   * Anyone else is refused: customers and staff with FORBIDDEN (403), no or a bad token with UNAUTHENTICATED (401).
+   * A registered partner with the scopes it was granted (schema/partners.json), its token bound to a consent or not,
+   * without asking the consent registry: for the open-banking routes (gateway/open-banking.ts), where a partner
+   * manages its consents. The grant, not the token's scopes: a client-credentials token carries OB's `accounts` /
+   * `payments`, and what a consent may ask for is what the partner was granted (the registry checks each permission
+   * against it). Anyone else is refused: customers and staff with FORBIDDEN (403), no or a bad token with
+   * UNAUTHENTICATED (401).
    */
   async partnerOf(authorization: string | undefined): Promise<PartnerPrincipal> {
     const { principal } = await this.authenticate(authorization);
     if (principal.kind !== 'partner') {
       throw withStatus(new BankError(ErrorCode.FORBIDDEN, 'Only a registered partner can call the open-banking API.'));
     }
-    return principal;
+    const partner = this.partnerAccess().partners.get(principal.clientId);
+    return { ...principal, scopes: [...(partner?.scopes ?? [])] };
   }
 
   private partnerAccess(): PartnerAccess {

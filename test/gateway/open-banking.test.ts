@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authConfig } from '../../lib/config.js';
+import { loadPartners } from '../../lib/consents.js';
 import { accounts } from './fixtures.js';
 import { request, startConsentRegistry, startStack, tokenFor, type ConsentRegistryStandIn, type GraphQLReply, type Stack } from './helpers.js';
 
@@ -13,6 +14,7 @@ import { request, startConsentRegistry, startStack, tokenFor, type ConsentRegist
 
 const AS_ISSUER = 'http://authorisation-server.test';
 const CONSENTS = '/open-banking/v4.0/aisp/account-access-consents';
+const GRANTED = loadPartners().get('budget-app')!.scopes;
 
 let registry: ConsentRegistryStandIn;
 let stack: Stack;
@@ -123,7 +125,8 @@ describe('/open-banking/ forwarding', () => {
     expect(f?.method).toBe('POST');
     expect(f?.path).toBe(`${CONSENTS}?x=1`);
     expect(f?.body).toBe(body);
-    expect(f?.internal.principal).toEqual({ kind: 'partner', clientId: 'budget-app', scopes: ['accounts:basic', 'balances:read'], consent: null });
+    // The partner's grant (schema/partners.json), not the token's scopes; never a consent.
+    expect(f?.internal.principal).toEqual({ kind: 'partner', clientId: 'budget-app', scopes: GRANTED, consent: null });
     expect(f?.internal.requestId).toBe(reply.headers.get('x-request-id'));
     expect(f?.headers).toMatchObject({
       'content-type': 'application/json',
@@ -160,8 +163,8 @@ describe('/open-banking/ forwarding', () => {
   it("accepts the authorisation server's tokens (PS256 through its JWKS)", async () => {
     const reply = await call(`${CONSENTS}/aac-1`, { token: await asToken() });
     expect(reply.status).toBe(200);
-    // `accounts` is an OB scope of the token, not one of the partner's grants; what the partner was granted goes on.
-    expect(JSON.parse(reply.text)).toMatchObject({ echo: { principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts:basic'], consent: null } } });
+    // The token carries OB's `accounts` scope; what the partner was granted goes on.
+    expect(JSON.parse(reply.text)).toMatchObject({ echo: { principal: { kind: 'partner', clientId: 'budget-app', scopes: GRANTED, consent: null } } });
   });
 
   it('answers 401 with WWW-Authenticate and an OB-shaped body without a valid token; 403 to customers, staff and unregistered partners', async () => {
