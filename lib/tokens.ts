@@ -20,7 +20,7 @@ import { STAFF_ROLES, type Principal, type StaffRole } from './principal.js';
  * - the bank's OAuth 2.0 authorisation server (PARTNER_TOKEN_ISSUER, keys at PARTNER_JWKS_URL; ES256, PS256 or RS256
  *   only), for partners only: `client_id` is the partner, `sub` the customer (authorisation code) or the client
  *   (client credentials), `scope`, `bankgraph:kind: partner` and, for a token bound to a consent,
- *   `bankgraph:consent_id`.
+ *   `bankgraph:consent_id` (or, failing that, the `consent_id` of its RFC 9396 `authorization_details`).
  *
  * A token never carries the consent itself: the gateway asks the consent registry for it on every request
  * (gateway/plugins/partner-access.ts), so a revoked or expired consent stops working at once.
@@ -232,7 +232,10 @@ export class TokenVerifier {
     }
     const principal = issuer.role === 'authorisation-server' ? partnerOfAuthorisationServer(payload) : principalOf(payload);
     return {
-      token: { principal, consentId: principal.kind === 'partner' ? consentIdOf(payload) : null },
+      token: {
+        principal,
+        consentId: principal.kind !== 'partner' ? null : issuer.role === 'authorisation-server' ? authorisedConsentIdOf(payload) : consentIdOf(payload),
+      },
       // Required and numeric, or jose refused the token.
       exp: payload.exp as number,
     };
@@ -253,6 +256,30 @@ function consentIdOf(payload: JWTPayload): string | null {
     throw unauthenticated(`The bearer token's "${CLAIM_CONSENT_ID}" claim must be a printable id of at most 256 characters.`);
   }
   return id;
+}
+
+/** RFC 9396 types that name an Open Banking consent. */
+const CONSENT_DETAIL_TYPES: ReadonlySet<string> = new Set(['openbanking_account_access_consent', 'openbanking_payment_consent']);
+
+/**
+ * The consent an authorisation server's token is bound to: `bankgraph:consent_id`, else the one `consent_id` of its
+ * RFC 9396 `authorization_details` of an Open Banking type; two different ones are refused (which would it be?).
+ */
+function authorisedConsentIdOf(payload: JWTPayload): string | null {
+  if (payload[CLAIM_CONSENT_ID] !== undefined) return consentIdOf(payload);
+  const details = payload.authorization_details;
+  if (details === undefined) return null;
+  if (!Array.isArray(details)) throw unauthenticated('The bearer token "authorization_details" claim must be a list.');
+  const ids = new Set<string>();
+  for (const detail of details as unknown[]) {
+    if (typeof detail !== 'object' || detail === null) continue;
+    const { type, consent_id: id } = detail as { type?: unknown; consent_id?: unknown };
+    if (typeof type !== 'string' || !CONSENT_DETAIL_TYPES.has(type)) continue;
+    if (typeof id !== 'string' || !SUBJECT.test(id)) throw unauthenticated('An "authorization_details" consent_id must be a printable id of at most 256 characters.');
+    ids.add(id);
+  }
+  if (ids.size > 1) throw unauthenticated('The bearer token is bound to more than one consent.');
+  return ids.values().next().value ?? null;
 }
 
 function unauthenticated(message: string): BankError {

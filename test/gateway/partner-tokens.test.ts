@@ -98,6 +98,18 @@ describe('tokens of the authorisation server', () => {
     });
   });
 
+  it('takes the consent from RFC 9396 authorization_details when the token has no bankgraph:consent_id', async () => {
+    const detail = (consent_id: unknown, type = 'openbanking_account_access_consent') => ({ type, consent_id });
+    const bound = await asToken(keys.es256, { authorization_details: [{ type: 'payment_initiation' }, detail('aac-rar')] });
+    expect((await verifier.verifyToken(bound)).consentId).toBe('aac-rar');
+    const payment = await asToken(keys.es256, { authorization_details: [detail('pdc-1', 'openbanking_payment_consent')] });
+    expect((await verifier.verifyToken(payment)).consentId).toBe('pdc-1');
+    expect((await verifier.verifyToken(await asToken(keys.es256, { authorization_details: [] }))).consentId).toBeNull();
+    expect((await refusal(await asToken(keys.es256, { authorization_details: [detail('aac-1'), detail('aac-2')] }))).message).toMatch(/more than one consent/);
+    expect((await refusal(await asToken(keys.es256, { authorization_details: [detail(7)] }))).message).toMatch(/consent_id/);
+    expect((await refusal(await asToken(keys.es256, { authorization_details: 'aac-1' }))).message).toMatch(/must be a list/);
+  });
+
   it('fetches the key set once and keeps it (jose caches it)', async () => {
     const v = new TokenVerifier(config, { rememberTokens: 0 });
     const before = fetches;
