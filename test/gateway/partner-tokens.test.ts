@@ -184,8 +184,27 @@ describe('tokens of the authorisation server', () => {
 });
 
 describe('authConfig: the authorisation server', () => {
+  it('trusts no authorisation server by default in production, only the one configured', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-at-least-32-bytes!',
+      INTERNAL_CONTEXT_PRIVATE_KEY: JSON.stringify({ ...(await exportJWK(privateKey)), kid: 'prod-1' }),
+    };
+    expect(authConfig(production).partnerTokens).toBeUndefined();
+    expect(authConfig({ ...production, PARTNER_TOKEN_ISSUER: 'https://as.bank.example', PARTNER_JWKS_URL: 'https://as.bank.example/jwks' }).partnerTokens).toEqual({
+      issuer: 'https://as.bank.example',
+      jwksUrl: 'https://as.bank.example/jwks',
+    });
+  });
+
   it('takes PARTNER_TOKEN_ISSUER and PARTNER_JWKS_URL together, and refuses one alone or the first-party issuer', () => {
-    expect(authConfig({}).partnerTokens).toBeUndefined();
+    // Neither: the sandbox's authorisation server (npm start), its keys read on loopback.
+    expect(authConfig({}).partnerTokens).toEqual({ issuer: 'http://localhost:4110', jwksUrl: 'http://127.0.0.1:4110/jwks' });
+    expect(authConfig({ AUTHORISATION_SERVER_ISSUER: 'http://as.test', AUTHORISATION_SERVER_PORT: '4999' }).partnerTokens).toEqual({
+      issuer: 'http://as.test',
+      jwksUrl: 'http://127.0.0.1:4999/jwks',
+    });
     expect(authConfig({ PARTNER_TOKEN_ISSUER: AS_ISSUER, PARTNER_JWKS_URL: 'http://127.0.0.1:4110/jwks' }).partnerTokens).toEqual({
       issuer: AS_ISSUER,
       jwksUrl: 'http://127.0.0.1:4110/jwks',
