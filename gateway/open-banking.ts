@@ -138,7 +138,8 @@ export class OpenBankingRoute {
     res.statusCode = response.status;
     for (const name of RELAYED_RESPONSE_HEADERS) {
       const value = response.headers.get(name);
-      if (value !== null) res.setHeader(name, value);
+      if (value === null) continue;
+      res.setHeader(name, name === 'location' ? withoutOrigin(value, base) : value);
     }
     const code = codeOf(text);
     if (code) record.errorCodes.push(code);
@@ -231,6 +232,16 @@ function isPlainPath(path: string): boolean {
     if (decoded.includes('/') || decoded.includes('\\') || decoded === '.' || decoded === '..' || decoded.includes('\0')) return false;
   }
   return true;
+}
+
+/** A Location on the journeys' own origin as a path (the partner knows the gateway, never the journeys' address). */
+function withoutOrigin(location: string, base: string): string {
+  try {
+    const url = new URL(location, base);
+    return url.origin === new URL(base).origin ? `${url.pathname}${url.search}` : location;
+  } catch {
+    return location;
+  }
 }
 
 function interactionIdOf(header: string | string[] | undefined): string {

@@ -148,6 +148,11 @@ describe('/open-banking/ forwarding', () => {
     // Without one, the gateway gives an interaction id of its own.
     expect(get.headers.get('x-fapi-interaction-id')).toMatch(/^[0-9a-f-]{36}$/);
 
+    // A Location on the journeys' own address comes back as a path: the journeys' address stays inside.
+    registry.answer = () => ({ status: 201, headers: { 'content-type': 'application/json', location: `${registry.url}${CONSENTS}/aac-2` }, body: '{}' });
+    const created = await call(CONSENTS, { method: 'POST', token: await budget(), body: '{}' });
+    expect(created.headers.get('location')).toBe(`${CONSENTS}/aac-2`);
+
     registry.answer = () => ({ status: 204, headers: {} });
     const deleted = await call(`${CONSENTS}/aac-1`, { method: 'DELETE', token: await budget() });
     expect(deleted.status).toBe(204);
