@@ -235,6 +235,8 @@ export class TokenVerifier {
       token: {
         principal,
         consentId: principal.kind !== 'partner' ? null : issuer.role === 'authorisation-server' ? authorisedConsentIdOf(payload) : consentIdOf(payload),
+        // An authorisation code token's `sub` is the customer who approved; a client-credentials token's is the client.
+        authorisedBy: issuer.role === 'authorisation-server' && payload.sub !== payload.client_id ? (payload.sub as string) : null,
       },
       // Required and numeric, or jose refused the token.
       exp: payload.exp as number,
@@ -246,6 +248,11 @@ export interface VerifiedToken {
   /** For a partner, `consent` is always null here: the gateway puts in the consent the registry has. */
   readonly principal: Principal;
   readonly consentId: string | null;
+  /**
+   * The customer who authorised the token (the authorisation server's `sub` when it is not the client): the consent
+   * it is bound to must be that customer's. Null for first-party tokens and client-credentials tokens.
+   */
+  readonly authorisedBy: string | null;
 }
 
 /** `bankgraph:consent_id`, else the id of an embedded `bankgraph:consent` (older tokens), else null. */

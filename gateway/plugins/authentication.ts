@@ -16,6 +16,8 @@ import { registeredPartner, resolvePartner, type PartnerAccess, type PartnerRequ
 export interface Authenticated {
   readonly principal: Principal;
   readonly consentId: string | null;
+  /** The customer who authorised the token, when the authorisation server says (VerifiedToken.authorisedBy). */
+  readonly authorisedBy: string | null;
 }
 
 export class Authentication {
@@ -36,17 +38,17 @@ export class Authentication {
    * consent registry, so what is refused on this alone (a partner's free-form document) costs the consent no access.
    */
   async authenticate(authorization: string | undefined): Promise<Authenticated> {
-    const { principal, consentId } = await this.verified(authorization);
-    if (principal.kind !== 'partner') return { principal, consentId: null };
-    return { principal: registeredPartner(this.partnerAccess().partners, principal), consentId };
+    const { principal, consentId, authorisedBy } = await this.verified(authorization);
+    if (principal.kind !== 'partner') return { principal, consentId: null, authorisedBy: null };
+    return { principal: registeredPartner(this.partnerAccess().partners, principal), consentId, authorisedBy };
   }
 
   /** The principal with the consent the registry has now (counting one access), or the refusal its standing calls for. */
   async withConsent(authenticated: Authenticated, request: PartnerRequest): Promise<Principal> {
-    const { principal, consentId } = authenticated;
+    const { principal, consentId, authorisedBy } = authenticated;
     if (principal.kind !== 'partner') return principal;
     try {
-      return await resolvePartner(this.partnerAccess(), principal, consentId, request);
+      return await resolvePartner(this.partnerAccess(), principal, consentId, { ...request, authorisedBy });
     } catch (err) {
       // The registry not answering is the gateway's side (503), never the partner's mistake.
       if (err instanceof BankError && err.extensions.http === undefined) throw refusal(err, '');

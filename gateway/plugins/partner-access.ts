@@ -22,6 +22,8 @@ export interface PartnerAccess {
 export interface PartnerRequest {
   readonly customerPresent: boolean;
   readonly requestId: string;
+  /** The customer the token says authorised it (authorisation code tokens), if any: the consent must be theirs. */
+  readonly authorisedBy?: string | null;
 }
 
 /**
@@ -56,6 +58,10 @@ export async function resolvePartner(
   const answer = await access.consents.access(partner, consentId, request.customerPresent, request.requestId);
   if (answer.standing !== 'live') throw refusalOf(answer);
   const consent = answer.consent;
+  if (request.authorisedBy && consent.customerId !== request.authorisedBy) {
+    // The authorisation server bound the token to one customer's consent and this one is another's.
+    throw withStatus(new BankError(ErrorCode.CONSENT_TOKEN_MISMATCH, 'The token was authorised by another customer than the one who gave this consent.'));
+  }
   // Older registries may not list permissions: then the consent narrows nothing beyond the grant.
   const agreed = consent.permissions ? new Set<string>(consent.permissions) : undefined;
   return {

@@ -1,4 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { authConfig } from '../../lib/config.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,5 +223,56 @@ describe('secondsToNextUtcDay', () => {
     expect(secondsToNextUtcDay(Date.UTC(2026, 11, 3, 23, 59, 30))).toBe(30);
     expect(secondsToNextUtcDay(Date.UTC(2026, 11, 3, 0, 0, 0))).toBe(86_400);
     expect(secondsToNextUtcDay(Date.UTC(2026, 11, 31, 23, 59, 59, 900))).toBe(1);
+  });
+});
+
+describe("consent enforcement: the authorisation server's tokens", () => {
+  const AS_ISSUER = 'http://authorisation-server.test';
+  let jwks: Server;
+  let asKey: CryptoKey;
+  let asStack: Stack;
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    asKey = privateKey;
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'as-1', alg: 'ES256' };
+    jwks = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
+    asStack = await startStack({
+      fixtures: [accounts, cards],
+      gateway: { auth: authConfig({ PARTNER_TOKEN_ISSUER: AS_ISSUER, PARTNER_JWKS_URL: jwksUrl }), persistedDir: dir, consents: { url: registry.url } },
+    });
+  });
+  afterAll(async () => {
+    await asStack?.stop();
+    await new Promise<void>((resolve) => jwks?.close(() => resolve()));
+  });
+
+  /** An authorisation code token: sub the customer who approved, bound to the consent. */
+  const codeToken = (consentId: string, customer: string) =>
+    new SignJWT({ client_id: 'budget-app', scope: 'accounts:basic balances:read', 'bankgraph:kind': 'partner', 'bankgraph:consent_id': consentId })
+      .setProtectedHeader({ alg: 'ES256', kid: 'as-1', typ: 'at+jwt' })
+      .setSubject(customer)
+      .setIssuer(AS_ISSUER)
+      .setAudience('bankgraph')
+      .setExpirationTime('5m')
+      .sign(asKey);
+
+  const runAs = (as: string) =>
+    request(asStack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${as}` }, body: JSON.stringify(BY_ID) });
+
+  it("lets a token in under its customer's live consent, and refuses one authorised by another customer (CONSENT_TOKEN_MISMATCH)", async () => {
+    registry.consents.set('aac-code', { partner: 'budget-app', consent: consent('aac-code'), frequencyPerDay: 100 });
+    const ok = await runAs(await codeToken('aac-code', 'cust-0001'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ data: { me: { id: 'budget-app', cards: [] } } });
+    const before = asStack.subgraphs.accounts!.received.length;
+    const crossed = await runAs(await codeToken('aac-code', 'cust-0002'));
+    expect(crossed.status).toBe(403);
+    expect(crossed.body.errors?.map((e) => e.extensions?.code)).toEqual(['CONSENT_TOKEN_MISMATCH']);
+    expect(asStack.subgraphs.accounts!.received.length).toBe(before);
   });
 });

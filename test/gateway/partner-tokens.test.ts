@@ -88,6 +88,7 @@ describe('tokens of the authorisation server', () => {
       expect(await verifier.verifyToken(token), key.alg).toEqual({
         principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts:basic', 'balances:read'], consent: null },
         consentId: 'aac-0b1d',
+        authorisedBy: 'cust-0001',
       });
     }
     // A client-credentials token: sub is the client, no consent.
@@ -95,6 +96,7 @@ describe('tokens of the authorisation server', () => {
     expect(await verifier.verifyToken(cc)).toEqual({
       principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts', 'payments'], consent: null },
       consentId: null,
+      authorisedBy: null,
     });
   });
 
@@ -123,6 +125,7 @@ describe('tokens of the authorisation server', () => {
     expect(await verifier.verifyToken(await tokenFor({ partner: 'budget-app', scopes: ['accounts:basic'], consentId: 'consent-budget-cust-0001' }))).toEqual({
       principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts:basic'], consent: null },
       consentId: 'consent-budget-cust-0001',
+      authorisedBy: null,
     });
   });
 

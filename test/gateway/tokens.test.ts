@@ -38,7 +38,7 @@ describe('mintSandboxToken + TokenVerifier', () => {
     });
     const partner = await verifier.verifyToken(await mintSandboxToken({ partner: 'budget-app', scopes: ['accounts', 'balances'], consentId: 'cons-1' }));
     // The consent is never taken from the token: the gateway asks the registry for it.
-    expect(partner).toEqual({ principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts', 'balances'], consent: null }, consentId: 'cons-1' });
+    expect(partner).toEqual({ principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts', 'balances'], consent: null }, consentId: 'cons-1', authorisedBy: null });
   });
 
   it("takes only the id of an older token's embedded consent, never the copy", async () => {
@@ -53,6 +53,7 @@ describe('mintSandboxToken + TokenVerifier', () => {
     expect(await verifier.verifyToken(token)).toEqual({
       principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts:basic'], consent: null },
       consentId: 'cons-old',
+      authorisedBy: null,
     });
   });
 
