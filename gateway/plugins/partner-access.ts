@@ -62,14 +62,9 @@ export async function resolvePartner(
     // The authorisation server bound the token to one customer's consent and this one is another's.
     throw withStatus(new BankError(ErrorCode.CONSENT_TOKEN_MISMATCH, 'The token was authorised by another customer than the one who gave this consent.'));
   }
-  // Older registries may not list permissions: then the consent narrows nothing beyond the grant.
-  const agreed = consent.permissions ? new Set<string>(consent.permissions) : undefined;
-  return {
-    kind: 'partner',
-    clientId: partner.clientId,
-    scopes: partner.scopes.filter((s) => agreed?.has(s) ?? true),
-    consent,
-  };
+  // The registry's answer always lists them (gateway/consent-registry.ts refuses one that does not).
+  const agreed = new Set<string>(consent.permissions ?? []);
+  return { kind: 'partner', clientId: partner.clientId, scopes: partner.scopes.filter((s) => agreed.has(s)), consent };
 }
 
 /** The refusal of a consent that does not let the partner in; HTTP status in extensions.http, as Apollo answers it. */
