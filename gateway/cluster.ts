@@ -8,8 +8,9 @@ import { createLogger, type Logger } from '../lib/log.js';
  * as a single gateway would, and node:cluster shares the one listening port between them.
  *
  * Everything a request decision depends on must then be shared, so more than one worker needs REDIS_URL: rate-limit
- * buckets, partner consents (a revocation must stop every worker at once) and the audit stream live there. Without
- * it the primary refuses to start rather than run N separate limiters and consent copies.
+ * buckets and the audit stream live there. (Partner consents are not the gateway's: every worker asks the journeys
+ * subgraph's consent registry, so a revocation stops every worker at once.) Without it the primary refuses to start
+ * rather than run N separate limiters.
  *
  * A worker that dies is replaced (after a second, so a crash loop does not spin); one that dies before it ever
  * listened means the configuration is wrong, and the whole gateway stops with exit code 1. SIGTERM/SIGINT to the
@@ -42,7 +43,7 @@ export async function runClusterPrimary(env: Readonly<Record<string, string | un
   }
   if (count === 1) return;
   if (!env.REDIS_URL) {
-    return fail(logger, `GATEWAY_WORKERS=${env.GATEWAY_WORKERS} needs REDIS_URL: workers must share rate limits, consents and the audit stream`);
+    return fail(logger, `GATEWAY_WORKERS=${env.GATEWAY_WORKERS} needs REDIS_URL: workers must share rate limits and the audit stream`);
   }
   await new Promise<never>(() => superviseWorkers(count, logger));
 }

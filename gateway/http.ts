@@ -10,6 +10,7 @@ import type { GatewayContext, RequestRecord } from './context.js';
 import type { Authentication } from './plugins/authentication.js';
 import type { GraphiQLRoute } from './plugins/graphiql.js';
 import type { GatewayMetrics } from './plugins/metrics.js';
+import type { OpenBankingRoute } from './open-banking.js';
 import { persistedRequestOfSearch, type PersistedOperations, type PersistedRequest } from './plugins/persisted-operations.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './plugins/request-id.js';
 import { logRequest } from './plugins/request-log.js';
@@ -23,6 +24,7 @@ import type { GatewayDependencies } from './readiness.js';
  *                  status: one dead subgraph costs its own fields, not every gateway's place in the load balancer
  *   GET  /metrics  Prometheus text format (plugins/metrics.ts; a bearer token when metricsToken is set)
  *   POST /graphql  JSON body up to the limit; GET /graphql for queries (Apollo's CSRF rules apply to both)
+ *   /open-banking/ partners' consent resources, forwarded to the journeys subgraph (open-banking.ts)
  * Everything else is a JSON 404. Every response carries the request id.
  */
 
@@ -43,6 +45,8 @@ export interface EdgeOptions {
   metrics?: GatewayMetrics;
   /** The bearer token GET /metrics wants (METRICS_TOKEN); absent: none. */
   metricsToken?: string;
+  /** Everything under /open-banking/ (open-banking.ts); absent: those paths are 404 like any other. */
+  openBanking?: OpenBankingRoute;
 }
 
 export function createRequestHandler(options: EdgeOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -88,6 +92,7 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
 
   res.on('finish', () => logRequest(options.logger, record, { method, path, status: res.statusCode }));
   if (options.graphiql?.handles(method, path, search, req.headers)) return options.graphiql.serve(method, res);
+  if (options.openBanking?.handles(path)) return options.openBanking.serve(record, req, res, path, search);
   if (path !== '/graphql') {
     const message = `Nothing at ${method} ${path}: GraphQL is served at /graphql.`;
     return sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, message));
@@ -155,9 +160,16 @@ async function contextFor(
   operation: PersistedRequest,
 ): Promise<GatewayContext> {
   try {
-    const principal = await options.authentication.principalOf(req.headers.authorization);
+    const authenticated = await options.authentication.authenticate(req.headers.authorization);
+    record.principal = authenticated.principal;
+    // Before the consent: a request refused for its operation costs the consent none of its daily accesses.
+    const persisted = options.persisted.admit(authenticated.principal, operation);
+    const principal = await options.authentication.withConsent(authenticated, {
+      // FAPI: a partner sends the customer's IP address only while the customer is using its app.
+      customerPresent: typeof req.headers['x-fapi-customer-ip-address'] === 'string' && req.headers['x-fapi-customer-ip-address'] !== '',
+      requestId: record.requestId,
+    });
     record.principal = principal;
-    const persisted = options.persisted.admit(principal, operation);
     return { requestId: record.requestId, principal, record, ...(persisted ? { persisted } : {}) };
   } catch (err) {
     if (err instanceof BankError) {

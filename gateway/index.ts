@@ -59,7 +59,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-// Redis keeps rate limits, consents and the audit stream: check the settings money depends on before serving.
+// Redis keeps rate limits and the audit stream (consents are the journeys'): check the settings money depends on before serving.
 await checkRedisOrExit(logger, 'gateway');
 
 logger.info('gateway starting'); // pino's base bindings carry pid and hostname already

@@ -5,7 +5,7 @@ import type { SubgraphEndpoint } from './supergraph.js';
 
 /**
  * The gateway's dependencies, as `GET /ready?verbose` and `bankgraph_dependency_up` report them: every subgraph
- * answers `GET /health` (no auth, no GraphQL) and, when the gateway keeps its state in Redis (rate limits, consents),
+ * answers `GET /health` (no auth, no GraphQL) and, when the gateway keeps its state in Redis (rate limits),
  * Redis answers PING within a short deadline. They are reported, never cascaded into /ready: /ready says whether
  * this process can serve (it listens only once the supergraph is loaded; 503 while draining), so one dead subgraph
  * costs its own fields and does not take every gateway out of the load balancer at once.

@@ -20,14 +20,16 @@ import { drain } from '../lib/http.js';
 import { createAuditSink, type AuditSink } from '../lib/audit.js';
 import { auditedFieldsOf, type AuditedFields } from '../lib/audited.js';
 import { createLogger, type Logger } from '../lib/log.js';
-import { ConsentStore, loadPartners, seedSandboxConsents, type PartnerRegistry } from '../lib/consents.js';
+import { loadPartners, type PartnerRegistry } from '../lib/consents.js';
 import { RateLimiter, rateLimitConfig, type RateLimitConfig } from '../lib/rate-limit.js';
 import { createStore, type KeyValueStore } from '../lib/store/index.js';
 import { TokenVerifier } from '../lib/tokens.js';
+import { HttpConsentRegistry, subgraphBaseOf } from './consent-registry.js';
 import type { GatewayContext } from './context.js';
 import { SignedContexts, SubgraphDataSource, WriteEpochs } from './datasource.js';
 import { SubgraphHttpPool } from './fetcher.js';
 import { createRequestHandler } from './http.js';
+import { OpenBankingRoute } from './open-banking.js';
 import { auditPlugin } from './plugins/audit.js';
 import { Authentication } from './plugins/authentication.js';
 import { errorMaskingPlugin, maskError } from './plugins/error-masking.js';
@@ -60,17 +62,26 @@ export interface GatewayOptions {
   /** @default createLogger('gateway') */
   logger?: Logger;
   /**
-   * Shared state of partner access: consents (lib/consents.ts), read on every partner request. A store passed in is
-   * the caller's to close; the default one is closed by stop().
+   * The gateway's shared state: the rate-limit buckets (unless `rateLimitStore` is given). A store passed in is the
+   * caller's to close; the default one (only opened when rate limits are on) is closed by stop().
    * @default createStore() (Redis with REDIS_URL, memory otherwise)
    */
   store?: KeyValueStore;
   /** Registered partners and their grants. @default loadPartners() (schema/partners.json) */
   partners?: PartnerRegistry;
+  /**
+   * The consent registry: the journeys subgraph, which owns consents (lib/consents.ts). Every request of a partner
+   * whose token is bound to a consent is checked there (POST /internal/consents/{id}/access, which also counts the
+   * access), and /open-banking/ is forwarded there (gateway/open-banking.ts). The gateway keeps no consents itself.
+   */
+  consents?: {
+    /** Its base URL. @default the journeys subgraph's URL (subgraphUrls.journeys, else the supergraph's) without /graphql */
+    url?: string;
+    /** Deadline of one access check, in ms. @default 5000 */
+    timeoutMs?: number;
+  };
   /** Where the persisted-operation manifests are. @default schema/persisted */
   persistedDir?: string;
-  /** Create the sandbox consents (consent-budget-cust-0001, ...) when absent. @default !isProduction() */
-  seedSandboxConsents?: boolean;
   /**
    * Where sensitive reads are audited (plugins/audit.ts). A sink passed in is the caller's to close; the default one
    * is closed by stop().
@@ -148,25 +159,21 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const audit = options.audit ?? createAuditSink();
   const closeAudit = () => (options.audit ? Promise.resolve() : audit.close());
   const limits = operationLimits({ ...operationLimitsConfig(), ...options.operationLimits });
-  const store = options.store ?? createStore();
-  const closeStore = () => (options.store ? Promise.resolve() : store.close());
   const rateLimits = options.rateLimit === false ? undefined : { ...rateLimitConfig(), ...options.rateLimit };
-  // One store (one Redis connection) for consents and token buckets, unless the caller gives the buckets their own.
+  // The token buckets are the one state the gateway keeps (consents are the journeys'): a store of its own only then.
+  const ownStore = !options.store && rateLimits?.enabled && !options.rateLimitStore ? createStore() : undefined;
+  const store = options.store ?? ownStore;
+  const closeStore = () => ownStore?.close() ?? Promise.resolve();
   const rateLimitStore = rateLimits?.enabled ? (options.rateLimitStore ?? store) : undefined;
+  // One limiter for the graph and the open-banking API: a partner has one budget for both.
+  const limiter = rateLimits && rateLimitStore ? new RateLimiter(rateLimitStore, rateLimits) : undefined;
   const partners = options.partners ?? loadPartners();
-  const consents = new ConsentStore(store);
   const persisted = PersistedOperations.load(options.persistedDir ?? DEFAULT_PERSISTED_DIR);
   const metricsOptions = { ...metricsConfig(), ...options.metrics };
   const metrics = new GatewayMetrics({
     knownOperations: operationNamesIn(persisted.documents()),
     maxOperationLabels: metricsOptions.maxOperationLabels,
   });
-  try {
-    if (options.seedSandboxConsents ?? !isProduction()) await seedSandboxConsents(consents, partners);
-  } catch (err) {
-    await closeStore();
-    throw err;
-  }
   const pool = new SubgraphHttpPool();
   /** Everything the gateway opened, closed in one place (stores and sinks passed in are their owners' to close). */
   const release = async () => {
@@ -174,7 +181,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     await closeAudit();
     await closeStore();
   };
-  const contexts = new SignedContexts(new ContextSigner(auth.internalContextKey));
+  const signer = new ContextSigner(auth.internalContextKey);
+  const contexts = new SignedContexts(signer);
   const urlOf = ({ name, url }: SubgraphEndpoint) => options.subgraphUrls?.[name] ?? url;
 
   let subgraphs: SubgraphEndpoint[] = [];
@@ -251,7 +259,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       // -- before execution: an operationName the document does not define is 400, not the executor's 500
       operationResolutionPlugin(),
       // -- before execution: the caller's and the operation's token buckets (429 with Retry-After)
-      ...(rateLimits && rateLimitStore ? [rateLimitPlugin(new RateLimiter(rateLimitStore, rateLimits), logger, metrics)] : []),
+      ...(limiter ? [rateLimitPlugin(limiter, logger, metrics)] : []),
       // -- after execution: what the client saw goes to the request log line
       requestLogPlugin(),
       // -- after execution: the operation and outcome of each request, for /metrics
@@ -273,18 +281,40 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
 
   let stopping = false;
   const probe = pool.fetcher(options.readinessTimeoutMs ?? 1000);
-  // Subgraphs, and Redis when the consents or the rate limits live there (PING within the same deadline): reported in
+  // Subgraphs, and Redis when the rate limits live there (PING within the same deadline): reported in
   // /ready?verbose and bankgraph_dependency_up, never cascaded into /ready.
   const dependencies = () => checkDependencies(subgraphs, probe, [store, rateLimitStore], options.readinessTimeoutMs ?? 1000);
   if (metrics) registerDependencyGauge(metrics.registry, dependencies);
+  // The consent registry and the open-banking API: the journeys subgraph, at whatever URL the supergraph now gives it.
+  const journeysUrl = () => {
+    if (options.consents?.url) return options.consents.url.replace(/\/$/, '');
+    const journeys = subgraphs.find((s) => s.name === 'journeys');
+    return journeys?.url ? subgraphBaseOf(journeys.url) : undefined;
+  };
+  const consentTimeoutMs = options.consents?.timeoutMs ?? 5000;
+  const consents = new HttpConsentRegistry({ baseUrl: journeysUrl, fetcher: pool.fetcher(consentTimeoutMs), timeoutMs: consentTimeoutMs, signer, logger });
+  const authentication = new Authentication(new TokenVerifier(auth), { partners, consents });
+  const bodyLimitBytes = options.bodyLimitBytes ?? 1024 * 1024;
+  const journeysTimeoutMs = timeoutOf('journeys');
+  const openBanking = new OpenBankingRoute({
+    authentication,
+    journeysUrl,
+    fetcher: pool.fetcher(journeysTimeoutMs),
+    timeoutMs: journeysTimeoutMs,
+    signer,
+    logger,
+    bodyLimitBytes,
+    ...(limiter ? { limiter } : {}),
+  });
   const server = createServer(
     createRequestHandler({
       apollo,
-      authentication: new Authentication(new TokenVerifier(auth), { partners, consents }),
+      authentication,
+      openBanking,
       persisted,
       dependencies,
       logger,
-      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      bodyLimitBytes,
       isStopping: () => stopping,
       graphiql: graphiqlRoute(options.graphiql),
       metrics,

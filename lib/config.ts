@@ -204,6 +204,9 @@ class SecretReader {
   }
 }
 
+/** The issuer of the sandbox's authorisation server (legacy/authorisation-server/), as its tokens' `iss` says. */
+export const SANDBOX_AUTHORISATION_SERVER_ISSUER = 'http://localhost:4110';
+
 export interface AuthConfig {
   /** HS256 key for sandbox tokens. Ignored when jwksUrl is set. */
   jwtSecret: string;
@@ -211,6 +214,12 @@ export interface AuthConfig {
   jwksUrl: string | undefined;
   issuer: string;
   audience: string;
+  /**
+   * The bank's OAuth 2.0 authorisation server, whose access tokens partners present (PARTNER_TOKEN_ISSUER, its `iss`;
+   * PARTNER_JWKS_URL, its `jwks_uri`). Both or neither; neither: the sandbox's server outside production, none in it.
+   * Its tokens are verified with its own keys (ES256, PS256, RS256 only) and never stand for customers or staff.
+   */
+  partnerTokens: { issuer: string; jwksUrl: string } | undefined;
   /**
    * The gateway's private key for the signed internal context (INTERNAL_CONTEXT_PRIVATE_KEY, INTERNAL_CONTEXT_KEY_ID).
    * Only the gateway reads it; subgraphs read contextPublicKeys().
@@ -226,10 +235,40 @@ export function authConfig(env: Env = process.env): AuthConfig {
     jwksUrl,
     issuer: env.JWT_ISSUER ?? 'bankgraph-sandbox',
     audience: env.JWT_AUDIENCE ?? 'bankgraph',
+    partnerTokens: partnerTokens(env),
     internalContextKey: contextSigningKey(env, secrets),
   };
   secrets.check();
   return config;
+}
+
+/**
+ * PARTNER_TOKEN_ISSUER + PARTNER_JWKS_URL, both set or both unset; an issuer equal to JWT_ISSUER is refused (ambiguous).
+ * Both unset: outside production, the sandbox's authorisation server of `npm start` (issuer AUTHORISATION_SERVER_ISSUER,
+ * else http://localhost:4110; its keys at /jwks on AUTHORISATION_SERVER_PORT, else 4110, on loopback); in production,
+ * none (partners then need first-party tokens).
+ */
+function partnerTokens(env: Env): AuthConfig['partnerTokens'] {
+  const issuer = env.PARTNER_TOKEN_ISSUER || undefined;
+  const jwksUrl = env.PARTNER_JWKS_URL || undefined;
+  if (!issuer && !jwksUrl) {
+    if (isProduction(env)) return undefined;
+    const sandboxIssuer = env.AUTHORISATION_SERVER_ISSUER || SANDBOX_AUTHORISATION_SERVER_ISSUER;
+    if (sandboxIssuer === (env.JWT_ISSUER ?? 'bankgraph-sandbox')) return undefined;
+    return { issuer: sandboxIssuer, jwksUrl: `http://127.0.0.1:${int(env, 'AUTHORISATION_SERVER_PORT', 4110)}/jwks` };
+  }
+  if (!issuer || !jwksUrl) throw new Error('PARTNER_TOKEN_ISSUER and PARTNER_JWKS_URL go together: set both or neither');
+  if (issuer === (env.JWT_ISSUER ?? 'bankgraph-sandbox')) {
+    throw new Error('PARTNER_TOKEN_ISSUER must differ from JWT_ISSUER: the issuer picks the keys a token is verified with');
+  }
+  let url: URL;
+  try {
+    url = new URL(jwksUrl);
+  } catch {
+    throw new Error(`PARTNER_JWKS_URL must be an absolute URL, got "${jwksUrl}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`PARTNER_JWKS_URL must be http(s), got "${jwksUrl}"`);
+  return { issuer, jwksUrl };
 }
 
 /**

@@ -69,6 +69,11 @@ export interface TransactionPageRequest {
   readonly first: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   readonly after?: string | null;
+  /**
+   * Only transactions booked on these days (ISO 8601 dates, both inclusive; null: open): a partner's consent window.
+   * Paging (totalCount, cursors) is over the transactions within it.
+   */
+  readonly bookedWithin?: { readonly from: string | null; readonly to: string | null };
 }
 
 export interface TransactionPage {

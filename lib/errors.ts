@@ -20,6 +20,32 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   PERSISTED_OPERATION_REQUIRED = 'PERSISTED_OPERATION_REQUIRED',
   PERSISTED_OPERATION_NOT_FOUND = 'PERSISTED_OPERATION_NOT_FOUND',
+  // open banking consents (lib/consents.ts): every refusal of a partner acting under a consent names its reason
+  /** The consent id is unknown (or tampered with). */
+  CONSENT_NOT_FOUND = 'CONSENT_NOT_FOUND',
+  /** The consent exists but was given to another partner. */
+  CONSENT_OTHER_PARTNER = 'CONSENT_OTHER_PARTNER',
+  /** The consent still awaits the customer's authorisation, or the customer declined it. */
+  CONSENT_NOT_AUTHORISED = 'CONSENT_NOT_AUTHORISED',
+  CONSENT_REVOKED = 'CONSENT_REVOKED',
+  CONSENT_EXPIRED = 'CONSENT_EXPIRED',
+  /** A payment consent whose one payment was made already. */
+  CONSENT_CONSUMED = 'CONSENT_CONSUMED',
+  /** The token is bound to another consent than the one the request names (a payment's consentId). */
+  CONSENT_TOKEN_MISMATCH = 'CONSENT_TOKEN_MISMATCH',
+  /** The consent asks for a permission whose scope the partner was not granted. */
+  CONSENT_SCOPE_NOT_GRANTED = 'CONSENT_SCOPE_NOT_GRANTED',
+  /** The payment differs from the one its consent authorised (amount, currency, creditor, source account). */
+  CONSENT_PAYMENT_MISMATCH = 'CONSENT_PAYMENT_MISMATCH',
+  /**
+   * The consent's frequencyPerDay accesses without the customer present are used up for this UTC day; Retry-After
+   * says when the next day begins.
+   */
+  CONSENT_ACCESS_LIMIT = 'CONSENT_ACCESS_LIMIT',
+  /** The consent is not in a state this change can start from (an Authorised consent authorised again, a Revoked one revived). */
+  CONSENT_STATE_CONFLICT = 'CONSENT_STATE_CONFLICT',
+  /** The consent request is malformed: an unknown permission, a bad date, accounts that are not the customer's. */
+  CONSENT_INVALID = 'CONSENT_INVALID',
   // legacy systems
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
   UPSTREAM_TIMEOUT = 'UPSTREAM_TIMEOUT',
@@ -37,29 +63,6 @@ export enum ErrorCode {
    * data, HTTP 503. The same request may be sent again.
    */
   AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
-  // open-banking consents (issue 13; lib/consents.ts)
-  /** Unknown or tampered consent id (or another partner's, where the answer must not say it exists). */
-  CONSENT_NOT_FOUND = 'CONSENT_NOT_FOUND',
-  /** The consent belongs to another partner. */
-  CONSENT_OTHER_PARTNER = 'CONSENT_OTHER_PARTNER',
-  /** The consent awaits the customer's authorisation, or the customer declined it. */
-  CONSENT_NOT_AUTHORISED = 'CONSENT_NOT_AUTHORISED',
-  CONSENT_REVOKED = 'CONSENT_REVOKED',
-  CONSENT_EXPIRED = 'CONSENT_EXPIRED',
-  /** A payment consent already spent by a payment. */
-  CONSENT_CONSUMED = 'CONSENT_CONSUMED',
-  /** The token is bound to another consent than the request names (the payment input's consentId). */
-  CONSENT_TOKEN_MISMATCH = 'CONSENT_TOKEN_MISMATCH',
-  /** A permission asked for whose scope the partner was not granted when it was registered. */
-  CONSENT_SCOPE_NOT_GRANTED = 'CONSENT_SCOPE_NOT_GRANTED',
-  /** The payment differs from the one its consent authorised (amount, currency, creditor, source account). */
-  CONSENT_PAYMENT_MISMATCH = 'CONSENT_PAYMENT_MISMATCH',
-  /** frequencyPerDay exceeded without the customer present. */
-  CONSENT_ACCESS_LIMIT = 'CONSENT_ACCESS_LIMIT',
-  /** The consent is not in a state this change starts from (nothing was changed). */
-  CONSENT_STATE_CONFLICT = 'CONSENT_STATE_CONFLICT',
-  /** A malformed consent request: an unknown permission, a bad date, an account that is not the customer's. */
-  CONSENT_INVALID = 'CONSENT_INVALID',
   // everything else
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
@@ -90,13 +93,16 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.CONSENT_NOT_AUTHORISED]: 403,
   [ErrorCode.CONSENT_REVOKED]: 403,
   [ErrorCode.CONSENT_EXPIRED]: 403,
-  [ErrorCode.CONSENT_CONSUMED]: 409,
+  // 403 for a request under a spent consent; a second payment attempt may answer 409 where the route says so.
+  [ErrorCode.CONSENT_CONSUMED]: 403,
   [ErrorCode.CONSENT_TOKEN_MISMATCH]: 403,
   [ErrorCode.CONSENT_SCOPE_NOT_GRANTED]: 403,
   [ErrorCode.CONSENT_PAYMENT_MISMATCH]: 422,
   [ErrorCode.CONSENT_ACCESS_LIMIT]: 429,
   [ErrorCode.CONSENT_STATE_CONFLICT]: 409,
   [ErrorCode.CONSENT_INVALID]: 400,
+  [ErrorCode.UPSTREAM_UNAVAILABLE]: 503,
+  [ErrorCode.UPSTREAM_TIMEOUT]: 504,
 };
 
 export interface BankErrorOptions {

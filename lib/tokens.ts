@@ -1,20 +1,29 @@
-import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { SignJWT, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { authConfig, type AuthConfig } from './config.js';
 import { BankError, ErrorCode } from './errors.js';
-import { STAFF_ROLES, type Consent, type Principal, type StaffRole } from './principal.js';
+import { STAFF_ROLES, type Principal, type StaffRole } from './principal.js';
 
 /**
  * Bearer tokens: minting sandbox tokens (the token script, tests) and verifying any token into a Principal (the
- * gateway). The claims are ours, namespaced so they never collide with an identity provider's:
+ * gateway). Two kinds of issuer are trusted, each with its own keys, and the token's `iss` picks which (an issuer the
+ * gateway does not know is refused before any key is fetched):
  *
- * - `sub`: the customer id, staff id or partner client id
- * - `bankgraph:kind`: 'customer' | 'staff' | 'partner'
- * - `bankgraph:role`: the staff role ('support' | 'operations')
- * - `scope`: a partner's granted scopes, space-separated (OAuth 2.0 style)
- * - `bankgraph:consent_id`: the id of the consent a partner acts under. The gateway loads the consent itself from the
- *   ConsentStore on every request (lib/consents.ts), so a revoked or expired consent stops working at once.
- * - `bankgraph:consent`: an embedded consent {id, customerId, accountIds, expiresAt} (older tokens); the gateway
- *   only takes its id and loads the rest, never trusting the copy in the token.
+ * - the first-party issuer (JWT_ISSUER): sandbox HS256 tokens (JWT_SECRET) or the identity provider's (JWKS_URL), for
+ *   customers, staff and the token script's sandbox partner tokens. Claims, namespaced so they never collide with an
+ *   identity provider's:
+ *   - `sub`: the customer id, staff id or partner client id
+ *   - `bankgraph:kind`: 'customer' | 'staff' | 'partner'
+ *   - `bankgraph:role`: the staff role ('support' | 'operations')
+ *   - `scope`: a partner's scopes, space-separated (OAuth 2.0 style)
+ *   - `bankgraph:consent_id`: the id of the consent a partner acts under
+ *   - `bankgraph:consent`: an embedded consent {id, ...} (older tokens): only its id is taken
+ * - the bank's OAuth 2.0 authorisation server (PARTNER_TOKEN_ISSUER, keys at PARTNER_JWKS_URL; ES256, PS256 or RS256
+ *   only), for partners only: `client_id` is the partner, `sub` the customer (authorisation code) or the client
+ *   (client credentials), `scope`, `bankgraph:kind: partner` and, for a token bound to a consent,
+ *   `bankgraph:consent_id` (or, failing that, the `consent_id` of its RFC 9396 `authorization_details`).
+ *
+ * A token never carries the consent itself: the gateway asks the consent registry for it on every request
+ * (gateway/plugins/partner-access.ts), so a revoked or expired consent stops working at once.
  */
 
 export const CLAIM_KIND = 'bankgraph:kind';
@@ -25,7 +34,7 @@ export const CLAIM_CONSENT_ID = 'bankgraph:consent_id';
 export type SandboxTokenSubject =
   | { customer: string }
   | { staff: StaffRole; staffId?: string }
-  | { partner: string; scopes?: string[]; consentId?: string; consent?: Consent };
+  | { partner: string; scopes?: string[]; consentId?: string };
 
 export interface MintOptions {
   /** HS256 secret. @default authConfig().jwtSecret (the sandbox secret unless JWT_SECRET is set) */
@@ -67,7 +76,6 @@ function claimsOf(subject: SandboxTokenSubject): { sub: string; claims: JWTPaylo
     };
   }
   const claims: JWTPayload = { [CLAIM_KIND]: 'partner', scope: (subject.scopes ?? []).join(' ') };
-  if (subject.consent) claims[CLAIM_CONSENT] = { ...subject.consent, accountIds: [...subject.consent.accountIds] };
   if (subject.consentId) claims[CLAIM_CONSENT_ID] = subject.consentId;
   return { sub: subject.partner, claims };
 }
@@ -80,8 +88,10 @@ const SUBJECT = /^[\x21-\x7e]{1,256}$/;
 export interface TokenVerifierOptions {
   /** Seconds of clock skew tolerated on exp/iat/nbf. @default 30 */
   clockToleranceSeconds?: number;
-  /** Key source instead of the secret or JWKS URL of the config (tests use a local JWKS). */
+  /** Key source of the first-party issuer instead of the secret or JWKS URL of the config (tests use a local JWKS). */
   keys?: JWTVerifyGetKey;
+  /** Key source of the authorisation server instead of config.partnerTokens.jwksUrl (its issuer still comes from the config). */
+  partnerKeys?: JWTVerifyGetKey;
   /**
    * How many verified tokens are remembered (least recently used first out); 0 remembers none.
    * @default 10000
@@ -95,16 +105,27 @@ export interface TokenVerifierOptions {
   rememberForMs?: number;
 }
 
+/** Asymmetric algorithms accepted from a JWKS: never HS*, so a public key can never pass as an HMAC secret. */
+const IDENTITY_PROVIDER_ALGORITHMS = ['RS256', 'ES256'];
+/** What the authorisation server may sign with (FAPI 2.0 allows PS256 and ES256; RS256 for older servers). */
+const AUTHORISATION_SERVER_ALGORITHMS = ['ES256', 'PS256', 'RS256'];
+
+/** One trusted issuer: its keys, the algorithms it may use, and whom its tokens may stand for. */
+interface Issuer {
+  readonly issuer: string;
+  readonly key: Uint8Array | JWTVerifyGetKey;
+  readonly algorithms: readonly string[];
+  /** 'first-party': customers, staff, sandbox partners; 'authorisation-server': partners only, `client_id`. */
+  readonly role: 'first-party' | 'authorisation-server';
+}
+
 /**
  * Verifies a bearer token into a Principal, or throws BankError(UNAUTHENTICATED) saying what was wrong.
- * HS256 with the configured secret (sandbox), or RS256/ES256 against the identity provider's JWKS when `jwksUrl`
- * is set. The algorithm list is fixed per key type, so `alg: none` or an HS256 token signed with a public key
- * never verifies.
+ * The unverified `iss` picks the issuer (and so the keys and algorithms); jose then checks everything, `iss` included.
+ * The algorithm list is fixed per issuer, so `alg: none`, or an HS256 token signed with a public key, never verifies.
  */
 export class TokenVerifier {
-  private readonly key: Uint8Array | JWTVerifyGetKey;
-  private readonly algorithms: string[];
-  private readonly issuer: string;
+  private readonly issuers = new Map<string, Issuer>();
   private readonly audience: string;
   private readonly clockTolerance: number;
   /**
@@ -120,18 +141,24 @@ export class TokenVerifier {
   private readonly rememberForMs: number;
 
   constructor(config: AuthConfig, options: TokenVerifierOptions = {}) {
+    let firstParty: Issuer;
     if (options.keys) {
-      this.key = options.keys;
-      this.algorithms = ['RS256', 'ES256'];
+      firstParty = { issuer: config.issuer, key: options.keys, algorithms: IDENTITY_PROVIDER_ALGORITHMS, role: 'first-party' };
     } else if (config.jwksUrl) {
-      this.key = createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30_000 });
-      this.algorithms = ['RS256', 'ES256'];
+      const key = createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30_000 });
+      firstParty = { issuer: config.issuer, key, algorithms: IDENTITY_PROVIDER_ALGORITHMS, role: 'first-party' };
     } else {
       if (!config.jwtSecret) throw new Error('TokenVerifier needs either jwtSecret or jwksUrl');
-      this.key = new TextEncoder().encode(config.jwtSecret);
-      this.algorithms = ['HS256'];
+      firstParty = { issuer: config.issuer, key: new TextEncoder().encode(config.jwtSecret), algorithms: ['HS256'], role: 'first-party' };
     }
-    this.issuer = config.issuer;
+    this.issuers.set(firstParty.issuer, firstParty);
+    if (config.partnerTokens) {
+      const { issuer, jwksUrl } = config.partnerTokens;
+      if (this.issuers.has(issuer)) throw new Error('the authorisation server must have an issuer of its own');
+      // One key set per gateway, fetched on first use and cached by jose (refetched on an unknown kid, at most every 30 s).
+      const key = options.partnerKeys ?? createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30_000 });
+      this.issuers.set(issuer, { issuer, key, algorithms: AUTHORISATION_SERVER_ALGORITHMS, role: 'authorisation-server' });
+    }
     this.audience = config.audience;
     this.clockTolerance = options.clockToleranceSeconds ?? 30;
     this.rememberTokens = options.rememberTokens ?? 10_000;
@@ -166,28 +193,51 @@ export class TokenVerifier {
     return verified.token;
   }
 
+  /** The issuer the token claims, if this gateway trusts it; the claim is checked again, with the signature, by jose. */
+  private issuerOf(token: string): Issuer {
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      throw unauthenticated('The bearer token is malformed.');
+    }
+    const issuer = typeof iss === 'string' ? this.issuers.get(iss) : undefined;
+    if (!issuer) {
+      throw iss === undefined
+        ? unauthenticated('The bearer token lacks the required "iss" claim.')
+        : unauthenticated('The bearer token was issued by an issuer this gateway does not trust.');
+    }
+    return issuer;
+  }
+
   private async verifyWithJose(token: string): Promise<{ token: VerifiedToken; exp: number }> {
+    const issuer = this.issuerOf(token);
     let payload: JWTPayload;
     try {
       const options = {
-        issuer: this.issuer,
+        issuer: issuer.issuer,
         audience: this.audience,
-        algorithms: this.algorithms,
+        algorithms: [...issuer.algorithms],
         requiredClaims: ['exp', 'sub'],
         clockTolerance: this.clockTolerance,
       };
       // Two calls rather than one on a union: jose overloads jwtVerify on the key type.
       const result =
-        this.key instanceof Uint8Array
-          ? await jwtVerify(token, this.key, options)
-          : await jwtVerify(token, this.key, options);
+        issuer.key instanceof Uint8Array
+          ? await jwtVerify(token, issuer.key, options)
+          : await jwtVerify(token, issuer.key, options);
       payload = result.payload;
     } catch (err) {
-      throw verificationError(err, !(this.key instanceof Uint8Array));
+      throw verificationError(err, issuer);
     }
-    const principal = principalOf(payload);
+    const principal = issuer.role === 'authorisation-server' ? partnerOfAuthorisationServer(payload) : principalOf(payload);
     return {
-      token: { principal, consentId: principal.kind === 'partner' ? consentIdOf(payload, principal.consent) : null },
+      token: {
+        principal,
+        consentId: principal.kind !== 'partner' ? null : issuer.role === 'authorisation-server' ? authorisedConsentIdOf(payload) : consentIdOf(payload),
+        // An authorisation code token's `sub` is the customer who approved; a client-credentials token's is the client.
+        authorisedBy: issuer.role === 'authorisation-server' && payload.sub !== payload.client_id ? (payload.sub as string) : null,
+      },
       // Required and numeric, or jose refused the token.
       exp: payload.exp as number,
     };
@@ -195,18 +245,48 @@ export class TokenVerifier {
 }
 
 export interface VerifiedToken {
-  /** For a partner, `consent` is what the token embeds (if anything): the gateway replaces it with the live one. */
+  /** For a partner, `consent` is always null here: the gateway puts in the consent the registry has. */
   readonly principal: Principal;
   readonly consentId: string | null;
+  /**
+   * The customer who authorised the token (the authorisation server's `sub` when it is not the client): the consent
+   * it is bound to must be that customer's. Null for first-party tokens and client-credentials tokens.
+   */
+  readonly authorisedBy: string | null;
 }
 
-function consentIdOf(payload: JWTPayload, embedded: Consent | null): string | null {
+/** `bankgraph:consent_id`, else the id of an embedded `bankgraph:consent` (older tokens), else null. */
+function consentIdOf(payload: JWTPayload): string | null {
   const id = payload[CLAIM_CONSENT_ID];
-  if (id === undefined) return embedded?.id ?? null;
+  if (id === undefined) return embeddedConsentIdOf(payload[CLAIM_CONSENT]);
   if (typeof id !== 'string' || !SUBJECT.test(id)) {
     throw unauthenticated(`The bearer token's "${CLAIM_CONSENT_ID}" claim must be a printable id of at most 256 characters.`);
   }
   return id;
+}
+
+/** RFC 9396 types that name an Open Banking consent. */
+const CONSENT_DETAIL_TYPES: ReadonlySet<string> = new Set(['openbanking_account_access_consent', 'openbanking_payment_consent']);
+
+/**
+ * The consent an authorisation server's token is bound to: `bankgraph:consent_id`, else the one `consent_id` of its
+ * RFC 9396 `authorization_details` of an Open Banking type; two different ones are refused (which would it be?).
+ */
+function authorisedConsentIdOf(payload: JWTPayload): string | null {
+  if (payload[CLAIM_CONSENT_ID] !== undefined) return consentIdOf(payload);
+  const details = payload.authorization_details;
+  if (details === undefined) return null;
+  if (!Array.isArray(details)) throw unauthenticated('The bearer token "authorization_details" claim must be a list.');
+  const ids = new Set<string>();
+  for (const detail of details as unknown[]) {
+    if (typeof detail !== 'object' || detail === null) continue;
+    const { type, consent_id: id } = detail as { type?: unknown; consent_id?: unknown };
+    if (typeof type !== 'string' || !CONSENT_DETAIL_TYPES.has(type)) continue;
+    if (typeof id !== 'string' || !SUBJECT.test(id)) throw unauthenticated('An "authorization_details" consent_id must be a printable id of at most 256 characters.');
+    ids.add(id);
+  }
+  if (ids.size > 1) throw unauthenticated('The bearer token is bound to more than one consent.');
+  return ids.values().next().value ?? null;
 }
 
 function unauthenticated(message: string): BankError {
@@ -214,7 +294,8 @@ function unauthenticated(message: string): BankError {
 }
 
 /** jose's error, told in words a client can act on; never the token itself. */
-function verificationError(err: unknown, remoteKeys: boolean): BankError {
+function verificationError(err: unknown, issuer: Issuer): BankError {
+  const remoteKeys = !(issuer.key instanceof Uint8Array);
   if (err instanceof joseErrors.JWTExpired) return unauthenticated('The bearer token has expired.');
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     switch (err.claim) {
@@ -242,8 +323,9 @@ function verificationError(err: unknown, remoteKeys: boolean): BankError {
   const keysUnreachable = err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || err instanceof TypeError;
   if (remoteKeys && keysUnreachable) {
     // The identity provider's keys could not be fetched: not the caller's fault, so not UNAUTHENTICATED.
-    return new BankError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The identity provider cannot be reached; try again shortly.', {
-      service: 'identity-provider',
+    const service = issuer.role === 'authorisation-server' ? 'authorisation-server' : 'identity-provider';
+    return new BankError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${service.replace('-', ' ')} cannot be reached; try again shortly.`, {
+      service,
       cause: err,
     });
   }
@@ -268,12 +350,7 @@ function principalOf(payload: JWTPayload): Principal {
       return { kind: 'staff', staffId: sub, role: role as StaffRole };
     }
     case 'partner':
-      return {
-        kind: 'partner',
-        clientId: sub,
-        scopes: scopesOf(payload.scope),
-        consent: consentOf(payload[CLAIM_CONSENT]),
-      };
+      return { kind: 'partner', clientId: sub, scopes: scopesOf(payload.scope), consent: null };
     default:
       throw unauthenticated(`The bearer token's "${CLAIM_KIND}" claim must be customer, staff or partner.`);
   }
@@ -285,26 +362,30 @@ function scopesOf(scope: unknown): string[] {
   return scope.split(' ').filter((s) => s.length > 0);
 }
 
-function consentOf(raw: unknown): Consent | null {
+/** The id of an embedded consent claim (older sandbox tokens); the rest of the copy is never trusted. */
+function embeddedConsentIdOf(raw: unknown): string | null {
   if (raw === undefined || raw === null) return null;
-  const c = raw as Partial<Record<keyof Consent, unknown>>;
-  const ok =
-    typeof raw === 'object' &&
-    typeof c.id === 'string' &&
-    typeof c.customerId === 'string' &&
-    typeof c.expiresAt === 'string' &&
-    !Number.isNaN(Date.parse(c.expiresAt)) &&
-    Array.isArray(c.accountIds) &&
-    c.accountIds.every((a) => typeof a === 'string');
-  if (!ok) {
-    throw unauthenticated(
-      `The bearer token's "${CLAIM_CONSENT}" claim must be {id, customerId, accountIds: string[], expiresAt: ISO 8601}.`,
-    );
+  const id = typeof raw === 'object' && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
+  if (typeof id !== 'string' || !SUBJECT.test(id)) {
+    throw unauthenticated(`The bearer token's "${CLAIM_CONSENT}" claim must be an object with a printable "id".`);
   }
-  return {
-    id: c.id as string,
-    customerId: c.customerId as string,
-    accountIds: [...(c.accountIds as string[])],
-    expiresAt: c.expiresAt as string,
-  };
+  return id;
+}
+
+/**
+ * A partner as the authorisation server's token states it: `client_id` is the partner (`sub` may be the customer who
+ * authorised it), and the server issues tokens for partners only.
+ */
+function partnerOfAuthorisationServer(payload: JWTPayload): Principal {
+  if (payload[CLAIM_KIND] !== 'partner') {
+    throw unauthenticated(`The authorisation server's tokens stand for partners only: "${CLAIM_KIND}" must be partner.`);
+  }
+  const clientId = payload.client_id;
+  if (typeof clientId !== 'string' || !SUBJECT.test(clientId)) {
+    throw unauthenticated('The bearer token "client_id" claim must be a printable id of at most 256 characters.');
+  }
+  if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) {
+    throw unauthenticated('The bearer token "sub" claim must be a printable id of at most 256 characters.');
+  }
+  return { kind: 'partner', clientId, scopes: scopesOf(payload.scope), consent: null };
 }

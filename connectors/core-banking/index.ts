@@ -84,7 +84,14 @@ function pageOf(history: readonly Transaction[], offset: number, first: number):
 /** A page of a history read with the account (getAccountsWithHistoryOfCustomers), as getTransactionPages would answer it. */
 export function pageOfHistory(history: readonly Transaction[], request: TransactionPageRequest): TransactionPage {
   const { offset, first } = pageBounds(request);
-  return pageOf(history, offset, first);
+  return pageOf(bookedWithin(history, request.bookedWithin), offset, first);
+}
+
+/** The transactions booked within the window (dates compare as strings: both are YYYY-MM-DD), in the same order. */
+function bookedWithin(history: readonly Transaction[], window: TransactionPageRequest['bookedWithin']): readonly Transaction[] {
+  if (!window || (window.from === null && window.to === null)) return history;
+  const { from, to } = window;
+  return history.filter((t) => (from === null || t.bookedOn >= from) && (to === null || t.bookedOn <= to));
 }
 
 /** An account's transactions (read with ?associations=transactions), newest first: by business date, then by id. */
@@ -244,7 +251,7 @@ export class CoreBankingConnector {
    * the server but cannot be batched, so a dashboard of n accounts would cost n calls.
    */
   async getTransactionPages(requests: readonly TransactionPageRequest[]): Promise<TransactionPage[]> {
-    const asked = requests.map((r) => ({ savingsId: savingsIdOf(r.accountId), ...pageBounds(r) }));
+    const asked = requests.map((r) => ({ savingsId: savingsIdOf(r.accountId), window: r.bookedWithin, ...pageBounds(r) }));
     const distinct = [...new Set(asked.flatMap((a) => (a.savingsId === undefined ? [] : [a.savingsId])))];
     const read = await this.readSavingsAccounts(distinct, true);
     const histories = new Map<number, readonly Transaction[]>();
@@ -252,9 +259,9 @@ export class CoreBankingConnector {
       const account = read[k];
       if (account !== undefined) histories.set(savingsId, historyOf(account));
     });
-    return asked.map(({ savingsId, offset, first }) => {
+    return asked.map(({ savingsId, window, offset, first }) => {
       const history = savingsId === undefined ? undefined : histories.get(savingsId);
-      return history === undefined ? EMPTY_PAGE : pageOf(history, offset, first);
+      return history === undefined ? EMPTY_PAGE : pageOf(bookedWithin(history, window), offset, first);
     });
   }
 

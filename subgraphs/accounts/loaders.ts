@@ -52,7 +52,7 @@ export function createAccountsLoaders(coreBanking: CoreBankingConnector): Accoun
           return history !== undefined ? pageOfHistory(history, r) : (fetched[k++] as TransactionPage);
         });
       },
-      { cacheKeyFn: (r) => `${r.accountId}|${r.first}|${r.after ?? ''}` },
+      { cacheKeyFn: (r) => `${r.accountId}|${r.first}|${r.after ?? ''}|${r.bookedWithin?.from ?? ''}|${r.bookedWithin?.to ?? ''}` },
     ),
   };
 }

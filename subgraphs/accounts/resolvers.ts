@@ -3,7 +3,7 @@ import { badUserInput, BankError, ErrorCode, forbidden, UpstreamError } from '..
 import type { CustomerProfile } from '../../lib/domain.js';
 import { MoneyFieldResolvers } from '../../lib/money.js';
 import { maskEmail, maskPhone } from '../../lib/permissions.js';
-import { canReadAccount, type Principal } from '../../lib/principal.js';
+import { canReadAccount, liveConsent, type Principal } from '../../lib/principal.js';
 import { selectsField, selectsPath } from '../../lib/selection.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AccountsContext } from './context.js';
@@ -57,7 +57,8 @@ export const resolvers: Resolvers = {
       }
       // Checked here, before the page joins the batch: in the batch, one bad cursor would fail every account's page.
       checkTransactionCursor(after);
-      return ctx.loaders.transactions.load({ accountId: account.id, first: size, after: after ?? null });
+      const window = consentWindowOf(ctx.principal);
+      return ctx.loaders.transactions.load({ accountId: account.id, first: size, after: after ?? null, ...(window ? { bookedWithin: window } : {}) });
     },
   },
   TransactionConnection: {
@@ -83,6 +84,32 @@ async function customerRefs(ids: readonly string[], ctx: AccountsContext, info: 
     if (p instanceof Error) throw p instanceof BankError ? p : new BankError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { cause: p });
     return p ? { id: p.id } : null;
   });
+}
+
+/**
+ * The days a partner may see transactions of: its consent's [transactionFrom, transactionTo] (OB's
+ * TransactionFromDateTime / TransactionToDateTime) as UTC dates, since core banking books transactions by day; a
+ * bound left open is null. Undefined for anyone else, or a consent without a window. A bound that does not read as a
+ * date-time shows nothing rather than everything.
+ */
+export function consentWindowOf(principal: Principal): { from: string | null; to: string | null } | undefined {
+  if (principal.kind !== 'partner') return undefined;
+  const consent = liveConsent(principal);
+  // Without a live consent the Account rule has refused already; show nothing should it ever get here.
+  if (!consent) return { from: NOTHING, to: null };
+  const from = consent.transactionFrom ?? null;
+  const to = consent.transactionTo ?? null;
+  if (from === null && to === null) return undefined;
+  return { from: from === null ? null : (utcDateOf(from) ?? NOTHING), to: to === null ? null : (utcDateOf(to) ?? BEFORE_EVERYTHING) };
+}
+
+/** A first day after every booking, and a last day before every booking. */
+const NOTHING = '9999-12-31';
+const BEFORE_EVERYTHING = '0000-01-01';
+
+function utcDateOf(dateTime: string): string | undefined {
+  const ms = Date.parse(dateTime);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 10);
 }
 
 function accountsLoader(ctx: AccountsContext, withTransactions: boolean) {

@@ -35,10 +35,12 @@ const OUTSIDE_CONSENT = /acc-5002|acc-5003|1200\.00|310\.40|000005001|Hartmann|e
 describe('partner access', () => {
   let stack: Stack;
   const signer = new ContextSigner(authConfig({ NODE_ENV: 'test' }).internalContextKey);
-  const gatewayStore = new MemoryStore();
-  const consents = new ConsentStore(gatewayStore);
+  // COORDINATOR (after B1): consents live in the journeys' store now, which the gateway asks on every request
+  // (POST /internal/consents/{id}/access); create and revoke them with B1's registry API on this store.
+  const journeysStore = new MemoryStore();
+  const consents = new ConsentStore(journeysStore);
   beforeAll(async () => {
-    stack = await startStack({ gatewayStore });
+    stack = await startStack({ store: journeysStore });
   });
   afterAll(() => stack?.stop());
 
@@ -237,8 +239,9 @@ describe('partner access', () => {
 
       await consents.revoke('cns-e2e-1');
       const revoked = await run('AccountsOverview', { customerId: 'cust-0001' }, token);
-      expect(codes(revoked).length).toBeGreaterThan(0);
-      expect(JSON.stringify(revoked.data ?? null)).not.toMatch(/acc-5001|2450/);
+      expect(codes(revoked)).toEqual(['CONSENT_REVOKED']);
+      expect(revoked.data ?? null).toBeNull();
+      expect(JSON.stringify(revoked)).not.toMatch(/acc-5001|2450/);
     });
 
     it("answers 400 OPERATION_RESOLUTION_FAILURE, not 500, to its own persisted id with another operation's name", async () => {
@@ -262,8 +265,9 @@ describe('partner access', () => {
     it('sees nothing under an expired consent', async () => {
       await consents.create({ ...consentRecord('cns-e2e-2'), expiresAt: new Date(Date.now() - 1000).toISOString() });
       const answer = await run('AccountsOverview', { customerId: 'cust-0001' }, await tokenFor('cns-e2e-2'));
-      expect(codes(answer).length).toBeGreaterThan(0);
-      expect(JSON.stringify(answer.data ?? null)).not.toMatch(/acc-5001|2450/);
+      expect(codes(answer)).toEqual(['CONSENT_EXPIRED']);
+      expect(answer.data ?? null).toBeNull();
+      expect(JSON.stringify(answer)).not.toMatch(/acc-5001|2450/);
     });
   });
 

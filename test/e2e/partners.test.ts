@@ -11,7 +11,8 @@ import { DASHBOARD } from '../support/operations.js';
 import { startStack, type GraphQLAnswer, type Stack } from '../support/stack.js';
 
 // Partners end to end: the token script's partner tokens, persisted operations from the committed manifests, and
-// the consent read live from the gateway's store (revoked or expired: nothing from the next request on).
+// the consent asked of the journeys' consent registry on every request (revoked or expired: refused from the next
+// request on, with CONSENT_REVOKED / CONSENT_EXPIRED).
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -74,6 +75,8 @@ describe('scripts/token.ts for partners', () => {
 });
 
 describe('partners at the gateway (end to end)', () => {
+  // COORDINATOR (after B1): consents live in the journeys' store, which the gateway asks on every request; create and
+  // revoke them with B1's registry API on this store.
   const store = new MemoryStore();
   const consents = new ConsentStore(store);
   let stack: Stack;
@@ -81,7 +84,7 @@ describe('partners at the gateway (end to end)', () => {
   let payroll: string;
 
   beforeAll(async () => {
-    stack = await startStack({ gatewayStore: store });
+    stack = await startStack({ store });
     [budget, payroll] = await Promise.all([token(['--partner', 'budget-app']), token(['--partner', 'payroll-app'])]).then((t) =>
       t.map((r) => r.token),
     );
@@ -159,7 +162,7 @@ describe('partners at the gateway (end to end)', () => {
     expect(codes(unknown)).toEqual(['PERSISTED_OPERATION_NOT_FOUND']);
   });
 
-  it('shows nothing from the request after a consent is revoked, or once it has expired', async () => {
+  it('refuses the request after a consent is revoked, or once it has expired, with the code of each, nothing read', async () => {
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
     const base = { partner: 'budget-app', customerId: 'cust-0001', accountIds: ['acc-5001'], scopes: ['accounts:basic', 'balances:read'] } as const;
     await consents.create({ ...base, id: 'consent-e2e-revoked', expiresAt });
@@ -170,12 +173,12 @@ describe('partners at the gateway (end to end)', () => {
     const before = await persisted(overview, { customerId: 'cust-0001' }, revocable);
     expect(accountIds(before)).toEqual(['acc-5001']);
     await consents.revoke('consent-e2e-revoked');
-    for (const consent of ['consent-e2e-revoked', 'consent-e2e-expired']) {
+    for (const [consent, code] of [['consent-e2e-revoked', 'CONSENT_REVOKED'], ['consent-e2e-expired', 'CONSENT_EXPIRED']] as const) {
       const as = consent === 'consent-e2e-revoked' ? revocable : (await token(['--partner', 'budget-app', '--consent', consent])).token;
       const after = await persisted(overview, { customerId: 'cust-0001' }, as);
-      expect(after.status, consent).toBe(200);
-      expect(after.body.data?.customer ?? null, consent).toBeNull();
-      expect(codes(after), consent).toContain('FORBIDDEN');
+      expect(after.status, consent).toBe(403);
+      expect(after.body.data ?? null, consent).toBeNull();
+      expect(codes(after), consent).toEqual([code]);
       expect(JSON.stringify(after.body)).not.toMatch(/acc-5001|2450/);
     }
   });

@@ -241,3 +241,110 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
     else process.env.LOG_LEVEL = previous;
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// A stand-in for the journeys subgraph's consent routes (the real ones are subgraphs/journeys/consents/): a real HTTP
+// server that, like the journeys, refuses any request without a context signed for `journeys`, answers
+// POST /internal/consents/{id}/access from the consents it is given, and echoes whatever arrives under /open-banking/.
+
+export type StandInStanding =
+  | 'live'
+  | 'missing'
+  | 'other-partner'
+  | 'awaiting-authorisation'
+  | 'rejected'
+  | 'revoked'
+  | 'expired'
+  | 'consumed'
+  | 'frequency-exceeded';
+
+export interface StandInConsent {
+  readonly partner: string;
+  /** What the registry says of it (the real one derives it from the consent's status). @default 'live' */
+  standing?: StandInStanding;
+  /** The consent as the registry gives it when live (lib/principal.ts's Consent, plus the registry's own fields). */
+  readonly consent: Record<string, unknown>;
+  /** Accesses without the customer present allowed per day. @default 4 */
+  readonly frequencyPerDay?: number;
+}
+
+export interface ForwardedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+  readonly internal: InternalContext;
+}
+
+export interface ConsentRegistryStandIn {
+  /** http://127.0.0.1:port (no /graphql) */
+  readonly url: string;
+  readonly consents: Map<string, StandInConsent>;
+  readonly accessCalls: { readonly id: string; readonly customerPresent: unknown; readonly internal: InternalContext }[];
+  readonly forwarded: ForwardedRequest[];
+  /** Requests refused for their context (none should be). */
+  readonly refused: string[];
+  /** How the next /open-banking/ request is answered. @default 200 with the echo */
+  answer?: (request: ForwardedRequest) => { status: number; headers?: Record<string, string>; body?: string };
+  /** When set, /internal/consents/.../access answers this status and body instead. */
+  accessFailure?: { status: number; body: string };
+  stop(): Promise<void>;
+}
+
+export async function startConsentRegistry(keys = PUBLIC_KEYS): Promise<ConsentRegistryStandIn> {
+  const verifier = new ContextVerifier(keys);
+  const counts = new Map<string, number>();
+  const standIn: ConsentRegistryStandIn = {
+    url: '',
+    consents: new Map(),
+    accessCalls: [],
+    forwarded: [],
+    refused: [],
+    stop: async () => undefined,
+  };
+  const server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString('utf8');
+      const send = (status: number, value: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+        res.writeHead(status, headers);
+        res.end(value);
+      };
+      let internal: InternalContext;
+      try {
+        internal = await verifier.verify(req.headers[CONTEXT_HEADER] as string | undefined, 'journeys');
+      } catch (err) {
+        standIn.refused.push(`${req.method} ${req.url}: ${(err as Error).message}`);
+        return send(401, JSON.stringify({ code: 'UNAUTHENTICATED' }));
+      }
+      const path = req.url ?? '/';
+      const access = /^\/internal\/consents\/([^/]+)\/access$/.exec(path);
+      if (access && req.method === 'POST') {
+        const id = decodeURIComponent(access[1] ?? '');
+        const { customerPresent } = JSON.parse(body) as { customerPresent: unknown };
+        standIn.accessCalls.push({ id, customerPresent, internal });
+        if (standIn.accessFailure) return send(standIn.accessFailure.status, standIn.accessFailure.body);
+        const entry = standIn.consents.get(id);
+        const partner = internal.principal.kind === 'partner' ? internal.principal.clientId : undefined;
+        let standing: StandInStanding = !entry ? 'missing' : entry.partner !== partner ? 'other-partner' : (entry.standing ?? 'live');
+        const today = counts.get(id) ?? 0;
+        if (standing === 'live' && customerPresent !== true && today >= (entry?.frequencyPerDay ?? 4)) standing = 'frequency-exceeded';
+        if (standing === 'live' && customerPresent !== true) counts.set(id, today + 1);
+        return send(200, JSON.stringify({ standing, consent: standing === 'live' ? entry?.consent : null, accessesToday: counts.get(id) ?? 0 }));
+      }
+      if (path.startsWith('/open-banking/')) {
+        const forwarded: ForwardedRequest = { method: req.method ?? '', path, headers: req.headers, body, internal };
+        standIn.forwarded.push(forwarded);
+        const answer = standIn.answer?.(forwarded) ?? { status: 200, body: JSON.stringify({ echo: { method: forwarded.method, path, body, principal: internal.principal } }) };
+        return send(answer.status, answer.body ?? '', answer.headers ?? { 'content-type': 'application/json' });
+      }
+      send(404, JSON.stringify({ code: 'NOT_FOUND' }));
+    })().catch((err: unknown) => {
+      res.writeHead(500);
+      res.end(String(err));
+    });
+  });
+  const port = await listen(server);
+  return Object.assign(standIn, { url: `http://127.0.0.1:${port}`, stop: () => close(server) });
+}

@@ -2,25 +2,34 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsentStore } from '../../lib/consents.js';
 import type { InternalContext } from '../../lib/context.js';
-import { MemoryStore } from '../../lib/store/index.js';
 import { operationId } from '../../scripts/persisted.js';
 import { accounts, cards } from './fixtures.js';
-import { post, request, startStack, tokenFor, type GraphQLReply, type Stack } from './helpers.js';
+import { post, request, startConsentRegistry, startStack, tokenFor, type ConsentRegistryStandIn, type GraphQLReply, type Stack } from './helpers.js';
 
 // The persisted-operation rules at the gateway, over the fixture subgraphs: which ids each caller may run, and the
-// consent a partner acts under, read live from the store on every request (revoked or expired: null at once).
+// consent a partner acts under, asked of the consent registry (a stand-in for the journeys' route) on every request
+// (revoked or expired: refused at once).
 
 const ME = 'query Me {\n  me {\n    id\n    name\n  }\n}\n';
 const ME_CARDS = 'query MeCards {\n  me {\n    id\n    cards {\n      last4\n    }\n  }\n}\n';
 const CARD_COUNT = 'query CardCount {\n  cardCount\n}\n';
 const IDS = { me: operationId(ME), meCards: operationId(ME_CARDS), cardCount: operationId(CARD_COUNT) };
 
-const store = new MemoryStore();
-const consents = new ConsentStore(store);
+let registry: ConsentRegistryStandIn;
 let stack: Stack;
 let dir: string;
+
+const HOUR = 3_600_000;
+const consentOf = (id: string, accountIds: string[], permissions: string[]) => ({
+  id,
+  customerId: 'cust-0001',
+  accountIds,
+  expiresAt: new Date(Date.now() + HOUR).toISOString(),
+  permissions,
+  transactionFrom: null,
+  transactionTo: null,
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bankgraph-persisted-'));
@@ -28,10 +37,22 @@ beforeAll(async () => {
   await writeFile(join(dir, 'first-party.json'), manifest(ME));
   await writeFile(join(dir, 'budget-app.json'), manifest(ME_CARDS));
   await writeFile(join(dir, 'payroll-app.json'), manifest(CARD_COUNT));
-  stack = await startStack({ fixtures: [accounts, cards], gateway: { store, persistedDir: dir } });
+  registry = await startConsentRegistry();
+  registry.consents.set('consent-budget-cust-0001', {
+    partner: 'budget-app',
+    consent: consentOf('consent-budget-cust-0001', ['acc-5001', 'acc-5002'], ['accounts:basic', 'accounts:detail', 'balances:read', 'transactions:read', 'party:read']),
+    frequencyPerDay: 1000,
+  });
+  registry.consents.set('consent-payroll-cust-0001', {
+    partner: 'payroll-app',
+    consent: consentOf('consent-payroll-cust-0001', ['acc-5001'], ['payments:initiate', 'accounts:basic']),
+    frequencyPerDay: 1000,
+  });
+  stack = await startStack({ fixtures: [accounts, cards], gateway: { persistedDir: dir, consents: { url: registry.url } } });
 });
 afterAll(async () => {
   await stack?.stop();
+  await registry?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -57,7 +78,7 @@ function expectCode(reply: GraphQLReply, code: string, status = 400) {
 }
 
 describe('persisted operations: partners', () => {
-  it('runs an id of the partner\'s own manifest, with the consent as the store has it and the granted scopes only', async () => {
+  it('runs an id of the partner\'s own manifest, with the consent as the registry has it and the granted scopes only', async () => {
     const token = await budgetToken(undefined, ['accounts:basic', 'balances:read', 'payments:initiate']);
     const { reply, received } = await run(byId(IDS.meCards), token);
     expect(reply.status).toBe(200);
@@ -69,14 +90,12 @@ describe('persisted operations: partners', () => {
       scopes: ['accounts:basic', 'balances:read'], // payments:initiate is not budget-app's to ask for
       consent: {
         id: 'consent-budget-cust-0001',
-        kind: 'account-access',
         customerId: 'cust-0001',
         accountIds: ['acc-5001', 'acc-5002'],
         expiresAt: expect.any(String),
-        permissions: ['accounts:basic', 'accounts:detail', 'balances:read', 'transactions:read'],
+        permissions: ['accounts:basic', 'accounts:detail', 'balances:read', 'transactions:read', 'party:read'],
         transactionFrom: null,
         transactionTo: null,
-        payment: null,
       },
     });
   });
@@ -137,37 +156,27 @@ describe('persisted operations: partners', () => {
     expectCode((await run(byId('0'.repeat(64)), await budgetToken())).reply, 'PERSISTED_OPERATION_NOT_FOUND');
   });
 
-  it('sees a revoked consent at once: the next request carries no consent', async () => {
-    await consents.create({
-      id: 'consent-to-revoke',
-      partner: 'budget-app',
-      customerId: 'cust-0001',
-      accountIds: ['acc-5001'],
-      scopes: ['accounts:basic'],
-      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-    });
+  it('sees a revoked consent at once: the next request is refused with CONSENT_REVOKED, nothing fetched', async () => {
+    registry.consents.set('consent-to-revoke', { partner: 'budget-app', consent: consentOf('consent-to-revoke', ['acc-5001'], ['accounts:basic']) });
     const token = await budgetToken('consent-to-revoke');
     const first = await run(byId(IDS.meCards), token);
     expect(first.received[0]?.principal).toMatchObject({ consent: { id: 'consent-to-revoke' }, scopes: ['accounts:basic'] });
-    expect(await consents.revoke('consent-to-revoke')).toMatchObject({ status: 'Revoked' });
+    registry.consents.get('consent-to-revoke')!.standing = 'revoked';
     const after = await run(byId(IDS.meCards), token);
-    expect(after.reply.status).toBe(200);
-    expect(after.received[0]?.principal).toMatchObject({ kind: 'partner', consent: null });
+    expectCode(after.reply, 'CONSENT_REVOKED', 403);
+    expect(after.received).toEqual([]);
   });
 
-  it("carries no consent when it has expired, is unknown, or is another partner's", async () => {
-    await consents.create({
-      id: 'consent-expired',
-      partner: 'budget-app',
-      customerId: 'cust-0001',
-      accountIds: ['acc-5001'],
-      scopes: ['accounts:basic'],
-      expiresAt: new Date(Date.now() - 1000).toISOString(),
-    });
-    for (const consentId of ['consent-expired', 'consent-nobody-gave', 'consent-payroll-cust-0001']) {
+  it("refuses an expired, unknown or another partner's consent, each with its own code", async () => {
+    registry.consents.set('consent-expired', { partner: 'budget-app', standing: 'expired', consent: consentOf('consent-expired', ['acc-5001'], ['accounts:basic']) });
+    for (const [consentId, code, status] of [
+      ['consent-expired', 'CONSENT_EXPIRED', 403],
+      ['consent-nobody-gave', 'CONSENT_NOT_FOUND', 404],
+      ['consent-payroll-cust-0001', 'CONSENT_OTHER_PARTNER', 403],
+    ] as const) {
       const { reply, received } = await run(byId(IDS.meCards), await budgetToken(consentId));
-      expect(reply.status).toBe(200);
-      expect(received[0]?.principal, consentId).toMatchObject({ kind: 'partner', consent: null });
+      expectCode(reply, code, status);
+      expect(received, consentId).toEqual([]);
     }
   });
 });

@@ -36,10 +36,25 @@ describe('mintSandboxToken + TokenVerifier', () => {
       staffId: 's-7',
       role: 'support',
     });
-    const consent = { id: 'cons-1', customerId: 'cust-0001', accountIds: ['acc-1001'], expiresAt: '2099-01-01T00:00:00Z' };
-    expect(
-      await verifier.verify(await mintSandboxToken({ partner: 'budget-app', scopes: ['accounts', 'balances'], consent })),
-    ).toEqual({ kind: 'partner', clientId: 'budget-app', scopes: ['accounts', 'balances'], consent });
+    const partner = await verifier.verifyToken(await mintSandboxToken({ partner: 'budget-app', scopes: ['accounts', 'balances'], consentId: 'cons-1' }));
+    // The consent is never taken from the token: the gateway asks the registry for it.
+    expect(partner).toEqual({ principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts', 'balances'], consent: null }, consentId: 'cons-1', authorisedBy: null });
+  });
+
+  it("takes only the id of an older token's embedded consent, never the copy", async () => {
+    const embedded = { id: 'cons-old', customerId: 'cust-0002', accountIds: ['acc-5004'], expiresAt: '2099-01-01T00:00:00Z' };
+    const token = await new SignJWT({ 'bankgraph:kind': 'partner', scope: 'accounts:basic', 'bankgraph:consent': embedded })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('budget-app')
+      .setIssuer(AUTH.issuer)
+      .setAudience(AUTH.audience)
+      .setExpirationTime('5m')
+      .sign(secretKey);
+    expect(await verifier.verifyToken(token)).toEqual({
+      principal: { kind: 'partner', clientId: 'budget-app', scopes: ['accounts:basic'], consent: null },
+      consentId: 'cons-old',
+      authorisedBy: null,
+    });
   });
 
   it('refuses an expired token', async () => {

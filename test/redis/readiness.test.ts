@@ -7,7 +7,7 @@ import { startStack, type Stack } from '../support/stack.js';
 
 /**
  * /ready?verbose and /metrics report Redis: a Redis this test starts (and kills, and starts again) holds the
- * gateway's consents and the journeys' state. While it is down both processes stay ready (200: they can still serve
+ * gateway's store (rate limits) and the journeys' state (consents included). While it is down both processes stay ready (200: they can still serve
  * whatever does not need it, and one Redis blip must not take every replica out of the load balancer at once), and
  * report it down; /health stays 200 (alive, calls nothing).
  */

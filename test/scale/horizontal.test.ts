@@ -19,7 +19,8 @@ import { legacyKeyOf } from '../../connectors/core-banking/index.js';
  * Horizontal scale on ONE Redis: two gateways and two journey workers, as a deployment runs them.
  *   - worker A: the journeys subgraph as its own process (subgraphs/journeys/index.ts), so that it can be SIGKILLed;
  *   - worker B: the journeys subgraph of startStack (in this process), with the simulators and the other subgraphs;
- *   - gateway A routes journeys to worker A, gateway B to worker B; both keep consents and rate limits in Redis.
+ *   - gateway A routes journeys to worker A, gateway B to worker B; both keep rate limits in Redis (and ask their
+ *     journeys worker for partner consents, which live in the same Redis).
  * Only Redis is shared: every store is its own connection, as separate processes would have. Worker A dies twice:
  * SIGKILLed (B takes over once A's lease runs out), then, replaced on the same port, stopped with SIGTERM (it hands
  * its journey back, and B resumes it at once although the lease had a minute left).

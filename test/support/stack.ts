@@ -69,7 +69,11 @@ export interface StackOptions {
   readonly journeyWaitMs?: number;
   /** Extra environment for the journeys runtime (REDIS_URL for BullMQ, REQUOTE_TOLERANCE_BP...). */
   readonly journeyEnv?: Record<string, string>;
-  /** The gateway's store of partner consents (tests revoke in it). @default a new MemoryStore */
+  /**
+   * The gateway's own store (its rate-limit buckets; the stack turns rate limits off, so only /ready?verbose reports
+   * it). Partner consents are not in it: the gateway asks the journeys subgraph's consent registry, whose consents
+   * live in the journeys' `store`. @default a new MemoryStore
+   */
   readonly gatewayStore?: KeyValueStore;
   /** The audit sink of the gateway and the journeys runtime. @default a new MemoryAuditSink (closed by stop()) */
   readonly audit?: AuditSink;
