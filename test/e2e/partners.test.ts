@@ -52,6 +52,8 @@ describe('scripts/token.ts for partners', () => {
         consent: null,
       },
       consentId: 'consent-budget-cust-0001',
+      // A sandbox token stands for the partner alone: no customer's authorisation code behind it.
+      authorisedBy: null,
     });
     expect(budget.stdout).toMatch(/partner budget-app .*under consent consent-budget-cust-0001/);
     expect((await verifier.verifyToken(narrowed.token)).principal).toMatchObject({ scopes: ['balances:read'] });
