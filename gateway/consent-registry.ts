@@ -40,7 +40,13 @@ const STANDINGS: ReadonlySet<string> = new Set<ConsentStanding>([
 
 export type ConsentAccess =
   | { readonly standing: 'live'; readonly consent: Consent; readonly accessesToday: number }
-  | { readonly standing: Exclude<ConsentStanding, 'live'>; readonly consent: null; readonly accessesToday: number };
+  /**
+   * A payment consent whose one payment was made: carried (when the registry sends it) so that the payment's replay
+   * with the same idempotency key finds its journey, and the partner can follow that journey; the journeys refuse
+   * a second payment under it (CONSENT_CONSUMED). It opens nothing else: its only permission is payments:initiate.
+   */
+  | { readonly standing: 'consumed'; readonly consent: Consent | null; readonly accessesToday: number }
+  | { readonly standing: Exclude<ConsentStanding, 'live' | 'consumed'>; readonly consent: null; readonly accessesToday: number };
 
 export type PartnerPrincipal = Extract<Principal, { kind: 'partner' }>;
 
@@ -147,6 +153,11 @@ function accessOf(text: string, consentId: string): ConsentAccess | undefined {
   if (!isObject(raw) || typeof raw.standing !== 'string' || !STANDINGS.has(raw.standing)) return undefined;
   const accessesToday = typeof raw.accessesToday === 'number' && Number.isInteger(raw.accessesToday) ? raw.accessesToday : 0;
   const standing = raw.standing as ConsentStanding;
+  if (standing === 'consumed') {
+    const spent = raw.consent === null || raw.consent === undefined ? null : consentOf(raw.consent);
+    if (spent === undefined || (spent !== null && (spent.id !== consentId || spent.kind !== 'payment'))) return undefined;
+    return { standing, consent: spent, accessesToday };
+  }
   if (standing !== 'live') return { standing, consent: null, accessesToday };
   const consent = consentOf(raw.consent);
   // A live consent must be the one asked about.

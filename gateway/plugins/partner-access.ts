@@ -56,8 +56,8 @@ export async function resolvePartner(
 ): Promise<Principal> {
   if (consentId === null) return partner;
   const answer = await access.consents.access(partner, consentId, request.customerPresent, request.requestId);
-  if (answer.standing !== 'live') throw refusalOf(answer);
-  const consent = answer.consent;
+  const consent = answer.standing === 'live' || answer.standing === 'consumed' ? answer.consent : null;
+  if (consent === null) throw refusalOf(answer);
   if (request.authorisedBy && consent.customerId !== request.authorisedBy) {
     // The authorisation server bound the token to one customer's consent and this one is another's.
     throw withStatus(new BankError(ErrorCode.CONSENT_TOKEN_MISMATCH, 'The token was authorised by another customer than the one who gave this consent.'));
@@ -68,7 +68,7 @@ export async function resolvePartner(
 }
 
 /** The refusal of a consent that does not let the partner in; HTTP status in extensions.http, as Apollo answers it. */
-function refusalOf(answer: Exclude<ConsentAccess, { standing: 'live' }>): BankError {
+function refusalOf(answer: ConsentAccess): BankError {
   switch (answer.standing) {
     case 'missing':
       return withStatus(new BankError(ErrorCode.CONSENT_NOT_FOUND, 'The consent this token is bound to does not exist.'));
@@ -97,8 +97,10 @@ function refusalOf(answer: Exclude<ConsentAccess, { standing: 'live' }>): BankEr
         },
       );
     }
+    case 'live':
+      throw new Error('a live consent is not refused');
     default:
-      throw new UnreachableCaseError(answer.standing);
+      throw new UnreachableCaseError(answer);
   }
 }
 
