@@ -362,12 +362,6 @@ export class ConsentStore {
     }
   }
 
-  /** The consent when it is live for this partner (Authorised, unexpired, its own); null otherwise. */
-  async liveFor(id: string, partner: string): Promise<ConsentRecord | null> {
-    const consent = await this.get(id);
-    return this.standing(consent, partner) === 'live' ? consent : null;
-  }
-
   /**
    * One partner request under this consent: its standing and, when live, one access counted (lastAccessAt, today's
    * count). Without the customer present at most frequencyPerDay accesses a UTC day: the one that would exceed it is

@@ -185,7 +185,7 @@ describe.each(stores)('consent lifecycle on the %s store', (_name, open) => {
     expect((await consents.get(input.id))?.status).toBe('Expired');
     expect(audit.events.slice(before)).toEqual([expect.objectContaining({ consentId: input.id, previousStatus: 'Authorised', outcome: 'Expired', who: 'system:expiry' })]);
     await expect(consents.revoke(input.id, 'customer:cust-0001')).rejects.toMatchObject({ code: ErrorCode.CONSENT_STATE_CONFLICT });
-    expect(await consents.liveFor(input.id, 'budget-app')).toBeNull();
+    expect(consents.standing(await consents.get(input.id), 'budget-app')).toBe('expired');
 
     // Never for a final status, nor without an expiry.
     expect(effectiveStatus({ status: 'Revoked', expiresAt: new Date(0).toISOString() }, clock.ms)).toBe('Revoked');
