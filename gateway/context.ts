@@ -1,4 +1,6 @@
 import type { Principal } from '../lib/principal.js';
+import type { Authenticated } from './plugins/authentication.js';
+import type { PartnerRequest } from './plugins/partner-access.js';
 import type { PersistedDocument } from './plugins/persisted-operations.js';
 
 /**
@@ -19,7 +21,13 @@ export interface RequestRecord {
 /** The Apollo context of one GraphQL request: only ever built for an authenticated caller. */
 export interface GatewayContext {
   readonly requestId: string;
-  readonly principal: Principal;
+  /**
+   * Who is asking. A partner bound to a consent starts without it (consent null) and gets it from plugins/consent.ts
+   * once the operation is admitted, before anything executes: the one place this is written after the context is built.
+   */
+  principal: Principal;
+  /** The consent still to be asked for (plugins/consent.ts), for a partner whose token is bound to one. */
+  pendingConsent?: { readonly authenticated: Authenticated; readonly request: PartnerRequest } | undefined;
   readonly record: RequestRecord;
   /** The persisted operation this request runs, when it sent an id (plugins/persisted-operations.ts). */
   readonly persisted?: PersistedDocument;

@@ -162,15 +162,21 @@ async function contextFor(
   try {
     const authenticated = await options.authentication.authenticate(req.headers.authorization);
     record.principal = authenticated.principal;
-    // Before the consent: a request refused for its operation costs the consent none of its daily accesses.
     const persisted = options.persisted.admit(authenticated.principal, operation);
-    const principal = await options.authentication.withConsent(authenticated, {
-      // FAPI: a partner sends the customer's IP address only while the customer is using its app.
-      customerPresent: typeof req.headers['x-fapi-customer-ip-address'] === 'string' && req.headers['x-fapi-customer-ip-address'] !== '',
-      requestId: record.requestId,
-    });
-    record.principal = principal;
-    return { requestId: record.requestId, principal, record, ...(persisted ? { persisted } : {}) };
+    // The consent is asked for later (plugins/consent.ts), once the operation is resolved and within the rate limits:
+    // a request refused before then costs the consent none of its daily accesses.
+    const pendingConsent =
+      authenticated.consentId === null
+        ? undefined
+        : {
+            authenticated,
+            request: {
+              // FAPI: a partner sends the customer's IP address only while the customer is using its app.
+              customerPresent: typeof req.headers['x-fapi-customer-ip-address'] === 'string' && req.headers['x-fapi-customer-ip-address'] !== '',
+              requestId: record.requestId,
+            },
+          };
+    return { requestId: record.requestId, principal: authenticated.principal, record, ...(persisted ? { persisted } : {}), ...(pendingConsent ? { pendingConsent } : {}) };
   } catch (err) {
     if (err instanceof BankError) {
       record.errorCodes.push(err.code);

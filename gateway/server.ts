@@ -32,6 +32,7 @@ import { createRequestHandler } from './http.js';
 import { OpenBankingRoute } from './open-banking.js';
 import { auditPlugin } from './plugins/audit.js';
 import { Authentication } from './plugins/authentication.js';
+import { consentPlugin } from './plugins/consent.js';
 import { errorMaskingPlugin, maskError } from './plugins/error-masking.js';
 import { graphiqlRoute, type GraphiQLOptions } from './plugins/graphiql.js';
 import { GatewayMetrics, operationNamesIn } from './plugins/metrics.js';
@@ -234,6 +235,15 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     },
   });
 
+  // The consent registry and the open-banking API: the journeys subgraph, at whatever URL the supergraph now gives it.
+  const journeysUrl = () => {
+    if (options.consents?.url) return options.consents.url.replace(/\/$/, '');
+    const journeys = subgraphs.find((s) => s.name === 'journeys');
+    return journeys?.url ? subgraphBaseOf(journeys.url) : undefined;
+  };
+  const consentTimeoutMs = options.consents?.timeoutMs ?? 5000;
+  const consents = new HttpConsentRegistry({ baseUrl: journeysUrl, fetcher: pool.fetcher(consentTimeoutMs), timeoutMs: consentTimeoutMs, signer, logger });
+  const authentication = new Authentication(new TokenVerifier(auth), { partners, consents });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     logger,
@@ -260,6 +270,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       operationResolutionPlugin(),
       // -- before execution: the caller's and the operation's token buckets (429 with Retry-After)
       ...(limiter ? [rateLimitPlugin(limiter, logger, metrics)] : []),
+      // -- before execution, within the limits: a partner's consent, as the registry has it now (counting one access)
+      consentPlugin(authentication),
       // -- after execution: what the client saw goes to the request log line
       requestLogPlugin(),
       // -- after execution: the operation and outcome of each request, for /metrics
@@ -285,15 +297,6 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   // /ready?verbose and bankgraph_dependency_up, never cascaded into /ready.
   const dependencies = () => checkDependencies(subgraphs, probe, [store, rateLimitStore], options.readinessTimeoutMs ?? 1000);
   if (metrics) registerDependencyGauge(metrics.registry, dependencies);
-  // The consent registry and the open-banking API: the journeys subgraph, at whatever URL the supergraph now gives it.
-  const journeysUrl = () => {
-    if (options.consents?.url) return options.consents.url.replace(/\/$/, '');
-    const journeys = subgraphs.find((s) => s.name === 'journeys');
-    return journeys?.url ? subgraphBaseOf(journeys.url) : undefined;
-  };
-  const consentTimeoutMs = options.consents?.timeoutMs ?? 5000;
-  const consents = new HttpConsentRegistry({ baseUrl: journeysUrl, fetcher: pool.fetcher(consentTimeoutMs), timeoutMs: consentTimeoutMs, signer, logger });
-  const authentication = new Authentication(new TokenVerifier(auth), { partners, consents });
   const bodyLimitBytes = options.bodyLimitBytes ?? 1024 * 1024;
   const journeysTimeoutMs = timeoutOf('journeys');
   const openBanking = new OpenBankingRoute({

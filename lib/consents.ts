@@ -364,8 +364,8 @@ export class ConsentStore {
 
   /**
    * One partner request under this consent: its standing and, when live, one access counted (lastAccessAt, today's
-   * count). Without the customer present at most frequencyPerDay accesses a UTC day: the one that would exceed it is
-   * `frequency-exceeded` and counts nothing. The counters are atomic (incrementBy) on the shared store, so every
+   * count). Without the customer present at most frequencyPerDay accesses of an account-access consent a UTC day:
+   * the one that would exceed it is `frequency-exceeded` and counts nothing. The counters are atomic (incrementBy) on the shared store, so every
    * gateway and journeys instance on one Redis sees one count.
    */
   async recordAccess(id: string, partner: string, customerPresent: boolean): Promise<ConsentAccess> {
@@ -376,7 +376,9 @@ export class ConsentStore {
       const carried = standing === 'consumed' && consent?.customerId ? principalConsentOf(consent) : null;
       return { standing, consent: carried, accessesToday: await this.count(accessKey(id, day)) };
     }
-    if (!customerPresent) {
+    // The limit is PSD2's for account information (RTS art. 36(5)(b)): a payment consent is spent once anyway, and a
+    // limit on it would refuse the retry of a payment the customer authorised.
+    if (!customerPresent && consent.kind === 'account-access') {
       const absent = await this.store.incrementBy(absentKey(id, day), 1, { ttlMs: COUNTER_TTL_MS });
       if (absent > consent.frequencyPerDay) {
         // Taken back: a refused access counts nothing (and never pushes a later one over by its own increment).

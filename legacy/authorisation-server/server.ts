@@ -374,6 +374,12 @@ function authorisationHandler(options: AuthorisationServerOptions): { provider: 
     const accountIds = [...new Set(form?.getAll('account') ?? [])];
 
     if (decision === 'decline') {
+      // Only a consent of this very client, still awaiting: otherwise anyone could start an authorisation as one
+      // partner and decline another partner's consent (its id travels in browsers' URLs, it is no secret).
+      const view = await registry.authorisationView(consentId, customer);
+      if (!view.ok) return refusal(res, view.status, view.code);
+      if (view.value.consent.partner !== clientId) return refusal(res, 403, 'CONSENT_OTHER_PARTNER');
+      if (view.value.consent.status !== 'AwaitingAuthorisation') return refusal(res, 409, 'CONSENT_STATE_CONFLICT');
       // The customer said no: tell the bank, and the partner (access_denied) whatever the bank answered: a consent
       // left awaiting authorisation expires on its own.
       await registry.decide(consentId, customer, 'decline', []);

@@ -84,9 +84,13 @@ export const resolvers: Resolvers = {
       const [account] = await ctx.deps.coreBanking.getAccounts([input.sourceAccountId]);
       if (!account || account.customerId !== customerId) throw badUserInput('sourceAccountId', 'no such account of yours');
       if (account.status !== 'ACTIVE') throw badUserInput('sourceAccountId', 'the account is not active');
+      const journeyInput = { ...input, sourceCurrency: account.currency };
+      // The flow's own checks first (IBAN check digits, BIC, country): a payment it would refuse must not spend its
+      // consent, which could then never be paid. start() runs them again; they are pure.
+      ctx.flows.sendInternationalPayment.validate(journeyInput, ctx.principal);
       // A payment consent is checked and spent here, before the journey (and its first legacy call) starts.
       await spendPaymentConsent(ctx, input, checkedKey(idempotencyKey));
-      return start(ctx, ctx.flows.sendInternationalPayment, idempotencyKey, { ...input, sourceCurrency: account.currency });
+      return start(ctx, ctx.flows.sendInternationalPayment, idempotencyKey, journeyInput);
     },
 
     convertCurrency: async (_parent, { idempotencyKey, input }, ctx) => {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { normaliseIban } from '../../../lib/banking-ids.js';
 import { isCurrencyCode } from '../../../lib/currency.js';
 import { ErrorCode, HTTP_STATUS } from '../../../lib/errors.js';
 import { sendJson } from '../../../lib/http.js';
@@ -160,8 +161,6 @@ export function parseAccountAccessRequest(body: unknown, partner: string, now: D
   };
 }
 
-const IBAN = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
-
 function text(v: unknown, path: string, max: number, required: boolean): string | null {
   if (v === undefined || v === null) {
     if (required) throw invalid(path, `${path} is required.`);
@@ -191,9 +190,14 @@ export function parsePaymentRequest(body: unknown, partner: string, now: Date): 
   }
   const creditor = initiation.CreditorAccount;
   if (!isObj(creditor)) throw invalid('Data.Initiation.CreditorAccount', 'CreditorAccount {SchemeName, Identification, Name} is required.');
-  const identification = text(creditor.Identification, 'Data.Initiation.CreditorAccount.Identification', 34, true)!.replace(/\s+/g, '').toUpperCase();
-  if (!IBAN.test(identification) && !/^ACC-[A-Z0-9-]{1,30}$/.test(identification)) {
-    throw invalid('Data.Initiation.CreditorAccount.Identification', 'Identification must be an IBAN (SchemeName UK.OBIE.IBAN).');
+  const raw = text(creditor.Identification, 'Data.Initiation.CreditorAccount.Identification', 34, true)!;
+  // The IBAN as the payment journey will check it (country, length, check digits): a consent to a creditor the
+  // journey would refuse could be authorised and spent, and never paid.
+  let identification: string;
+  try {
+    identification = normaliseIban(raw);
+  } catch (err) {
+    throw invalid('Data.Initiation.CreditorAccount.Identification', `Identification must be the creditor's IBAN (SchemeName UK.OBIE.IBAN): ${(err as Error).message}.`);
   }
   const creditorName = text(creditor.Name, 'Data.Initiation.CreditorAccount.Name', 140, true)!;
   const remittance = initiation.RemittanceInformation;
@@ -218,6 +222,7 @@ export function parsePaymentRequest(body: unknown, partner: string, now: Date): 
     requestedAccountIds: sourceAccountId ? [sourceAccountId] : null,
     expiresAt: expiry(data, now),
     recurringIndicator: false,
+    // One payment; the daily access limit is for account access only (lib/consents.ts, recordAccess).
     frequencyPerDay: 1,
     payment,
   };
@@ -260,7 +265,7 @@ export function paymentBody(r: ConsentRecord): unknown {
         ? {
             Initiation: {
               InstructedAmount: { Amount: p.amount, Currency: p.currency },
-              CreditorAccount: { SchemeName: p.creditorAccount.startsWith('acc-') ? 'Bankgraph.AccountId' : 'UK.OBIE.IBAN', Identification: p.creditorAccount, Name: p.creditorName },
+              CreditorAccount: { SchemeName: 'UK.OBIE.IBAN', Identification: p.creditorAccount, Name: p.creditorName },
               ...(p.reference !== null ? { RemittanceInformation: { Reference: p.reference } } : {}),
               ...(p.sourceAccountId !== null ? { DebtorAccount: { Identification: p.sourceAccountId } } : {}),
             },

@@ -17,6 +17,7 @@ export interface PaymentUnderConsent {
   readonly sourceAccountId: string;
   readonly amount: { readonly amount: string; readonly currency: string };
   readonly beneficiary: { readonly name: string; readonly iban: string };
+  readonly remittance?: string | null;
   readonly consentId?: string | null;
 }
 
@@ -68,6 +69,8 @@ function paymentDifferences(consented: ConsentPayment, input: PaymentUnderConsen
   const iban = input.beneficiary.iban.replace(/\s+/g, '').toUpperCase();
   if (iban !== consented.creditorAccount.toUpperCase()) differences.push('beneficiary.iban');
   if (input.beneficiary.name.trim() !== consented.creditorName) differences.push('beneficiary.name');
+  // The reference the customer was shown on the approval page is part of what they authorised.
+  if ((input.remittance?.trim() || null) !== (consented.reference ?? null)) differences.push('remittance');
   if (consented.sourceAccountId !== null && input.sourceAccountId !== consented.sourceAccountId) differences.push('sourceAccountId');
   return differences;
 }
