@@ -32,7 +32,7 @@ import { createRequestHandler } from './http.js';
 import { OpenBankingRoute } from './open-banking.js';
 import { auditPlugin } from './plugins/audit.js';
 import { Authentication } from './plugins/authentication.js';
-import { consentPlugin } from './plugins/consent.js';
+import { consentPlugin, resolveConsent } from './plugins/consent.js';
 import { errorMaskingPlugin, maskError } from './plugins/error-masking.js';
 import { graphiqlRoute, type GraphiQLOptions } from './plugins/graphiql.js';
 import { GatewayMetrics, operationNamesIn } from './plugins/metrics.js';
@@ -269,9 +269,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       // -- before execution: an operationName the document does not define is 400, not the executor's 500
       operationResolutionPlugin(),
       // -- before execution: the caller's and the operation's token buckets (429 with Retry-After)
-      ...(limiter ? [rateLimitPlugin(limiter, logger, metrics)] : []),
-      // -- before execution, within the limits: a partner's consent, as the registry has it now (counting one access)
-      consentPlugin(authentication),
+      // -- then, within the limits: a partner's consent, as the registry has it now (counting one access)
+      limiter ? rateLimitPlugin(limiter, logger, metrics, resolveConsent(authentication)) : consentPlugin(authentication),
       // -- after execution: what the client saw goes to the request log line
       requestLogPlugin(),
       // -- after execution: the operation and outcome of each request, for /metrics

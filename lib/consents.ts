@@ -43,8 +43,11 @@ export type PartnerRegistry = ReadonlyMap<string, Partner>;
 
 export const PARTNERS_PATH = new URL('../schema/partners.json', import.meta.url);
 
-/** Reads and checks schema/partners.json (or another file of the same shape); throws saying what is wrong. */
-export function loadPartners(path: URL | string = PARTNERS_PATH): PartnerRegistry {
+/**
+ * Reads and checks the partner registry: PARTNERS_PATH when set (as the rate limits and the authorisation server read
+ * it, so every process knows the same partners), else schema/partners.json; throws saying what is wrong.
+ */
+export function loadPartners(path: URL | string = process.env.PARTNERS_PATH || PARTNERS_PATH): PartnerRegistry {
   return parsePartners(JSON.parse(readFileSync(path, 'utf8')) as unknown, String(path));
 }
 

@@ -10,18 +10,29 @@ import type { Authentication } from './authentication.js';
  * partner in refuses the request here, with its own code and HTTP status, and nothing is fetched from any subgraph.
  */
 export function consentPlugin(authentication: Authentication): ApolloServerPlugin<GatewayContext> {
+  const resolve = resolveConsent(authentication);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue }) {
-          const pending = contextValue.pendingConsent;
-          if (!pending) return;
-          contextValue.pendingConsent = undefined;
-          const principal = await authentication.withConsent(pending.authenticated, pending.request);
-          contextValue.principal = principal;
-          contextValue.record.principal = principal;
+          await resolve(contextValue);
         },
       };
     },
+  };
+}
+
+/**
+ * The step itself, for a plugin that must run it after its own decision: Apollo runs the didResolveOperation hooks of
+ * all plugins at once, so with rate limits the rate-limit plugin runs this once the request is within them.
+ */
+export function resolveConsent(authentication: Authentication): (contextValue: GatewayContext) => Promise<void> {
+  return async (contextValue) => {
+    const pending = contextValue.pendingConsent;
+    if (!pending) return;
+    contextValue.pendingConsent = undefined;
+    const principal = await authentication.withConsent(pending.authenticated, pending.request);
+    contextValue.principal = principal;
+    contextValue.record.principal = principal;
   };
 }

@@ -16,7 +16,13 @@ import type { GatewayMetrics } from './metrics.js';
  * TypeError, a RangeError) fails the request rather than switching limits off. Refusals are counted in `metrics`
  * (bankgraph_gateway_rate_limited_total) when given.
  */
-export function rateLimitPlugin(limiter: RateLimiter, logger: Logger, metrics?: Pick<GatewayMetrics, 'rateLimited'>): ApolloServerPlugin<GatewayContext> {
+export function rateLimitPlugin(
+  limiter: RateLimiter,
+  logger: Logger,
+  metrics?: Pick<GatewayMetrics, 'rateLimited'>,
+  /** What runs once the request is within the limits (plugins/consent.ts: the partner's consent, counted). */
+  admitted: (contextValue: GatewayContext) => Promise<void> = async () => {},
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
@@ -29,9 +35,9 @@ export function rateLimitPlugin(limiter: RateLimiter, logger: Logger, metrics?: 
           } catch (err) {
             if (err instanceof TypeError || err instanceof RangeError) throw err;
             logger.error({ requestId: contextValue.requestId, err }, 'rate limiter unavailable: request let through');
-            return;
+            return admitted(contextValue);
           }
-          if (decision.allowed) return;
+          if (decision.allowed) return admitted(contextValue);
           const { retryAfterSeconds, bucket } = decision;
           metrics?.rateLimited(bucket, contextValue.principal.kind);
           const what = bucket === 'operation' ? `calls to ${decision.field}` : 'requests';

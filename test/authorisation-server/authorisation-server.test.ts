@@ -248,6 +248,21 @@ describe('authorization code with PKCE: the customer approves or declines', () =
     expect(as.registry.decisions.filter((d) => ['aac-of-payroll', 'aac-already-authorised'].includes(d.id))).toEqual([]);
   });
 
+  it("refuses a decline posted straight to the decision route for another partner's consent (no page offered it)", async () => {
+    const theirs = as.registry.add({ id: 'aac-payroll-pending', partner: 'payroll-app' });
+    const jar = new CookieJar();
+    // Started as budget-app, naming payroll-app's consent: the page after the login refuses it and offers no form...
+    const page = await loginAndReachApproval(as, jar, authorisationUrl(as, { consentId: theirs.id, challenge: pkce().challenge }));
+    expect(page.status).toBe(403);
+    // ...and a decline posted anyway, with the interaction's own cookie, is refused the same way.
+    const uid = new URL(page.url).pathname.split('/')[2];
+    const forced = await browse(as.url, jar, `/interaction/${uid}/decision`, BUDGET_REDIRECT, { method: 'POST', form: new URLSearchParams({ decision: 'decline' }) });
+    expect(forced.status).toBe(403);
+    expect(forced.html).toContain('<span id="error-code">CONSENT_OTHER_PARTNER</span>');
+    expect(as.registry.decisions.filter((d) => d.id === theirs.id)).toEqual([]);
+    expect(theirs.status).toBe('AwaitingAuthorisation');
+  });
+
   it('refuses a decision posted without the interaction cookie (a cross-site form)', async () => {
     const consent = as.registry.add({ id: 'aac-csrf', partner: 'budget-app' });
     const jar = new CookieJar();

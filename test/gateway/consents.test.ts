@@ -276,3 +276,35 @@ describe("consent enforcement: the authorisation server's tokens", () => {
     expect(asStack.subgraphs.accounts!.received.length).toBe(before);
   });
 });
+
+describe('consent accesses and the rate limits', () => {
+  let limited: Stack;
+  beforeAll(async () => {
+    limited = await startStack({
+      fixtures: [accounts, cards],
+      gateway: {
+        persistedDir: dir,
+        consents: { url: registry.url, timeoutMs: 2000 },
+        // A bucket of two requests for budget-app that does not refill during the test.
+        rateLimit: { enabled: true, partners: { 'budget-app': { capacity: 2, refillPerSecond: 0.001 } } },
+      },
+    });
+  });
+  afterAll(() => limited?.stop());
+
+  it('asks the registry only for a request within the rate limits: a 429 RATE_LIMITED costs the consent no access', async () => {
+    registry.consents.set('consent-rate-limited', { partner: 'budget-app', standing: 'live', consent: consent('consent-rate-limited') });
+    const as = await token('consent-rate-limited');
+    const calls = registry.accessCalls.length;
+    const replies = [];
+    for (let i = 0; i < 4; i++) {
+      replies.push(
+        await request(limited.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${as}` }, body: JSON.stringify(BY_ID) }),
+      );
+    }
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 429, 429]);
+    expect(replies[3]?.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    // Two accesses counted, for the two requests that were served.
+    expect(registry.accessCalls.slice(calls).filter((c) => c.id === 'consent-rate-limited')).toHaveLength(2);
+  });
+});

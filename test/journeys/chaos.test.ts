@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCoreBankingConnector } from '../../connectors/factory.js';
 import type { LegacySystem } from '../../lib/config.js';
 import { toDecimalString } from '../../lib/money.js';
 import type { Principal } from '../../lib/principal.js';
@@ -42,7 +43,10 @@ describe('chaos: 10% errors and 5% timeouts on every legacy system', () => {
       journeyWaitMs: 120_000,
     });
     const customers = Array.from({ length: 24 }, (_, i) => `cust-${String(i + 1).padStart(4, '0')}`);
-    const accounts = await stack.journeys.deps.coreBanking.getAccountsOfCustomers(customers);
+    // Read with the default timeout: the sandbox's 24 customers, before the chaos, are setup, not what is under test.
+    const setupReader = createCoreBankingConnector({ NODE_ENV: 'test' }, { baseUrl: stack.simulators['core-banking'].running.url });
+    const accounts = await setupReader.getAccountsOfCustomers(customers);
+    await setupReader.http.close();
     sources = customers.flatMap((customerId, i) => {
       const eur = accounts[i]!.find((a) => a.currency === 'EUR' && a.status === 'ACTIVE' && a.availableBalance.minor >= 10_000n);
       return eur ? [{ customerId, accountId: eur.id }] : [];

@@ -165,6 +165,7 @@ describe('consents in the graph', () => {
       ['another creditor account', input({}, { iban: IBAN.GB, bic: 'NWBKGB2L', country: 'GB' })],
       ['another creditor name', input({}, { name: 'John Other' })],
       ['another source account', input({ sourceAccountId: 'acc-5002' })],
+      ['another reference', input({ remittance: 'invoice 43' })],
     ];
     for (const [what, paid] of mismatches) {
       it(`refuses a payment with ${what} than consented, spending nothing`, async () => {
@@ -176,6 +177,16 @@ describe('consents in the graph', () => {
         expect(await stack.journeys.engine.get(journeyIdOf(principal, `pc-mm-${id}`))).toBeNull();
       });
     }
+
+    it('refuses a payment its journey would refuse (a BIC that is not one) before spending the consent: the corrected payment goes through', async () => {
+      const { id, principal } = await paymentConsent();
+      const bad = await ask(principal, SEND, { key: `pc-bic-${id}`, input: input({ consentId: id }, { bic: 'NOT A BIC' }) });
+      expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+      expect((await stack.journeys.consents.get(id))?.status).toBe('Authorised');
+      const fixed = await ask(principal, SEND, { key: `pc-bic-fixed-${id}`, input: input({ consentId: id }) });
+      expect(fixed.errors).toBeUndefined();
+      expect((await stack.journeys.consents.get(id))?.status).toBe('Consumed');
+    });
 
     it('wants the consent named, and named right (CONSENT_TOKEN_MISMATCH); a revoked one in the store is refused', async () => {
       const { id, principal } = await paymentConsent();

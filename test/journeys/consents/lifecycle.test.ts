@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventOfFields, MemoryAuditSink, RedisStreamAuditSink } from '../../../lib/audit.js';
 import {
@@ -237,6 +240,29 @@ describe.each(stores)('consent lifecycle on the %s store', (_name, open) => {
     // Another partner, an unknown id: nothing counted.
     expect(await consents.recordAccess(input.id, 'payroll-app', true)).toEqual({ standing: 'other-partner', consent: null, accessesToday: 1 });
     expect(await consents.recordAccess('aac-nothing', 'budget-app', true)).toEqual({ standing: 'missing', consent: null, accessesToday: 0 });
+  });
+
+  it('limits account access only: a payment consent not yet spent is let in however often the partner asks', async () => {
+    const payment = await consentIn('Authorised', 'payment');
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push((await consents.recordAccess(payment.id, 'budget-app', false)).standing);
+    expect(answers).toEqual(['live', 'live', 'live', 'live', 'live', 'live']);
+  });
+
+  it('reads the partner registry from PARTNERS_PATH when it is set, as every process must', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bankgraph-partners-'));
+    const path = join(dir, 'partners.json');
+    writeFileSync(path, JSON.stringify({ 'own-app': { name: 'Own App', scopes: ['accounts:basic'], rateLimit: { capacity: 5, refillPerSecond: 1 } } }));
+    const before = process.env.PARTNERS_PATH;
+    process.env.PARTNERS_PATH = path;
+    try {
+      expect([...loadPartners().keys()]).toEqual(['own-app']);
+    } finally {
+      if (before === undefined) delete process.env.PARTNERS_PATH;
+      else process.env.PARTNERS_PATH = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(loadPartners().has('budget-app')).toBe(true);
   });
 
   it('answers each standing that is not live', async () => {

@@ -218,6 +218,9 @@ describe('consent routes of the journeys subgraph', () => {
       ['no creditor', { CreditorAccount: undefined }],
       ['a creditor without a name', { CreditorAccount: { Identification: 'DE75512108001245126199' } }],
       ['a creditor account that is no IBAN', { CreditorAccount: { Identification: 'not an iban', Name: 'X' } }],
+      // What the payment journey would refuse, so that a consent to it could be authorised, spent and never paid.
+      ['an IBAN with a typo (check digits)', { CreditorAccount: { Identification: 'DE75512108001245126198', Name: 'X' } }],
+      ['one of our account ids as the creditor', { CreditorAccount: { SchemeName: 'Bankgraph.AccountId', Identification: 'acc-5002', Name: 'X' } }],
       ['a debtor account that is no id', { DebtorAccount: { Identification: 'a b' } }],
       ['a reference too long', { RemittanceInformation: { Reference: 'x'.repeat(141) } }],
     ];
