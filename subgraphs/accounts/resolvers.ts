@@ -87,10 +87,11 @@ async function customerRefs(ids: readonly string[], ctx: AccountsContext, info: 
 }
 
 /**
- * The days a partner may see transactions of: its consent's [transactionFrom, transactionTo] (OB's
- * TransactionFromDateTime / TransactionToDateTime) as UTC dates, since core banking books transactions by day; a
- * bound left open is null. Undefined for anyone else, or a consent without a window. A bound that does not read as a
- * date-time shows nothing rather than everything.
+ * The days a partner may see transactions of: the whole UTC days within its consent's [transactionFrom,
+ * transactionTo] (OB's TransactionFromDateTime / TransactionToDateTime). Core banking books transactions by day, with
+ * no time, so a day the window only partly covers is left out: a transaction of it might lie outside the window
+ * (a bound to the second, 23:59:59, covers its day). A bound left open is null. Undefined for anyone else, or a
+ * consent without a window. A bound that does not read as a date-time shows nothing rather than everything.
  */
 export function consentWindowOf(principal: Principal): { from: string | null; to: string | null } | undefined {
   if (principal.kind !== 'partner') return undefined;
@@ -100,16 +101,27 @@ export function consentWindowOf(principal: Principal): { from: string | null; to
   const from = consent.transactionFrom ?? null;
   const to = consent.transactionTo ?? null;
   if (from === null && to === null) return undefined;
-  return { from: from === null ? null : (utcDateOf(from) ?? NOTHING), to: to === null ? null : (utcDateOf(to) ?? BEFORE_EVERYTHING) };
+  return { from: from === null ? null : (firstWholeDay(from) ?? NOTHING), to: to === null ? null : (lastWholeDay(to) ?? BEFORE_EVERYTHING) };
 }
 
 /** A first day after every booking, and a last day before every booking. */
 const NOTHING = '9999-12-31';
 const BEFORE_EVERYTHING = '0000-01-01';
 
-function utcDateOf(dateTime: string): string | undefined {
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The first UTC day that begins at or after `dateTime`. */
+function firstWholeDay(dateTime: string): string | undefined {
   const ms = Date.parse(dateTime);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 10);
+  if (Number.isNaN(ms)) return undefined;
+  return new Date(Math.ceil(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The last UTC day that ends at or before `dateTime` (to the second: 23:59:59 ends its day). */
+function lastWholeDay(dateTime: string): string | undefined {
+  const ms = Date.parse(dateTime);
+  if (Number.isNaN(ms)) return undefined;
+  return new Date(Math.floor((ms + 1000) / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
 }
 
 function accountsLoader(ctx: AccountsContext, withTransactions: boolean) {

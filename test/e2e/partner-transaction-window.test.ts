@@ -99,25 +99,36 @@ describe("a partner's transactions within its consent's window", () => {
   });
 
   it('leaves a bound open when it is null, and the customer sees the whole history as before', async () => {
-    const from = await page(partner(consentWith('2026-09-25T12:00:00Z', null)), 100, null);
+    const from = await page(partner(consentWith('2026-09-25T00:00:00Z', null)), 100, null);
     expect(from.totalCount).toBe(7); // 09-25 .. 10-01
     expect(from.nodes.map((n) => n.bookedOn).at(-1)).toBe('2026-09-25');
-    const to = await page(partner(consentWith(null, '2026-09-05T00:00:00Z')), 100, null);
+    const to = await page(partner(consentWith(null, '2026-09-05T23:59:59Z')), 100, null);
     expect(to.nodes.map((n) => n.bookedOn)).toEqual(['2026-09-05', '2026-09-04', '2026-09-03', '2026-09-02']);
     expect((await page(partner(consentWith(null, null)), 5, null)).totalCount).toBe(30);
     expect((await page(customer, 5, null)).totalCount).toBe(30);
   });
 
+  it('leaves out a day the window covers only in part: core banking books by day, and such a day may hold transactions outside it', async () => {
+    // From noon of 09-25 (so 09-25 is out) to midnight that begins 09-05 (so 09-05 is out).
+    const from = await page(partner(consentWith('2026-09-25T12:00:00Z', null)), 100, null);
+    expect(from.totalCount).toBe(6); // 09-26 .. 10-01
+    expect(from.nodes.map((n) => n.bookedOn).at(-1)).toBe('2026-09-26');
+    const to = await page(partner(consentWith(null, '2026-09-05T00:00:00Z')), 100, null);
+    expect(to.nodes.map((n) => n.bookedOn)).toEqual(['2026-09-04', '2026-09-03', '2026-09-02']);
+    const within = await page(partner(consentWith('2026-09-15T23:30:00-02:00', '2026-09-16T23:00:00Z')), 10, null);
+    expect(within.nodes).toEqual([]);
+  });
+
   it('shows an empty page, not an error, for a window with no transactions, and a day-bound window in another time zone by its UTC day', async () => {
     const empty = await page(partner(consentWith('2027-01-01T00:00:00Z', null)), 10, null);
     expect(empty).toEqual({ nodes: [], totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null } });
-    // 2026-09-15T23:30-02:00 is 2026-09-16 in UTC.
-    const oneDay = await page(partner(consentWith('2026-09-15T23:30:00-02:00', '2026-09-16T23:00:00Z')), 10, null);
+    // 2026-09-15T22:00-02:00 is 2026-09-16T00:00 in UTC.
+    const oneDay = await page(partner(consentWith('2026-09-15T22:00:00-02:00', '2026-09-16T23:59:59Z')), 10, null);
     expect(oneDay.nodes.map((n) => n.bookedOn)).toEqual(['2026-09-16']);
   });
 
   it("applies the window to the customer's accounts read with their histories (the dashboard's path) too", async () => {
-    const windowed = partner(consentWith('2026-09-15T00:00:00Z', '2026-09-30T00:00:00Z'));
+    const windowed = partner(consentWith('2026-09-15T00:00:00Z', '2026-09-30T23:59:59Z'));
     const answer = await ask(windowed, '{ customer(id: "cust-0001") { accounts { id transactions(first: 50) { totalCount nodes { bookedOn } } } } }');
     expect(answer.errors).toBeUndefined();
     const list = (answer.data as { customer: { accounts: { id: string; transactions: { totalCount: number; nodes: { bookedOn: string }[] } }[] } }).customer.accounts;
