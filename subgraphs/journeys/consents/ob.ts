@@ -148,6 +148,11 @@ export function parseAccountAccessRequest(body: unknown, partner: string, now: D
   }
   const recurring = data.RecurringIndicator;
   if (recurring !== undefined && typeof recurring !== 'boolean') throw invalid('Data.RecurringIndicator', 'RecurringIndicator must be true or false.');
+  // Berlin Group: a one-off consent (recurringIndicator false) is for one access to the data, so its frequencyPerDay
+  // is 1 (without the customer present; with them, they are there to see it).
+  if (recurring === false && frequency !== undefined && frequency !== 1) {
+    throw invalid('Data.FrequencyPerDay', 'A one-off consent (RecurringIndicator false) has FrequencyPerDay 1.');
+  }
   return {
     kind: 'account-access',
     partner,
@@ -156,7 +161,7 @@ export function parseAccountAccessRequest(body: unknown, partner: string, now: D
     expiresAt: expiry(data, now),
     transactionFrom,
     transactionTo,
-    ...(frequency !== undefined ? { frequencyPerDay: frequency } : {}),
+    ...(frequency !== undefined ? { frequencyPerDay: frequency } : recurring === false ? { frequencyPerDay: 1 } : {}),
     ...(recurring !== undefined ? { recurringIndicator: recurring } : {}),
   };
 }

@@ -123,6 +123,7 @@ describe('consent routes of the journeys subgraph', () => {
       ['FrequencyPerDay zero', { Data: { Permissions: ['ReadBalances'], FrequencyPerDay: 0 } }, 400, 'CONSENT_INVALID'],
       ['FrequencyPerDay a fraction', { Data: { Permissions: ['ReadBalances'], FrequencyPerDay: 1.5 } }, 400, 'CONSENT_INVALID'],
       ['RecurringIndicator not a boolean', { Data: { Permissions: ['ReadBalances'], RecurringIndicator: 'yes' } }, 400, 'CONSENT_INVALID'],
+      ['a one-off consent asking for more than one access a day', { Data: { Permissions: ['ReadBalances'], RecurringIndicator: false, FrequencyPerDay: 4 } }, 400, 'CONSENT_INVALID'],
     ];
     for (const [what, body, status, code, path] of bad) {
       it(`refuses ${what} with ${status} ${code} in an OB error body`, async () => {
@@ -190,6 +191,12 @@ describe('consent routes of the journeys subgraph', () => {
   }
 
   describe('domestic-payment-consents', () => {
+    it('gives a one-off consent (RecurringIndicator false) one access a day', async () => {
+      const created = await create({ Data: { Permissions: ['ReadAccountsBasic'], RecurringIndicator: false } });
+      expect(created.status).toBe(201);
+      expect(created.body.Data).toMatchObject({ RecurringIndicator: false, FrequencyPerDay: 1 });
+    });
+
     it('creates one for the payment it describes, normalised, and reads it back', async () => {
       const created = await call('POST', PISP, payroll, paymentRequest());
       expect(created.status).toBe(201);
