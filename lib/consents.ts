@@ -336,13 +336,13 @@ export class ConsentStore {
   }
 
   /** A customer's consents, newest first. */
-  listByCustomer(customerId: string): Promise<ConsentRecord[]> {
-    return this.list(customerIndex(customerId));
+  async listByCustomer(customerId: string): Promise<ConsentRecord[]> {
+    return (await this.list(customerIndex(customerId))).filter((c) => c.customerId === customerId);
   }
 
   /** A partner's consents, newest first. */
-  listByPartner(partner: string): Promise<ConsentRecord[]> {
-    return this.list(partnerIndex(partner));
+  async listByPartner(partner: string): Promise<ConsentRecord[]> {
+    return (await this.list(partnerIndex(partner))).filter((c) => c.partner === partner);
   }
 
   /** Whether this consent lets this partner in now (the access counter aside). */
@@ -440,8 +440,11 @@ export class ConsentStore {
         throw consentError(ErrorCode.CONSENT_STATE_CONFLICT, `The consent is ${from}: it cannot become ${targets.join(' or ')}.`);
       }
       const next: ConsentRecord = { ...current, ...patch(current), status: to, statusUpdatedAt: now.toISOString() };
-      if (!(await this.store.compareAndSet(keyOf(id), raw, JSON.stringify(next)))) continue;
+      // Indexed before the change is made (adding is idempotent, and a listing reads each record and keeps only that
+      // customer's): a process dying in between can leave an entry the listing ignores, never an Authorised consent
+      // missing from the customer's own list, where they would look to revoke it.
       if (next.customerId !== null && current.customerId === null) await this.store.addToSet(customerIndex(next.customerId), id);
+      if (!(await this.store.compareAndSet(keyOf(id), raw, JSON.stringify(next)))) continue;
       await this.audit(next, who, current.status);
       return next;
     }
