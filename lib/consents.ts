@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AuditSink } from './audit.js';
 import { BankError, ErrorCode } from './errors.js';
@@ -206,6 +206,14 @@ export const STANDING_CODES: Readonly<Record<Exclude<ConsentStanding, 'live'>, E
 };
 
 /** A refusal of the registry (a GraphQL field error as is; the REST routes answer HTTP_STATUS[code]). */
+/** How long an x-idempotency-key stands for its consent request (OB: at least 24 hours). */
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The first 32 hex digits of a digest, in a UUID's 8-4-4-4-12 groups (a consent id's usual shape). */
+function uuidShaped(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 export function consentError(code: ErrorCode, message: string): BankError {
   return new BankError(code, message);
 }
@@ -275,9 +283,28 @@ export class ConsentStore {
     return true;
   }
 
-  /** A new account-access or payment consent with a fresh id (`aac-` / `pdc-`), AwaitingAuthorisation. */
-  async request(input: Omit<NewConsent, 'id' | 'status' | 'customerId'>, who: string): Promise<ConsentRecord> {
-    const id = `${input.kind === 'payment' ? 'pdc' : 'aac'}-${randomUUID()}`;
+  /**
+   * A new account-access or payment consent (`aac-` / `pdc-`), AwaitingAuthorisation. With an idempotency key (OB's
+   * `x-idempotency-key`) the request is made once: its id is derived from the partner and the key, so a retry, or two
+   * at once, get the one consent; the same key with another request (its `fingerprint` differs) within 24 h is
+   * IDEMPOTENCY_KEY_REUSED and creates nothing. Without one, a fresh id.
+   */
+  async request(input: Omit<NewConsent, 'id' | 'status' | 'customerId'>, who: string, idempotency?: { readonly key: string; readonly fingerprint: string }): Promise<ConsentRecord> {
+    const prefix = input.kind === 'payment' ? 'pdc' : 'aac';
+    let id = `${prefix}-${randomUUID()}`;
+    if (idempotency) {
+      const partner = input.partner;
+      id = `${prefix}-${uuidShaped(createHash('sha256').update(`${partner}\n${prefix}\n${idempotency.key}`).digest('hex'))}`;
+      const marker = `consent-request:${partner}:${prefix}:${createHash('sha256').update(idempotency.key).digest('hex')}`;
+      const claim = JSON.stringify({ id, fingerprint: idempotency.fingerprint });
+      if (!(await this.store.setIfAbsent(marker, claim, { ttlMs: IDEMPOTENCY_TTL_MS }))) {
+        const prior = await this.store.get(marker);
+        if (prior !== null && (JSON.parse(prior) as { fingerprint?: unknown }).fingerprint !== idempotency.fingerprint) {
+          throw consentError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This x-idempotency-key was used for another consent request: use a new key for a new request.');
+        }
+      }
+    }
+    // A no-op when the consent exists (the retry of a request that created it).
     await this.create({ ...input, id, status: 'AwaitingAuthorisation', customerId: null }, who);
     const created = await this.get(id);
     if (!created) throw new Error(`consent ${id} vanished right after it was created`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreBankingConnector } from '../../../connectors/core-banking/index.js';
@@ -89,7 +90,7 @@ async function openBanking(deps: ConsentRouteDeps, now: () => Date, { req, url, 
       if (missing.length > 0) {
         throw new ObInputError(ErrorCode.CONSENT_SCOPE_NOT_GRANTED, `This partner was not granted ${missing.join(', ')}.`, payment ? undefined : 'Data.Permissions');
       }
-      const record = await deps.consents.request(input, who);
+      const record = await deps.consents.request(input, who, idempotencyOf(req.headers['x-idempotency-key'], body));
       res.setHeader('location', `${path}/${record.id}`);
       return sendJson(res, 201, payment ? paymentBody(record) : accountAccessBody(record));
     }
@@ -114,6 +115,19 @@ async function openBanking(deps: ConsentRouteDeps, now: () => Date, { req, url, 
   } catch (err) {
     answerError(deps, res, err);
   }
+}
+
+/**
+ * OB's `x-idempotency-key` (up to 40 characters): a retried POST with the same key and body gets the consent the
+ * first made; another body with the key is refused (lib/consents.ts, request). Absent: each POST is a new consent.
+ */
+function idempotencyOf(header: string | string[] | undefined, body: unknown): { key: string; fingerprint: string } | undefined {
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key === undefined || !/^[\x21-\x7e]{1,40}$/.test(key)) {
+    throw new ObInputError(ErrorCode.BAD_REQUEST, 'x-idempotency-key must be 1 to 40 printable characters without spaces.');
+  }
+  return { key, fingerprint: createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex') };
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {

@@ -29,8 +29,8 @@ describe('consent routes of the journeys subgraph', () => {
   });
   afterAll(() => stack?.stop());
 
-  async function call(method: string, path: string, principal: Principal | null, body?: unknown, raw?: string): Promise<{ status: number; body: Json; headers: Headers }> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+  async function call(method: string, path: string, principal: Principal | null, body?: unknown, raw?: string, extra: Record<string, string> = {}): Promise<{ status: number; body: Json; headers: Headers }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
     if (principal) headers['x-bankgraph-context'] = await signer.sign({ principal, requestId: 'req-consents' }, { audience: 'journeys', expiresAtMs: Date.now() + 10_000 });
     const res = await fetch(`${base}${path}`, { method, headers, ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}) });
     const text = await res.text();
@@ -191,6 +191,23 @@ describe('consent routes of the journeys subgraph', () => {
   }
 
   describe('domestic-payment-consents', () => {
+    it('makes one consent per x-idempotency-key: a retry or a burst gets it, another body with the key is refused', async () => {
+      const key = `idem-${Date.now()}`;
+      const body = { Data: { Permissions: ['ReadAccountsBasic'], ExpirationDateTime: future(30) } };
+      const burst = await Promise.all(Array.from({ length: 5 }, () => call('POST', AISP, budget, body, undefined, { 'x-idempotency-key': key })));
+      expect(burst.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+      const ids = new Set(burst.map((r) => r.body.Data?.ConsentId));
+      expect(ids.size).toBe(1);
+      const retry = await call('POST', AISP, budget, body, undefined, { 'x-idempotency-key': key });
+      expect(retry.body.Data?.ConsentId).toBe([...ids][0]);
+      const other = await call('POST', AISP, budget, { Data: { Permissions: ['ReadBalances'] } }, undefined, { 'x-idempotency-key': key });
+      expect([other.status, other.body.code]).toEqual([400, 'IDEMPOTENCY_KEY_REUSED']);
+      // The key is the partner's own: another partner's same key is another request.
+      const theirs = await call('POST', AISP, payroll, body, undefined, { 'x-idempotency-key': key });
+      expect(theirs.body.Data?.ConsentId).not.toBe([...ids][0]);
+      expect((await call('POST', AISP, budget, body, undefined, { 'x-idempotency-key': 'a b' })).status).toBe(400);
+    });
+
     it('gives a one-off consent (RecurringIndicator false) one access a day', async () => {
       const created = await create({ Data: { Permissions: ['ReadAccountsBasic'], RecurringIndicator: false } });
       expect(created.status).toBe(201);
