@@ -1,3 +1,4 @@
+import { CONSENT_STANDINGS, type ConsentStanding } from '../lib/consents.js';
 import { CONTEXT_HEADER, type ContextSigner } from '../lib/context.js';
 import { DEADLINE_HEADER } from '../lib/deadline.js';
 import { BankError, ErrorCode } from '../lib/errors.js';
@@ -15,28 +16,9 @@ import { REQUEST_ID_HEADER } from './plugins/request-id.js';
  * and counts, in the store every gateway shares.
  */
 
-export type ConsentStanding =
-  | 'live'
-  | 'missing'
-  | 'other-partner'
-  | 'awaiting-authorisation'
-  | 'rejected'
-  | 'revoked'
-  | 'expired'
-  | 'consumed'
-  | 'frequency-exceeded';
+export type { ConsentStanding };
 
-const STANDINGS: ReadonlySet<string> = new Set<ConsentStanding>([
-  'live',
-  'missing',
-  'other-partner',
-  'awaiting-authorisation',
-  'rejected',
-  'revoked',
-  'expired',
-  'consumed',
-  'frequency-exceeded',
-]);
+const STANDINGS: ReadonlySet<string> = new Set<string>(CONSENT_STANDINGS);
 
 export type ConsentAccess =
   | { readonly standing: 'live'; readonly consent: Consent; readonly accessesToday: number }

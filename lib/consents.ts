@@ -182,16 +182,18 @@ export function effectiveStatus(record: Pick<ConsentRecord, 'status' | 'expiresA
 }
 
 /** Why a consent does not let a partner in (or 'live' when it does): the access route's `standing`. */
-export type ConsentStanding =
-  | 'live'
-  | 'missing'
-  | 'other-partner'
-  | 'awaiting-authorisation'
-  | 'rejected'
-  | 'revoked'
-  | 'expired'
-  | 'consumed'
-  | 'frequency-exceeded';
+export const CONSENT_STANDINGS = [
+  'live',
+  'missing',
+  'other-partner',
+  'awaiting-authorisation',
+  'rejected',
+  'revoked',
+  'expired',
+  'consumed',
+  'frequency-exceeded',
+] as const;
+export type ConsentStanding = (typeof CONSENT_STANDINGS)[number];
 
 /** The error code a refused standing reads as for a partner. */
 export const STANDING_CODES: Readonly<Record<Exclude<ConsentStanding, 'live'>, ErrorCode>> = {

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
+import { childPort } from '../support/ports.js';
 
 /**
  * README "For partners: joining the sandbox", run as written: its `sh` blocks, in order, in one bash, in a copy of
@@ -42,23 +42,6 @@ function part(name: 'register' | 'run'): string[] {
   return shBlocks(text.slice(at, next < 0 ? undefined : next));
 }
 
-/** A free port below Linux's ephemeral range, so no other test's port-0 server takes it meanwhile (as start.test.ts). */
-const taken = new Set<number>();
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) {
-      taken.add(port);
-      return port;
-    }
-  }
-}
 
 const PORT_VARIABLES = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'PAYMENT_RAIL_PORT', 'NOTIFIER_PORT', 'RISK_SCORING_PORT', 'AUTHORISATION_SERVER_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT', 'JOURNEYS_PORT'];
 
@@ -134,7 +117,7 @@ describe('README: for partners, joining the sandbox', () => {
       dir = mkdtempSync(join(tmpdir(), 'bankgraph-readme-partners-'));
       cpSync(ROOT, dir, { recursive: true, filter: (src) => !/[/\\](node_modules|\.git)$/.test(src) && !src.endsWith('.private.jwk') });
       symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));
-      const ports = Object.fromEntries(await Promise.all(PORT_VARIABLES.map(async (n) => [n, String(await freePort())] as const)));
+      const ports = Object.fromEntries(await Promise.all(PORT_VARIABLES.map(async (n) => [n, String(await childPort())] as const)));
       const env = cleanEnv({ GATEWAY: `http://127.0.0.1:${ports.PORT}`, AS: `http://localhost:${ports.AUTHORISATION_SERVER_PORT}` });
       run = await walkthrough(part('register').join('\n'), part('run').join('\n'), dir, env, () => start(ports));
     }, 180_000);

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,28 +8,7 @@ import { mintSandboxToken } from '../../lib/tokens.js';
 import { paymentInput } from '../journeys/support.js';
 import { eventually } from '../support/eventually.js';
 import { journeyOperation } from '../support/operations.js';
-
-/**
- * A free port below Linux's ephemeral range (32768-60999), released for the child to take. Not one the OS hands out
- * for port 0: the other test files running meanwhile listen on port 0, and one of them could take a port handed out
- * that way in the moment between its release here and the child's listen.
- */
-const taken = new Set<number>();
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) {
-      taken.add(port);
-      return port;
-    }
-  }
-}
+import { childPort } from '../support/ports.js';
 
 /**
  * Runs `npm start` with `env` until it says it is running, hands `check` the gateway's URL (and every port), then stops
@@ -38,7 +16,7 @@ async function freePort(): Promise<number> {
  */
 async function whileStarted(env: Record<string, string>, check: (gateway: string, lines: string[], ports: Record<string, string>) => Promise<void>): Promise<void> {
   const names = ['PORT', 'CORE_BANKING_PORT', 'CARD_PROCESSOR_PORT', 'KYC_PROVIDER_PORT', 'FX_WALLET_PORT', 'PAYMENT_RAIL_PORT', 'NOTIFIER_PORT', 'RISK_SCORING_PORT', 'AUTHORISATION_SERVER_PORT', 'ACCOUNTS_PORT', 'CARDS_PORT', 'KYC_PORT', 'WALLET_PORT', 'JOURNEYS_PORT'];
-  const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())] as const)));
+  const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await childPort())] as const)));
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,

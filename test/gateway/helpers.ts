@@ -10,6 +10,7 @@ import { graphql, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
 import { authConfig, contextPublicKeys, type AuthConfig } from '../../lib/config.js';
 import type { ContextPublicKeys } from '../../lib/context-keys.js';
 import { CONTEXT_HEADER, ContextVerifier, type InternalContext } from '../../lib/context.js';
+import type { ConsentStanding } from '../../lib/consents.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { mintSandboxToken, type SandboxTokenSubject } from '../../lib/tokens.js';
 import { createGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server.js';
@@ -247,16 +248,7 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
 // server that, like the journeys, refuses any request without a context signed for `journeys`, answers
 // POST /internal/consents/{id}/access from the consents it is given, and echoes whatever arrives under /open-banking/.
 
-export type StandInStanding =
-  | 'live'
-  | 'missing'
-  | 'other-partner'
-  | 'awaiting-authorisation'
-  | 'rejected'
-  | 'revoked'
-  | 'expired'
-  | 'consumed'
-  | 'frequency-exceeded';
+export type StandInStanding = ConsentStanding;
 
 export interface StandInConsent {
   readonly partner: string;
