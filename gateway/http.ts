@@ -92,7 +92,11 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
 
   res.on('finish', () => logRequest(options.logger, record, { method, path, status: res.statusCode }));
   if (options.graphiql?.handles(method, path, search, req.headers)) return options.graphiql.serve(method, res);
-  if (options.openBanking?.handles(path)) return options.openBanking.serve(record, req, res, path, search);
+  if (options.openBanking?.handles(path)) {
+    const metrics = options.metrics;
+    if (metrics) res.on('finish', () => metrics.openBankingFinished(req.method, path, res.statusCode));
+    return options.openBanking.serve(record, req, res, path, search);
+  }
   if (path !== '/graphql') {
     const message = `Nothing at ${method} ${path}: GraphQL is served at /graphql.`;
     return sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, message));

@@ -39,6 +39,8 @@ interface RequestFacts {
   hasData: boolean;
 }
 
+const OPEN_BANKING_RESOURCES = ['account-access-consents', 'domestic-payment-consents'] as const;
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'operation' | 'outcome'>;
@@ -47,6 +49,7 @@ export class GatewayMetrics {
   private readonly rateLimits: Counter<'limit' | 'principal'>;
   private readonly errors: Counter<'code'>;
   private readonly collapsed: Counter<'subgraph'>;
+  private readonly openBanking: Counter<'resource' | 'method' | 'status'>;
   private readonly operations: BoundedLabels;
   private readonly codes = new BoundedLabels([...Object.values(ErrorCode), ...Object.values(ApolloServerErrorCode)], 0);
   private readonly facts = new WeakMap<RequestRecord, RequestFacts>();
@@ -59,6 +62,12 @@ export class GatewayMetrics {
       name: 'bankgraph_gateway_requests_total',
       help: 'GraphQL requests to the gateway, by operation and outcome (ok, partial, error, rejected).',
       labelNames: ['operation', 'outcome'] as const,
+      registers,
+    });
+    this.openBanking = new Counter({
+      name: 'bankgraph_gateway_open_banking_requests_total',
+      help: 'Requests under /open-banking/ (the consent routes), by resource, method and HTTP status.',
+      labelNames: ['resource', 'method', 'status'] as const,
       registers,
     });
     this.duration = new Histogram({
@@ -129,6 +138,13 @@ export class GatewayMetrics {
   }
 
   /** Counts a refusal of the rate limiter (gateway/plugins/rate-limit.ts). */
+  /** One finished /open-banking/ request; the resource from a fixed list, so ids never become labels. */
+  openBankingFinished(method: string | undefined, path: string, status: number): void {
+    const resource = OPEN_BANKING_RESOURCES.find((r) => path.includes(`/${r}`)) ?? 'other';
+    const verb = ['GET', 'POST', 'DELETE'].includes(method ?? '') ? (method as string) : 'other';
+    this.openBanking.inc({ resource, method: verb, status: String(status) });
+  }
+
   rateLimited(limit: 'principal' | 'operation', principal: Principal['kind']): void {
     this.rateLimits.inc({ limit, principal });
   }

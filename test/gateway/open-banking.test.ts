@@ -165,6 +165,22 @@ describe('/open-banking/ forwarding', () => {
     expect(JSON.parse(missing.text)).toMatchObject({ code: 'CONSENT_NOT_FOUND' });
   });
 
+  it('counts its requests in /metrics by resource, method and status, never by consent id', async () => {
+    const line = async (labels: string) => {
+      const text = (await call('/metrics')).text;
+      const found = text.split('\n').find((l) => l.startsWith(`bankgraph_gateway_open_banking_requests_total{${labels}}`));
+      return found ? Number(found.split(' ').at(-1)) : 0;
+    };
+    const ok = 'resource="account-access-consents",method="GET",status="200"';
+    const refused = 'resource="account-access-consents",method="GET",status="401"';
+    const [okBefore, refusedBefore] = [await line(ok), await line(refused)];
+    registry.answer = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect((await call(`${CONSENTS}/aac-metrics-1`, { token: await budget() })).status).toBe(200);
+    expect((await call(`${CONSENTS}/aac-metrics-2`)).status).toBe(401);
+    expect([await line(ok), await line(refused)]).toEqual([okBefore + 1, refusedBefore + 1]);
+    expect((await call('/metrics')).text).not.toContain('aac-metrics');
+  });
+
   it("accepts the authorisation server's tokens (PS256 through its JWKS)", async () => {
     const reply = await call(`${CONSENTS}/aac-1`, { token: await asToken() });
     expect(reply.status).toBe(200);
