@@ -72,7 +72,9 @@ describe.each(QUEUES)('waiting for a settlement with the $name', (kind) => {
     await store.cleanup();
   });
 
-  const CHECKS = kind.name.startsWith('BullMQ') ? 1_000 : 10_000;
+  // The bound is the record's own (store-agnostic compaction): 10,000 checks on the memory store show it; on Redis,
+  // 1,000 show the same code on the real store within the suite's time budget (10,000 there took 49 s).
+  const CHECKS = kind.store.name === 'memory' ? 10_000 : 1_000;
   it(`a settlement that needs ${CHECKS.toLocaleString('en')} checks keeps its record under 64 KB and counts every check`, async () => {
     const ledger = new Ledger();
     const settle = settlement(CHECKS - 1, 0);
