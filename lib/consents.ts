@@ -136,8 +136,6 @@ export interface NewConsent {
   /** @default null (awaiting the customer) */
   readonly customerId?: string | null;
   readonly permissions?: readonly Scope[];
-  /** The name `permissions` had before issue 13 (older callers and tests): used when `permissions` is absent. */
-  readonly scopes?: readonly Scope[];
   readonly requestedAccountIds?: readonly string[] | null;
   readonly accountIds?: readonly string[];
   readonly expiresAt?: string | null;
@@ -195,19 +193,6 @@ export const CONSENT_STANDINGS = [
 ] as const;
 export type ConsentStanding = (typeof CONSENT_STANDINGS)[number];
 
-/** The error code a refused standing reads as for a partner. */
-export const STANDING_CODES: Readonly<Record<Exclude<ConsentStanding, 'live'>, ErrorCode>> = {
-  missing: ErrorCode.CONSENT_NOT_FOUND,
-  'other-partner': ErrorCode.CONSENT_OTHER_PARTNER,
-  'awaiting-authorisation': ErrorCode.CONSENT_NOT_AUTHORISED,
-  rejected: ErrorCode.CONSENT_NOT_AUTHORISED,
-  revoked: ErrorCode.CONSENT_REVOKED,
-  expired: ErrorCode.CONSENT_EXPIRED,
-  consumed: ErrorCode.CONSENT_CONSUMED,
-  'frequency-exceeded': ErrorCode.CONSENT_ACCESS_LIMIT,
-};
-
-/** A refusal of the registry (a GraphQL field error as is; the REST routes answer HTTP_STATUS[code]). */
 /** How long an x-idempotency-key stands for its consent request (OB: at least 24 hours). */
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -216,6 +201,7 @@ function uuidShaped(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** A refusal of the registry (a GraphQL field error as is; the REST routes answer HTTP_STATUS[code]). */
 export function consentError(code: ErrorCode, message: string): BankError {
   return new BankError(code, message);
 }
@@ -346,20 +332,20 @@ export class ConsentStore {
    * the same journey (a replay) answers the record as it is; on another journey, CONSENT_CONSUMED.
    */
   async consume(id: string, journeyId: string, who: string): Promise<ConsentRecord> {
-    const current = await this.get(id);
-    if (current?.status === 'Consumed') {
-      if (current.consumedBy === journeyId) return current;
+    /** The answer for a consent already spent: itself on its own journey, CONSENT_CONSUMED on another. */
+    const spent = (record: ConsentRecord | null): ConsentRecord | undefined => {
+      if (record?.status !== 'Consumed') return undefined;
+      if (record.consumedBy === journeyId) return record;
       throw consentError(ErrorCode.CONSENT_CONSUMED, 'This payment consent was used for another payment already.');
-    }
+    };
+    const before = spent(await this.get(id));
+    if (before) return before;
     try {
       return await this.change(id, ['Consumed'], who, () => ({ consumedBy: journeyId }));
     } catch (err) {
-      // Spent in between by a concurrent request: the same answer as above, decided on the record as it is now.
-      const now = await this.get(id);
-      if (now?.status === 'Consumed') {
-        if (now.consumedBy === journeyId) return now;
-        throw consentError(ErrorCode.CONSENT_CONSUMED, 'This payment consent was used for another payment already.');
-      }
+      // Spent in between by a concurrent request: decided on the record as it is now.
+      const now = spent(await this.get(id));
+      if (now) return now;
       throw err;
     }
   }
@@ -397,8 +383,8 @@ export class ConsentStore {
   /**
    * One partner request under this consent: its standing and, when live, one access counted (lastAccessAt, today's
    * count). Without the customer present at most frequencyPerDay accesses of an account-access consent a UTC day:
-   * the one that would exceed it is `frequency-exceeded` and counts nothing. The counters are atomic (incrementBy) on the shared store, so every
-   * gateway and journeys instance on one Redis sees one count.
+   * the one that would exceed it is `frequency-exceeded` and counts nothing. The counters are atomic (incrementBy)
+   * on the shared store, so every gateway and journeys instance on one Redis sees one count.
    */
   async recordAccess(id: string, partner: string, customerPresent: boolean): Promise<ConsentAccess> {
     const consent = await this.get(id);
@@ -530,7 +516,7 @@ function newRecord(input: NewConsent, now: Date): ConsentRecord {
     statusUpdatedAt: at,
     createdAt: at,
     customerId,
-    permissions: [...(input.permissions ?? input.scopes ?? [])],
+    permissions: [...(input.permissions ?? [])],
     requestedAccountIds: input.requestedAccountIds ? [...input.requestedAccountIds] : null,
     accountIds: [...(input.accountIds ?? [])],
     expiresAt: input.expiresAt ?? null,
@@ -548,28 +534,22 @@ function newRecord(input: NewConsent, now: Date): ConsentRecord {
  * Revoked when it had been revoked.
  */
 function fromStored(raw: string): ConsentRecord {
-  const r = JSON.parse(raw) as Partial<ConsentRecord> & { scopes?: Scope[]; revokedAt?: string | null; id: string; partner: string };
-  if (r.status !== undefined && r.kind !== undefined) return r as ConsentRecord;
-  const at = r.revokedAt ?? r.createdAt ?? new Date(0).toISOString();
-  return {
-    id: r.id,
-    kind: r.kind ?? 'account-access',
-    partner: r.partner,
-    status: r.status ?? (r.revokedAt ? 'Revoked' : 'Authorised'),
-    statusUpdatedAt: r.statusUpdatedAt ?? at,
-    createdAt: r.createdAt ?? at,
-    customerId: r.customerId ?? null,
-    permissions: r.permissions ?? r.scopes ?? [],
-    requestedAccountIds: r.requestedAccountIds ?? null,
-    accountIds: r.accountIds ?? [],
-    expiresAt: r.expiresAt ?? null,
-    transactionFrom: r.transactionFrom ?? null,
-    transactionTo: r.transactionTo ?? null,
-    frequencyPerDay: r.frequencyPerDay ?? DEFAULT_FREQUENCY_PER_DAY,
-    recurringIndicator: r.recurringIndicator ?? true,
-    payment: r.payment ?? null,
-    consumedBy: r.consumedBy ?? null,
-  };
+  const r = JSON.parse(raw) as ConsentRecord | PreIssue13Consent;
+  if ('status' in r && 'kind' in r) return r;
+  const old = r as PreIssue13Consent;
+  const record = newRecord({ ...old, permissions: old.scopes, status: 'Authorised' }, new Date(0));
+  return old.revokedAt ? { ...record, status: 'Revoked', statusUpdatedAt: old.revokedAt } : record;
+}
+
+/** What a consent record held before issue 13. */
+interface PreIssue13Consent {
+  readonly id: string;
+  readonly partner: string;
+  readonly customerId: string;
+  readonly accountIds: readonly string[];
+  readonly scopes: readonly Scope[];
+  readonly expiresAt: string;
+  readonly revokedAt: string | null;
 }
 
 function utcDay(d: Date): string {

@@ -3,7 +3,7 @@ import { BankError, ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
 import type { Principal } from '../../lib/principal.js';
 import type { TokenVerifier, VerifiedToken } from '../../lib/tokens.js';
 import type { PartnerPrincipal } from '../consent-registry.js';
-import { registeredPartner, resolvePartner, type PartnerAccess, type PartnerRequest } from './partner-access.js';
+import { registeredPartner, resolvePartner, withStatus, type PartnerAccess, type PartnerRequest } from './partner-access.js';
 
 /**
  * Authentication: every GraphQL operation needs a valid bearer token. It runs while Apollo builds the context, i.e.
@@ -99,10 +99,6 @@ export class Authentication {
       throw err;
     }
   }
-}
-
-function withStatus(error: BankError): BankError {
-  return new BankError(error.code, error.message, { extensions: { http: { status: HTTP_STATUS[error.code] ?? 403 } } });
 }
 
 /** The same error with `extensions.http`, which Apollo Server turns into the response status and headers. */

@@ -104,7 +104,8 @@ function refusalOf(answer: ConsentAccess): BankError {
   }
 }
 
-function withStatus(error: BankError): BankError {
+/** The same error with its HTTP status in `extensions.http`, as Apollo answers it (403 for a code without one). */
+export function withStatus(error: BankError): BankError {
   return new BankError(error.code, error.message, { extensions: { http: { status: HTTP_STATUS[error.code] ?? 403 } } });
 }
 

@@ -209,7 +209,7 @@ describe('partner access', () => {
       partner: 'budget-app',
       customerId: 'cust-0001',
       accountIds: ['acc-5001'],
-      scopes: ['accounts:basic' as const, 'balances:read' as const, 'transactions:read' as const],
+      permissions: ['accounts:basic' as const, 'balances:read' as const, 'transactions:read' as const],
       expiresAt: new Date(Date.now() + HOUR).toISOString(),
     });
 

@@ -166,7 +166,7 @@ describe('partners at the gateway (end to end)', () => {
 
   it('refuses the request after a consent is revoked, or once it has expired, with the code of each, nothing read', async () => {
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-    const base = { partner: 'budget-app', customerId: 'cust-0001', accountIds: ['acc-5001'], scopes: ['accounts:basic', 'balances:read'] } as const;
+    const base = { partner: 'budget-app', customerId: 'cust-0001', accountIds: ['acc-5001'], permissions: ['accounts:basic', 'balances:read'] } as const;
     await consents.create({ ...base, id: 'consent-e2e-revoked', expiresAt });
     await consents.create({ ...base, id: 'consent-e2e-expired', expiresAt: new Date(Date.now() - 1000).toISOString() });
     const overview = idOf('budget-app', 'AccountsOverview');

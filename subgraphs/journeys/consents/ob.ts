@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { normaliseIban } from '../../../lib/banking-ids.js';
 import { isCurrencyCode } from '../../../lib/currency.js';
 import { ErrorCode, HTTP_STATUS } from '../../../lib/errors.js';
@@ -49,23 +49,11 @@ const OB_ERROR_CODES: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.UNAUTHENTICATED]: 'UK.OBIE.Unauthorised',
 };
 
-const REASON: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  422: 'Unprocessable Entity',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-};
 
 /** A refusal in OB's error shape, with our code as `code` (and the field at fault as `Path`). */
 export function sendObError(res: ServerResponse, status: number, code: ErrorCode, message: string, path?: string): void {
   sendJson(res, status, {
-    Code: `${status} ${REASON[status] ?? 'Error'}`,
+    Code: `${status} ${STATUS_CODES[status] ?? 'Error'}`,
     Message: message,
     Errors: [{ ErrorCode: OB_ERROR_CODES[code] ?? 'UK.OBIE.UnexpectedError', Message: message, ...(path ? { Path: path } : {}) }],
     code,
