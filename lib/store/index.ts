@@ -2,7 +2,7 @@ import { MemoryStore } from './memory.js';
 import { RedisStore } from './redis.js';
 import type { KeyValueStore } from './types.js';
 
-export type { KeyValueStore, ScoredEntry, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
+export type { KeyValueStore, PublishedMessage, ScoredEntry, ScoredMember, ScoreRange, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
 export { MemoryStore, RedisStore };
 
 /**

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { checkBucket, refill } from './token-bucket.js';
-import type { KeyValueStore, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
+import { asList, checkRange } from './sorted.js';
+import type { KeyValueStore, ScoredMember, ScoreRange, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
 
 interface Entry {
   value: string;
@@ -58,6 +59,23 @@ export class MemoryStore implements KeyValueStore {
     const set = this.sorted.get(key);
     set?.delete(member);
     if (set?.size === 0) this.sorted.delete(key);
+  }
+
+  async rangeByScore(key: string, range: ScoreRange): Promise<ScoredMember[]> {
+    const { max, min, limit } = checkRange(range);
+    return [...(this.sorted.get(key) ?? [])]
+      .filter(([, score]) => score >= min && score <= max)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0))
+      .slice(0, limit)
+      .map(([member, score]) => ({ member, score }));
+  }
+
+  async sortedSize(key: string): Promise<number> {
+    return this.sorted.get(key)?.size ?? 0;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.live(key)?.value ?? null);
   }
 
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
@@ -123,16 +141,16 @@ export class MemoryStore implements KeyValueStore {
 
   /** The index and the message of a write, in the same synchronous step as the value (nothing runs in between). */
   private afterWrite(options: WriteOptions): void {
-    const { index, publish } = options;
-    if (index && index.score === null) void this.removeFromSorted(index.key, index.member);
-    else if (index && index.score !== null) {
-      let set = this.sorted.get(index.key);
-      if (!set) this.sorted.set(index.key, (set = new Map()));
-      set.set(index.member, index.score);
+    for (const index of asList(options.index)) {
+      if (index.score === null) void this.removeFromSorted(index.key, index.member);
+      else {
+        let set = this.sorted.get(index.key);
+        if (!set) this.sorted.set(index.key, (set = new Map()));
+        set.set(index.member, index.score);
+      }
     }
-    if (publish) {
+    for (const { channel, message } of asList(options.publish)) {
       // Listeners hear of it after the write has returned, as from Redis: a listener that reads sees the new value.
-      const { channel, message } = publish;
       queueMicrotask(() => this.channels.emit(channel, message));
     }
   }

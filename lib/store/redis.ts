@@ -1,11 +1,13 @@
 import { Cluster } from 'ioredis';
 import { createRedisClient, type RedisClient } from '../redis/connection.js';
 import { checkBucket } from './token-bucket.js';
-import type { KeyValueStore, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
+import { asList, checkRange } from './sorted.js';
+import type { KeyValueStore, ScoredMember, ScoreRange, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
 
-// A conditional write. KEYS[1] key, KEYS[2] (optional) a sorted-set index; ARGV mode ('cas' | 'nx'), expected (cas),
-// next, ttl ms ('' = cas keeps the current TTL, nx sets none), index score ('' = remove the member), index member,
-// channel ('' = publish nothing), message. The index entry and the message go with the value, only if it is written.
+// A conditional write. KEYS[1] key, KEYS[2..n+1] (optional) sorted-set indexes; ARGV mode ('cas' | 'nx'), expected
+// (cas), next, ttl ms ('' = cas keeps the current TTL, nx sets none), n, then per index its score ('' = remove the
+// member) and member, then m, then per message its channel and text. The index entries and the messages go with the
+// value, only if it is written.
 const WRITE = `
 if ARGV[1] == 'cas' then
   if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
@@ -15,10 +17,16 @@ else
   if ARGV[4] == '' then ok = redis.call('SET', KEYS[1], ARGV[3], 'NX') else ok = redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4], 'NX') end
   if not ok then return 0 end
 end
-if KEYS[2] then
-  if ARGV[5] == '' then redis.call('ZREM', KEYS[2], ARGV[6]) else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6]) end
+local n = tonumber(ARGV[5])
+for i = 1, n do
+  local score = ARGV[4 + 2 * i]
+  local member = ARGV[5 + 2 * i]
+  if score == '' then redis.call('ZREM', KEYS[1 + i], member) else redis.call('ZADD', KEYS[1 + i], score, member) end
 end
-if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
+local at = 6 + 2 * n
+for j = 1, tonumber(ARGV[at]) do
+  redis.call('PUBLISH', ARGV[at + 2 * j - 1], ARGV[at + 2 * j])
+end
 return 1`;
 
 // KEYS[1] key. The server's clock (seconds, microseconds) and the value, in one step.
@@ -129,6 +137,26 @@ export class RedisStore implements KeyValueStore {
     await this.client.zrem(this.k(key), member);
   }
 
+  async rangeByScore(key: string, range: ScoreRange): Promise<ScoredMember[]> {
+    const { max, min, limit } = checkRange(range);
+    const flat = await this.client.zrevrangebyscore(this.k(key), bound(max), bound(min), 'WITHSCORES', 'LIMIT', 0, limit);
+    const members: ScoredMember[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) members.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+    return members;
+  }
+
+  async sortedSize(key: string): Promise<number> {
+    return this.client.zcard(this.k(key));
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    // MGET (and an ioredis Cluster pipeline) needs every key in one slot; on a Cluster the keys are spread, so the GETs
+    // go out together, each to its node.
+    if (!this.cluster) return this.client.mget(...keys.map((key) => this.k(key)));
+    return Promise.all(keys.map((key) => this.client.get(this.k(key))));
+  }
+
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
     const name = this.k(channel);
     const subscriber = this.subscriberConnection();
@@ -202,17 +230,23 @@ export class RedisStore implements KeyValueStore {
   }
 
   private async write(mode: 'cas' | 'nx', key: string, expected: string, next: string, options: WriteOptions): Promise<boolean> {
-    const { index, publish } = options;
+    const indexes = asList(options.index);
+    const messages = asList(options.publish);
     const ttl = options.ttlMs !== undefined ? String(options.ttlMs) : '';
-    const score = index?.score != null ? String(index.score) : '';
-    const together = index !== undefined && !this.cluster;
-    const keys = together ? ['2', this.k(key), this.k(index.key)] : ['1', this.k(key)];
-    const args = [mode, expected, next, ttl, score, index?.member ?? '', publish ? this.k(publish.channel) : '', publish?.message ?? ''];
+    // On one server the indexes are keys of the script; on a Cluster they are in other slots and follow the value.
+    const together = !this.cluster ? indexes : [];
+    const keys = [String(1 + together.length), this.k(key), ...together.map((index) => this.k(index.key))];
+    const args = [mode, expected, next, ttl, String(together.length)];
+    for (const index of together) args.push(index.score != null ? String(index.score) : '', index.member);
+    args.push(String(messages.length));
+    for (const { channel, message } of messages) args.push(this.k(channel), message);
     const written = (await this.scripted('bgWrite', ...keys, ...args)) === 1;
-    if (written && index && !together) {
+    if (written && this.cluster) {
       // A Cluster: the index is in another slot, so it follows the value (see the class comment).
-      if (index.score === null) await this.client.zrem(this.k(index.key), index.member);
-      else await this.client.zadd(this.k(index.key), index.score, index.member);
+      for (const index of indexes) {
+        if (index.score === null) await this.client.zrem(this.k(index.key), index.member);
+        else await this.client.zadd(this.k(index.key), index.score, index.member);
+      }
     }
     return written;
   }
@@ -237,4 +271,9 @@ export class RedisStore implements KeyValueStore {
     // Commands added with defineCommand exist at run time but not in ioredis's typings.
     return (this.client as unknown as Record<string, (...a: string[]) => Promise<T>>)[name]!(...args);
   }
+}
+
+/** A score bound as Redis reads it: infinities are "+inf" and "-inf". */
+function bound(score: number): string {
+  return score === Number.POSITIVE_INFINITY ? '+inf' : score === Number.NEGATIVE_INFINITY ? '-inf' : String(score);
 }

@@ -23,9 +23,29 @@ export interface WriteOptions extends SetOptions {
    * Cluster the value and the index live in different slots, so the index is written right after the value: a crash
    * in between leaves the index behind the value (see lib/store/redis.ts).
    */
-  readonly index?: ScoredEntry;
+  readonly index?: ScoredEntry | readonly ScoredEntry[];
   /** Published once the value is written, to wake whoever subscribed to the channel (subscribe). */
-  readonly publish?: { readonly channel: string; readonly message: string };
+  readonly publish?: PublishedMessage | readonly PublishedMessage[];
+}
+
+export interface PublishedMessage {
+  readonly channel: string;
+  readonly message: string;
+}
+
+/** What rangeByScore reads: members of a sorted set between two scores, highest first. */
+export interface ScoreRange {
+  /** Highest score to include. @default +infinity */
+  readonly max?: number;
+  /** Lowest score to include. @default -infinity */
+  readonly min?: number;
+  /** At most this many members (1 to 1000). */
+  readonly limit: number;
+}
+
+export interface ScoredMember {
+  readonly member: string;
+  readonly score: number;
 }
 
 /** What one `takeToken` call decided. */
@@ -55,6 +75,16 @@ export interface KeyValueStore {
   /** Members of the sorted set whose score is at most the store's clock now, lowest score first, at most `limit`. */
   dueMembers(key: string, limit: number): Promise<string[]>;
   removeFromSorted(key: string, member: string): Promise<void>;
+  /**
+   * Members scored between `min` and `max` (inclusive), highest score first; members of equal score in reverse
+   * lexicographic order (Redis's ZREVRANGEBYSCORE), at most `limit`. One read however large the set: the primitive of
+   * indexes paged newest first.
+   */
+  rangeByScore(key: string, range: ScoreRange): Promise<ScoredMember[]>;
+  /** How many members the sorted set has (0 when it does not exist). */
+  sortedSize(key: string): Promise<number>;
+  /** The values of several keys in one round trip, in the order asked (null where a key does not exist). */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
   /**
    * Calls `onMessage` with each message published on `channel` (WriteOptions.publish) from now on; resolves once the
    * subscription is in place, with the function that ends it. Messages may be lost (a Redis reconnect): a

@@ -140,6 +140,62 @@ export function storeContract(name: string, make: () => Promise<KeyValueStore>, 
       await unsubscribe();
     });
 
+    it('writes several index entries and messages with one value, and none when the value is not written', async () => {
+      const heard: string[] = [];
+      let wake: () => void = () => {};
+      const both = new Promise<void>((r) => (wake = r));
+      const stops = await Promise.all(
+        ['multi-a', 'multi-b'].map((channel) =>
+          store.subscribe(channel, (m) => {
+            heard.push(`${channel}=${m}`);
+            if (heard.length === 2) wake();
+          }),
+        ),
+      );
+      const publish = [
+        { channel: 'multi-a', message: '1' },
+        { channel: 'multi-b', message: '2' },
+      ];
+      expect(await store.setIfAbsent('multi', 'v1', { index: [{ key: 'ix-status:RUNNING', member: 'j', score: 5 }, { key: 'ix-all', member: 'j', score: 5 }], publish })).toBe(true);
+      expect(await store.compareAndSet('multi', 'stale', 'v2', { index: [{ key: 'ix-status:RUNNING', member: 'j', score: null }], publish })).toBe(false);
+      expect(await store.rangeByScore('ix-status:RUNNING', { limit: 10 })).toEqual([{ member: 'j', score: 5 }]);
+      // A status change moves the member from one index to another in the same write.
+      expect(await store.compareAndSet('multi', 'v1', 'v2', { index: [{ key: 'ix-status:RUNNING', member: 'j', score: null }, { key: 'ix-status:DONE', member: 'j', score: 5 }] })).toBe(true);
+      expect(await store.sortedSize('ix-status:RUNNING')).toBe(0);
+      expect(await store.sortedSize('ix-status:DONE')).toBe(1);
+      expect(await store.sortedSize('ix-all')).toBe(1);
+      await both;
+      expect(heard.sort()).toEqual(['multi-a=1', 'multi-b=2']);
+      await Promise.all(stops.map((stop) => stop()));
+    });
+
+    it('reads a sorted set between two scores, highest first, ties in reverse member order, at most the limit', async () => {
+      for (const [member, score] of [['a', 10], ['b', 20], ['c', 20], ['d', 30], ['e', 40]] as const) {
+        await store.setIfAbsent(`range-${member}`, '1', { index: { key: 'range', member, score } });
+      }
+      expect(await store.rangeByScore('range', { limit: 10 })).toEqual([
+        { member: 'e', score: 40 },
+        { member: 'd', score: 30 },
+        { member: 'c', score: 20 },
+        { member: 'b', score: 20 },
+        { member: 'a', score: 10 },
+      ]);
+      expect((await store.rangeByScore('range', { max: 30, min: 20, limit: 2 })).map((m) => m.member)).toEqual(['d', 'c']);
+      expect((await store.rangeByScore('range', { max: 19, limit: 5 })).map((m) => m.member)).toEqual(['a']);
+      expect(await store.rangeByScore('range-none', { limit: 5 })).toEqual([]);
+      expect(await store.sortedSize('range')).toBe(5);
+      expect(await store.sortedSize('range-none')).toBe(0);
+      await expect(store.rangeByScore('range', { limit: 0 })).rejects.toThrow(RangeError);
+      await expect(store.rangeByScore('range', { limit: 1001 })).rejects.toThrow(RangeError);
+    });
+
+    it('reads many values at once, in the order asked', async () => {
+      await store.set('many-1', 'one');
+      await store.set('many-3', 'three');
+      expect(await store.getMany(['many-3', 'many-2', 'many-1'])).toEqual(['three', null, 'one']);
+      expect(await store.getMany([])).toEqual([]);
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

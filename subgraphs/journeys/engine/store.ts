@@ -1,6 +1,8 @@
-import type { KeyValueStore, ScoredEntry } from '../../../lib/store/index.js';
+import { customerJourneyEventsChannel, encodeJourneyEvent, journeyEventsChannel } from '../../../lib/journey-events.js';
+import type { KeyValueStore, PublishedMessage, ScoredEntry } from '../../../lib/store/index.js';
 import { needsWork, now } from './record.js';
-import { isTerminal, type JourneyRecord } from './types.js';
+import { countJourneys, listJourneys, queueEntries, type JourneyPage, type JourneyQuery, type QueueCursor } from './queue-index.js';
+import { isTerminal, type JourneyRecord, type JourneyStatus } from './types.js';
 
 /**
  * Journey records over the KeyValueStore, as JSON at `journey:<id>`.
@@ -12,8 +14,15 @@ import { isTerminal, type JourneyRecord } from './types.js';
  * Indexes: `journeys:due`, a sorted set of the journeys recovery must look at, scored by when (the lease's expiry
  * for a running journey, at once for a finished one with background steps left), written in the same atomic step
  * as the record (one script on one Redis server; on a Cluster right after it, see lib/store/redis.ts); and the sets
- * `journeys:active` (journeys with work left, for the slow full sweep) and `journeys:customer:<id>`. Every write is
- * published on `journey-events:<id>`, so a duplicate request waiting for the journey wakes at once.
+ * `journeys:active` (journeys with work left, for the slow full sweep) and `journeys:customer:<id>`.
+ *
+ * The work queue's indexes (queue-index.ts): sorted sets scored by the journey's creation time, for every journey, per
+ * status, per type, per status and type, per customer; written with the record when it is created and whenever its
+ * status changes (the member moves from the old status's sets to the new one's in the same write), so listing the
+ * parked journeys reads a page of an index, never every record.
+ *
+ * Every write is published (lib/journey-events.ts) on `journey-events:<id>`, so a duplicate request waiting for the
+ * journey wakes at once, and on `journey-customer-events:<customerId>`, so the gateway's subscriptions hear it.
  *
  * Retention: records are kept forever by default. The journey id (and every legacy reference) derives from the
  * principal and the idempotency key, so a record that expired would let the same key re-run the same references and
@@ -32,7 +41,7 @@ const MAX_CAS_ROUNDS = 100;
 export const ACTIVE_KEY = 'journeys:active';
 export const DUE_KEY = 'journeys:due';
 export const journeyKey = (id: string) => `journey:${id}`;
-export const eventsChannel = (id: string) => `journey-events:${id}`;
+export const eventsChannel = journeyEventsChannel;
 export const customerKey = (customerId: string) => `journeys:customer:${customerId}`;
 
 export interface Update {
@@ -92,7 +101,8 @@ export class JourneyStore {
     await this.index(record);
     const created = await this.kv.setIfAbsent(journeyKey(record.id), JSON.stringify(record), {
       ...this.ttlOf(record),
-      index: dueEntry(record, Date.parse(record.updatedAt)),
+      index: [dueEntry(record, Date.parse(record.updatedAt)), ...queueEntries(null, record)],
+      publish: eventsOf(record),
     });
     if (created) await this.index(record);
     return created;
@@ -109,11 +119,13 @@ export class JourneyStore {
       const current = parse(raw, id);
       const decided = decide(current, clock);
       if (decided === null) return { record: current, previous: current, written: false };
-      const next: JourneyRecord = { ...decided, version: current.version + 1, updatedAt: now() };
+      const at = now();
+      const statusSince = decided.status !== current.status ? at : (current.statusSince ?? current.createdAt);
+      const next: JourneyRecord = { ...decided, version: current.version + 1, updatedAt: at, statusSince };
       const written = await this.kv.compareAndSet(journeyKey(id), raw, JSON.stringify(next), {
         ...this.ttlOf(next),
-        index: dueEntry(next, clock),
-        publish: { channel: eventsChannel(id), message: String(next.version) },
+        index: [dueEntry(next, clock), ...queueEntries(current, next)],
+        publish: eventsOf(next),
       });
       if (written) {
         if (!needsWork(next)) await this.kv.removeFromSet(ACTIVE_KEY, id);
@@ -159,6 +171,16 @@ export class JourneyStore {
     return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   }
 
+  /** One page of the operations work queue (queue-index.ts): newest first, at most `first`, after the cursor. */
+  async list(query: JourneyQuery, first: number, after: QueueCursor | null): Promise<JourneyPage> {
+    return listJourneys(this.kv, query, first, after, Date.now(), parse);
+  }
+
+  /** Journeys per status and per type, and parked per type, from the indexes (no record read). */
+  count(statuses: readonly JourneyStatus[], types: readonly string[]) {
+    return countJourneys(this.kv, statuses, types);
+  }
+
   private async index(record: JourneyRecord): Promise<void> {
     if (needsWork(record)) await this.kv.addToSet(ACTIVE_KEY, record.id);
     if (record.customerId !== null) await this.kv.addToSet(customerKey(record.customerId), record.id);
@@ -177,6 +199,14 @@ export class JourneyStore {
 function dueEntry(record: JourneyRecord, now: number): ScoredEntry {
   const score = !isTerminal(record.status) ? (record.lease?.expiresAt ?? now) : needsWork(record) ? now : null;
   return { key: DUE_KEY, member: record.id, score };
+}
+
+/** The messages of a write: on the journey's channel, and on its customer's (lib/journey-events.ts). */
+function eventsOf(record: JourneyRecord): PublishedMessage[] {
+  const message = encodeJourneyEvent({ id: record.id, version: record.version, status: record.status, customerId: record.customerId, updatedAt: record.updatedAt });
+  const messages: PublishedMessage[] = [{ channel: journeyEventsChannel(record.id), message }];
+  if (record.customerId !== null) messages.push({ channel: customerJourneyEventsChannel(record.customerId), message });
+  return messages;
 }
 
 function parse(raw: string, id: string): JourneyRecord {

@@ -131,6 +131,11 @@ export interface JourneyRecord {
   readonly errorCode: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * When the journey entered its current status (set by the store on every status change); absent on records written
+   * before it existed, whose createdAt stands in. (Engine addition.)
+   */
+  readonly statusSince?: string;
   readonly lease: Lease | null;
   /**
    * Set when the journey enters COMPENSATING: what it becomes once every completed step is undone (REJECTED for a

@@ -1,0 +1,186 @@
+import type { KeyValueStore, ScoredEntry } from '../../../lib/store/index.js';
+import type { JourneyRecord, JourneyStatus } from './types.js';
+
+/**
+ * The operations work queue's indexes: sorted sets of journey ids scored by creation time (epoch ms), kept by the
+ * journey store with the record (store.ts) so that "the parked payments, newest first" reads one page of one index.
+ *
+ *   journeys:index:all                        every journey
+ *   journeys:index:status:<STATUS>            per status (a member moves when its status changes)
+ *   journeys:index:type:<TYPE>                per journey type
+ *   journeys:index:status:<STATUS>:type:<T>   per status and type (the queue's commonest filter: parked payments)
+ *   journeys:index:customer:<customerId>      per customer
+ *
+ * A page (listJourneys) picks the narrowest index the filter names, reads it newest first from the cursor within the
+ * creation-time bounds, reads those records in one call (getMany) and keeps the ones the rest of the filter admits.
+ * It reads at most MAX_SCANNED index entries, so its cost is bounded whatever the number of journeys ever run; a
+ * filter narrower than any index (a customer and a status, or a waiting time) may leave a page short, with a cursor
+ * to go on from.
+ */
+
+export const INDEX_ALL = 'journeys:index:all';
+export const statusIndex = (status: string) => `journeys:index:status:${status}`;
+export const typeIndex = (type: string) => `journeys:index:type:${type}`;
+export const statusTypeIndex = (status: string, type: string) => `journeys:index:status:${status}:type:${type}`;
+export const customerIndex = (customerId: string) => `journeys:index:customer:${customerId}`;
+
+/** The most index entries one page reads before answering (short, with a cursor) if it has not filled up. */
+export const MAX_SCANNED = 500;
+/** Entries read from the index per round. */
+const BATCH = 100;
+
+/**
+ * The index entries of a write that creates `next` (previous null) or changes its status; none otherwise. A status
+ * change removes the member from the previous status's sets in the same write.
+ */
+export function queueEntries(previous: JourneyRecord | null, next: JourneyRecord): ScoredEntry[] {
+  if (previous !== null && previous.status === next.status) return [];
+  const score = createdMs(next);
+  const member = next.id;
+  const entries: ScoredEntry[] = [];
+  if (previous !== null) {
+    entries.push({ key: statusIndex(previous.status), member, score: null }, { key: statusTypeIndex(previous.status, previous.type), member, score: null });
+  }
+  entries.push(
+    { key: INDEX_ALL, member, score },
+    { key: statusIndex(next.status), member, score },
+    { key: typeIndex(next.type), member, score },
+    { key: statusTypeIndex(next.status, next.type), member, score },
+  );
+  if (next.customerId !== null) entries.push({ key: customerIndex(next.customerId), member, score });
+  return entries;
+}
+
+export interface JourneyQuery {
+  readonly status?: JourneyStatus;
+  readonly type?: string;
+  readonly customerId?: string;
+  /** Epoch ms, inclusive. */
+  readonly createdAfter?: number;
+  /** Epoch ms, exclusive. */
+  readonly createdBefore?: number;
+  /** In its current status for at least this long (ms), by `now`. */
+  readonly waitingLongerThanMs?: number;
+}
+
+/** Where a page ended: the last entry it looked at (score and member), so the next page starts just after it. */
+export interface QueueCursor {
+  readonly score: number;
+  readonly member: string;
+}
+
+export interface JourneyPage {
+  readonly records: JourneyRecord[];
+  /** Set when there may be more: pass it back for the next page. */
+  readonly next: QueueCursor | null;
+}
+
+export function encodeCursor(cursor: QueueCursor): string {
+  return Buffer.from(`${cursor.score}:${cursor.member}`, 'utf8').toString('base64url');
+}
+
+/** The cursor in `text`, or null when it is not one of ours. */
+export function decodeCursor(text: string): QueueCursor | null {
+  const decoded = Buffer.from(text, 'base64url').toString('utf8');
+  const match = /^(-?\d+):(jrn_[a-z2-7]+)$/.exec(decoded);
+  if (!match) return null;
+  const score = Number(match[1]);
+  return Number.isSafeInteger(score) ? { score, member: match[2]! } : null;
+}
+
+/** The index a filter reads: the narrowest one it names (a customer has few journeys; then status and type). */
+export function indexFor(query: JourneyQuery): string {
+  if (query.customerId !== undefined) return customerIndex(query.customerId);
+  if (query.status !== undefined && query.type !== undefined) return statusTypeIndex(query.status, query.type);
+  if (query.status !== undefined) return statusIndex(query.status);
+  if (query.type !== undefined) return typeIndex(query.type);
+  return INDEX_ALL;
+}
+
+/**
+ * One page of the work queue: up to `first` journeys the query admits, newest first, after `after`. Reads at most
+ * MAX_SCANNED index entries (in rounds of BATCH) and their records, one getMany per round.
+ */
+export async function listJourneys(
+  kv: KeyValueStore,
+  query: JourneyQuery,
+  first: number,
+  after: QueueCursor | null,
+  now: number,
+  parse: (raw: string, id: string) => JourneyRecord,
+): Promise<JourneyPage> {
+  const index = indexFor(query);
+  const min = query.createdAfter ?? Number.NEGATIVE_INFINITY;
+  // createdBefore is exclusive: the highest whole millisecond below it.
+  const ceiling = query.createdBefore !== undefined ? query.createdBefore - 1 : Number.POSITIVE_INFINITY;
+  let position: QueueCursor | null = after;
+  const records: JourneyRecord[] = [];
+  let scanned = 0;
+  for (;;) {
+    const max = position ? Math.min(position.score, ceiling) : ceiling;
+    if (max < min) return { records, next: null };
+    // Entries of the cursor's own score that sort at or above its member were on earlier pages: read enough to skip them.
+    const batch = await kv.rangeByScore(index, { max, min, limit: BATCH });
+    const fresh = position ? batch.filter((e) => e.score < position!.score || e.member < position!.member) : batch;
+    if (fresh.length === 0) {
+      // Only entries already seen: at most BATCH journeys created within the same millisecond as the cursor, or none.
+      return { records, next: null };
+    }
+    const room = Math.min(fresh.length, MAX_SCANNED - scanned);
+    const looked = fresh.slice(0, room);
+    const values = await kv.getMany(looked.map((e) => `journey:${e.member}`));
+    for (let i = 0; i < looked.length; i++) {
+      const entry = looked[i]!;
+      const raw = values[i];
+      scanned++;
+      position = { score: entry.score, member: entry.member };
+      // A record gone (retention) or no longer in this index's status (a crash on a Cluster between value and index)
+      // is skipped: the index is a way in, the record decides.
+      if (raw === null || raw === undefined) continue;
+      const record = parse(raw, entry.member);
+      if (!admits(query, record, now)) continue;
+      records.push(record);
+      if (records.length === first) return { records, next: position };
+    }
+    if (scanned >= MAX_SCANNED) return { records, next: position };
+    if (batch.length < BATCH) return { records, next: null };
+  }
+}
+
+/** Whether the record meets every part of the query (the index chosen met one of them already). */
+export function admits(query: JourneyQuery, record: JourneyRecord, now: number): boolean {
+  if (query.status !== undefined && record.status !== query.status) return false;
+  if (query.type !== undefined && record.type !== query.type) return false;
+  if (query.customerId !== undefined && record.customerId !== query.customerId) return false;
+  const created = createdMs(record);
+  if (query.createdAfter !== undefined && created < query.createdAfter) return false;
+  if (query.createdBefore !== undefined && created >= query.createdBefore) return false;
+  if (query.waitingLongerThanMs !== undefined && now - statusSinceMs(record) < query.waitingLongerThanMs) return false;
+  return true;
+}
+
+/** Counts per status and per type, and parked per type, from the indexes' sizes: no record is read. */
+export async function countJourneys(
+  kv: KeyValueStore,
+  statuses: readonly JourneyStatus[],
+  types: readonly string[],
+): Promise<{ byStatus: Map<JourneyStatus, number>; byType: Map<string, number>; parkedByType: Map<string, number> }> {
+  const [s, t, p] = await Promise.all([
+    Promise.all(statuses.map((status) => kv.sortedSize(statusIndex(status)))),
+    Promise.all(types.map((type) => kv.sortedSize(typeIndex(type)))),
+    Promise.all(types.map((type) => kv.sortedSize(statusTypeIndex('NEEDS_ATTENTION', type)))),
+  ]);
+  return {
+    byStatus: new Map(statuses.map((status, i) => [status, s[i]!])),
+    byType: new Map(types.map((type, i) => [type, t[i]!])),
+    parkedByType: new Map(types.map((type, i) => [type, p[i]!])),
+  };
+}
+
+export function createdMs(record: JourneyRecord): number {
+  return Date.parse(record.createdAt);
+}
+
+export function statusSinceMs(record: JourneyRecord): number {
+  return Date.parse(record.statusSince ?? record.createdAt);
+}
