@@ -7,8 +7,11 @@ import { scrubText } from './log.js';
  * token, no secret, no contact details; every string goes through `scrubAuditText` before it is stored.
  */
 
-/** `consent`: a consent was created or changed status (lib/consents.ts). */
-export type AuditKind = 'read' | 'journey' | 'consent';
+/**
+ * `consent`: a consent was created or changed status (lib/consents.ts). `journey-action`: a person asked for, approved
+ * or declined an action on a parked journey (subgraphs/journeys/operations/actions.ts).
+ */
+export type AuditKind = 'read' | 'journey' | 'consent' | 'journey-action';
 
 export interface AuditEvent {
   /** ISO 8601 date-time. */
@@ -36,6 +39,8 @@ export interface AuditEvent {
   readonly consentId?: string;
   /** `consent` events: the status before the change (`outcome` is the status after); absent for a creation. */
   readonly previousStatus?: string;
+  /** `journey-action` events: the action (`operation` names what was done: requested, approved, declined). */
+  readonly actionId?: string;
 }
 
 export interface AuditSink {
@@ -111,6 +116,7 @@ export function eventOfFields(fields: readonly string[]): AuditEvent {
     ...(f.journeyId ? { journeyId: f.journeyId } : {}),
     ...(f.consentId ? { consentId: f.consentId } : {}),
     ...(f.previousStatus ? { previousStatus: f.previousStatus } : {}),
+    ...(f.actionId ? { actionId: f.actionId } : {}),
   };
 }
 
@@ -139,6 +145,7 @@ function scrubEvent(e: AuditEvent): AuditEvent {
     ...(e.journeyId !== undefined ? { journeyId: clean(e.journeyId) } : {}),
     ...(e.consentId !== undefined ? { consentId: clean(e.consentId) } : {}),
     ...(e.previousStatus !== undefined ? { previousStatus: clean(e.previousStatus) } : {}),
+    ...(e.actionId !== undefined ? { actionId: clean(e.actionId) } : {}),
   };
 }
 
@@ -150,6 +157,7 @@ function fieldsOf(e: AuditEvent): string[] {
   if (e.journeyId !== undefined) fields.push('journeyId', e.journeyId);
   if (e.consentId !== undefined) fields.push('consentId', e.consentId);
   if (e.previousStatus !== undefined) fields.push('previousStatus', e.previousStatus);
+  if (e.actionId !== undefined) fields.push('actionId', e.actionId);
   return fields;
 }
 

@@ -377,6 +377,8 @@ export interface JourneyConfig {
   settlementFirstCheckMs: number;
   /** The first wait before the KYC checks are read again, doubled per read up to 3 minutes; a webhook wakes it sooner. */
   kycFirstCheckMs: number;
+  /** How long a person's action on a parked journey waits for a second person's approval before it expires. */
+  actionApprovalTtlMs: number;
 }
 
 /** JOURNEY_WAIT_MS: read by the journeys subgraph for its wait and by the gateway for its journeys deadline. */
@@ -397,6 +399,7 @@ export function journeyConfig(env: Env = process.env): JourneyConfig {
     leaseMs: int(env, 'JOURNEY_LEASE_MS', 15_000),
     settlementFirstCheckMs: int(env, 'PAYMENT_SETTLEMENT_FIRST_CHECK_MS', 250),
     kycFirstCheckMs: int(env, 'KYC_CHECK_FIRST_CHECK_MS', 150),
+    actionApprovalTtlMs: int(env, 'JOURNEY_ACTION_APPROVAL_TTL_MS', 4 * 60 * 60 * 1000),
   };
 }
 

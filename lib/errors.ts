@@ -46,6 +46,21 @@ export enum ErrorCode {
   CONSENT_STATE_CONFLICT = 'CONSENT_STATE_CONFLICT',
   /** The consent request is malformed: an unknown permission, a bad date, accounts that are not the customer's. */
   CONSENT_INVALID = 'CONSENT_INVALID',
+  // operations on parked journeys (subgraphs/journeys/operations/): four-eyes actions
+  /** The journey is not NEEDS_ATTENTION: only a parked journey can be acted on. */
+  JOURNEY_NOT_PARKED = 'JOURNEY_NOT_PARKED',
+  /** The action does not apply to the journey as it stands (a retry with no stuck step, an undo with nothing done). */
+  ACTION_NOT_APPLICABLE = 'ACTION_NOT_APPLICABLE',
+  /** Another action on the journey already awaits approval: decide that one first. */
+  ACTION_ALREADY_PENDING = 'ACTION_ALREADY_PENDING',
+  /** The requester of an action cannot approve or decline it: a second person must. */
+  FOUR_EYES_REQUIRED = 'FOUR_EYES_REQUIRED',
+  /** The action was not approved in time; request it again if it is still needed. */
+  ACTION_EXPIRED = 'ACTION_EXPIRED',
+  /** The action was decided already (approved or declined by someone else). */
+  ACTION_NOT_PENDING = 'ACTION_NOT_PENDING',
+  /** No such action on this journey. */
+  ACTION_NOT_FOUND = 'ACTION_NOT_FOUND',
   // legacy systems
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
   UPSTREAM_TIMEOUT = 'UPSTREAM_TIMEOUT',

@@ -41,6 +41,8 @@ export interface ScoreRange {
   readonly min?: number;
   /** At most this many members (1 to 1000). */
   readonly limit: number;
+  /** Lowest score first instead (ties in member order). @default false */
+  readonly lowestFirst?: boolean;
 }
 
 export interface ScoredMember {
@@ -77,7 +79,7 @@ export interface KeyValueStore {
   removeFromSorted(key: string, member: string): Promise<void>;
   /**
    * Members scored between `min` and `max` (inclusive), highest score first; members of equal score in reverse
-   * lexicographic order (Redis's ZREVRANGEBYSCORE), at most `limit`. One read however large the set: the primitive of
+   * lexicographic order (Redis's ZREVRANGEBYSCORE), at most `limit`; `lowestFirst` turns both orders round. One read however large the set: the primitive of
    * indexes paged newest first.
    */
   rangeByScore(key: string, range: ScoreRange): Promise<ScoredMember[]>;

@@ -1,6 +1,7 @@
 import type { ConsentStore, PartnerRegistry } from '../../lib/consents.js';
 import type { PrincipalContext } from '../../lib/permissions.js';
 import type { JourneyEngine } from './engine/types.js';
+import type { JourneyActions } from './operations/actions.js';
 import type { Flows, JourneyDeps } from './flows/index.js';
 
 /** Per-request context of the journeys subgraph. The engine and connectors are shared; nothing else is kept. */
@@ -14,4 +15,6 @@ export interface JourneysContext extends PrincipalContext {
   readonly partners: PartnerRegistry;
   /** How long a mutation waits for the critical steps before answering with the journey RUNNING. */
   readonly waitMs: number;
+  /** Four-eyes actions on parked journeys (operations/actions.ts). */
+  readonly actions: JourneyActions;
 }

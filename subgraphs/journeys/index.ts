@@ -21,6 +21,8 @@ const server = await createJourneysSubgraph({
   // The consent registry: Customer.consents, revokeConsent, the OB consent routes and the gateway's access check.
   consents: runtime.consents,
   partners: runtime.partners,
+  // Four-eyes actions on parked journeys (README "Operations: parked journeys").
+  actions: runtime.actions,
   routes: runtime.routes,
   verifier: new ContextVerifier(contextPublicKeys()),
   logger,

@@ -32,6 +32,14 @@ const notPartner = rule('notPartner', (_parent, _args, ctx) => ctx.principal.kin
 
 const canSeeThisJourney = rule<JourneyRecord>('canSeeThisJourney', (parent, _args, ctx) => canSeeJourney(ctx.principal, parent) || forbidden());
 
+/** What people did about a journey, and what they may do: operations staff only (the customer sees the outcome). */
+const JOURNEY_OPERATIONS_FIELDS = ['actions', 'availableActions'] as const;
+const JOURNEY_FIELDS = ['id', 'type', 'status', 'reason', 'errorCode', 'createdAt', 'updatedAt', 'steps', 'followUps', 'customer', 'statusSince', 'stuckStep'] as const;
+const journeyRules = {
+  ...Object.fromEntries(JOURNEY_FIELDS.map((f) => [f, canSeeThisJourney])),
+  ...Object.fromEntries(JOURNEY_OPERATIONS_FIELDS.map((f) => [f, isOperations])),
+};
+
 /**
  * A customer paying, or a partner paying from an account the customer consented to (the payments:initiate scope is
  * checked from the schema's @scopes by definePermissions). One rule, so a partner is told what is wrong with its
@@ -56,7 +64,14 @@ const isCustomerOrPartnerPayingFromConsentedAccount = rule<unknown, { input?: { 
 
 /** Who may do and see what in the journeys subgraph. Deny by default: a field missing here is FORBIDDEN. */
 export const permissions = definePermissions({
-  Query: { ...FEDERATION_RULES.Query, me: isCustomer, journey: allow /* the resolver checks the journey's owner */, consents: isOperations },
+  Query: {
+    ...FEDERATION_RULES.Query,
+    me: isCustomer,
+    journey: allow /* the resolver checks the journey's owner */,
+    consents: isOperations,
+    journeys: isOperations,
+    journeySummary: isOperations,
+  },
   Mutation: {
     onboardCustomer: isStaff,
     sendInternationalPayment: isCustomerOrPartnerPayingFromConsentedAccount,
@@ -65,14 +80,26 @@ export const permissions = definePermissions({
     freezeCard: isCustomer,
     unfreezeCard: isCustomer,
     revokeConsent: customerOrOperations,
+    // Four-eyes: the requester and the approver are both operations staff, and never the same person (operations/actions.ts).
+    requestJourneyAction: isOperations,
+    approveJourneyAction: isOperations,
+    declineJourneyAction: isOperations,
   },
   _Service: allow,
   Customer: { id: canReadThisCustomer, journeys: customerSelfOrOperations, kycApplicantId: canReadThisCustomer, consents: customerSelfOrOperations },
   Consent: notPartner,
   ConsentPartner: notPartner,
   ConsentPayment: notPartner,
-  Journey: canSeeThisJourney,
+  Journey: journeyRules,
   JourneyStep: allow,
+  StepAttemptConnection: allow,
+  JourneyPageInfo: allow,
+  JourneyConnection: allow,
+  JourneyStatusCount: allow,
+  JourneyTypeCount: allow,
+  JourneySummary: allow,
+  JourneyAction: isOperations,
+  JourneyActionPayload: allow,
   StepAttempt: allow,
   OnboardCustomerPayload: allow,
   InternationalPaymentPayload: allow,

@@ -9,6 +9,7 @@ import { fromJsonMoney, payingCustomer, type JsonMoney } from './flows/inputs.js
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { Consent, ConsentPayment, consentMutation, consentQuery, customerConsents } from './consents/graph.js';
 import { spendPaymentConsent } from './consents/payments.js';
+import { JourneyAction, journeyStory, operationsMutation, operationsQuery, stepStory } from './operations/graph.js';
 
 /** Longest idempotency key accepted (Stripe's limit). */
 const MAX_KEY_LENGTH = 255;
@@ -61,10 +62,12 @@ export const resolvers: Resolvers = {
       return record;
     },
     ...consentQuery,
+    ...operationsQuery,
   },
 
   Mutation: {
     ...consentMutation,
+    ...operationsMutation,
     onboardCustomer: (_parent, { idempotencyKey, input }, ctx) => start(ctx, ctx.flows.onboardCustomer, idempotencyKey, input),
 
     sendInternationalPayment: async (_parent, { idempotencyKey, input }, ctx) => {
@@ -136,7 +139,10 @@ export const resolvers: Resolvers = {
     customer: (r) => (r.customerId ? { id: r.customerId } : null),
     steps: (r) => [...r.steps],
     followUps: (r) => r.steps.filter((s) => s.mode === 'background'),
+    ...journeyStory,
   },
+
+  JourneyAction,
 
   JourneyStep: {
     mode: (s) => (s.mode === 'background' ? 'BACKGROUND' : 'CRITICAL'),
@@ -147,6 +153,7 @@ export const resolvers: Resolvers = {
     },
     attemptCount: (s) => attemptCount(s),
     nextCheckAt: (s) => s.wait?.until ?? null,
+    ...stepStory,
   },
 
   StepAttempt: {

@@ -18,13 +18,14 @@ import { createStore, type KeyValueStore } from '../../lib/store/index.js';
 import type { InboundHandler, SubgraphRoute } from '../../lib/subgraph-server.js';
 import { consentRoutes } from './consents/routes.js';
 import { createJourneyEngine, type JourneyLifecycleEvent } from './engine/engine.js';
-import { watchQueueDepth } from './engine/metrics.js';
+import { watchParked, watchQueueDepth } from './engine/metrics.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
 import type { JourneyEngine } from './engine/types.js';
 import { createFlows, type Flows, type JourneyDeps } from './flows/index.js';
 import { kycProviderInbound } from './inbound/kyc-provider.js';
 import { paymentRailInbound } from './inbound/payment-rail.js';
 import { ExternalReferences } from './inbound/references.js';
+import { JourneyActions } from './operations/actions.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -51,6 +52,8 @@ export interface JourneysRuntime {
   readonly partners: PartnerRegistry;
   /** The consent routes (consents/routes.ts), for createJourneysSubgraph({ routes }). */
   readonly routes: readonly SubgraphRoute[];
+  /** Four-eyes actions on parked journeys (operations/actions.ts), for createJourneysSubgraph({ actions }). */
+  readonly actions: JourneyActions;
   close(): Promise<void>;
 }
 
@@ -136,6 +139,8 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     ...(options.recoveryIntervalMs !== undefined ? { recoveryIntervalMs: options.recoveryIntervalMs } : {}),
     onLifecycle: (event) => audit.record(journeyAuditEvent(event)),
   });
+  // bankgraph_journeys_parked and _parked_oldest_seconds read this store's indexes until close().
+  const unwatchParked = watchParked({ parked: () => engine.journeys.parked(Object.values(flows).map((f) => f.type)) });
   const inboundLogger = options.logger ?? createLogger('journeys-inbound');
   const consentLogger = options.logger ?? createLogger('journeys-consents');
   const partners = options.partners ?? loadPartners();
@@ -154,9 +159,11 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     },
     consents,
     partners,
+    actions: new JourneyActions({ engine, audit, logger: options.logger ?? createLogger('journeys-operations'), approvalTtlMs: config.actionApprovalTtlMs, workerId: engine.workerId }),
     routes: consentRoutes({ consents, partners, coreBanking: deps.coreBanking, authorisationToken: consentAuthorisationToken(env), logger: consentLogger }),
     async close() {
       unwatchQueue();
+      unwatchParked();
       await engine.close();
       await Promise.all([
         deps.coreBanking.http.close(),

@@ -10,6 +10,7 @@ import { createSubgraphServer, type InboundHandler, type SubgraphRoute, type Sub
 import type { JourneysContext } from './context.js';
 import type { JourneyEngine } from './engine/types.js';
 import type { Flows, JourneyDeps } from './flows/index.js';
+import type { JourneyActions } from './operations/actions.js';
 import { permissions } from './permissions.js';
 import { resolvers } from './resolvers.js';
 
@@ -30,6 +31,8 @@ export interface JourneysSubgraphDeps {
   /** The consent registry the graph reads and changes (Customer.consents, revokeConsent, payments under a consent). */
   readonly consents: ConsentStore;
   readonly partners: PartnerRegistry;
+  /** Four-eyes actions on parked journeys (the runtime's: operations/actions.ts). */
+  readonly actions: JourneyActions;
   /** The consent routes (consents/routes.ts): the partner-facing OB routes and the internal ones. */
   readonly routes?: readonly SubgraphRoute[];
   /** Creates the sandbox consents missing from the store (lib/consents.ts). @default outside production */
@@ -58,6 +61,7 @@ export async function createJourneysSubgraph(d: JourneysSubgraphDeps): Promise<S
       deps: d.deps,
       consents: d.consents,
       partners: d.partners,
+      actions: d.actions,
       waitMs: waitWithin(d.waitMs ?? 10_000, headers[DEADLINE_HEADER]),
     }),
   });

@@ -195,6 +195,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       inbound: journeys.inbound,
       consents: journeys.consents,
       partners: journeys.partners,
+      actions: journeys.actions,
       routes: journeys.routes,
       verifier,
       ...logger('subgraph-journeys'),

@@ -1,12 +1,14 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CustomerRef as CustomerRefModel, EntityRef as EntityRefModel } from '../../../lib/domain.js';
-import type { JourneyRecord as JourneyRecordModel, StepRecord as StepRecordModel, AttemptRecord as AttemptRecordModel } from '../engine/types.js';
+import type { JourneyRecord as JourneyRecordModel, StepRecord as StepRecordModel, AttemptRecord as AttemptRecordModel, JourneyActionRecord as JourneyActionRecordModel } from '../engine/types.js';
+import type { ActionAnswer as ActionAnswerModel } from '../operations/actions.js';
 import type { ConsentRecord as ConsentRecordModel } from '../../../lib/consents.js';
 import type { ConsentPayment as ConsentPaymentModel } from '../../../lib/principal.js';
 import type { Money as MoneyModel } from '../../../lib/money.js';
 import type { JourneysContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -208,6 +210,13 @@ export type IssueCardInput = {
 /** A multi-step business process run durably: every step, attempt and error is recorded here. */
 export type Journey = {
   __typename?: 'Journey';
+  /**
+   * What operations staff asked for and decided on this journey (retry, resolve, undo), oldest first: operations staff
+   * only.
+   */
+  actions?: Maybe<Array<JourneyAction>>;
+  /** The actions a person may request now: none unless the journey is NEEDS_ATTENTION. Operations staff only. */
+  availableActions?: Maybe<Array<JourneyActionKind>>;
   createdAt: Scalars['DateTime']['output'];
   /** The customer the journey concerns. */
   customer?: Maybe<Customer>;
@@ -222,11 +231,108 @@ export type Journey = {
   /** Why it was rejected or needs attention. */
   reason?: Maybe<Scalars['String']['output']>;
   status: JourneyStatus;
+  /** When it entered its current status: how long a parked journey has waited is now minus this. */
+  statusSince: Scalars['DateTime']['output'];
   /** Every step, in the flow's order: critical ones and follow-ups (mode BACKGROUND). */
   steps: Array<JourneyStep>;
+  /**
+   * The step a person's retry would run again, with its own reference: the step whose outcome is unknown or whose undo
+   * kept failing. Null when the journey is not parked on a step.
+   */
+  stuckStep?: Maybe<Scalars['String']['output']>;
   type: JourneyType;
   updatedAt: Scalars['DateTime']['output'];
 };
+
+export type JourneyAction = {
+  __typename?: 'JourneyAction';
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The staff id of the second person, who approved or declined it. */
+  decidedBy?: Maybe<Scalars['ID']['output']>;
+  decisionReason?: Maybe<Scalars['String']['output']>;
+  /** Unapproved by then, it expires. */
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  kind: JourneyActionKind;
+  /** Why, in the requester's words. */
+  reason: Scalars['String']['output'];
+  requestedAt: Scalars['DateTime']['output'];
+  /** The staff id of the person who asked. */
+  requestedBy: Scalars['ID']['output'];
+  /** RESOLVE: what the person found. */
+  resolution?: Maybe<JourneyResolution>;
+  status: JourneyActionStatus;
+  /** RETRY_STEP: the step it runs again. */
+  step?: Maybe<Scalars['String']['output']>;
+};
+
+export type JourneyActionInput = {
+  journeyId: Scalars['ID']['input'];
+  kind: JourneyActionKind;
+  /** Why: what the person checked, with whom, what they saw (1 to 1000 characters). */
+  reason: Scalars['String']['input'];
+  /** RESOLVE only (required there): what the person found in the legacy system. */
+  resolution?: InputMaybe<JourneyResolution>;
+};
+
+/** What a person can do about a parked journey. Each takes effect only once a second operations staff member approves. */
+export type JourneyActionKind =
+  /** Close the journey as the person found it in the legacy system (out of band): see JourneyResolution. */
+  | 'RESOLVE'
+  /** Run the stuck step again with its own reference (so nothing can happen twice), after asking what became of it. */
+  | 'RETRY_STEP'
+  /** Undo the completed steps, newest first (the person checked that the stuck step had no effect). */
+  | 'UNDO';
+
+export type JourneyActionPayload = {
+  __typename?: 'JourneyActionPayload';
+  action: JourneyAction;
+  /** The journey as the action left it (RUNNING again after an approved retry or undo). */
+  journey: Journey;
+};
+
+export type JourneyActionStatus =
+  /** Approved by a second person and carried out. */
+  | 'APPLIED'
+  /** Requested; waiting for a second person. */
+  | 'AWAITING_APPROVAL'
+  /** Declined by a second person. */
+  | 'DECLINED'
+  /** Nobody approved it in time; request it again if it is still needed. */
+  | 'EXPIRED';
+
+export type JourneyConnection = {
+  __typename?: 'JourneyConnection';
+  /** Newest first (by createdAt). */
+  nodes: Array<Journey>;
+  pageInfo: JourneyPageInfo;
+};
+
+/** The operations work queue's filter: every field is optional, and a journey is listed when all given ones hold. */
+export type JourneyFilter = {
+  /** Created at or after this instant. */
+  createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant. */
+  createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<JourneyStatus>;
+  type?: InputMaybe<JourneyType>;
+  /** In its current status for at least this many seconds (a parked journey's age: 3600 for an hour). */
+  waitingLongerThan?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type JourneyPageInfo = {
+  __typename?: 'JourneyPageInfo';
+  /** Pass as `after` for the next page; null when the page is empty. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type JourneyResolution =
+  /** The money moved (or the account opened): the journey becomes COMPLETED and its follow-ups run. */
+  | 'COMPLETED'
+  /** Everything was refunded or undone out of band: the journey becomes COMPENSATED. */
+  | 'UNDONE';
 
 /**
  * What became of the money or the account the journey is about. Follow-ups (notifications, card fulfilment: see
@@ -246,10 +352,18 @@ export type JourneyStatus =
   /** Critical steps under way. */
   | 'RUNNING';
 
+export type JourneyStatusCount = {
+  __typename?: 'JourneyStatusCount';
+  count: Scalars['Int']['output'];
+  status: JourneyStatus;
+};
+
 export type JourneyStep = {
   __typename?: 'JourneyStep';
   /** Attempts in all, each check of a pending step counting one. */
   attemptCount: Scalars['Int']['output'];
+  /** The same attempts in pages, oldest first (1 to 100 a page): for a step with a long history. */
+  attemptHistory: StepAttemptConnection;
   /**
    * The step's attempts, oldest first. Consecutive checks of a step that answered "pending" are one entry (its `count`),
    * so the list stays short however long the step waits. `last`: only the newest entries (1 to 100); all when omitted.
@@ -257,6 +371,8 @@ export type JourneyStep = {
   attempts: Array<StepAttempt>;
   endedAt?: Maybe<Scalars['DateTime']['output']>;
   errorCode?: Maybe<Scalars['String']['output']>;
+  /** The error code of the step's last attempt (null when it succeeded or has not run). */
+  lastErrorCode?: Maybe<Scalars['String']['output']>;
   mode: StepMode;
   name: Scalars['String']['output'];
   /** When a step waiting for its next check (a payment not settled yet) checks again. */
@@ -266,8 +382,23 @@ export type JourneyStep = {
 };
 
 
+export type JourneyStepAttemptHistoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type JourneyStepAttemptsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** How many journeys the store holds, per status and per type (from its indexes: no record is read). */
+export type JourneySummary = {
+  __typename?: 'JourneySummary';
+  byStatus: Array<JourneyStatusCount>;
+  byType: Array<JourneyTypeCount>;
+  /** Parked (NEEDS_ATTENTION) journeys per type: the work waiting for a person. */
+  parkedByType: Array<JourneyTypeCount>;
 };
 
 export type JourneyType =
@@ -277,6 +408,12 @@ export type JourneyType =
   | 'ONBOARD_CUSTOMER'
   | 'SEND_INTERNATIONAL_PAYMENT'
   | 'UNFREEZE_CARD';
+
+export type JourneyTypeCount = {
+  __typename?: 'JourneyTypeCount';
+  count: Scalars['Int']['output'];
+  type: JourneyType;
+};
 
 /** An amount of money: an exact decimal string in major units (never a float) and its ISO 4217 currency code. */
 export type Money = {
@@ -298,12 +435,26 @@ export type MoneyInput = {
  */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Approves another person's action and carries it out: operations staff, never the requester (FOUR_EYES_REQUIRED).
+   * Refused once it expired (ACTION_EXPIRED) or was decided (ACTION_NOT_PENDING); approving again what you approved
+   * answers as before.
+   */
+  approveJourneyAction: JourneyActionPayload;
   /** Converts between two pockets of the customer's wallet. */
   convertCurrency: ConvertCurrencyPayload;
+  /** Declines another person's action: operations staff, never the requester; the journey stays parked. */
+  declineJourneyAction: JourneyActionPayload;
   freezeCard: CardJourneyPayload;
   issueCard: CardJourneyPayload;
   /** Opens a new customer: KYC, risk, core banking client and account, then a card and a welcome message. Staff only. */
   onboardCustomer: OnboardCustomerPayload;
+  /**
+   * Asks for an action on a parked (NEEDS_ATTENTION) journey: operations staff. It waits for a second operations staff
+   * member's approval (approveJourneyAction) and expires unapproved. The same key replays the same request; a journey
+   * that is not parked is refused (JOURNEY_NOT_PARKED); one action awaits approval at a time (ACTION_ALREADY_PENDING).
+   */
+  requestJourneyAction: JourneyActionPayload;
   /**
    * Revokes an authorised consent: the consent's customer, or operations staff. Effective from the partner's next
    * request. Revoking twice is refused the second time (CONSENT_STATE_CONFLICT).
@@ -322,9 +473,31 @@ export type Mutation = {
  * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
  * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
  */
+export type MutationApproveJourneyActionArgs = {
+  actionId: Scalars['ID']['input'];
+  journeyId: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
 export type MutationConvertCurrencyArgs = {
   idempotencyKey: Scalars['String']['input'];
   input: ConvertCurrencyInput;
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type MutationDeclineJourneyActionArgs = {
+  actionId: Scalars['ID']['input'];
+  journeyId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 
@@ -355,6 +528,16 @@ export type MutationIssueCardArgs = {
 export type MutationOnboardCustomerArgs = {
   idempotencyKey: Scalars['String']['input'];
   input: OnboardCustomerInput;
+};
+
+
+/**
+ * Every journey takes an idempotencyKey: the same key with the same request returns the same journey (a replay is
+ * safe), the same key with a different request is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept at least 24 hours.
+ */
+export type MutationRequestJourneyActionArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  input: JourneyActionInput;
 };
 
 
@@ -418,6 +601,15 @@ export type Query = {
   consents: Array<Consent>;
   /** A journey: its owner's, or any for operations staff. */
   journey?: Maybe<Journey>;
+  /** How many journeys there are per status and type: operations staff only. */
+  journeySummary: JourneySummary;
+  /**
+   * The operations work queue: journeys matching the filter, newest first, from the store's indexes (its cost does not
+   * grow with the number of journeys ever run). Operations staff only. `first`: 1 to 100. A page reads at most 500
+   * index entries: with a filter narrower than its index (a customer and a status, or waitingLongerThan), a page may
+   * come back shorter than `first` with hasNextPage true; follow endCursor.
+   */
+  journeys: JourneyConnection;
   /** The signed-in customer. */
   me?: Maybe<Customer>;
 };
@@ -431,6 +623,13 @@ export type QueryConsentsArgs = {
 
 export type QueryJourneyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryJourneysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<JourneyFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type StepAttempt = {
@@ -448,6 +647,14 @@ export type StepAttempt = {
   outcome: AttemptOutcome;
   /** When the entry's first attempt started. */
   startedAt: Scalars['DateTime']['output'];
+};
+
+export type StepAttemptConnection = {
+  __typename?: 'StepAttemptConnection';
+  nodes: Array<StepAttempt>;
+  pageInfo: JourneyPageInfo;
+  /** Entries in all (each may stand for several checks: StepAttempt.count). */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type StepMode =
@@ -589,9 +796,21 @@ export type ResolversTypes = ResolversObject<{
   InternationalPaymentPayload: ResolverTypeWrapper<JourneyRecordModel>;
   IssueCardInput: IssueCardInput;
   Journey: ResolverTypeWrapper<JourneyRecordModel>;
+  JourneyAction: ResolverTypeWrapper<JourneyActionRecordModel>;
+  JourneyActionInput: JourneyActionInput;
+  JourneyActionKind: JourneyActionKind;
+  JourneyActionPayload: ResolverTypeWrapper<ActionAnswerModel>;
+  JourneyActionStatus: JourneyActionStatus;
+  JourneyConnection: ResolverTypeWrapper<Omit<JourneyConnection, 'nodes'> & { nodes: Array<ResolversTypes['Journey']> }>;
+  JourneyFilter: JourneyFilter;
+  JourneyPageInfo: ResolverTypeWrapper<JourneyPageInfo>;
+  JourneyResolution: JourneyResolution;
   JourneyStatus: JourneyStatus;
+  JourneyStatusCount: ResolverTypeWrapper<JourneyStatusCount>;
   JourneyStep: ResolverTypeWrapper<StepRecordModel>;
+  JourneySummary: ResolverTypeWrapper<JourneySummary>;
   JourneyType: JourneyType;
+  JourneyTypeCount: ResolverTypeWrapper<JourneyTypeCount>;
   Money: ResolverTypeWrapper<MoneyModel>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -599,6 +818,7 @@ export type ResolversTypes = ResolversObject<{
   OnboardCustomerPayload: ResolverTypeWrapper<JourneyRecordModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StepAttempt: ResolverTypeWrapper<AttemptRecordModel>;
+  StepAttemptConnection: ResolverTypeWrapper<Omit<StepAttemptConnection, 'nodes'> & { nodes: Array<ResolversTypes['StepAttempt']> }>;
   StepMode: StepMode;
   StepStatus: StepStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -624,7 +844,16 @@ export type ResolversParentTypes = ResolversObject<{
   InternationalPaymentPayload: JourneyRecordModel;
   IssueCardInput: IssueCardInput;
   Journey: JourneyRecordModel;
+  JourneyAction: JourneyActionRecordModel;
+  JourneyActionInput: JourneyActionInput;
+  JourneyActionPayload: ActionAnswerModel;
+  JourneyConnection: Omit<JourneyConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Journey']> };
+  JourneyFilter: JourneyFilter;
+  JourneyPageInfo: JourneyPageInfo;
+  JourneyStatusCount: JourneyStatusCount;
   JourneyStep: StepRecordModel;
+  JourneySummary: JourneySummary;
+  JourneyTypeCount: JourneyTypeCount;
   Money: MoneyModel;
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
@@ -632,6 +861,7 @@ export type ResolversParentTypes = ResolversObject<{
   OnboardCustomerPayload: JourneyRecordModel;
   Query: Record<PropertyKey, never>;
   StepAttempt: AttemptRecordModel;
+  StepAttemptConnection: Omit<StepAttemptConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['StepAttempt']> };
   String: Scalars['String']['output'];
 }>;
 
@@ -721,6 +951,8 @@ export type InternationalPaymentPayloadResolvers<ContextType = JourneysContext, 
 
 export type JourneyResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Journey'] = ResolversParentTypes['Journey'], FederationReferenceType extends FederationReferenceTypes['Journey'] = FederationReferenceTypes['Journey']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Journey']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  actions?: Resolver<Maybe<Array<ResolversTypes['JourneyAction']>>, ParentType, ContextType>;
+  availableActions?: Resolver<Maybe<Array<ResolversTypes['JourneyActionKind']>>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -728,21 +960,71 @@ export type JourneyResolvers<ContextType = JourneysContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['JourneyStatus'], ParentType, ContextType>;
+  statusSince?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   steps?: Resolver<Array<ResolversTypes['JourneyStep']>, ParentType, ContextType>;
+  stuckStep?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['JourneyType'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
+export type JourneyActionResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyAction'] = ResolversParentTypes['JourneyAction']> = ResolversObject<{
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  decisionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['JourneyActionKind'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['JourneyResolution']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['JourneyActionStatus'], ParentType, ContextType>;
+  step?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type JourneyActionPayloadResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyActionPayload'] = ResolversParentTypes['JourneyActionPayload']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['JourneyAction'], ParentType, ContextType>;
+  journey?: Resolver<ResolversTypes['Journey'], ParentType, ContextType>;
+}>;
+
+export type JourneyConnectionResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyConnection'] = ResolversParentTypes['JourneyConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['Journey']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['JourneyPageInfo'], ParentType, ContextType>;
+}>;
+
+export type JourneyPageInfoResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyPageInfo'] = ResolversParentTypes['JourneyPageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type JourneyStatusCountResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyStatusCount'] = ResolversParentTypes['JourneyStatusCount']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['JourneyStatus'], ParentType, ContextType>;
+}>;
+
 export type JourneyStepResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyStep'] = ResolversParentTypes['JourneyStep']> = ResolversObject<{
   attemptCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  attemptHistory?: Resolver<ResolversTypes['StepAttemptConnection'], ParentType, ContextType, RequireFields<JourneyStepAttemptHistoryArgs, 'first'>>;
   attempts?: Resolver<Array<ResolversTypes['StepAttempt']>, ParentType, ContextType, Partial<JourneyStepAttemptsArgs>>;
   endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastErrorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   mode?: Resolver<ResolversTypes['StepMode'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nextCheckAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['StepStatus'], ParentType, ContextType>;
+}>;
+
+export type JourneySummaryResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneySummary'] = ResolversParentTypes['JourneySummary']> = ResolversObject<{
+  byStatus?: Resolver<Array<ResolversTypes['JourneyStatusCount']>, ParentType, ContextType>;
+  byType?: Resolver<Array<ResolversTypes['JourneyTypeCount']>, ParentType, ContextType>;
+  parkedByType?: Resolver<Array<ResolversTypes['JourneyTypeCount']>, ParentType, ContextType>;
+}>;
+
+export type JourneyTypeCountResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['JourneyTypeCount'] = ResolversParentTypes['JourneyTypeCount']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['JourneyType'], ParentType, ContextType>;
 }>;
 
 export type MoneyResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
@@ -751,10 +1033,13 @@ export type MoneyResolvers<ContextType = JourneysContext, ParentType extends Res
 }>;
 
 export type MutationResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  approveJourneyAction?: Resolver<ResolversTypes['JourneyActionPayload'], ParentType, ContextType, RequireFields<MutationApproveJourneyActionArgs, 'actionId' | 'journeyId'>>;
   convertCurrency?: Resolver<ResolversTypes['ConvertCurrencyPayload'], ParentType, ContextType, RequireFields<MutationConvertCurrencyArgs, 'idempotencyKey' | 'input'>>;
+  declineJourneyAction?: Resolver<ResolversTypes['JourneyActionPayload'], ParentType, ContextType, RequireFields<MutationDeclineJourneyActionArgs, 'actionId' | 'journeyId' | 'reason'>>;
   freezeCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationFreezeCardArgs, 'cardId' | 'idempotencyKey'>>;
   issueCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationIssueCardArgs, 'idempotencyKey'>>;
   onboardCustomer?: Resolver<ResolversTypes['OnboardCustomerPayload'], ParentType, ContextType, RequireFields<MutationOnboardCustomerArgs, 'idempotencyKey' | 'input'>>;
+  requestJourneyAction?: Resolver<ResolversTypes['JourneyActionPayload'], ParentType, ContextType, RequireFields<MutationRequestJourneyActionArgs, 'idempotencyKey' | 'input'>>;
   revokeConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'id'>>;
   sendInternationalPayment?: Resolver<ResolversTypes['InternationalPaymentPayload'], ParentType, ContextType, RequireFields<MutationSendInternationalPaymentArgs, 'idempotencyKey' | 'input'>>;
   unfreezeCard?: Resolver<ResolversTypes['CardJourneyPayload'], ParentType, ContextType, RequireFields<MutationUnfreezeCardArgs, 'cardId' | 'idempotencyKey'>>;
@@ -770,6 +1055,8 @@ export type OnboardCustomerPayloadResolvers<ContextType = JourneysContext, Paren
 export type QueryResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   consents?: Resolver<Array<ResolversTypes['Consent']>, ParentType, ContextType, Partial<QueryConsentsArgs>>;
   journey?: Resolver<Maybe<ResolversTypes['Journey']>, ParentType, ContextType, RequireFields<QueryJourneyArgs, 'id'>>;
+  journeySummary?: Resolver<ResolversTypes['JourneySummary'], ParentType, ContextType>;
+  journeys?: Resolver<ResolversTypes['JourneyConnection'], ParentType, ContextType, RequireFields<QueryJourneysArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
 }>;
 
@@ -784,6 +1071,12 @@ export type StepAttemptResolvers<ContextType = JourneysContext, ParentType exten
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
+export type StepAttemptConnectionResolvers<ContextType = JourneysContext, ParentType extends ResolversParentTypes['StepAttemptConnection'] = ResolversParentTypes['StepAttemptConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['StepAttempt']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['JourneyPageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = JourneysContext> = ResolversObject<{
   Account?: AccountResolvers<ContextType>;
   Card?: CardResolvers<ContextType>;
@@ -796,12 +1089,20 @@ export type Resolvers<ContextType = JourneysContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   InternationalPaymentPayload?: InternationalPaymentPayloadResolvers<ContextType>;
   Journey?: JourneyResolvers<ContextType>;
+  JourneyAction?: JourneyActionResolvers<ContextType>;
+  JourneyActionPayload?: JourneyActionPayloadResolvers<ContextType>;
+  JourneyConnection?: JourneyConnectionResolvers<ContextType>;
+  JourneyPageInfo?: JourneyPageInfoResolvers<ContextType>;
+  JourneyStatusCount?: JourneyStatusCountResolvers<ContextType>;
   JourneyStep?: JourneyStepResolvers<ContextType>;
+  JourneySummary?: JourneySummaryResolvers<ContextType>;
+  JourneyTypeCount?: JourneyTypeCountResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OnboardCustomerPayload?: OnboardCustomerPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StepAttempt?: StepAttemptResolvers<ContextType>;
+  StepAttemptConnection?: StepAttemptConnectionResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = JourneysContext> = ResolversObject<{

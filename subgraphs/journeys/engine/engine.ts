@@ -5,11 +5,12 @@ import { within } from '../../../lib/deadline.js';
 import { badUserInput, BankError, ErrorCode } from '../../../lib/errors.js';
 import { createLogger, type Logger } from '../../../lib/log.js';
 import type { KeyValueStore } from '../../../lib/store/index.js';
-import { backgroundHandler } from './background.js';
+import { backgroundHandler, enqueueBackground } from './background.js';
 import { checkNow } from './check-now.js';
 import type { EngineContext } from './context.js';
 import { journeyIdOf, requestHashOf } from './ids.js';
 import { handBackLease } from './lease.js';
+import { countTerminal, observeResolution } from './metrics.js';
 import { InProcessQueue, type JobQueue } from './queue.js';
 import { newJourneyRecord } from './record.js';
 import { Recovery } from './recovery.js';
@@ -17,7 +18,7 @@ import { wakeHandler } from './pending-wait.js';
 import { JourneyRunner } from './runner.js';
 import { JourneyStore } from './store.js';
 import { waitForJourney } from './wait.js';
-import { isTerminal, type FlowDefinition, type JourneyEngine, type JourneyRecord, type RetryPolicy, type StartOptions } from './types.js';
+import { isTerminal, JOURNEY_STATUSES, type FlowDefinition, type JourneyEngine, type JourneyRecord, type RetryPolicy, type StartOptions } from './types.js';
 
 /**
  * The journey engine: idempotent start, durable run, recovery.
@@ -97,6 +98,7 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
     onWrite: (previous, next) => {
       if (previous.status !== next.status && isTerminal(next.status)) notify('terminal', next);
+      observeResolution(previous, next);
     },
   });
   const queue = options.queue ?? new InProcessQueue();
@@ -195,9 +197,38 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     return stopping;
   }
 
+  async function intervene(
+    journeyId: string,
+    decide: (current: JourneyRecord, flow: FlowDefinition | undefined) => JourneyRecord | null,
+    waitMs = defaultWaitMs,
+  ): Promise<JourneyRecord> {
+    if (closer.signal.aborted) throw new Error('the journey engine is closed');
+    const update = await store.update(journeyId, (current, clock) => {
+      const next = decide(current, flows.get(current.type));
+      if (next === null) return null;
+      // Driven on by this worker (below), leased on the store's clock like every lease.
+      return isTerminal(next.status) ? next : { ...next, lease: { owner: ctx.workerId, expiresAt: clock + ctx.leaseMs } };
+    });
+    const { record } = update;
+    if (!update.written) return record;
+    if (isTerminal(record.status)) {
+      countTerminal(update.previous, record);
+      // A journey a person closed as COMPLETED still sends its follow-ups (the customer's notification).
+      await enqueueBackground(ctx, record);
+      return record;
+    }
+    ctx.logger.info({ journeyId, journeyType: record.type, status: record.status }, 'journey resumed by a person\'s approved action');
+    return answer(runner.drive(journeyId), journeyId, waitMs);
+  }
+
   return {
     workerId: ctx.workerId,
     journeys: store,
+    list: (query, first, after) => store.list(query, first, after),
+    count: () => store.count(JOURNEY_STATUSES, [...flows.keys()]),
+    flowOf: (type) => flows.get(type),
+    annotate: async (journeyId, decide) => (await store.update(journeyId, (current) => decide(current))).record,
+    intervene,
     start,
     get: (id) => store.get(id),
     listByCustomer: (customerId) => store.listByCustomer(customerId),

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../../../lib/log.js';
 import { within } from '../../../lib/deadline.js';
 import { shareWithProcess } from '../../../lib/metrics/process.js';
@@ -15,6 +15,10 @@ import { isTerminal, type JourneyRecord } from './types.js';
  *   - `increase(bankgraph_journey_followups_failed_total[1h]) > 0`: a ticket. A follow-up (a notification, card
  *     fulfilment) gave up: the money is where it should be and the journey stays COMPLETED, but the customer was not
  *     told or has no card yet. The step (FAILED, with its code) and a warn log (`alert: JOURNEY_FOLLOW_UP_FAILED`) name it.
+ *   - `max(bankgraph_journeys_parked_oldest_seconds) > 4 * 3600`: page again. A parked journey has waited four hours for a
+ *     person (the operations work queue, `journeys(filter: {status: NEEDS_ATTENTION})`, lists it).
+ *   - `increase(bankgraph_journey_actions_total{decision="expired"}[1d]) > 0`: a ticket. An action was asked for and
+ *     nobody approved it in time: the journey is still parked.
  */
 export const journeysRegistry = new Registry();
 shareWithProcess(journeysRegistry);
@@ -45,6 +49,83 @@ export const stepRetriesTotal = new Counter({
   help: 'Step attempts beyond the first, by journey type and step.',
   labelNames: ['type', 'step'] as const,
   registers: [journeysRegistry],
+});
+
+export const actionsTotal = new Counter({
+  name: 'bankgraph_journey_actions_total',
+  help: 'People\'s actions on parked journeys, by kind (RETRY_STEP, RESOLVE, UNDO) and decision (requested, applied, declined, expired, refused); refused ones by code.',
+  labelNames: ['kind', 'decision', 'code'] as const,
+  registers: [journeysRegistry],
+});
+
+export const resolutionSeconds = new Histogram({
+  name: 'bankgraph_journey_parked_to_resolved_seconds',
+  help: 'Time from a journey being parked (NEEDS_ATTENTION) to its terminal outcome after a person\'s approved action, by type and outcome.',
+  labelNames: ['type', 'status'] as const,
+  buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 3 * 24 * 3600, 7 * 24 * 3600],
+  registers: [journeysRegistry],
+});
+
+/**
+ * A journey a person acted on reaching its outcome (call with every write): the time since it was parked, from the
+ * first applied action's record of when it was. Re-parked (the retry failed again) is not an outcome.
+ */
+export function observeResolution(previous: JourneyRecord, next: JourneyRecord): void {
+  if (previous.status === next.status || !isTerminal(next.status) || next.status === 'NEEDS_ATTENTION') return;
+  const applied = next.actions?.find((a) => a.status === 'APPLIED');
+  if (!applied) return;
+  const seconds = (Date.parse(next.updatedAt) - Date.parse(applied.parkedSince)) / 1000;
+  if (Number.isFinite(seconds)) resolutionSeconds.observe({ type: next.type, status: next.status }, Math.max(0, seconds));
+}
+
+/** What the parked gauges read: per journey type, how many are parked and since when the oldest waits (epoch ms). */
+export interface ParkedSource {
+  parked(): Promise<ReadonlyMap<string, { count: number; oldestSince: number | null }>>;
+}
+const parkedSources = new Set<ParkedSource>();
+
+/** Reports this store's parked journeys in the parked gauges until the returned function is called. */
+export function watchParked(source: ParkedSource): () => void {
+  parkedSources.add(source);
+  return () => parkedSources.delete(source);
+}
+
+async function readParked(): Promise<Map<string, { count: number; oldestSince: number | null }> | undefined> {
+  const all = await Promise.all([...parkedSources].map((s) => within(s.parked().catch(() => undefined), DEPTH_TIMEOUT_MS)));
+  if (parkedSources.size === 0 || all.some((a) => a === undefined)) return undefined;
+  // Several runtimes of one process (tests) may share a store: the largest count and the oldest time per type.
+  const merged = new Map<string, { count: number; oldestSince: number | null }>();
+  for (const source of all) {
+    for (const [type, { count, oldestSince }] of source!) {
+      const seen = merged.get(type);
+      const oldest = [seen?.oldestSince, oldestSince].filter((v): v is number => typeof v === 'number');
+      merged.set(type, { count: Math.max(seen?.count ?? 0, count), oldestSince: oldest.length ? Math.min(...oldest) : null });
+    }
+  }
+  return merged;
+}
+
+export const parkedGauge = new Gauge({
+  name: 'bankgraph_journeys_parked',
+  help: 'Journeys parked as NEEDS_ATTENTION now, waiting for a person, by type (from the store\'s indexes). Absent when the store could not be read.',
+  labelNames: ['type'] as const,
+  registers: [journeysRegistry],
+  async collect() {
+    this.reset();
+    for (const [type, { count }] of (await readParked()) ?? []) this.set({ type }, count);
+  },
+});
+
+export const parkedOldestGauge = new Gauge({
+  name: 'bankgraph_journeys_parked_oldest_seconds',
+  help: 'How long the longest-parked NEEDS_ATTENTION journey of each type has waited for a person, in seconds (0 when none is parked).',
+  labelNames: ['type'] as const,
+  registers: [journeysRegistry],
+  async collect() {
+    this.reset();
+    const now = Date.now();
+    for (const [type, { oldestSince }] of (await readParked()) ?? []) this.set({ type }, oldestSince === null ? 0 : Math.max(0, (now - oldestSince) / 1000));
+  },
 });
 
 /** Queues whose depth the gauge reports (one per journeys runtime; tests may run several in one process). */

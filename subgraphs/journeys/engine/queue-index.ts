@@ -24,6 +24,9 @@ export const typeIndex = (type: string) => `journeys:index:type:${type}`;
 export const statusTypeIndex = (status: string, type: string) => `journeys:index:status:${status}:type:${type}`;
 export const customerIndex = (customerId: string) => `journeys:index:customer:${customerId}`;
 
+/** The record's key (store.ts journeyKey; repeated here so the two modules do not import each other). */
+const journeyKeyOf = (id: string) => `journey:${id}`;
+
 /** The most index entries one page reads before answering (short, with a cursor) if it has not filled up. */
 export const MAX_SCANNED = 500;
 /** Entries read from the index per round. */
@@ -120,15 +123,17 @@ export async function listJourneys(
     const max = position ? Math.min(position.score, ceiling) : ceiling;
     if (max < min) return { records, next: null };
     // Entries of the cursor's own score that sort at or above its member were on earlier pages: read enough to skip them.
-    const batch = await kv.rangeByScore(index, { max, min, limit: BATCH });
+    // From the second round on, the cursor's own entry comes back first (the bound is inclusive): one more is read.
+    const limit = position ? BATCH + 1 : BATCH;
+    const batch = await kv.rangeByScore(index, { max, min, limit });
     const fresh = position ? batch.filter((e) => e.score < position!.score || e.member < position!.member) : batch;
     if (fresh.length === 0) {
       // Only entries already seen: at most BATCH journeys created within the same millisecond as the cursor, or none.
       return { records, next: null };
     }
-    const room = Math.min(fresh.length, MAX_SCANNED - scanned);
+    const room = Math.min(fresh.length, BATCH, MAX_SCANNED - scanned);
     const looked = fresh.slice(0, room);
-    const values = await kv.getMany(looked.map((e) => `journey:${e.member}`));
+    const values = await kv.getMany(looked.map((e) => journeyKeyOf(e.member)));
     for (let i = 0; i < looked.length; i++) {
       const entry = looked[i]!;
       const raw = values[i];
@@ -143,7 +148,7 @@ export async function listJourneys(
       if (records.length === first) return { records, next: position };
     }
     if (scanned >= MAX_SCANNED) return { records, next: position };
-    if (batch.length < BATCH) return { records, next: null };
+    if (batch.length < limit && room === fresh.length) return { records, next: null };
   }
 }
 

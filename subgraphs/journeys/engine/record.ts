@@ -129,7 +129,13 @@ export function withOutput(record: JourneyRecord, name: string, output: Json): J
 
 /** Attempts of one kind; `run` attempts that answered "pending" do not use up the retry budget. */
 export function countAttempts(step: StepRecord, kind: AttemptKind): number {
-  return step.attempts.filter((a) => a.kind === kind && !(kind === 'run' && a.outcome === 'PENDING')).length;
+  // After a person's approved retry, the budgets start again from there (the earlier attempts stay in the story).
+  return budgetedAttempts(step).filter((a) => a.kind === kind && !(kind === 'run' && a.outcome === 'PENDING')).length;
+}
+
+/** The attempts the step's budgets count: all of them, or those since a person's retry. */
+export function budgetedAttempts(step: StepRecord): readonly AttemptRecord[] {
+  return step.manual ? step.attempts.slice(step.manual.fromAttempt) : step.attempts;
 }
 
 export function lastAttempt(step: StepRecord, kind?: AttemptKind): AttemptRecord | undefined {
@@ -139,7 +145,7 @@ export function lastAttempt(step: StepRecord, kind?: AttemptKind): AttemptRecord
 
 /** When the step first answered "pending" (epoch ms), for its pending budget. */
 export function pendingSince(step: StepRecord): number | null {
-  const first = step.attempts.find((a) => a.kind === 'run' && a.outcome === 'PENDING');
+  const first = budgetedAttempts(step).find((a) => a.kind === 'run' && a.outcome === 'PENDING');
   return first ? Date.parse(first.startedAt) : null;
 }
 

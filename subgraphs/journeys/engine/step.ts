@@ -143,7 +143,11 @@ async function runStep(ctx: EngineContext, start: JourneyRecord, def: StepDefini
   }
   // A step found RUNNING was left so by a worker that died (the takeover recorded that attempt as lost).
   // A read-only step's timeout leaves nothing to reconcile: it is retried like any transient failure.
-  let unknown = !def.readOnly && lastAttempt(stepOf(record, name))?.outcome === 'TIMED_OUT';
+  // A person's retry of a step whose outcome was unknown asks first, whatever its last attempt was (the person saw the
+  // fault cleared; the legacy system may have acted on the lost request).
+  const current = stepOf(record, name);
+  const askedToRecheck = current.manual?.kind === 'retry' && current.manual.outcomeUnknown && current.attempts.length === current.manual.fromAttempt;
+  let unknown = !def.readOnly && (lastAttempt(current)?.outcome === 'TIMED_OUT' || askedToRecheck);
   let lastClass: ErrorClass | null = unknown ? 'unknown-outcome' : null;
   let delay = 0;
 

@@ -1,7 +1,7 @@
 import { customerJourneyEventsChannel, encodeJourneyEvent, journeyEventsChannel } from '../../../lib/journey-events.js';
 import type { KeyValueStore, PublishedMessage, ScoredEntry } from '../../../lib/store/index.js';
 import { needsWork, now } from './record.js';
-import { countJourneys, listJourneys, queueEntries, type JourneyPage, type JourneyQuery, type QueueCursor } from './queue-index.js';
+import { countJourneys, listJourneys, queueEntries, statusSinceMs, statusTypeIndex, type JourneyPage, type JourneyQuery, type QueueCursor } from './queue-index.js';
 import { isTerminal, type JourneyRecord, type JourneyStatus } from './types.js';
 
 /**
@@ -179,6 +179,32 @@ export class JourneyStore {
   /** Journeys per status and per type, and parked per type, from the indexes (no record read). */
   count(statuses: readonly JourneyStatus[], types: readonly string[]) {
     return countJourneys(this.kv, statuses, types);
+  }
+
+  /**
+   * Per type: parked journeys, and since when the longest-waiting of the 100 oldest (by creation) has been parked
+   * (epoch ms), for the parked gauges (metrics.ts). Bounded: a size and one page per type.
+   */
+  async parked(types: readonly string[]): Promise<Map<string, { count: number; oldestSince: number | null }>> {
+    const out = new Map<string, { count: number; oldestSince: number | null }>();
+    for (const type of types) {
+      const key = statusTypeIndex('NEEDS_ATTENTION', type);
+      const count = await this.kv.sortedSize(key);
+      let oldestSince: number | null = null;
+      if (count > 0) {
+        const oldest = await this.kv.rangeByScore(key, { limit: 100, lowestFirst: true });
+        const values = await this.kv.getMany(oldest.map((e) => journeyKey(e.member)));
+        for (const [i, raw] of values.entries()) {
+          if (raw === null) continue;
+          const record = parse(raw, oldest[i]!.member);
+          if (record.status !== 'NEEDS_ATTENTION') continue;
+          const since = statusSinceMs(record);
+          oldestSince = oldestSince === null ? since : Math.min(oldestSince, since);
+        }
+      }
+      out.set(type, { count, oldestSince });
+    }
+    return out;
   }
 
   private async index(record: JourneyRecord): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Principal } from '../../../lib/principal.js';
 import { BankError, ErrorCode } from '../../../lib/errors.js';
+import type { JourneyPage, JourneyQuery, QueueCursor } from './queue-index.js';
 
 /**
  * The journey engine's contract. A journey is a declared flow (an ordered list of steps) run durably: every
@@ -28,6 +29,7 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  */
 export type JourneyStatus = 'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'REJECTED' | 'COMPENSATED' | 'NEEDS_ATTENTION';
 export const TERMINAL_STATUSES: readonly JourneyStatus[] = ['COMPLETED', 'REJECTED', 'COMPENSATED', 'NEEDS_ATTENTION'];
+export const JOURNEY_STATUSES: readonly JourneyStatus[] = ['RUNNING', 'COMPENSATING', ...TERMINAL_STATUSES];
 export function isTerminal(status: JourneyStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
@@ -98,6 +100,54 @@ export interface StepRecord {
   readonly startedAt: string | null;
   readonly endedAt: string | null;
   readonly errorCode: string | null;
+  /**
+   * Set when a person's approved action (operations/actions.ts) ran the step again or closed it: the step's retry
+   * budgets count only the attempts from `fromAttempt` on, and `outcomeUnknown` makes the step ask the legacy system
+   * what became of its reference before it runs again. (Engine addition.)
+   */
+  readonly manual?: ManualStepMark;
+}
+
+export interface ManualStepMark {
+  /** Why: `retry` (run again), `resolved` (closed by a person as they found it in the legacy system). */
+  readonly kind: 'retry' | 'resolved';
+  /** Index into `attempts` from which the retry budgets count again. */
+  readonly fromAttempt: number;
+  readonly outcomeUnknown: boolean;
+  /** The action (JourneyActionRecord.id) that did it. */
+  readonly actionId: string;
+  readonly at: string;
+}
+
+/** What a person can do about a parked journey (operations/actions.ts; the graph's JourneyActionKind). */
+export type JourneyActionKind = 'RETRY_STEP' | 'RESOLVE' | 'UNDO';
+export type JourneyResolution = 'COMPLETED' | 'UNDONE';
+
+/**
+ * A person's action on a journey, kept in the journey's record (so the action and its effect are one write) and
+ * shown in its story. Requested by one operations staff member, carried out only once another approves it.
+ */
+export interface JourneyActionRecord {
+  readonly id: string;
+  readonly kind: JourneyActionKind;
+  readonly resolution: JourneyResolution | null;
+  /** RETRY_STEP: the step it runs again. */
+  readonly step: string | null;
+  readonly reason: string;
+  /** Stored status; AWAITING_APPROVAL past expiresAt reads as EXPIRED. */
+  readonly status: 'AWAITING_APPROVAL' | 'APPLIED' | 'DECLINED';
+  /** The requester's staff id. */
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  readonly expiresAt: string;
+  /** SHA-256 of the request (kind, resolution, reason): a replay with the same key must match it. */
+  readonly requestHash: string;
+  /** Why the journey was parked when the action was asked for, and since when (for the time-to-resolve metric). */
+  readonly parkedReason: string | null;
+  readonly parkedSince: string;
+  readonly decidedBy: string | null;
+  readonly decidedAt: string | null;
+  readonly decisionReason: string | null;
 }
 
 export interface Lease {
@@ -143,6 +193,8 @@ export interface JourneyRecord {
    * Persisted so that a worker taking over a compensation ends it the same way. (Engine addition.)
    */
   readonly afterCompensation?: 'REJECTED' | 'COMPENSATED' | 'NEEDS_ATTENTION';
+  /** People's actions on the journey, oldest first (operations/actions.ts). Absent: none. (Engine addition.) */
+  readonly actions?: readonly JourneyActionRecord[];
 }
 
 // ---- flows and steps -----------------------------------------------------------------------------------------
@@ -351,6 +403,32 @@ export interface JourneyEngine {
    * The step still decides from its own check; for a journey that is unknown, terminal or past the step, nothing.
    */
   checkNow(journeyId: string, step: string): Promise<CheckNowOutcome>;
+  /**
+   * One page of the operations work queue, newest first, from the store's indexes (queue-index.ts). `after` is the
+   * previous page's `next`.
+   */
+  list(query: JourneyQuery, first: number, after: QueueCursor | null): Promise<JourneyPage>;
+  /** Journeys per status and per type, and parked per type, from the indexes. */
+  count(): Promise<JourneyCounts>;
+  /** The registered flow of a journey type (undefined when this worker does not know it). */
+  flowOf(type: string): FlowDefinition | undefined;
+  /**
+   * A write about the journey that is not the engine's own (a person's action requested or declined): decide the
+   * next record from the current one, compare-and-set like every write. Throws what `decide` throws.
+   */
+  annotate(journeyId: string, decide: (current: JourneyRecord) => JourneyRecord | null): Promise<JourneyRecord>;
+  /**
+   * A person's approved action carried out (operations/actions.ts, intervention.ts): `decide` returns the next
+   * record (or null: nothing to do, e.g. a replayed approval), written with this worker's lease when it is not
+   * terminal; the engine then drives the journey on and answers, like start, once it is terminal or after waitMs.
+   */
+  intervene(journeyId: string, decide: (current: JourneyRecord, flow: FlowDefinition | undefined) => JourneyRecord | null, waitMs?: number): Promise<JourneyRecord>;
   /** Stops workers and timers; leaves running journeys for another worker to recover. */
   close(): Promise<void>;
+}
+
+export interface JourneyCounts {
+  readonly byStatus: ReadonlyMap<JourneyStatus, number>;
+  readonly byType: ReadonlyMap<string, number>;
+  readonly parkedByType: ReadonlyMap<string, number>;
 }

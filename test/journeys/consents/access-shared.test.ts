@@ -39,6 +39,7 @@ describe.each(stores)('the access count of two journeys instances on %s', (_name
         deps: runtime.deps,
         consents: runtime.consents,
         partners: runtime.partners,
+        actions: runtime.actions,
         routes: runtime.routes,
         verifier: new ContextVerifier(contextPublicKeys(env)),
       });

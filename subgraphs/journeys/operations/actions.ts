@@ -1,0 +1,294 @@
+import { createHash } from 'node:crypto';
+import type { AuditSink } from '../../../lib/audit.js';
+import { badUserInput, BankError, ErrorCode, forbidden } from '../../../lib/errors.js';
+import type { Logger } from '../../../lib/log.js';
+import { describePrincipal, type Principal } from '../../../lib/principal.js';
+import { canonicalJson } from '../engine/ids.js';
+import { applyIntervention, checkApplicable, stuckStep, type Intervention } from '../engine/intervention.js';
+import { actionsTotal } from '../engine/metrics.js';
+import { now } from '../engine/record.js';
+import { JourneyNotFound } from '../engine/store.js';
+import type { FlowDefinition, JourneyActionKind, JourneyActionRecord, JourneyEngine, JourneyRecord, JourneyResolution } from '../engine/types.js';
+
+/**
+ * Four-eyes actions on parked journeys. One operations staff member asks for an action (retry the stuck step, resolve
+ * the journey as they found it in the legacy system, undo the completed steps) with a reason; it takes effect only
+ * when a second operations staff member approves it, before it expires. The action lives in the journey's record, so
+ * the request, the approval and the change they make are each one compare-and-set: two approvals racing apply once.
+ *
+ *   request   idempotent per (journey, requester, key): a replay answers the same action, a different request with
+ *             the same key is IDEMPOTENCY_KEY_REUSED; refused when the journey is not parked (JOURNEY_NOT_PARKED),
+ *             when the action does not apply (ACTION_NOT_APPLICABLE), or while another awaits approval
+ *             (ACTION_ALREADY_PENDING)
+ *   approve   never by the requester (FOUR_EYES_REQUIRED); refused once expired (ACTION_EXPIRED) or decided by
+ *             someone else (ACTION_NOT_PENDING); the same approver approving again answers as before
+ *   decline   the same rules; the journey stays parked
+ *
+ * Each request and decision written is an audit event (kind `journey-action`) and counted in
+ * bankgraph_journey_actions_total; refusals are counted by code.
+ */
+
+export const MAX_REASON_LENGTH = 1000;
+
+export interface JourneyActionRequest {
+  readonly journeyId: string;
+  readonly kind: JourneyActionKind;
+  readonly resolution: JourneyResolution | null;
+  readonly reason: string;
+}
+
+export interface ActionAnswer {
+  readonly action: JourneyActionRecord;
+  readonly journey: JourneyRecord;
+}
+
+export interface JourneyActionsOptions {
+  readonly engine: JourneyEngine;
+  readonly audit: AuditSink;
+  readonly logger: Logger;
+  /** How long an action waits for approval. */
+  readonly approvalTtlMs: number;
+  /** Names this worker in audit events (`journeys:<worker>`). */
+  readonly workerId: string;
+}
+
+type Staff = Extract<Principal, { kind: 'staff' }>;
+
+export class JourneyActions {
+  constructor(private readonly o: JourneyActionsOptions) {}
+
+  async request(principal: Principal, idempotencyKey: string, input: JourneyActionRequest): Promise<ActionAnswer> {
+    const staff = operations(principal);
+    const reason = checkedReason(input.reason, 'input.reason', true);
+    if (input.kind === 'RESOLVE' && input.resolution === null) throw badUserInput('input.resolution', 'RESOLVE needs a resolution: COMPLETED or UNDONE, as found in the legacy system.');
+    if (input.kind !== 'RESOLVE' && input.resolution !== null) throw badUserInput('input.resolution', `A resolution goes with RESOLVE only, not ${input.kind}.`);
+    const key = checkedKey(idempotencyKey);
+    const id = actionIdOf(input.journeyId, staff.staffId, key);
+    const requestHash = hashOf({ kind: input.kind, resolution: input.resolution, reason });
+    let created: JourneyActionRecord | undefined;
+    const journey = await this.counted(input.kind, () =>
+      this.o.engine.annotate(input.journeyId, (current) => {
+        // decide may run again after a lost compare-and-set: only the round that is written counts.
+        created = undefined;
+        const existing = current.actions?.find((a) => a.id === id);
+        if (existing) {
+          if (existing.requestHash !== requestHash) {
+            throw new BankError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotency key was already used for a different action on this journey.', { extensions: { actionId: id } });
+          }
+          return null;
+        }
+        checkApplicable(this.o.engine.flowOf(current.type), current, input.kind);
+        const at = now();
+        const pending = current.actions?.find((a) => a.status === 'AWAITING_APPROVAL' && !expired(a, Date.now()));
+        if (pending) {
+          throw new BankError(ErrorCode.ACTION_ALREADY_PENDING, `Action ${pending.id} (${pending.kind}) already awaits approval: approve or decline it first.`, { extensions: { actionId: pending.id } });
+        }
+        for (const stale of current.actions ?? []) if (stale.status === 'AWAITING_APPROVAL') actionsTotal.inc({ kind: stale.kind, decision: 'expired', code: '' });
+        created = {
+          id,
+          kind: input.kind,
+          resolution: input.resolution,
+          step: input.kind === 'RETRY_STEP' ? (stuckStep(current)?.name ?? null) : null,
+          reason,
+          status: 'AWAITING_APPROVAL',
+          requestedBy: staff.staffId,
+          requestedAt: at,
+          expiresAt: new Date(Date.now() + this.o.approvalTtlMs).toISOString(),
+          requestHash,
+          parkedReason: current.reason,
+          parkedSince: current.statusSince ?? current.createdAt,
+          decidedBy: null,
+          decidedAt: null,
+          decisionReason: null,
+        };
+        return { ...current, actions: [...(current.actions ?? []), created] };
+      }),
+    );
+    const action = actionOf(journey, id);
+    if (created) {
+      actionsTotal.inc({ kind: action.kind, decision: 'requested', code: '' });
+      await this.audited(staff, 'requestJourneyAction', journey, action, action.status);
+    }
+    return { action, journey };
+  }
+
+  async approve(principal: Principal, journeyId: string, actionId: string, reason: string | null, waitMs?: number): Promise<ActionAnswer> {
+    const staff = operations(principal);
+    const why = reason === null ? null : checkedReason(reason, 'reason', false);
+    let kind: JourneyActionKind = 'RETRY_STEP';
+    let applied = false;
+    const journey = await this.counted(
+      () => kind,
+      () =>
+        this.o.engine.intervene(
+          journeyId,
+          (current, flow) => {
+            applied = false;
+            const action = decidable(current, actionId, staff, 'APPLIED');
+            kind = action?.kind ?? actionOf(current, actionId).kind;
+            if (action === null) return null;
+            if (!flow) throw new BankError(ErrorCode.ACTION_NOT_APPLICABLE, `No worker here knows journeys of type ${current.type}.`);
+            const next = applyIntervention(flow, current, interventionOf(action), action.id, (r) => withFlowResult(flow, r, this.o.logger));
+            applied = true;
+            return { ...next, actions: decided(next, action.id, { status: 'APPLIED', decidedBy: staff.staffId, decidedAt: now(), decisionReason: why }) };
+          },
+          waitMs,
+        ),
+    );
+    const action = actionOf(journey, actionId);
+    if (applied) {
+      actionsTotal.inc({ kind: action.kind, decision: 'applied', code: '' });
+      this.o.logger.warn({ journeyId, actionId, kind: action.kind, requestedBy: action.requestedBy, approvedBy: staff.staffId }, 'a person\'s action on a parked journey was approved and carried out');
+      await this.audited(staff, 'approveJourneyAction', journey, action, action.status);
+    }
+    return { action, journey };
+  }
+
+  async decline(principal: Principal, journeyId: string, actionId: string, reason: string): Promise<ActionAnswer> {
+    const staff = operations(principal);
+    const why = checkedReason(reason, 'reason', true);
+    let kind: JourneyActionKind = 'RETRY_STEP';
+    let declined = false;
+    const journey = await this.counted(
+      () => kind,
+      () =>
+        this.o.engine.annotate(journeyId, (current) => {
+          declined = false;
+          const action = decidable(current, actionId, staff, 'DECLINED');
+          kind = action?.kind ?? actionOf(current, actionId).kind;
+          if (action === null) return null;
+          declined = true;
+          return { ...current, actions: decided(current, action.id, { status: 'DECLINED', decidedBy: staff.staffId, decidedAt: now(), decisionReason: why }) };
+        }),
+    );
+    const action = actionOf(journey, actionId);
+    if (declined) {
+      actionsTotal.inc({ kind: action.kind, decision: 'declined', code: '' });
+      await this.audited(staff, 'declineJourneyAction', journey, action, action.status);
+    }
+    return { action, journey };
+  }
+
+  /** Runs the write; a refusal is counted by code, an unknown journey is NOT_FOUND. */
+  private async counted(kind: JourneyActionKind | (() => JourneyActionKind), write: () => Promise<JourneyRecord>): Promise<JourneyRecord> {
+    try {
+      return await write();
+    } catch (err) {
+      const k = typeof kind === 'function' ? kind() : kind;
+      if (err instanceof JourneyNotFound) {
+        actionsTotal.inc({ kind: k, decision: 'refused', code: ErrorCode.NOT_FOUND });
+        throw new BankError(ErrorCode.NOT_FOUND, 'No journey has this id.');
+      }
+      if (err instanceof BankError) actionsTotal.inc({ kind: k, decision: err.code === ErrorCode.ACTION_EXPIRED ? 'expired' : 'refused', code: err.code });
+      throw err;
+    }
+  }
+
+  private async audited(staff: Staff, operation: string, journey: JourneyRecord, action: JourneyActionRecord, outcome: string): Promise<void> {
+    try {
+      await this.o.audit.record({
+        at: now(),
+        who: describePrincipal(staff),
+        requestId: null,
+        operation: `${operation}:${action.kind}`,
+        kind: 'journey-action',
+        ...(journey.customerId !== null ? { customerId: journey.customerId } : {}),
+        outcome,
+        from: `journeys:${this.o.workerId}`,
+        journeyId: journey.id,
+        actionId: action.id,
+        previousStatus: 'NEEDS_ATTENTION',
+      });
+    } catch (err) {
+      // The action is written in the journey's record (its own, permanent trail); the stream's copy is logged as lost.
+      this.o.logger.error({ err, journeyId: journey.id, actionId: action.id }, 'the audit event of a journey action could not be recorded');
+    }
+  }
+}
+
+/** Operations staff only (the permission rule says so first; this keeps the module safe on its own). */
+function operations(principal: Principal): Staff {
+  if (principal.kind !== 'staff' || principal.role !== 'operations') throw forbidden('Only operations staff can act on journeys.');
+  return principal;
+}
+
+/**
+ * The action as `staff` may decide it now, or null when `staff` already decided it so (a replay: nothing to write).
+ * Refusals: ACTION_NOT_FOUND, FOUR_EYES_REQUIRED, ACTION_NOT_PENDING, ACTION_EXPIRED.
+ */
+function decidable(record: JourneyRecord, actionId: string, staff: Staff, decision: 'APPLIED' | 'DECLINED'): JourneyActionRecord | null {
+  const action = actionOf(record, actionId);
+  if (action.status === decision && action.decidedBy === staff.staffId) return null;
+  if (action.requestedBy === staff.staffId) {
+    throw new BankError(ErrorCode.FOUR_EYES_REQUIRED, 'You asked for this action: a second member of operations staff must approve or decline it.');
+  }
+  if (action.status !== 'AWAITING_APPROVAL') {
+    throw new BankError(ErrorCode.ACTION_NOT_PENDING, `The action was ${action.status.toLowerCase()} already by ${action.decidedBy ?? 'someone else'}.`);
+  }
+  if (expired(action, Date.now())) {
+    throw new BankError(ErrorCode.ACTION_EXPIRED, `The action expired at ${action.expiresAt} without approval: request it again if it is still needed.`);
+  }
+  return action;
+}
+
+function actionOf(record: JourneyRecord, actionId: string): JourneyActionRecord {
+  const action = record.actions?.find((a) => a.id === actionId);
+  if (!action) throw new BankError(ErrorCode.ACTION_NOT_FOUND, 'The journey has no action with this id.');
+  return action;
+}
+
+function decided(record: JourneyRecord, actionId: string, patch: Pick<JourneyActionRecord, 'status' | 'decidedBy' | 'decidedAt' | 'decisionReason'>): JourneyActionRecord[] {
+  return (record.actions ?? []).map((a) => (a.id === actionId ? { ...a, ...patch } : a));
+}
+
+export function expired(action: JourneyActionRecord, at: number): boolean {
+  return action.status === 'AWAITING_APPROVAL' && Date.parse(action.expiresAt) <= at;
+}
+
+/** The status a client sees: an unapproved action past its expiry is EXPIRED. */
+export function visibleStatus(action: JourneyActionRecord, at = Date.now()): JourneyActionRecord['status'] | 'EXPIRED' {
+  return expired(action, at) ? 'EXPIRED' : action.status;
+}
+
+function interventionOf(action: JourneyActionRecord): Intervention {
+  if (action.kind === 'RESOLVE') return { kind: 'RESOLVE', resolution: action.resolution ?? 'COMPLETED' };
+  return { kind: action.kind };
+}
+
+/** The flow's result of a journey a person closed; a flow that cannot compute it leaves it null (logged). */
+function withFlowResult(flow: FlowDefinition, record: JourneyRecord, logger: Logger): JourneyRecord {
+  try {
+    const result = flow.result(record);
+    canonicalJson(result);
+    return { ...record, result: result === undefined ? null : result };
+  } catch (err) {
+    logger.error({ err, journeyId: record.id }, 'the flow failed to compute the result of a journey a person closed');
+    return { ...record, result: null };
+  }
+}
+
+/** `act_` + 128 bits of SHA-256(journey, requester, key), hex: the same request always names the same action. */
+export function actionIdOf(journeyId: string, staffId: string, key: string): string {
+  return `act_${createHash('sha256').update(`${journeyId}\n${staffId}\n${key}`, 'utf8').digest('hex').slice(0, 32)}`;
+}
+
+function hashOf(value: Parameters<typeof canonicalJson>[0]): string {
+  return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
+}
+
+function checkedKey(idempotencyKey: string): string {
+  const key = idempotencyKey.trim();
+  if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw badUserInput('idempotencyKey', 'idempotencyKey must be 1 to 255 printable characters without spaces');
+  }
+  return key;
+}
+
+function checkedReason(reason: string, field: string, required: boolean): string {
+  const text = reason.trim();
+  if (required && text.length === 0) throw badUserInput(field, 'Say why: what you checked, with whom, and what you saw.');
+  if (text.length > MAX_REASON_LENGTH) throw badUserInput(field, `A reason is at most ${MAX_REASON_LENGTH} characters, got ${text.length}.`);
+  // Control characters would let a reason forge lines in the console and in logs.
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw badUserInput(field, 'A reason cannot contain control characters.');
+  return text;
+}
