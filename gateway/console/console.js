@@ -281,7 +281,10 @@ function pollWhileUnderWay(journey) {
     if (state.journeyId !== id) return;
     // A failed read shows its error and stops the polling (renderJourney alone starts it again).
     const read = await attempt(refreshJourney);
-    if (read && !UNDER_WAY.includes(read.status)) void loadQueue();
+    if (read && !UNDER_WAY.includes(read.status)) {
+      showNotice(`Journey ${read.id} is now ${read.status}.`);
+      void loadQueue();
+    }
   }, POLL_MS);
 }
 
@@ -387,7 +390,8 @@ function stepView(journeyId, step) {
   );
   return h(
     'details',
-    { class: 'step', 'data-step': step.name, 'data-status': step.status, open: step.status !== 'SUCCEEDED' && step.status !== 'SKIPPED' },
+    // Open: a step that has not simply succeeded, or that needed more than one attempt (its story is the point).
+    { class: 'step', 'data-step': step.name, 'data-status': step.status, open: !['SUCCEEDED', 'SKIPPED'].includes(step.status) || step.attemptCount > 1 },
     h(
       'summary',
       {},

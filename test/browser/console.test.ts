@@ -163,7 +163,15 @@ describe('operations console in Chromium', () => {
     await shown(bob, applied);
     expect(await applied.locator('.requested-by').textContent()).toBe('ops-alice');
     expect(await applied.locator('.decided-by').textContent()).toBe('ops-bob');
-    expect(await bob.page.locator('#steps details[data-step="payOut"]').getAttribute('data-status')).toBe('SUCCEEDED');
+    const bobsPayOut = bob.page.locator('#steps details[data-step="payOut"]');
+    expect(await bobsPayOut.getAttribute('data-status')).toBe('SUCCEEDED');
+    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: 'is now COMPLETED' }));
+    // The payOut step's attempts come a page at a time: its lost answer, the failed questions, the retry.
+    const attempts = bobsPayOut.locator('table.attempts tbody tr');
+    const firstPage = await attempts.count();
+    expect(firstPage).toBe(5);
+    await bobsPayOut.locator('button.more-attempts').click();
+    await expect.poll(() => attempts.count()).toBeGreaterThan(firstPage);
     mkdirSync('test-artifacts', { recursive: true });
     await bob.page.screenshot({ path: SCREENSHOT, fullPage: true });
 
