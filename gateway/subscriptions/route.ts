@@ -21,6 +21,8 @@ import { followJourneys, Outbox } from './follow.js';
  * document is checked as /graphql checks one (document.ts) and answered with `journey(id)` run through Apollo as the
  * subscriber (follow.ts), so every plugin and the journeys' access rules apply to each state sent.
  *
+ * Each state is read with the token verified again: once it has expired the stream ends with UNAUTHENTICATED.
+ *
  * Refused before any stream opens, as JSON with a code:
  *  - partners: PERSISTED_OPERATION_REQUIRED. They run persisted operations of their own manifest only, and no
  *    manifest holds a subscription (a partner follows its payment with its persisted operations);
@@ -52,6 +54,8 @@ export interface SubscriptionRouteOptions {
 interface StreamRequest {
   readonly record: RequestRecord;
   readonly principal: Principal;
+  /** The Authorization header, verified again before each read: a stream ends with its token. */
+  readonly authorization: string | undefined;
 }
 
 export class SubscriptionRoute {
@@ -114,8 +118,14 @@ export class SubscriptionRoute {
       if (left > 0) this.open.set(who, left);
       else this.open.delete(who);
     });
-    this.streams.set(req, { record, principal });
-    await this.handler(req, res);
+    this.streams.set(req, { record, principal, authorization: req.headers.authorization });
+    try {
+      await this.handler(req, res);
+    } catch (err) {
+      // A client that hung up mid-write is not the gateway's failure: an info line, not the edge's error line.
+      if (!res.destroyed && !req.socket.destroyed) throw err;
+      this.options.logger.info({ requestId: record.requestId, reason: (err as Error).message }, 'a subscriber hung up');
+    }
   }
 
   /** Ends every open subscription (the gateway is stopping): each client gets `complete`. */
@@ -139,7 +149,7 @@ export class SubscriptionRoute {
       principal,
       requestId: record.requestId,
       source: this.options.source,
-      read: (journeyId) => this.read(record, principal, subscription, journeyId),
+      read: (journeyId) => this.read(stream, subscription, journeyId),
       resyncMs: this.options.resyncMs ?? 30_000,
       logger: this.options.logger,
     });
@@ -155,8 +165,17 @@ export class SubscriptionRoute {
   }
 
   /** journey(id) as the subscriber would send it to /graphql: through Apollo, its plugins and the journeys' rules. */
-  private async read(stream: RequestRecord, principal: Principal, subscription: JourneySubscription, journeyId: string): Promise<FormattedExecutionResult> {
+  private async read({ record: stream, principal, authorization }: StreamRequest, subscription: JourneySubscription, journeyId: string): Promise<FormattedExecutionResult> {
     const { plan } = subscription;
+    try {
+      // The token is verified again (remembered until it expires, so this costs a lookup): an expired token ends the
+      // stream with UNAUTHENTICATED, as it would end the app's /graphql requests.
+      await this.options.authentication.authenticate(authorization);
+    } catch (err) {
+      if (!(err instanceof BankError)) throw err;
+      stream.errorCodes.push(err.code);
+      return { data: null, errors: [{ message: err.message, extensions: { code: err.code } }] };
+    }
     const record: RequestRecord = {
       requestId: stream.requestId,
       startedAt: process.hrtime.bigint(),
@@ -170,7 +189,8 @@ export class SubscriptionRoute {
       { contextValue },
     );
     if (response.body.kind !== 'single') throw new Error('journey(id) answered incrementally');
-    stream.errorCodes.push(...record.errorCodes);
+    // What the stream's request log line shows: the codes of its reads, a bounded few.
+    stream.errorCodes.push(...record.errorCodes.slice(0, Math.max(0, 20 - stream.errorCodes.length)));
     const { data, errors } = response.body.singleResult;
     return { ...(data !== undefined ? { data } : {}), ...(errors ? { errors } : {}) };
   }

@@ -55,10 +55,13 @@ async function streamEvents(deps: JourneyEventRouteDeps, { req, url, context }: 
   }
 
   const channel = journeyId !== null ? journeyEventsChannel(journeyId) : customerJourneyEventsChannel(customerId!);
-  let open = true;
+  // Nothing is written once the stream ended or its connection went (a write after the end is an 'error' event).
+  const write = (text: string) => {
+    if (!res.writableEnded && !res.destroyed) res.write(text);
+  };
   const unsubscribe = await deps.store.subscribe(channel, (message) => {
     const event = decodeJourneyEvent(message);
-    if (open && event) res.write(`data: ${encodeJourneyEvent(event)}\n\n`);
+    if (event) write(`data: ${encodeJourneyEvent(event)}\n\n`);
   });
   if (res.destroyed) {
     // The gateway hung up while the subscription was being set up.
@@ -69,15 +72,18 @@ async function streamEvents(deps: JourneyEventRouteDeps, { req, url, context }: 
   const heartbeat = setInterval(() => {
     // A server that stopped listening is draining (a rolling deploy): end the stream so the gateway opens another
     // elsewhere, rather than holding the drain until it is forced.
-    if (server && !server.listening) return void res.end();
-    res.write(': \n\n');
+    if (server && !server.listening) {
+      clearInterval(heartbeat);
+      return void res.end();
+    }
+    write(': \n\n');
   }, HEARTBEAT_MS);
   heartbeat.unref();
+  res.on('error', () => {});
   res.on('close', () => {
-    open = false;
     clearInterval(heartbeat);
     unsubscribe().catch((err: unknown) => deps.logger.warn({ err, channel }, 'unsubscribing a journey event stream failed'));
   });
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
-  res.write(': listening\n\n');
+  write(': listening\n\n');
 }

@@ -256,9 +256,13 @@ describe('journey subscriptions over SSE: two gateways, two journeys workers, on
     expect(first?.data?.journeyUpdated).toMatchObject({ id: started.id, status: done.status, customer: { id: 'cust-0001' } });
 
     const refused = await follow(staff, { query: MINE }, () => false);
-    staff.dispose();
     expect(refused).toHaveLength(1);
     expect(codesOf(refused[0])).toEqual(['FORBIDDEN']);
+    // journey(id) answers operations staff null for an unknown journey: the stream says NOT_FOUND and ends.
+    const unknown = await follow(staff, { query: FOLLOW, variables: { id: 'jrn_doesnotexist' } }, () => false);
+    staff.dispose();
+    expect(unknown).toHaveLength(1);
+    expect(codesOf(unknown[0])).toEqual(['NOT_FOUND']);
   });
 
   it('refuses before any stream: no token (401), a partner (PERSISTED_OPERATION_REQUIRED), not an event-stream client', async () => {
@@ -337,6 +341,55 @@ describe('journey subscriptions without Redis: the journeys subgraph streams its
     expect(statuses[0]).toBe('RUNNING');
     expect(statuses.at(-1)).toBe('COMPLETED');
     await eventually('the gateway to stop following', async () => ((await activeSubscriptions(stack.gateway)) === 0 ? true : undefined));
+  });
+
+  it('holds at most 10 streams per principal on one gateway, and gives the slot back when one closes', async () => {
+    const token = await stack.customerToken('cust-0003');
+    const clients = Array.from({ length: 10 }, () => sseClient(stack.gateway, token));
+    // Ten streams, each open (connected) and listening; none hears anything (cust-0003 pays nothing).
+    const opened = clients.map(
+      (client) =>
+        new Promise<void>((resolve) => {
+          client.subscribe({ query: MINE }, { next: () => {}, error: () => {}, complete: () => {} }, { connected: () => resolve() });
+        }),
+    );
+    await Promise.all(opened);
+    const eleventh = () =>
+      fetch(`${stack.gateway.origin}/graphql/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: MINE }),
+      });
+    const refused = await eleventh();
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('RATE_LIMITED');
+    expect(await activeSubscriptions(stack.gateway)).toBe(10);
+    clients[0]!.dispose();
+    const admitted = await eventually('a slot to be given back', async () => {
+      const res = await eleventh();
+      if (res.status === 200) return res;
+      await res.body?.cancel();
+      return undefined;
+    });
+    await admitted.body?.cancel();
+    for (const client of clients) client.dispose();
+    await eventually('every stream to end', async () => ((await activeSubscriptions(stack.gateway)) === 0 ? true : undefined));
+  });
+
+  it('a gateway that stops completes its open streams (the client sees `complete`, not a broken connection)', async () => {
+    const gateway = await createGateway({
+      supergraphPath: SUPERGRAPH,
+      subgraphUrls: Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url])),
+      auth: authConfig({ NODE_ENV: 'test' }),
+      rateLimit: false,
+      audit: new MemoryAuditSink(),
+    });
+    const client = sseClient(gateway, await stack.customerToken('cust-0001'));
+    let stopped: Promise<void> | undefined;
+    const results = await follow(client, { query: MINE }, () => false, { onConnected: () => void (stopped = gateway.stop()) });
+    client.dispose();
+    expect(results).toEqual([]);
+    await stopped;
   });
 
   it('the internal route wants the signed context, and refuses another customer', async () => {
