@@ -350,6 +350,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     source: events === 'journeys' ? new JourneysRouteEvents({ baseUrl: journeysUrl, signer, logger }) : new StoreJourneyEvents(events),
     logger,
     metrics,
+    bodyLimitBytes,
     ...(options.subscriptions?.maxPerPrincipal !== undefined ? { maxPerPrincipal: options.subscriptions.maxPerPrincipal } : {}),
     ...(options.subscriptions?.resyncMs !== undefined ? { resyncMs: options.subscriptions.resyncMs } : {}),
   });

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import type { ExecutionResult } from 'graphql-sse';
-import { createHandler } from 'graphql-sse/lib/use/http';
+import { createHandler, type ExecutionResult, type Handler, type RequestParams } from 'graphql-sse';
 import { BankError, ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
 import { sendJson } from '../../lib/http.js';
 import type { Logger } from '../../lib/log.js';
@@ -13,6 +12,7 @@ import type { GatewayMetrics } from '../plugins/metrics.js';
 import { prepareSubscription, type DocumentRules, type JourneySubscription } from './document.js';
 import type { JourneyEventSource } from './events.js';
 import { followJourneys, Outbox } from './follow.js';
+import { serveWithHandler, subscriptionRequest } from './transport.js';
 
 /**
  * GraphQL over Server-Sent Events (the graphql-sse protocol, "distinct connections mode": one subscription per
@@ -48,6 +48,8 @@ export interface SubscriptionRouteOptions {
   readonly maxPerPrincipal?: number;
   /** How often a subscription reads its journeys again whatever it heard (pub/sub may lose a message). @default 30000 */
   readonly resyncMs?: number;
+  /** Largest POST body accepted (413 beyond): the gateway's. */
+  readonly bodyLimitBytes: number;
 }
 
 /** What onSubscribe needs of the HTTP request it was given (graphql-sse passes the raw request through). */
@@ -62,10 +64,10 @@ export class SubscriptionRoute {
   private readonly streams = new WeakMap<IncomingMessage, StreamRequest>();
   private readonly open = new Map<string, number>();
   private readonly following = new Set<Outbox<FormattedExecutionResult>>();
-  private readonly handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  private readonly handler: Handler<IncomingMessage>;
 
   constructor(private readonly options: SubscriptionRouteOptions) {
-    this.handler = createHandler({
+    this.handler = createHandler<IncomingMessage>({
       // No stream tokens: distinct connections only (see above).
       authenticate: () => null,
       onSubscribe: (req, params) => {
@@ -101,7 +103,7 @@ export class SubscriptionRoute {
       const message = 'Partners run persisted operations of their own manifest only, and no manifest holds a subscription.';
       return refuse(res, record, HTTP_STATUS[ErrorCode.PERSISTED_OPERATION_REQUIRED] ?? 400, ErrorCode.PERSISTED_OPERATION_REQUIRED, message);
     }
-    if (req.headers.accept?.trim() !== 'text/event-stream') {
+    if (req.headers.accept !== 'text/event-stream') {
       const message = `${SUBSCRIPTIONS_PATH} answers with Server-Sent Events: send "Accept: text/event-stream" (graphql-sse's createClient does).`;
       return refuse(res, record, 406, ErrorCode.BAD_REQUEST, message);
     }
@@ -120,7 +122,12 @@ export class SubscriptionRoute {
     });
     this.streams.set(req, { record, principal, authorization: req.headers.authorization });
     try {
-      await this.handler(req, res);
+      const params = await subscriptionRequest(req, new URL(req.url ?? '/', 'http://gateway').search, this.options.bodyLimitBytes);
+      if ('status' in params) {
+        if (params.closeConnection) res.setHeader('connection', 'close');
+        return refuse(res, record, params.status, params.code, params.message);
+      }
+      await serveWithHandler(this.handler, req, res, params);
     } catch (err) {
       // A client that hung up mid-write is not the gateway's failure: an info line, not the edge's error line.
       if (!res.destroyed && !req.socket.destroyed) throw err;
@@ -133,7 +140,7 @@ export class SubscriptionRoute {
     for (const outbox of [...this.following]) outbox.end();
   }
 
-  private async subscribe(stream: StreamRequest, params: { query: string; variables?: unknown; operationName?: unknown }): Promise<FormattedExecutionResult | Outbox<FormattedExecutionResult>> {
+  private async subscribe(stream: StreamRequest, params: RequestParams): Promise<FormattedExecutionResult | Outbox<FormattedExecutionResult>> {
     const { record, principal } = stream;
     const schema = this.options.schema();
     if (!schema) return failed(record, [{ message: 'The gateway is still loading its schema; subscribe again shortly.', extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE } }]);

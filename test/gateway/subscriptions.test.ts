@@ -255,6 +255,18 @@ describe('journey subscriptions over SSE: two gateways, two journeys workers, on
     expect(first?.errors).toBeUndefined();
     expect(first?.data?.journeyUpdated).toMatchObject({ id: started.id, status: done.status, customer: { id: 'cust-0001' } });
 
+    // The same over a GET, as an EventSource would send it: the first event is the journey.
+    const search = new URLSearchParams({ query: FOLLOW, variables: JSON.stringify({ id: started.id }) });
+    const get = await fetch(`${gatewayA.origin}/graphql/stream?${search}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${operations}` } });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = get.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = '';
+    while (!/event: next\ndata: .*\n\n/.test(received)) received += (await reader.read()).value ?? '';
+    await reader.cancel();
+    const data = /event: next\ndata: (.*)\n/.exec(received)![1]!;
+    expect((JSON.parse(data) as Result).data?.journeyUpdated).toMatchObject({ id: started.id, status: done.status });
+
     const refused = await follow(staff, { query: MINE }, () => false);
     expect(refused).toHaveLength(1);
     expect(codesOf(refused[0])).toEqual(['FORBIDDEN']);
@@ -288,6 +300,25 @@ describe('journey subscriptions over SSE: two gateways, two journeys workers, on
     const json = await send({ accept: 'application/json', authorization: `Bearer ${customer}` });
     expect(json.status).toBe(406);
     expect(await codeOf(json)).toEqual(['BAD_REQUEST']);
+
+    // Malformed requests: the same 400 BAD_REQUEST (415 for another media type) with a message, never graphql-sse's bare text.
+    const asCustomer = { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${customer}` };
+    for (const [bodyText, status] of [
+      ['{not json', 400],
+      ['[]', 400],
+      [JSON.stringify({ variables: { id: 'x' } }), 400],
+      [JSON.stringify({ query: FOLLOW, variables: [1] }), 400],
+    ] as const) {
+      const res = await fetch(stream, { method: 'POST', headers: asCustomer, body: bodyText });
+      expect(res.status, bodyText).toBe(status);
+      expect(await codeOf(res)).toEqual(['BAD_REQUEST']);
+    }
+    const text = await fetch(stream, { method: 'POST', headers: { ...asCustomer, 'content-type': 'text/plain' }, body });
+    expect(text.status).toBe(415);
+    expect(await codeOf(text)).toEqual(['BAD_REQUEST']);
+    const put = await fetch(stream, { method: 'PUT', headers: asCustomer });
+    expect(put.status).toBe(405);
+    expect(await codeOf(put)).toEqual(['BAD_REQUEST']);
   });
 
   it('bad documents get one result with a stable code, then complete: validation, operation limits, queries', async () => {
