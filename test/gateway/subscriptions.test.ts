@@ -1,3 +1,5 @@
+import { createServer, connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client, type ExecutionResult } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -421,6 +423,61 @@ describe('journey subscriptions without Redis: the journeys subgraph streams its
     client.dispose();
     expect(results).toEqual([]);
     await stopped;
+  });
+
+  it('a broken internal stream is opened again, and the journey read again: the subscriber still hears COMPLETED', async () => {
+    // A TCP relay between a gateway and the journeys subgraph, whose connections the test cuts (a network fault).
+    const sockets = new Set<Socket>();
+    const journeysPort = Number(new URL(stack.subgraphs.journeys.url).port);
+    let eventStreams = 0;
+    const relay = createServer((client) => {
+      const upstream = connect(journeysPort, '127.0.0.1');
+      client.once('data', (chunk: Buffer) => void (chunk.toString('latin1').startsWith('GET /internal/journey-events') && eventStreams++));
+      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+        sockets.add(a);
+        a.on('error', () => b.destroy());
+        a.on('close', () => {
+          sockets.delete(a);
+          b.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const urls = Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url]));
+    const gateway = await createGateway({
+      supergraphPath: SUPERGRAPH,
+      subgraphUrls: { ...urls, journeys: `http://127.0.0.1:${(relay.address() as AddressInfo).port}/graphql` },
+      auth: authConfig({ NODE_ENV: 'test' }),
+      rateLimit: false,
+      audit: new MemoryAuditSink(),
+    });
+    let cut = false;
+    try {
+      const token = await stack.customerToken('cust-0001');
+      const started = await pay(stack.gateway, token, 'acc-5001', `mem-cut-${Date.now()}`);
+      const client = sseClient(gateway, token);
+      const results = await follow(client, { query: FOLLOW, variables: { id: started.id } }, (r) => r.data?.journeyUpdated?.status === 'COMPLETED', {
+        onResult: (r) => {
+          if (r.data?.journeyUpdated?.status !== 'RUNNING' || cut) return;
+          cut = true;
+          // Every connection through the relay goes (the event stream among them), then the payment settles.
+          for (const socket of [...sockets]) socket.destroy();
+          clock.settleEverything();
+        },
+      });
+      client.dispose();
+      expect(statusesOf(results)[0]).toBe('RUNNING');
+      expect(statusesOf(results).at(-1)).toBe('COMPLETED');
+      // The first stream, cut, and the one the gateway opened again.
+      expect(eventStreams).toBeGreaterThanOrEqual(2);
+    } finally {
+      await gateway.stop();
+      await new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        relay.close(() => resolve());
+      });
+    }
   });
 
   it('the internal route wants the signed context, and refuses another customer', async () => {
