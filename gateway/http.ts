@@ -16,6 +16,7 @@ import { persistedRequestOfSearch, type PersistedOperations, type PersistedReque
 import { REQUEST_ID_HEADER, requestIdFrom } from './plugins/request-id.js';
 import { logRequest } from './plugins/request-log.js';
 import type { GatewayDependencies } from './readiness.js';
+import type { SubscriptionRoute } from './subscriptions/route.js';
 
 /**
  * The HTTP edge: plain node:http in front of `apollo.executeHTTPGraphQLRequest`.
@@ -26,6 +27,7 @@ import type { GatewayDependencies } from './readiness.js';
  *   GET  /metrics  Prometheus text format (plugins/metrics.ts; a bearer token when metricsToken is set)
  *   POST /graphql  JSON body up to the limit; GET /graphql for queries (Apollo's CSRF rules apply to both)
  *   /open-banking/ partners' consent resources, forwarded to the journeys subgraph (open-banking.ts)
+ *   GET|POST /graphql/stream  journey subscriptions over Server-Sent Events (graphql-sse, subscriptions/route.ts)
  *   /console       the operations console's page, script, styles and documents; its sandbox login (plugins/console.ts)
  * Everything else is a JSON 404. Every response carries the request id.
  */
@@ -51,6 +53,8 @@ export interface EdgeOptions {
   metricsToken?: string;
   /** Everything under /open-banking/ (open-banking.ts); absent: those paths are 404 like any other. */
   openBanking?: OpenBankingRoute;
+  /** The journey subscriptions at /graphql/stream (subscriptions/route.ts); absent: 404 like any other path. */
+  subscriptions?: SubscriptionRoute;
 }
 
 export function createRequestHandler(options: EdgeOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -102,6 +106,7 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
     if (metrics) res.on('finish', () => metrics.openBankingFinished(req.method, path, res.statusCode));
     return options.openBanking.serve(record, req, res, path, search);
   }
+  if (options.subscriptions?.handles(path)) return options.subscriptions.serve(record, req, res);
   if (path !== '/graphql') {
     const message = `Nothing at ${method} ${path}: GraphQL is served at /graphql.`;
     return sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, message));

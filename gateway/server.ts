@@ -46,6 +46,10 @@ import { requestLogPlugin } from './plugins/request-log.js';
 import { registerDependencyGauge } from '../lib/metrics/dependencies.js';
 import { checkDependencies } from './readiness.js';
 import { FileSupergraph, subgraphsOf, type SubgraphEndpoint } from './supergraph.js';
+import { JourneysRouteEvents, StoreJourneyEvents } from './subscriptions/events.js';
+import { SubscriptionRoute } from './subscriptions/route.js';
+import { withSubscriptions } from './subscriptions/schema.js';
+import type { GraphQLSchema } from 'graphql';
 
 export interface GatewayOptions {
   /** The composed supergraph SDL file. Reloaded when it changes; a file that does not build keeps the old schema. */
@@ -143,6 +147,19 @@ export interface GatewayOptions {
    * (gateway/datasource.ts); mutations never do. @default GATEWAY_COLLAPSE_QUERIES (lib/config.ts), true when unset
    */
   collapseQueries?: boolean;
+  /** Journey subscriptions at /graphql/stream (gateway/subscriptions/). */
+  subscriptions?: {
+    /**
+     * Where journey events are heard: a Redis store the journeys publish to (same REDIS_PREFIX), or 'journeys', the
+     * journeys subgraph's signed internal stream (GET /internal/journey-events). @default the gateway's `store` when
+     * it is Redis (with REDIS_URL the gateway opens one), else 'journeys'
+     */
+    events?: KeyValueStore | 'journeys';
+    /** Streams one principal may hold open on one gateway. @default 10 */
+    maxPerPrincipal?: number;
+    /** How often a subscription reads its journeys again whatever it heard (pub/sub may lose a message). @default 30000 */
+    resyncMs?: number;
+  };
 }
 
 export interface RunningGateway {
@@ -167,8 +184,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const closeAudit = () => (options.audit ? Promise.resolve() : audit.close());
   const limits = operationLimits({ ...operationLimitsConfig(), ...options.operationLimits });
   const rateLimits = options.rateLimit === false ? undefined : { ...rateLimitConfig(), ...options.rateLimit };
-  // The token buckets are the one state the gateway keeps (consents are the journeys'): a store of its own only then.
-  const ownStore = !options.store && rateLimits?.enabled && !options.rateLimitStore ? createStore() : undefined;
+  // The token buckets are the one state the gateway keeps (consents are the journeys'): a store of its own only then,
+  // or to hear the journeys' events on the Redis they share (REDIS_URL: subscriptions/events.ts).
+  const needsStore = (rateLimits?.enabled && !options.rateLimitStore) || (!options.subscriptions?.events && Boolean(process.env.REDIS_URL));
+  const ownStore = !options.store && needsStore ? createStore() : undefined;
   const store = options.store ?? ownStore;
   const closeStore = () => ownStore?.close() ?? Promise.resolve();
   const rateLimitStore = rateLimits?.enabled ? (options.rateLimitStore ?? store) : undefined;
@@ -289,6 +308,16 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
+  // The subscriptions validate against the API schema being served, with their Subscription type (subscriptions/).
+  let subscriptionSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    try {
+      subscriptionSchema = withSubscriptions(apiSchema);
+    } catch (err) {
+      logger.error({ err }, 'the supergraph cannot serve journey subscriptions');
+      subscriptionSchema = undefined;
+    }
+  });
   try {
     await apollo.start();
   } catch (err) {
@@ -314,11 +343,29 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     bodyLimitBytes,
     ...(limiter ? { limiter } : {}),
   });
+  const events = options.subscriptions?.events ?? (store?.kind === 'redis' ? store : 'journeys');
+  const subscriptions = new SubscriptionRoute({
+    apollo,
+    authentication,
+    schema: () => subscriptionSchema,
+    rules: {
+      parseOptions: limits.parseOptions,
+      validationRules: [knownOperationTypes, ...limits.validationRules],
+      hideSchemaSuggestions: options.hideSchemaSuggestions ?? isProduction(),
+    },
+    source: events === 'journeys' ? new JourneysRouteEvents({ baseUrl: journeysUrl, signer, logger }) : new StoreJourneyEvents(events),
+    logger,
+    metrics,
+    bodyLimitBytes,
+    ...(options.subscriptions?.maxPerPrincipal !== undefined ? { maxPerPrincipal: options.subscriptions.maxPerPrincipal } : {}),
+    ...(options.subscriptions?.resyncMs !== undefined ? { resyncMs: options.subscriptions.resyncMs } : {}),
+  });
   const server = createServer(
     createRequestHandler({
       apollo,
       authentication,
       openBanking,
+      subscriptions,
       persisted,
       dependencies,
       logger,
@@ -350,6 +397,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const stop = () =>
     (stopped ??= (async () => {
       stopping = true;
+      // Open streams would hold the drain to its deadline: each subscriber gets `complete` now.
+      subscriptions.close();
       // By default a request in flight gets as long as the gateway would wait for its slowest subgraph (a journey
       // mutation's RUNNING answer comes at the end of its wait), and a second for the answer to go out.
       const slowest = Math.max(10_000, ...subgraphs.map((s) => timeoutOf(s.name)));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { Kind, parse } from 'graphql';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ErrorCode } from '../../lib/errors.js';
 import { BoundedLabels, outcomeOf, processRegistries, REQUEST_LATENCY_BUCKETS } from '../../lib/metrics/index.js';
 import type { Principal } from '../../lib/principal.js';
@@ -50,6 +50,7 @@ export class GatewayMetrics {
   private readonly errors: Counter<'code'>;
   private readonly collapsed: Counter<'subgraph'>;
   private readonly openBanking: Counter<'resource' | 'method' | 'status'>;
+  private readonly subscriptions: Gauge;
   private readonly operations: BoundedLabels;
   private readonly codes = new BoundedLabels([...Object.values(ErrorCode), ...Object.values(ApolloServerErrorCode)], 0);
   private readonly facts = new WeakMap<RequestRecord, RequestFacts>();
@@ -102,6 +103,21 @@ export class GatewayMetrics {
       labelNames: ['code'] as const,
       registers,
     });
+    this.subscriptions = new Gauge({
+      name: 'bankgraph_gateway_subscriptions_active',
+      help: 'Journey subscriptions this gateway is serving now (/graphql/stream, gateway/subscriptions/).',
+      registers,
+    });
+  }
+
+  /** A subscription began following its journeys (gateway/subscriptions/route.ts). */
+  subscriptionStarted(): void {
+    this.subscriptions.inc();
+  }
+
+  /** A subscription ended, however (the client hung up, a refusal, the gateway stopping). */
+  subscriptionEnded(): void {
+    this.subscriptions.dec();
   }
 
   /** Learns each request's operation (once resolved) and whether its response carries data. */

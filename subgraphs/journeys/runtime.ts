@@ -17,6 +17,7 @@ import { describePrincipal } from '../../lib/principal.js';
 import { createStore, type KeyValueStore } from '../../lib/store/index.js';
 import type { InboundHandler, SubgraphRoute } from '../../lib/subgraph-server.js';
 import { consentRoutes } from './consents/routes.js';
+import { journeyEventRoutes } from './journey-events.js';
 import { createJourneyEngine, type JourneyLifecycleEvent } from './engine/engine.js';
 import { watchParked, watchQueueDepth } from './engine/metrics.js';
 import { BullMqQueue, InProcessQueue, type JobQueue } from './engine/queue.js';
@@ -50,7 +51,7 @@ export interface JourneysRuntime {
   readonly consents: ConsentStore;
   /** schema/partners.json. */
   readonly partners: PartnerRegistry;
-  /** The consent routes (consents/routes.ts), for createJourneysSubgraph({ routes }). */
+  /** The consent routes (consents/routes.ts) and the journey event stream (journey-events.ts), for createJourneysSubgraph({ routes }). */
   readonly routes: readonly SubgraphRoute[];
   /** Four-eyes actions on parked journeys (operations/actions.ts), for createJourneysSubgraph({ actions }). */
   readonly actions: JourneyActions;
@@ -160,7 +161,11 @@ export function createJourneysRuntime(options: RuntimeOptions = {}): JourneysRun
     consents,
     partners,
     actions: new JourneyActions({ engine, audit, logger: options.logger ?? createLogger('journeys-operations'), approvalTtlMs: config.actionApprovalTtlMs, workerId: engine.workerId }),
-    routes: consentRoutes({ consents, partners, coreBanking: deps.coreBanking, authorisationToken: consentAuthorisationToken(env), logger: consentLogger }),
+    routes: [
+      ...consentRoutes({ consents, partners, coreBanking: deps.coreBanking, authorisationToken: consentAuthorisationToken(env), logger: consentLogger }),
+      // The gateway's subscriptions without a shared Redis (journey-events.ts).
+      ...journeyEventRoutes({ engine, store, logger: options.logger ?? createLogger('journeys-events') }),
+    ],
     async close() {
       unwatchQueue();
       unwatchParked();

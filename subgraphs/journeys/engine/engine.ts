@@ -217,6 +217,8 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
       await enqueueBackground(ctx, record);
       return record;
     }
+    // Back in the slow sweep's set too (the due index, written with the record, is what recovery reads first).
+    await store.markActive(journeyId);
     ctx.logger.info({ journeyId, journeyType: record.type, status: record.status }, 'journey resumed by a person\'s approved action');
     return answer(runner.drive(journeyId), journeyId, waitMs);
   }

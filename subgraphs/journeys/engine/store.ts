@@ -146,6 +146,11 @@ export class JourneyStore {
     return this.kv.dueMembers(DUE_KEY, limit);
   }
 
+  /** Puts a journey that has work again (a person's approved retry or undo) back in `journeys:active`. */
+  async markActive(id: string): Promise<void> {
+    await this.kv.addToSet(ACTIVE_KEY, id);
+  }
+
   async forgetActive(id: string): Promise<void> {
     await this.kv.removeFromSet(ACTIVE_KEY, id);
     await this.kv.removeFromSorted(DUE_KEY, id);
