@@ -8,6 +8,7 @@ import { serveMetrics } from '../lib/metrics/http.js';
 import { traceHttpServer } from '../lib/telemetry/http-server.js';
 import type { GatewayContext, RequestRecord } from './context.js';
 import type { Authentication } from './plugins/authentication.js';
+import type { ConsoleRoute } from './plugins/console.js';
 import type { GraphiQLRoute } from './plugins/graphiql.js';
 import type { GatewayMetrics } from './plugins/metrics.js';
 import type { OpenBankingRoute } from './open-banking.js';
@@ -27,6 +28,7 @@ import type { SubscriptionRoute } from './subscriptions/route.js';
  *   POST /graphql  JSON body up to the limit; GET /graphql for queries (Apollo's CSRF rules apply to both)
  *   /open-banking/ partners' consent resources, forwarded to the journeys subgraph (open-banking.ts)
  *   GET|POST /graphql/stream  journey subscriptions over Server-Sent Events (graphql-sse, subscriptions/route.ts)
+ *   /console       the operations console's page, script, styles and documents; its sandbox login (plugins/console.ts)
  * Everything else is a JSON 404. Every response carries the request id.
  */
 
@@ -43,6 +45,8 @@ export interface EdgeOptions {
   isStopping: () => boolean;
   /** The GraphiQL explorer (GET /graphiql, and GET /graphql from a browser); absent when it is off. */
   graphiql?: GraphiQLRoute;
+  /** The operations console (/console and below); absent when it is off. */
+  console?: ConsoleRoute;
   /** Served at GET /metrics, and told of every finished /graphql request; absent: no /metrics. */
   metrics?: GatewayMetrics;
   /** The bearer token GET /metrics wants (METRICS_TOKEN); absent: none. */
@@ -96,6 +100,7 @@ async function route(options: EdgeOptions, record: RequestRecord, req: IncomingM
 
   res.on('finish', () => logRequest(options.logger, record, { method, path, status: res.statusCode }));
   if (options.graphiql?.handles(method, path, search, req.headers)) return options.graphiql.serve(method, res);
+  if (options.console?.handles(path)) return options.console.serve(method, path, req, res);
   if (options.openBanking?.handles(path)) {
     const metrics = options.metrics;
     if (metrics) res.on('finish', () => metrics.openBankingFinished(req.method, path, res.statusCode));

@@ -34,6 +34,7 @@ import { auditPlugin } from './plugins/audit.js';
 import { Authentication } from './plugins/authentication.js';
 import { consentPlugin, resolveConsent } from './plugins/consent.js';
 import { errorMaskingPlugin, maskError } from './plugins/error-masking.js';
+import { consoleRoute, type ConsoleOptions } from './plugins/console.js';
 import { graphiqlRoute, type GraphiQLOptions } from './plugins/graphiql.js';
 import { GatewayMetrics, operationNamesIn } from './plugins/metrics.js';
 import { DEFAULT_PERSISTED_DIR, PersistedOperations, persistedOperationsPlugin } from './plugins/persisted-operations.js';
@@ -131,6 +132,11 @@ export interface GatewayOptions {
   readinessTimeoutMs?: number;
   /** The GraphiQL explorer at /graphiql (plugins/graphiql.ts). @default on unless NODE_ENV=production; GRAPHIQL=true|false decides */
   graphiql?: GraphiQLOptions;
+  /**
+   * The operations console at /console (plugins/console.ts), and its sandbox login where tokens are the sandbox's.
+   * @default on unless NODE_ENV=production; CONSOLE=true|false decides
+   */
+  console?: ConsoleOptions;
   /**
    * GET /metrics (plugins/metrics.ts): the bearer token it wants, if any, and how many operation names beyond the
    * bank's own (persisted and committed operations) get a label of their own. @default metricsConfig() (METRICS_TOKEN, METRICS_MAX_OPERATIONS)
@@ -366,6 +372,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
       bodyLimitBytes,
       isStopping: () => stopping,
       graphiql: graphiqlRoute(options.graphiql),
+      console: consoleRoute(auth, options.console),
       metrics,
       ...(metricsOptions.token ? { metricsToken: metricsOptions.token } : {}),
     }),

@@ -80,6 +80,14 @@ export function graphiqlEnabled(env: Env = process.env): boolean {
   return flag(env, 'GRAPHIQL', !isProduction(env));
 }
 
+/**
+ * CONSOLE=true|false decides whether the gateway serves the operations console at /console (gateway/plugins/console.ts);
+ * unset, on unless NODE_ENV=production. The page itself holds no data: everything it shows needs an operations token.
+ */
+export function consoleEnabled(env: Env = process.env): boolean {
+  return flag(env, 'CONSOLE', !isProduction(env));
+}
+
 export function collapseQueriesEnabled(env: Env = process.env): boolean {
   return flag(env, 'GATEWAY_COLLAPSE_QUERIES', true);
 }
