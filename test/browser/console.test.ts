@@ -13,7 +13,9 @@ import { startStack, type Stack } from '../support/stack.js';
  *   an international payment is parked (NEEDS_ATTENTION) because the rail's answer was lost: the rail accepted the
  *   payout, the answer never came back, and its status route was down too, so nobody knew whether the money went;
  *   the faults clear; ops-alice finds it in the work queue, opens its timeline and requests RETRY_STEP with a reason;
- *   her own approval is refused (four-eyes); ops-bob approves; the journey completes, and the money moved once.
+ *   her own approval is refused (four-eyes); ops-bob approves while the rail is slow, so the approval answers with the
+ *   journey RUNNING again; his page follows it over /graphql/stream (no re-reading on a timer) until it completes, and
+ *   the money moved once.
  * And a second parked payment: ops-alice asks to resolve it as undone, ops-bob (signed in with a pasted token)
  * declines with a reason; nothing is refunded and it stays parked.
  * Every request either page makes goes to the gateway. Screenshot: test-artifacts/console.png (full page).
@@ -25,10 +27,18 @@ if (!existsSync(CHROMIUM)) {
 }
 const SEND = journeyOperation('SendInternationalPayment');
 
+/** A request a page made to /graphql or /graphql/stream: which of the console's operations, and when. */
+interface Call {
+  path: string;
+  operationName: string | undefined;
+  at: number;
+}
+
 interface Person {
   context: BrowserContext;
   page: Page;
   requested: string[];
+  calls: Call[];
   blocked: string[];
   pageErrors: string[];
 }
@@ -98,8 +108,14 @@ describe('operations console in Chromium', () => {
   async function signedIn(staffId: string, how: 'sandbox' | { token: string } = 'sandbox'): Promise<Person> {
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
     const page = await context.newPage();
-    const person: Person = { context, page, requested: [], blocked: [], pageErrors: [] };
-    page.on('request', (request) => person.requested.push(request.url()));
+    const person: Person = { context, page, requested: [], calls: [], blocked: [], pageErrors: [] };
+    page.on('request', (request) => {
+      person.requested.push(request.url());
+      const { pathname } = new URL(request.url());
+      if (request.method() !== 'POST' || !pathname.startsWith('/graphql')) return;
+      const body = request.postDataJSON() as { operationName?: string } | null;
+      person.calls.push({ path: pathname, operationName: body?.operationName, at: Date.now() });
+    });
     page.on('console', (message) => {
       if (/Content Security Policy|Trusted Type/i.test(message.text())) person.blocked.push(message.text());
     });
@@ -184,17 +200,32 @@ describe('operations console in Chromium', () => {
     const bobsPending = bob.page.locator('#actions li[data-status="AWAITING_APPROVAL"]');
     await shown(bob, bobsPending);
     await bobsPending.locator('input.decision-input').fill('Checked the rail desk ticket myself: go ahead');
+    // The rail answers the retry slower than the approval waits for the journey (journeyWaitMs, 1 s) but within the
+    // connector's 2 s timeout: the approval answers with the journey RUNNING, and the page follows it to COMPLETED.
+    for (const route of ['POST /instant/pacs.008', 'POST /instant/pacs.028']) stack.fault('payment-rail', { route, latencyMs: 1_500 });
+    const sinceApproval = bob.calls.length;
     await bobsPending.locator('button.approve').click();
+    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: 'the journey is RUNNING' }));
+    await shown(bob, bob.page.locator('#journey-live'));
     const done = bob.page.locator(`#journey[data-journey-id="${id}"][data-status="COMPLETED"]`);
     await shown(bob, done, 45_000);
+    stack.clearFaults();
+    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: `Journey ${id} is now COMPLETED.` }));
+    expect(await bob.page.locator('#journey-live').isHidden()).toBe(true);
+    // Followed, not polled: after the approval, one read of the timeline (its answer still RUNNING) and one stream,
+    // which brought COMPLETED; a one-second timer would have read it again at least once while the rail was slow.
+    const afterApproval = bob.calls.slice(sinceApproval);
+    expect(afterApproval.filter((c) => c.path === '/graphql/stream').map((c) => c.operationName)).toEqual(['ConsoleJourneyUpdated']);
+    expect(afterApproval.filter((c) => c.operationName === 'ConsoleJourney')).toHaveLength(1);
+    expect(afterApproval.filter((c) => c.path === '/graphql').map((c) => c.operationName)).toEqual(
+      expect.arrayContaining(['ConsoleApproveAction', 'ConsoleJourney']),
+    );
     const applied = bob.page.locator('#actions li[data-status="APPLIED"]');
     await shown(bob, applied);
     expect(await applied.locator('.requested-by').textContent()).toBe('ops-alice');
     expect(await applied.locator('.decided-by').textContent()).toBe('ops-bob');
     const bobsPayOut = bob.page.locator('#steps details[data-step="payOut"]');
     expect(await bobsPayOut.getAttribute('data-status')).toBe('SUCCEEDED');
-    // The approval's own answer may already be COMPLETED; otherwise the page watches the journey until it is.
-    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: /the journey is COMPLETED|is now COMPLETED/ }));
     // The payOut step's attempts come a page at a time: its lost answer, the failed questions, the retry.
     const attempts = bobsPayOut.locator('table.attempts tbody tr');
     const firstPage = await attempts.count();
