@@ -17,7 +17,9 @@ import { startStack, type Stack } from '../support/stack.js';
  *   journey RUNNING again; his page follows it over /graphql/stream (no re-reading on a timer) until it completes, and
  *   the money moved once.
  * And a second parked payment: ops-alice asks to resolve it as undone, ops-bob (signed in with a pasted token)
- * declines with a reason; nothing is refunded and it stays parked.
+ * declines with a reason; nothing is refunded and it stays parked. Then ops-alice asks to retry that one, and ops-bob,
+ * whose network refuses the event stream, approves: his page reads the journey once, says live updates stopped, and
+ * asks nothing more on its own.
  * Every request either page makes goes to the gateway. Screenshot: test-artifacts/console.png (full page).
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -300,6 +302,49 @@ describe('operations console in Chromium', () => {
     await bob.page.locator('#sign-out').click();
     await shown(bob, bob.page.locator('#sign-in'));
     expect(await bob.page.evaluate(() => sessionStorage.getItem('bankgraph.console.token'))).toBeNull();
+    expectOnlyTheGateway(people.slice(mine));
+  }, 60_000);
+
+  it('when the live stream cannot be had, the page reads the journey once, says so, and does not keep trying', async () => {
+    const { id } = parked.get('27.15')!;
+    const mine = people.length;
+    const alice = await signedIn('ops-alice');
+    const row = alice.page.locator(`#queue-rows tr[data-journey-id="${id}"]`);
+    await shown(alice, row);
+    await row.click();
+    await shown(alice, alice.page.locator(`#journey[data-journey-id="${id}"]`));
+    await alice.page.locator('#action-kind').selectOption('RETRY_STEP');
+    await alice.page.locator('#action-reason').fill('The rail desk now confirms they hold this payout too');
+    await alice.page.locator('#action-submit').click();
+    await shown(alice, alice.page.locator('#actions li[data-status="AWAITING_APPROVAL"]'));
+
+    // ops-bob's network refuses the stream (a proxy that drops event streams, say), and the rail is slow again.
+    const bob = await signedIn('ops-bob');
+    await bob.page.route('**/graphql/stream', (route) => route.abort('connectionfailed'));
+    await shown(bob, bob.page.locator(`#queue-rows tr[data-journey-id="${id}"]`));
+    await bob.page.locator(`#queue-rows tr[data-journey-id="${id}"]`).click();
+    const pending = bob.page.locator('#actions li[data-status="AWAITING_APPROVAL"]');
+    await shown(bob, pending);
+    for (const route of ['POST /instant/pacs.008', 'POST /instant/pacs.028']) stack.fault('payment-rail', { route, latencyMs: 1_500 });
+    const sinceApproval = bob.calls.length;
+    await pending.locator('button.approve').click();
+    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: /Live updates for journey .* stopped|is now COMPLETED/ }));
+    // However the fallback read found it, nothing more is asked on its own: no timer, no new stream.
+    await bob.page.waitForTimeout(3_000);
+    stack.clearFaults();
+    const afterApproval = bob.calls.slice(sinceApproval);
+    expect(afterApproval.filter((c) => c.path === '/graphql/stream')).toHaveLength(1);
+    // The read after the approval, and the one read when the stream failed.
+    expect(afterApproval.filter((c) => c.operationName === 'ConsoleJourney')).toHaveLength(2);
+    expect(await bob.page.locator('#journey-live').isHidden()).toBe(true);
+    // Closing the journey empties the pane; the journey itself completes on the server all the same.
+    await bob.page.locator('#journey-close').click();
+    expect(await bob.page.locator('#journey').isHidden()).toBe(true);
+    const record = await eventually(`journey ${id} to complete`, async () => {
+      const r = await stack.journeys.engine.get(id);
+      return r && r.status !== 'RUNNING' ? r : undefined;
+    }, 30_000);
+    expect(record.status).toBe('COMPLETED');
     expectOnlyTheGateway(people.slice(mine));
   }, 60_000);
 
