@@ -8,14 +8,15 @@ import { readBody, sendJson } from '../../lib/http.js';
 import { mintSandboxToken } from '../../lib/tokens.js';
 
 /**
- * The operations console, served by the gateway itself at GET /console: one HTML page, one small vanilla script and
- * one stylesheet (gateway/console/), nothing from a CDN, under a Content-Security-Policy that lets the page load and
+ * The operations console, served by the gateway itself at GET /console: one HTML page, a few small vanilla ES modules
+ * and one stylesheet (gateway/console/), nothing from a CDN, under a Content-Security-Policy that lets the page load and
  * call nothing but this gateway and run no inline script. Operations staff sign in with a staff token (kept in the
  * tab's sessionStorage, never localStorage) and work the parked journeys through /graphql like any client; the page
  * holds no data and no privilege of its own (the journeys subgraph decides who may do what, four-eyes included).
  *
  *   GET  /console                     the page
- *   GET  /console/console.js|.css     its script and styles
+ *   GET  /console/console.css         its styles
+ *   GET  /console/<module>.js         its scripts, the ES modules of CONSOLE_MODULES (console.js imports the others)
  *   GET  /console/operations.json     the GraphQL documents it sends (gateway/console/operations.graphql), by name
  *   POST /console/sandbox-login       {"staffId": "ops-alice"} -> a sandbox operations token for that staff id: only
  *                                     while tokens are verified with the published sandbox secret and NODE_ENV is not
@@ -132,6 +133,12 @@ async function signInToSandbox(req: IncomingMessage, res: ServerResponse, auth: 
   sendJson(res, 200, { token, staffId, role: 'operations', expiresIn: lifetime });
 }
 
+/**
+ * The page's scripts, each one job (gateway/console/console.js says which): only these are served, by name, so no
+ * other file of the folder (or beyond it) ever is.
+ */
+export const CONSOLE_MODULES = ['console.js', 'gateway.js', 'sse.js', 'dom.js', 'queue.js', 'journey.js', 'timeline.js'] as const;
+
 interface Asset {
   type: string;
   body: Buffer;
@@ -145,7 +152,7 @@ function loadAssets(sandboxLogin: boolean): Map<string, Asset> {
   const operations = JSON.stringify(consoleOperations(file('operations.graphql')));
   return new Map<string, Asset>([
     ['/console', { type: 'text/html; charset=utf-8', body: Buffer.from(html) }],
-    ['/console/console.js', { type: 'text/javascript; charset=utf-8', body: Buffer.from(file('console.js')) }],
+    ...CONSOLE_MODULES.map((name): [string, Asset] => [`/console/${name}`, { type: 'text/javascript; charset=utf-8', body: Buffer.from(file(name)) }]),
     ['/console/console.css', { type: 'text/css; charset=utf-8', body: Buffer.from(file('console.css')) }],
     ['/console/operations.json', { type: 'application/json; charset=utf-8', body: Buffer.from(operations) }],
   ]);

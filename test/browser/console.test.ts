@@ -13,9 +13,13 @@ import { startStack, type Stack } from '../support/stack.js';
  *   an international payment is parked (NEEDS_ATTENTION) because the rail's answer was lost: the rail accepted the
  *   payout, the answer never came back, and its status route was down too, so nobody knew whether the money went;
  *   the faults clear; ops-alice finds it in the work queue, opens its timeline and requests RETRY_STEP with a reason;
- *   her own approval is refused (four-eyes); ops-bob approves; the journey completes, and the money moved once.
+ *   her own approval is refused (four-eyes); ops-bob approves while the rail is slow, so the approval answers with the
+ *   journey RUNNING again; his page follows it over /graphql/stream (no re-reading on a timer) until it completes, and
+ *   the money moved once.
  * And a second parked payment: ops-alice asks to resolve it as undone, ops-bob (signed in with a pasted token)
- * declines with a reason; nothing is refunded and it stays parked.
+ * declines with a reason; nothing is refunded and it stays parked. Then ops-alice asks to retry that one, and ops-bob,
+ * whose network refuses the event stream, approves: his page reads the journey once, says live updates stopped, and
+ * asks nothing more on its own.
  * Every request either page makes goes to the gateway. Screenshot: test-artifacts/console.png (full page).
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,10 +29,18 @@ if (!existsSync(CHROMIUM)) {
 }
 const SEND = journeyOperation('SendInternationalPayment');
 
+/** A request a page made to /graphql or /graphql/stream: which of the console's operations, and when. */
+interface Call {
+  path: string;
+  operationName: string | undefined;
+  at: number;
+}
+
 interface Person {
   context: BrowserContext;
   page: Page;
   requested: string[];
+  calls: Call[];
   blocked: string[];
   pageErrors: string[];
 }
@@ -98,8 +110,14 @@ describe('operations console in Chromium', () => {
   async function signedIn(staffId: string, how: 'sandbox' | { token: string } = 'sandbox'): Promise<Person> {
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
     const page = await context.newPage();
-    const person: Person = { context, page, requested: [], blocked: [], pageErrors: [] };
-    page.on('request', (request) => person.requested.push(request.url()));
+    const person: Person = { context, page, requested: [], calls: [], blocked: [], pageErrors: [] };
+    page.on('request', (request) => {
+      person.requested.push(request.url());
+      const { pathname } = new URL(request.url());
+      if (request.method() !== 'POST' || !pathname.startsWith('/graphql')) return;
+      const body = request.postDataJSON() as { operationName?: string } | null;
+      person.calls.push({ path: pathname, operationName: body?.operationName, at: Date.now() });
+    });
     page.on('console', (message) => {
       if (/Content Security Policy|Trusted Type/i.test(message.text())) person.blocked.push(message.text());
     });
@@ -184,17 +202,32 @@ describe('operations console in Chromium', () => {
     const bobsPending = bob.page.locator('#actions li[data-status="AWAITING_APPROVAL"]');
     await shown(bob, bobsPending);
     await bobsPending.locator('input.decision-input').fill('Checked the rail desk ticket myself: go ahead');
+    // The rail answers the retry slower than the approval waits for the journey (journeyWaitMs, 1 s) but within the
+    // connector's 2 s timeout: the approval answers with the journey RUNNING, and the page follows it to COMPLETED.
+    for (const route of ['POST /instant/pacs.008', 'POST /instant/pacs.028']) stack.fault('payment-rail', { route, latencyMs: 1_500 });
+    const sinceApproval = bob.calls.length;
     await bobsPending.locator('button.approve').click();
+    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: 'the journey is RUNNING' }));
+    await shown(bob, bob.page.locator('#journey-live'));
     const done = bob.page.locator(`#journey[data-journey-id="${id}"][data-status="COMPLETED"]`);
     await shown(bob, done, 45_000);
+    stack.clearFaults();
+    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: `Journey ${id} is now COMPLETED.` }));
+    expect(await bob.page.locator('#journey-live').isHidden()).toBe(true);
+    // Followed, not polled: after the approval, one read of the timeline (its answer still RUNNING) and one stream,
+    // which brought COMPLETED; a one-second timer would have read it again at least once while the rail was slow.
+    const afterApproval = bob.calls.slice(sinceApproval);
+    expect(afterApproval.filter((c) => c.path === '/graphql/stream').map((c) => c.operationName)).toEqual(['ConsoleJourneyUpdated']);
+    expect(afterApproval.filter((c) => c.operationName === 'ConsoleJourney')).toHaveLength(1);
+    expect(afterApproval.filter((c) => c.path === '/graphql').map((c) => c.operationName)).toEqual(
+      expect.arrayContaining(['ConsoleApproveAction', 'ConsoleJourney']),
+    );
     const applied = bob.page.locator('#actions li[data-status="APPLIED"]');
     await shown(bob, applied);
     expect(await applied.locator('.requested-by').textContent()).toBe('ops-alice');
     expect(await applied.locator('.decided-by').textContent()).toBe('ops-bob');
     const bobsPayOut = bob.page.locator('#steps details[data-step="payOut"]');
     expect(await bobsPayOut.getAttribute('data-status')).toBe('SUCCEEDED');
-    // The approval's own answer may already be COMPLETED; otherwise the page watches the journey until it is.
-    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: /the journey is COMPLETED|is now COMPLETED/ }));
     // The payOut step's attempts come a page at a time: its lost answer, the failed questions, the retry.
     const attempts = bobsPayOut.locator('table.attempts tbody tr');
     const firstPage = await attempts.count();
@@ -269,6 +302,49 @@ describe('operations console in Chromium', () => {
     await bob.page.locator('#sign-out').click();
     await shown(bob, bob.page.locator('#sign-in'));
     expect(await bob.page.evaluate(() => sessionStorage.getItem('bankgraph.console.token'))).toBeNull();
+    expectOnlyTheGateway(people.slice(mine));
+  }, 60_000);
+
+  it('when the live stream cannot be had, the page reads the journey once, says so, and does not keep trying', async () => {
+    const { id } = parked.get('27.15')!;
+    const mine = people.length;
+    const alice = await signedIn('ops-alice');
+    const row = alice.page.locator(`#queue-rows tr[data-journey-id="${id}"]`);
+    await shown(alice, row);
+    await row.click();
+    await shown(alice, alice.page.locator(`#journey[data-journey-id="${id}"]`));
+    await alice.page.locator('#action-kind').selectOption('RETRY_STEP');
+    await alice.page.locator('#action-reason').fill('The rail desk now confirms they hold this payout too');
+    await alice.page.locator('#action-submit').click();
+    await shown(alice, alice.page.locator('#actions li[data-status="AWAITING_APPROVAL"]'));
+
+    // ops-bob's network refuses the stream (a proxy that drops event streams, say), and the rail is slow again.
+    const bob = await signedIn('ops-bob');
+    await bob.page.route('**/graphql/stream', (route) => route.abort('connectionfailed'));
+    await shown(bob, bob.page.locator(`#queue-rows tr[data-journey-id="${id}"]`));
+    await bob.page.locator(`#queue-rows tr[data-journey-id="${id}"]`).click();
+    const pending = bob.page.locator('#actions li[data-status="AWAITING_APPROVAL"]');
+    await shown(bob, pending);
+    for (const route of ['POST /instant/pacs.008', 'POST /instant/pacs.028']) stack.fault('payment-rail', { route, latencyMs: 1_500 });
+    const sinceApproval = bob.calls.length;
+    await pending.locator('button.approve').click();
+    await shown(bob, bob.page.locator('#alert[data-kind="notice"]', { hasText: /Live updates for journey .* stopped|is now COMPLETED/ }));
+    // However the fallback read found it, nothing more is asked on its own: no timer, no new stream.
+    await bob.page.waitForTimeout(3_000);
+    stack.clearFaults();
+    const afterApproval = bob.calls.slice(sinceApproval);
+    expect(afterApproval.filter((c) => c.path === '/graphql/stream')).toHaveLength(1);
+    // The read after the approval, and the one read when the stream failed.
+    expect(afterApproval.filter((c) => c.operationName === 'ConsoleJourney')).toHaveLength(2);
+    expect(await bob.page.locator('#journey-live').isHidden()).toBe(true);
+    // Closing the journey empties the pane; the journey itself completes on the server all the same.
+    await bob.page.locator('#journey-close').click();
+    expect(await bob.page.locator('#journey').isHidden()).toBe(true);
+    const record = await eventually(`journey ${id} to complete`, async () => {
+      const r = await stack.journeys.engine.get(id);
+      return r && r.status !== 'RUNNING' ? r : undefined;
+    }, 30_000);
+    expect(record.status).toBe('COMPLETED');
     expectOnlyTheGateway(people.slice(mine));
   }, 60_000);
 

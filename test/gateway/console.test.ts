@@ -4,8 +4,11 @@ import { parse, validate, specifiedRules } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authConfig, consoleEnabled } from '../../lib/config.js';
 import { TokenVerifier } from '../../lib/tokens.js';
-import { CONSOLE_DIR, consoleOperations, consoleRoute, sandboxLoginAllowed } from '../../gateway/plugins/console.js';
+import { CONSOLE_DIR, CONSOLE_MODULES, consoleOperations, consoleRoute, sandboxLoginAllowed } from '../../gateway/plugins/console.js';
+import { knownOperationTypes } from '../../gateway/plugins/known-operation-types.js';
 import { DEFAULT_OPERATION_LIMITS, operationLimits } from '../../gateway/plugins/operation-limits.js';
+import { prepareSubscription } from '../../gateway/subscriptions/document.js';
+import { withSubscriptions } from '../../gateway/subscriptions/schema.js';
 import { apiSchemaOf } from '../../scripts/schema-check.js';
 import { accounts } from './fixtures.js';
 import { AUTH, post, request, startStack, type Stack } from './helpers.js';
@@ -19,6 +22,8 @@ import { AUTH, post, request, startStack, type Stack } from './helpers.js';
 
 const SUPERGRAPH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 const OPERATIONS = readFileSync(`${CONSOLE_DIR}operations.graphql`, 'utf8');
+/** Every script of the page, as one text (what the checks below look through). */
+const SCRIPTS = CONSOLE_MODULES.map((name) => readFileSync(`${CONSOLE_DIR}${name}`, 'utf8')).join('\n');
 const postJson = (url: string, body: unknown) =>
   request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -41,8 +46,9 @@ describe('the operations console route', () => {
     await Promise.all([stack?.stop(), other?.stop(), off?.stop()]);
   });
 
-  it('serves the page, its script and styles with a CSP that allows nothing but this gateway and no inline code', async () => {
-    for (const path of ['/console', '/console/', '/console/console.js', '/console/console.css', '/console/operations.json']) {
+  it('serves the page, its script modules and styles with a CSP that allows nothing but this gateway and no inline code', async () => {
+    const modules = CONSOLE_MODULES.map((name) => `/console/${name}`);
+    for (const path of ['/console', '/console/', ...modules, '/console/console.css', '/console/operations.json']) {
       const res = await fetch(`${stack.gateway.origin}${path}`);
       expect(res.status, path).toBe(200);
       const csp = res.headers.get('content-security-policy') ?? '';
@@ -54,6 +60,7 @@ describe('the operations console route', () => {
       expect(csp).not.toContain('unsafe-eval');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('cache-control')).toBe('no-store');
+      if (path.endsWith('.js')) expect(res.headers.get('content-type'), path).toBe('text/javascript; charset=utf-8');
       const text = await res.text();
       // Nothing from anywhere else: no absolute URL in any of the console's files.
       expect(text, path).not.toMatch(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}\//i);
@@ -61,9 +68,13 @@ describe('the operations console route', () => {
     const html = await (await fetch(`${stack.gateway.origin}/console`)).text();
     expect(html).toContain('data-sandbox-login="true"');
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    expect(html).toContain('<script type="module" src="/console/console.js"></script>');
     expect(html).not.toMatch(/\son[a-z]+=/i); // no inline handlers
-    const js = readFileSync(`${CONSOLE_DIR}console.js`, 'utf8');
-    expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|localStorage/);
+    expect(SCRIPTS).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|localStorage|new Function|eval\(/);
+    // Each module imports only the console's own modules, by the paths the route serves.
+    for (const [, target] of SCRIPTS.matchAll(/^import .* from '([^']+)';$/gm)) {
+      expect(CONSOLE_MODULES.map((name) => `./${name}`), `import ${target}`).toContain(target);
+    }
     const head = await fetch(`${stack.gateway.origin}/console`, { method: 'HEAD' });
     expect(head.status).toBe(200);
   });
@@ -73,6 +84,8 @@ describe('the operations console route', () => {
     expect(missing.status).toBe(404);
     const unknown = await request(`${stack.gateway.origin}/console/admin.js`, {});
     expect(unknown.status).toBe(404);
+    // A file of the console's folder that is not one of the page's modules is not served either.
+    expect((await request(`${stack.gateway.origin}/console/operations.graphql`, {})).status).toBe(404);
     expect(unknown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const put = await fetch(`${stack.gateway.origin}/console`, { method: 'PUT' });
     expect(put.status).toBe(405);
@@ -143,26 +156,36 @@ describe('the operations console settings', () => {
 });
 
 describe("the console's GraphQL documents", () => {
-  const schema = apiSchemaOf(readFileSync(SUPERGRAPH, 'utf8'));
+  // The committed supergraph with the Subscription type the gateway adds for /graphql/stream, checked with the rules
+  // both /graphql and the stream apply (a subscription sent to /graphql is refused by knownOperationTypes there).
+  const schema = withSubscriptions(apiSchemaOf(readFileSync(SUPERGRAPH, 'utf8')));
   const limits = operationLimits(DEFAULT_OPERATION_LIMITS);
   const operations = consoleOperations(OPERATIONS);
 
   it('are the operations the page sends, each with the fragments it spreads and no other', () => {
     expect(Object.keys(operations).sort()).toEqual(
-      ['ConsoleApproveAction', 'ConsoleDeclineAction', 'ConsoleJourney', 'ConsoleQueue', 'ConsoleRequestAction', 'ConsoleStepAttempts'].sort(),
+      ['ConsoleApproveAction', 'ConsoleDeclineAction', 'ConsoleJourney', 'ConsoleJourneyUpdated', 'ConsoleQueue', 'ConsoleRequestAction', 'ConsoleStepAttempts'].sort(),
     );
     expect(operations.ConsoleQueue).not.toContain('fragment');
     for (const fragment of ['ConsoleTimeline', 'ConsoleJourneyHead', 'ConsoleAction', 'ConsoleStep', 'ConsoleAttempts']) {
       expect(operations.ConsoleJourney).toContain(`fragment ${fragment} on `);
     }
     expect(operations.ConsoleRequestAction).not.toContain('fragment ConsoleStep on ');
-    const js = readFileSync(`${CONSOLE_DIR}console.js`, 'utf8');
-    for (const name of Object.keys(operations)) expect(js, `console.js sends ${name}`).toContain(`'${name}'`);
+    // The live timeline carries the whole timeline, as ConsoleJourney does: each event is drawn as it comes.
+    expect(operations.ConsoleJourneyUpdated).toMatch(/^subscription ConsoleJourneyUpdated\b/);
+    expect(operations.ConsoleJourneyUpdated).toContain('fragment ConsoleTimeline on ');
+    for (const name of Object.keys(operations)) expect(SCRIPTS, `the page sends ${name}`).toContain(`'${name}'`);
   });
 
-  it.each(Object.keys(consoleOperations(OPERATIONS)))('%s is valid against the committed supergraph and within the gateway limits', (name) => {
+  it.each(Object.keys(consoleOperations(OPERATIONS)))('%s is valid against the committed supergraph (with the gateway’s Subscription type) and within the gateway limits', (name) => {
     const document = parse(operations[name]!, { maxTokens: DEFAULT_OPERATION_LIMITS.maxTokens });
-    const errors = validate(schema, document, [...specifiedRules, ...limits.validationRules]);
+    const errors = validate(schema, document, [...specifiedRules, knownOperationTypes, ...limits.validationRules]);
     expect(errors.map((e) => e.message)).toEqual([]);
+  });
+
+  it('ConsoleJourneyUpdated is a subscription /graphql/stream takes, answered by journey(id) with the same selection', () => {
+    const rules = { parseOptions: limits.parseOptions, validationRules: [knownOperationTypes, ...limits.validationRules], hideSchemaSuggestions: false };
+    const prepared = prepareSubscription(schema, rules, { query: operations.ConsoleJourneyUpdated, variables: { id: 'jrn-1' }, operationName: 'ConsoleJourneyUpdated' });
+    expect(prepared.ok ? prepared.subscription.field : prepared.errors).toBe('journeyUpdated');
   });
 });
