@@ -62,12 +62,12 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async rangeByScore(key: string, range: ScoreRange): Promise<ScoredMember[]> {
-    const { max, min, limit, lowestFirst } = checkRange(range);
+    const { max, min, limit, lowestFirst, offset } = checkRange(range);
     const sign = lowestFirst ? -1 : 1;
     return [...(this.sorted.get(key) ?? [])]
       .filter(([, score]) => score >= min && score <= max)
       .sort((a, b) => sign * (b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0)))
-      .slice(0, limit)
+      .slice(offset, offset + limit)
       .map(([member, score]) => ({ member, score }));
   }
 

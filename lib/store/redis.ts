@@ -138,10 +138,10 @@ export class RedisStore implements KeyValueStore {
   }
 
   async rangeByScore(key: string, range: ScoreRange): Promise<ScoredMember[]> {
-    const { max, min, limit, lowestFirst } = checkRange(range);
+    const { max, min, limit, lowestFirst, offset } = checkRange(range);
     const flat = lowestFirst
-      ? await this.client.zrangebyscore(this.k(key), bound(min), bound(max), 'WITHSCORES', 'LIMIT', 0, limit)
-      : await this.client.zrevrangebyscore(this.k(key), bound(max), bound(min), 'WITHSCORES', 'LIMIT', 0, limit);
+      ? await this.client.zrangebyscore(this.k(key), bound(min), bound(max), 'WITHSCORES', 'LIMIT', offset, limit)
+      : await this.client.zrevrangebyscore(this.k(key), bound(max), bound(min), 'WITHSCORES', 'LIMIT', offset, limit);
     const members: ScoredMember[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) members.push({ member: flat[i]!, score: Number(flat[i + 1]) });
     return members;

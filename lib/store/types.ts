@@ -43,6 +43,8 @@ export interface ScoreRange {
   readonly limit: number;
   /** Lowest score first instead (ties in member order). @default false */
   readonly lowestFirst?: boolean;
+  /** Skip this many members of the range first (Redis LIMIT's offset): to page within many members of one score. @default 0 */
+  readonly offset?: number;
 }
 
 export interface ScoredMember {

@@ -183,6 +183,8 @@ export function storeContract(name: string, make: () => Promise<KeyValueStore>, 
       expect((await store.rangeByScore('range', { max: 30, min: 20, limit: 2 })).map((m) => m.member)).toEqual(['d', 'c']);
       expect((await store.rangeByScore('range', { max: 19, limit: 5 })).map((m) => m.member)).toEqual(['a']);
       expect((await store.rangeByScore('range', { min: 20, limit: 3, lowestFirst: true })).map((m) => m.member)).toEqual(['b', 'c', 'd']);
+      expect((await store.rangeByScore('range', { max: 20, min: 20, limit: 1, offset: 1 })).map((m) => m.member)).toEqual(['b']);
+      expect((await store.rangeByScore('range', { limit: 2, offset: 3 })).map((m) => m.member)).toEqual(['b', 'a']);
       expect(await store.rangeByScore('range-none', { limit: 5 })).toEqual([]);
       expect(await store.sortedSize('range')).toBe(5);
       expect(await store.sortedSize('range-none')).toBe(0);

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../../lib/log.js';
 import type { KeyValueStore } from '../../../lib/store/index.js';
 import { backgroundHandler, enqueueBackground } from './background.js';
 import { checkNow } from './check-now.js';
+import { checkStep } from './check-step.js';
 import type { EngineContext } from './context.js';
 import { journeyIdOf, requestHashOf } from './ids.js';
 import { handBackLease } from './lease.js';
@@ -211,16 +212,21 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     });
     const { record } = update;
     if (!update.written) return record;
+    // From here the action is carried out (written): what follows is best effort, never an error for an applied
+    // action. Recovery enqueues follow-ups left QUEUED and resumes a leased journey whose drive did not start.
     if (isTerminal(record.status)) {
       countTerminal(update.previous, record);
       // A journey a person closed as COMPLETED still sends its follow-ups (the customer's notification).
-      await enqueueBackground(ctx, record);
+      await enqueueBackground(ctx, record).catch((err: unknown) => ctx.logger.warn({ err, journeyId }, 'queueing the follow-ups of a journey a person closed failed; recovery will'));
       return record;
     }
     // Back in the slow sweep's set too (the due index, written with the record, is what recovery reads first).
-    await store.markActive(journeyId);
+    await store.markActive(journeyId).catch((err: unknown) => ctx.logger.warn({ err, journeyId }, 'could not mark a resumed journey active'));
     ctx.logger.info({ journeyId, journeyType: record.type, status: record.status }, 'journey resumed by a person\'s approved action');
-    return answer(runner.drive(journeyId), journeyId, waitMs);
+    return answer(runner.drive(journeyId), journeyId, waitMs).catch((err: unknown) => {
+      ctx.logger.warn({ err, journeyId }, 'following a resumed journey failed; answering with the record as written');
+      return record;
+    });
   }
 
   return {
@@ -231,6 +237,7 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     flowOf: (type) => flows.get(type),
     annotate: async (journeyId, decide) => (await store.update(journeyId, (current) => decide(current))).record,
     intervene,
+    checkStep: (journeyId, step) => checkStep(ctx, journeyId, step),
     start,
     get: (id) => store.get(id),
     listByCustomer: (customerId) => store.listByCustomer(customerId),

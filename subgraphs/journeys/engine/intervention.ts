@@ -1,6 +1,6 @@
 import { BankError, ErrorCode } from '../../../lib/errors.js';
 import { modeOf, now, stepOf, withStep } from './record.js';
-import type { FlowDefinition, JourneyActionKind, JourneyRecord, JourneyResolution, StepRecord } from './types.js';
+import type { FlowDefinition, JourneyActionKind, JourneyRecord, JourneyResolution, Json, StepRecord } from './types.js';
 
 /**
  * What a person's approved action does to a parked (NEEDS_ATTENTION) journey: pure functions from the record to the
@@ -19,7 +19,8 @@ import type { FlowDefinition, JourneyActionKind, JourneyRecord, JourneyResolutio
 
 export type Intervention =
   | { readonly kind: 'RETRY_STEP' }
-  | { readonly kind: 'RESOLVE'; readonly resolution: JourneyResolution }
+  /** `output`: the stuck step's output as its legacy system reported it (check-step.ts), when it could be asked. */
+  | { readonly kind: 'RESOLVE'; readonly resolution: JourneyResolution; readonly output?: Json }
   | { readonly kind: 'UNDO' };
 
 /** An action that cannot apply to the journey as it is: a client's mistake, with a stable code. */
@@ -46,26 +47,70 @@ function undoable(flow: FlowDefinition, record: JourneyRecord): StepRecord[] {
     .filter((s) => s.status === 'SUCCEEDED' || s.status === 'COMPENSATING' || s.status === 'COMPENSATION_FAILED');
 }
 
+/**
+ * Done steps no undo can reverse: a critical step that changes something, has no `compensate`, and succeeded (a
+ * payout the rail accepted: only the rail's own return brings the money back). Undoing the steps before it would
+ * refund a payment that went out.
+ */
+function irreversible(flow: FlowDefinition, record: JourneyRecord): StepRecord[] {
+  return flow.steps
+    .filter((def) => modeOf(def) === 'critical' && !def.compensate && !def.readOnly)
+    .map((def) => stepOf(record, def.name))
+    .filter((s) => s.status === 'SUCCEEDED');
+}
+
+/** Whether the journey was being undone when it parked (a refusal or a failure, then an undo that failed). */
+export function wasBeingUndone(record: JourneyRecord): boolean {
+  return (
+    record.afterCompensation === 'REJECTED' ||
+    record.afterCompensation === 'COMPENSATED' ||
+    record.steps.some((s) => s.mode === 'critical' && (s.status === 'COMPENSATED' || s.status === 'COMPENSATING' || s.status === 'COMPENSATION_FAILED'))
+  );
+}
+
 /** The actions that apply to the journey now: none unless it is parked. */
 export function availableActions(flow: FlowDefinition | undefined, record: JourneyRecord): JourneyActionKind[] {
   if (record.status !== 'NEEDS_ATTENTION' || !flow) return [];
   const kinds: JourneyActionKind[] = [];
   if (stuckStep(record)) kinds.push('RETRY_STEP');
   kinds.push('RESOLVE');
-  if (undoable(flow, record).length > 0) kinds.push('UNDO');
+  if (undoable(flow, record).length > 0 && irreversible(flow, record).length === 0) kinds.push('UNDO');
   return kinds;
 }
 
 /** Refuses (JOURNEY_NOT_PARKED, ACTION_NOT_APPLICABLE) an action that cannot apply to the journey as it is now. */
-export function checkApplicable(flow: FlowDefinition | undefined, record: JourneyRecord, kind: JourneyActionKind): void {
+export function checkApplicable(flow: FlowDefinition | undefined, record: JourneyRecord, kind: JourneyActionKind, resolution: JourneyResolution | null = null): void {
   if (record.status !== 'NEEDS_ATTENTION') {
     throw refused(ErrorCode.JOURNEY_NOT_PARKED, `The journey is ${record.status}, not NEEDS_ATTENTION: only a parked journey can be acted on.`);
   }
   if (!flow) throw refused(ErrorCode.ACTION_NOT_APPLICABLE, `No worker here knows journeys of type ${record.type}.`);
+  if (kind === 'UNDO') {
+    const done = irreversible(flow, record);
+    if (done.length > 0) {
+      throw refused(
+        ErrorCode.ACTION_NOT_APPLICABLE,
+        `UNDO does not apply: ${done.map((s) => s.name).join(', ')} cannot be undone (the money went out), so undoing the steps before it would refund it twice; RESOLVE as UNDONE once it came back.`,
+      );
+    }
+  }
+  if (kind === 'RESOLVE' && resolution === 'COMPLETED' && wasBeingUndone(record)) {
+    throw refused(ErrorCode.ACTION_NOT_APPLICABLE, 'RESOLVE as COMPLETED does not apply: the journey was being undone when it parked; finish the undo (RETRY_STEP) or RESOLVE as UNDONE.');
+  }
   if (!availableActions(flow, record).includes(kind)) {
     const why = kind === 'RETRY_STEP' ? 'the journey is not stopped on a step that could run again' : 'no completed step of the journey can be undone';
     throw refused(ErrorCode.ACTION_NOT_APPLICABLE, `${kind} does not apply to this journey: ${why}.`);
   }
+}
+
+/**
+ * The step whose outcome an action depends on and the legacy system can be asked about: the stuck step when it is a
+ * forward step that changes something (not an undo that failed, not a read). Undefined when there is none.
+ */
+export function stepToCheck(flow: FlowDefinition, record: JourneyRecord): StepRecord | undefined {
+  const stuck = stuckStep(record);
+  if (!stuck || (stuck.status !== 'FAILED' && stuck.status !== 'RUNNING')) return undefined;
+  const def = flow.steps.find((d) => d.name === stuck.name);
+  return def && !def.readOnly ? stuck : undefined;
 }
 
 /**
@@ -79,7 +124,7 @@ export function applyIntervention(
   actionId: string,
   result: (record: JourneyRecord) => JourneyRecord,
 ): JourneyRecord {
-  checkApplicable(flow, record, intervention.kind);
+  checkApplicable(flow, record, intervention.kind, intervention.kind === 'RESOLVE' ? intervention.resolution : null);
   const at = now();
   const mark = (step: StepRecord, kind: 'retry' | 'resolved', outcomeUnknown: boolean) => ({
     kind,
@@ -91,6 +136,8 @@ export function applyIntervention(
   switch (intervention.kind) {
     case 'RETRY_STEP': {
       const step = stuckStep(record)!;
+      // Parked while being undone (the engine failed between two undos): the undo goes on, the failed step stays failed.
+      if (wasBeingUndone(record) && step.status === 'FAILED') return { ...record, status: 'COMPENSATING', errorCode: null };
       if (step.status === 'COMPENSATION_FAILED' || step.status === 'COMPENSATING') {
         const next = withStep(record, step.name, { status: 'COMPENSATING', endedAt: null, errorCode: null, manual: mark(step, 'retry', false) });
         return { ...next, status: 'COMPENSATING', errorCode: null };
@@ -104,15 +151,18 @@ export function applyIntervention(
     case 'RESOLVE': {
       let next = record;
       if (intervention.resolution === 'COMPLETED') {
-        for (const step of record.steps) {
-          if (step.mode !== 'critical' || step.status === 'SUCCEEDED' || step.status === 'SKIPPED') continue;
-          // The step the journey stopped on (and any undo under way) did happen, the person says; the steps after it
-          // never ran and are not needed.
-          const status = step.status === 'PENDING' ? 'SKIPPED' : 'SUCCEEDED';
-          next = withStep(next, step.name, { status, endedAt: at, errorCode: null, wait: null, manual: mark(step, 'resolved', false) });
+        // The step the journey stopped on did happen, the person says (and its legacy system, when it can be asked:
+        // its output is then the one recorded). The steps after it still run: nothing is skipped on anyone's word.
+        const step = stuckStep(record);
+        if (step) {
+          next = withStep(next, step.name, { status: 'SUCCEEDED', endedAt: at, errorCode: null, wait: null, manual: mark(step, 'resolved', false) });
+          next = { ...next, state: { ...next.state, [step.name]: intervention.output ?? { resolvedByAction: actionId } } };
         }
-        for (const step of next.steps) if (step.mode === 'background' && step.status === 'PENDING') next = withStep(next, step.name, { status: 'QUEUED' });
-        return result({ ...next, status: 'COMPLETED', reason: null, errorCode: null });
+        const { afterCompensation: _after, ...cleared } = next;
+        if (cleared.steps.some((s) => s.mode === 'critical' && s.status === 'PENDING')) return { ...cleared, status: 'RUNNING', reason: null, errorCode: null };
+        let done: JourneyRecord = { ...cleared, status: 'COMPLETED', reason: null, errorCode: null };
+        for (const s of done.steps) if (s.mode === 'background' && s.status === 'PENDING') done = withStep(done, s.name, { status: 'QUEUED' });
+        return result(done);
       }
       for (const step of record.steps) {
         if (step.mode !== 'critical' || step.status === 'PENDING' || step.status === 'SKIPPED' || step.status === 'COMPENSATED') continue;

@@ -1,4 +1,4 @@
-import type { KeyValueStore, ScoredEntry } from '../../../lib/store/index.js';
+import type { KeyValueStore, ScoredEntry, ScoredMember } from '../../../lib/store/index.js';
 import type { JourneyRecord, JourneyStatus } from './types.js';
 
 /**
@@ -102,7 +102,7 @@ export function indexFor(query: JourneyQuery): string {
 
 /**
  * One page of the work queue: up to `first` journeys the query admits, newest first, after `after`. Reads at most
- * MAX_SCANNED index entries (in rounds of BATCH) and their records, one getMany per round.
+ * MAX_SCANNED index entries and their records, one getMany per BATCH entries.
  */
 export async function listJourneys(
   kv: KeyValueStore,
@@ -112,30 +112,21 @@ export async function listJourneys(
   now: number,
   parse: (raw: string, id: string) => JourneyRecord,
 ): Promise<JourneyPage> {
-  const index = indexFor(query);
-  const min = query.createdAfter ?? Number.NEGATIVE_INFINITY;
-  // createdBefore is exclusive: the highest whole millisecond below it.
-  const ceiling = query.createdBefore !== undefined ? query.createdBefore - 1 : Number.POSITIVE_INFINITY;
-  let position: QueueCursor | null = after;
+  const entries = entriesAfter(kv, indexFor(query), query.createdAfter ?? Number.NEGATIVE_INFINITY, query.createdBefore, after);
   const records: JourneyRecord[] = [];
   let scanned = 0;
+  let position: QueueCursor | null = after;
   for (;;) {
-    const max = position ? Math.min(position.score, ceiling) : ceiling;
-    if (max < min) return { records, next: null };
-    // Entries of the cursor's own score that sort at or above its member were on earlier pages: read enough to skip them.
-    // From the second round on, the cursor's own entry comes back first (the bound is inclusive): one more is read.
-    const limit = position ? BATCH + 1 : BATCH;
-    const batch = await kv.rangeByScore(index, { max, min, limit });
-    const fresh = position ? batch.filter((e) => e.score < position!.score || e.member < position!.member) : batch;
-    if (fresh.length === 0) {
-      // Only entries already seen: at most BATCH journeys created within the same millisecond as the cursor, or none.
-      return { records, next: null };
+    const chunk: ScoredMember[] = [];
+    while (chunk.length < Math.min(BATCH, MAX_SCANNED - scanned)) {
+      const next = await entries.next();
+      if (next.done) break;
+      chunk.push(next.value);
     }
-    const room = Math.min(fresh.length, BATCH, MAX_SCANNED - scanned);
-    const looked = fresh.slice(0, room);
-    const values = await kv.getMany(looked.map((e) => journeyKeyOf(e.member)));
-    for (let i = 0; i < looked.length; i++) {
-      const entry = looked[i]!;
+    if (chunk.length === 0) return { records, next: scanned >= MAX_SCANNED ? position : null };
+    const values = await kv.getMany(chunk.map((e) => journeyKeyOf(e.member)));
+    for (let i = 0; i < chunk.length; i++) {
+      const entry = chunk[i]!;
       const raw = values[i];
       scanned++;
       position = { score: entry.score, member: entry.member };
@@ -148,7 +139,49 @@ export async function listJourneys(
       if (records.length === first) return { records, next: position };
     }
     if (scanned >= MAX_SCANNED) return { records, next: position };
-    if (batch.length < limit && room === fresh.length) return { records, next: null };
+  }
+}
+
+/**
+ * The index's entries after the cursor, newest first, lazily, within [min, createdBefore). Scores are whole
+ * milliseconds, so "older than score s" is the range up to s - 1. Entries of one score (journeys created in the same
+ * millisecond) come in reverse member order; a batch that ends inside such a group is finished with offsets within
+ * that score before going older, so a page never skips or repeats one, however many share a millisecond.
+ */
+async function* entriesAfter(
+  kv: KeyValueStore,
+  index: string,
+  min: number,
+  createdBefore: number | undefined,
+  after: QueueCursor | null,
+): AsyncGenerator<ScoredMember> {
+  const ceiling = createdBefore !== undefined ? createdBefore - 1 : Number.POSITIVE_INFINITY;
+  /** The members of score `score` after `member` (all of them when member is null), in order. */
+  async function* group(score: number, member: string | null, skip: number): AsyncGenerator<ScoredMember> {
+    for (let offset = skip; ; offset += BATCH) {
+      const batch = await kv.rangeByScore(index, { max: score, min: score, offset, limit: BATCH });
+      for (const e of batch) if (member === null || e.member < member) yield e;
+      if (batch.length < BATCH) return;
+    }
+  }
+  let max = ceiling;
+  if (after) {
+    if (after.score <= ceiling && after.score >= min) yield* group(after.score, after.member, 0);
+    max = Math.min(after.score - 1, ceiling);
+  }
+  for (;;) {
+    if (max < min) return;
+    const batch = await kv.rangeByScore(index, { max, min, limit: BATCH });
+    if (batch.length < BATCH) {
+      yield* batch;
+      return;
+    }
+    // A full batch may end inside a group of one score: the batch holds that group's first members, so the rest of
+    // the group is read by offset within its score before going older.
+    yield* batch;
+    const last = batch[batch.length - 1]!.score;
+    yield* group(last, null, batch.filter((e) => e.score === last).length);
+    max = last - 1;
   }
 }
 

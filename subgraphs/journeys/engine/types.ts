@@ -1,5 +1,6 @@
 import type { Principal } from '../../../lib/principal.js';
 import { BankError, ErrorCode } from '../../../lib/errors.js';
+import type { StepCheck } from './check-step.js';
 import type { JourneyPage, JourneyQuery, QueueCursor } from './queue-index.js';
 
 /**
@@ -135,7 +136,7 @@ export interface JourneyActionRecord {
   readonly step: string | null;
   readonly reason: string;
   /** Stored status; AWAITING_APPROVAL past expiresAt reads as EXPIRED. */
-  readonly status: 'AWAITING_APPROVAL' | 'APPLIED' | 'DECLINED';
+  readonly status: 'AWAITING_APPROVAL' | 'APPLIED' | 'DECLINED' | 'EXPIRED';
   /** The requester's staff id. */
   readonly requestedBy: string;
   readonly requestedAt: string;
@@ -423,6 +424,11 @@ export interface JourneyEngine {
    * terminal; the engine then drives the journey on and answers, like start, once it is terminal or after waitMs.
    */
   intervene(journeyId: string, decide: (current: JourneyRecord, flow: FlowDefinition | undefined) => JourneyRecord | null, waitMs?: number): Promise<JourneyRecord>;
+  /**
+   * Asks the legacy system, once, through the step's `recover`, what became of a parked journey's step (check-step.ts),
+   * recording the question as an attempt: before an action that depends on the answer is carried out.
+   */
+  checkStep(journeyId: string, step: string): Promise<StepCheck>;
   /** Stops workers and timers; leaves running journeys for another worker to recover. */
   close(): Promise<void>;
 }

@@ -4,11 +4,11 @@ import { badUserInput, BankError, ErrorCode, forbidden } from '../../../lib/erro
 import type { Logger } from '../../../lib/log.js';
 import { describePrincipal, type Principal } from '../../../lib/principal.js';
 import { canonicalJson } from '../engine/ids.js';
-import { applyIntervention, checkApplicable, stuckStep, type Intervention } from '../engine/intervention.js';
+import { applyIntervention, checkApplicable, stepToCheck, stuckStep, type Intervention } from '../engine/intervention.js';
 import { actionsTotal } from '../engine/metrics.js';
 import { now } from '../engine/record.js';
 import { JourneyNotFound } from '../engine/store.js';
-import type { FlowDefinition, JourneyActionKind, JourneyActionRecord, JourneyEngine, JourneyRecord, JourneyResolution } from '../engine/types.js';
+import type { FlowDefinition, Json, JourneyActionKind, JourneyActionRecord, JourneyEngine, JourneyRecord, JourneyResolution } from '../engine/types.js';
 
 /**
  * Four-eyes actions on parked journeys. One operations staff member asks for an action (retry the stuck step, resolve
@@ -57,7 +57,7 @@ type Staff = Extract<Principal, { kind: 'staff' }>;
 export class JourneyActions {
   constructor(private readonly o: JourneyActionsOptions) {}
 
-  async request(principal: Principal, idempotencyKey: string, input: JourneyActionRequest): Promise<ActionAnswer> {
+  async request(principal: Principal, idempotencyKey: string, input: JourneyActionRequest, requestId: string | null = null): Promise<ActionAnswer> {
     const staff = operations(principal);
     const reason = checkedReason(input.reason, 'input.reason', true);
     if (input.kind === 'RESOLVE' && input.resolution === null) throw badUserInput('input.resolution', 'RESOLVE needs a resolution: COMPLETED or UNDONE, as found in the legacy system.');
@@ -66,10 +66,12 @@ export class JourneyActions {
     const id = actionIdOf(input.journeyId, staff.staffId, key);
     const requestHash = hashOf({ kind: input.kind, resolution: input.resolution, reason });
     let created: JourneyActionRecord | undefined;
+    let expiredNow: JourneyActionRecord[] = [];
     const journey = await this.counted(input.kind, () =>
       this.o.engine.annotate(input.journeyId, (current) => {
         // decide may run again after a lost compare-and-set: only the round that is written counts.
         created = undefined;
+        expiredNow = [];
         const existing = current.actions?.find((a) => a.id === id);
         if (existing) {
           if (existing.requestHash !== requestHash) {
@@ -77,13 +79,14 @@ export class JourneyActions {
           }
           return null;
         }
-        checkApplicable(this.o.engine.flowOf(current.type), current, input.kind);
+        checkApplicable(this.o.engine.flowOf(current.type), current, input.kind, input.resolution);
         const at = now();
         const pending = current.actions?.find((a) => a.status === 'AWAITING_APPROVAL' && !expired(a, Date.now()));
         if (pending) {
           throw new BankError(ErrorCode.ACTION_ALREADY_PENDING, `Action ${pending.id} (${pending.kind}) already awaits approval: approve or decline it first.`, { extensions: { actionId: pending.id } });
         }
-        for (const stale of current.actions ?? []) if (stale.status === 'AWAITING_APPROVAL') actionsTotal.inc({ kind: stale.kind, decision: 'expired', code: '' });
+        // Expired ones are recorded as such in this write (and counted once it is written), so nobody counts them again.
+        expiredNow = (current.actions ?? []).filter((a) => a.status === 'AWAITING_APPROVAL');
         created = {
           id,
           kind: input.kind,
@@ -101,22 +104,27 @@ export class JourneyActions {
           decidedAt: null,
           decisionReason: null,
         };
-        return { ...current, actions: [...(current.actions ?? []), created] };
+        const actions = (current.actions ?? []).map((a) => (a.status === 'AWAITING_APPROVAL' ? { ...a, status: 'EXPIRED' as const } : a));
+        return { ...current, actions: [...actions, created] };
       }),
     );
     const action = actionOf(journey, id);
     if (created) {
+      for (const stale of expiredNow) actionsTotal.inc({ kind: stale.kind, decision: 'expired', code: '' });
       actionsTotal.inc({ kind: action.kind, decision: 'requested', code: '' });
-      await this.audited(staff, 'requestJourneyAction', journey, action, action.status);
+      await this.audited(staff, 'requestJourneyAction', journey, action, action.status, requestId);
     }
     return { action, journey };
   }
 
-  async approve(principal: Principal, journeyId: string, actionId: string, reason: string | null, waitMs?: number): Promise<ActionAnswer> {
+  async approve(principal: Principal, journeyId: string, actionId: string, reason: string | null, waitMs?: number, requestId: string | null = null): Promise<ActionAnswer> {
     const staff = operations(principal);
     const why = reason === null ? null : checkedReason(reason, 'reason', false);
     let kind: JourneyActionKind = 'RETRY_STEP';
     let applied = false;
+    // An undo, or a resolution as completed, depends on what became of the stuck step: the legacy system is asked
+    // first (its answer recorded in the step's story), and its word beats the person's.
+    const output = await this.counted(() => kind, () => this.checkFirst(staff, journeyId, actionId, (k) => (kind = k)));
     const journey = await this.counted(
       () => kind,
       () =>
@@ -128,7 +136,7 @@ export class JourneyActions {
             kind = action?.kind ?? actionOf(current, actionId).kind;
             if (action === null) return null;
             if (!flow) throw new BankError(ErrorCode.ACTION_NOT_APPLICABLE, `No worker here knows journeys of type ${current.type}.`);
-            const next = applyIntervention(flow, current, interventionOf(action), action.id, (r) => withFlowResult(flow, r, this.o.logger));
+            const next = applyIntervention(flow, current, interventionOf(action, output), action.id, (r) => withFlowResult(flow, r, this.o.logger));
             applied = true;
             return { ...next, actions: decided(next, action.id, { status: 'APPLIED', decidedBy: staff.staffId, decidedAt: now(), decisionReason: why }) };
           },
@@ -139,12 +147,48 @@ export class JourneyActions {
     if (applied) {
       actionsTotal.inc({ kind: action.kind, decision: 'applied', code: '' });
       this.o.logger.warn({ journeyId, actionId, kind: action.kind, requestedBy: action.requestedBy, approvedBy: staff.staffId }, 'a person\'s action on a parked journey was approved and carried out');
-      await this.audited(staff, 'approveJourneyAction', journey, action, action.status);
+      await this.audited(staff, 'approveJourneyAction', journey, action, action.status, requestId);
     }
     return { action, journey };
   }
 
-  async decline(principal: Principal, journeyId: string, actionId: string, reason: string): Promise<ActionAnswer> {
+  /**
+   * Before an UNDO or a RESOLVE as COMPLETED: the action checked as the approval will check it (so a refused approval
+   * asks nothing), then the stuck step's legacy system asked. UNDO of a step whose effect happened, or RESOLVE as
+   * COMPLETED of one the system has no trace of, is refused; a system that cannot answer now is UPSTREAM_UNAVAILABLE
+   * (try again). Returns the step's output as the system reported it, for RESOLVE.
+   */
+  private async checkFirst(staff: Staff, journeyId: string, actionId: string, setKind: (kind: JourneyActionKind) => void): Promise<Json | undefined> {
+    const current = await this.o.engine.get(journeyId);
+    if (!current) throw new JourneyNotFound(journeyId);
+    const action = decidable(current, actionId, staff, 'APPLIED');
+    setKind(actionOf(current, actionId).kind);
+    if (action === null || action.kind === 'RETRY_STEP' || (action.kind === 'RESOLVE' && action.resolution === 'UNDONE')) return undefined;
+    const flow = this.o.engine.flowOf(current.type);
+    checkApplicable(flow, current, action.kind, action.resolution);
+    const step = flow ? stepToCheck(flow, current) : undefined;
+    if (!step) return undefined;
+    const check = await this.o.engine.checkStep(journeyId, step.name);
+    const reference = `${journeyId}.${step.name}`;
+    if (check.verdict === 'unknown') {
+      throw new BankError(ErrorCode.UPSTREAM_UNAVAILABLE, `Could not ask the legacy system what became of ${reference}: approve again once it answers.`);
+    }
+    if (action.kind === 'UNDO' && check.verdict === 'found') {
+      throw new BankError(
+        ErrorCode.ACTION_NOT_APPLICABLE,
+        `The legacy system has ${reference} (its effect happened): undoing the steps before it would refund a payment that went out. Decline this action; RETRY_STEP or RESOLVE as COMPLETED instead.`,
+      );
+    }
+    if (action.kind === 'RESOLVE' && check.verdict === 'absent') {
+      throw new BankError(
+        ErrorCode.ACTION_NOT_APPLICABLE,
+        `The legacy system has no trace of ${reference}: it did not happen. Decline this action; RETRY_STEP or RESOLVE as UNDONE instead.`,
+      );
+    }
+    return check.verdict === 'found' ? check.output : undefined;
+  }
+
+  async decline(principal: Principal, journeyId: string, actionId: string, reason: string, requestId: string | null = null): Promise<ActionAnswer> {
     const staff = operations(principal);
     const why = checkedReason(reason, 'reason', true);
     let kind: JourneyActionKind = 'RETRY_STEP';
@@ -164,13 +208,13 @@ export class JourneyActions {
     const action = actionOf(journey, actionId);
     if (declined) {
       actionsTotal.inc({ kind: action.kind, decision: 'declined', code: '' });
-      await this.audited(staff, 'declineJourneyAction', journey, action, action.status);
+      await this.audited(staff, 'declineJourneyAction', journey, action, action.status, requestId);
     }
     return { action, journey };
   }
 
   /** Runs the write; a refusal is counted by code, an unknown journey is NOT_FOUND. */
-  private async counted(kind: JourneyActionKind | (() => JourneyActionKind), write: () => Promise<JourneyRecord>): Promise<JourneyRecord> {
+  private async counted<T>(kind: JourneyActionKind | (() => JourneyActionKind), write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (err) {
@@ -179,17 +223,17 @@ export class JourneyActions {
         actionsTotal.inc({ kind: k, decision: 'refused', code: ErrorCode.NOT_FOUND });
         throw new BankError(ErrorCode.NOT_FOUND, 'No journey has this id.');
       }
-      if (err instanceof BankError) actionsTotal.inc({ kind: k, decision: err.code === ErrorCode.ACTION_EXPIRED ? 'expired' : 'refused', code: err.code });
+      if (err instanceof BankError) actionsTotal.inc({ kind: k, decision: 'refused', code: err.code });
       throw err;
     }
   }
 
-  private async audited(staff: Staff, operation: string, journey: JourneyRecord, action: JourneyActionRecord, outcome: string): Promise<void> {
+  private async audited(staff: Staff, operation: string, journey: JourneyRecord, action: JourneyActionRecord, outcome: string, requestId: string | null): Promise<void> {
     try {
       await this.o.audit.record({
         at: now(),
         who: describePrincipal(staff),
-        requestId: null,
+        requestId: requestId || null,
         operation: `${operation}:${action.kind}`,
         kind: 'journey-action',
         ...(journey.customerId !== null ? { customerId: journey.customerId } : {}),
@@ -242,16 +286,16 @@ function decided(record: JourneyRecord, actionId: string, patch: Pick<JourneyAct
 }
 
 export function expired(action: JourneyActionRecord, at: number): boolean {
-  return action.status === 'AWAITING_APPROVAL' && Date.parse(action.expiresAt) <= at;
+  return action.status === 'EXPIRED' || (action.status === 'AWAITING_APPROVAL' && Date.parse(action.expiresAt) <= at);
 }
 
-/** The status a client sees: an unapproved action past its expiry is EXPIRED. */
-export function visibleStatus(action: JourneyActionRecord, at = Date.now()): JourneyActionRecord['status'] | 'EXPIRED' {
+/** The status a client sees: an unapproved action past its expiry is EXPIRED (recorded so by the next request). */
+export function visibleStatus(action: JourneyActionRecord, at = Date.now()): JourneyActionRecord['status'] {
   return expired(action, at) ? 'EXPIRED' : action.status;
 }
 
-function interventionOf(action: JourneyActionRecord): Intervention {
-  if (action.kind === 'RESOLVE') return { kind: 'RESOLVE', resolution: action.resolution ?? 'COMPLETED' };
+function interventionOf(action: JourneyActionRecord, output: Json | undefined): Intervention {
+  if (action.kind === 'RESOLVE') return { kind: 'RESOLVE', resolution: action.resolution ?? 'COMPLETED', ...(output !== undefined ? { output } : {}) };
   return { kind: action.kind };
 }
 

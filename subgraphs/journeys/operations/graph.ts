@@ -42,14 +42,14 @@ export const operationsQuery: Pick<QueryResolvers, 'journeys' | 'journeySummary'
 
 export const operationsMutation: Pick<MutationResolvers, 'requestJourneyAction' | 'approveJourneyAction' | 'declineJourneyAction'> = {
   requestJourneyAction: (_parent, { idempotencyKey, input }, ctx) =>
-    actionsOf(ctx).request(ctx.principal, idempotencyKey, {
-      journeyId: input.journeyId,
-      kind: input.kind,
-      resolution: input.resolution ?? null,
-      reason: input.reason,
-    }),
-  approveJourneyAction: (_parent, { journeyId, actionId, reason }, ctx) => actionsOf(ctx).approve(ctx.principal, journeyId, actionId, reason ?? null, ctx.waitMs),
-  declineJourneyAction: (_parent, { journeyId, actionId, reason }, ctx) => actionsOf(ctx).decline(ctx.principal, journeyId, actionId, reason),
+    actionsOf(ctx).request(
+      ctx.principal,
+      idempotencyKey,
+      { journeyId: input.journeyId, kind: input.kind, resolution: input.resolution ?? null, reason: input.reason },
+      ctx.requestId,
+    ),
+  approveJourneyAction: (_parent, { journeyId, actionId, reason }, ctx) => actionsOf(ctx).approve(ctx.principal, journeyId, actionId, reason ?? null, ctx.waitMs, ctx.requestId),
+  declineJourneyAction: (_parent, { journeyId, actionId, reason }, ctx) => actionsOf(ctx).decline(ctx.principal, journeyId, actionId, reason, ctx.requestId),
 };
 
 /** The story fields of a journey. */

@@ -5,8 +5,9 @@ import { BankError, ErrorCode } from '../../../lib/errors.js';
 import type { Principal } from '../../../lib/principal.js';
 import type { JourneyEngineHandle } from '../../../subgraphs/journeys/engine/engine.js';
 import { actionsTotal, resolutionSeconds } from '../../../subgraphs/journeys/engine/metrics.js';
-import type { FlowDefinition, Json, JourneyRecord } from '../../../subgraphs/journeys/engine/types.js';
+import type { FlowDefinition, Json, JourneyRecord, StepDefinition } from '../../../subgraphs/journeys/engine/types.js';
 import { JourneyActions, type JourneyActionRequest } from '../../../subgraphs/journeys/operations/actions.js';
+import { availableActions } from '../../../subgraphs/journeys/engine/intervention.js';
 import {
   CUSTOMER,
   Ledger,
@@ -33,14 +34,18 @@ const bob: Principal = { kind: 'staff', role: 'operations', staffId: 'ops-bob' }
 const carol: Principal = { kind: 'staff', role: 'operations', staffId: 'ops-carol' };
 const support: Principal = { kind: 'staff', role: 'support', staffId: 'sup-dan' };
 
-/** A rail that can be taken down: while down, a payout's answer is lost (the effect lands) and status queries fail. */
+/**
+ * A rail that can be taken down: while down, status queries fail and a payout is lost on the way back (`lost:
+ * 'answer'`: the rail has it, its answer is lost) or on the way there (`lost: 'request'`: the rail never had it).
+ */
 class Rail {
   down = true;
+  lost: 'answer' | 'request' = 'answer';
   constructor(readonly ledger: Ledger) {}
 }
 
-/** debit, then payOut (answer lost and status unknown while the rail is down), then a notification follow-up. */
-function paymentFlow(rail: Rail, notified: string[]): FlowDefinition {
+/** debit, then payOut (outcome unknown while the rail is down), `after` steps, then a notification follow-up. */
+function paymentFlow(rail: Rail, notified: string[], after: StepDefinition[] = []): FlowDefinition {
   const ledger = rail.ledger;
   return toyFlow([
     ledgerStep(ledger, 'debit'),
@@ -49,6 +54,7 @@ function paymentFlow(rail: Rail, notified: string[]): FlowDefinition {
       retry: { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 5 },
       compensateRetry: { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 5 },
       run: async (ctx) => {
+        if (rail.down && rail.lost === 'request') throw unavailable();
         const effect = ledger.apply(ctx.reference, { paid: (ctx.input as { amount: number }).amount });
         if (rail.down) throw unavailable();
         return effect;
@@ -61,6 +67,7 @@ function paymentFlow(rail: Rail, notified: string[]): FlowDefinition {
         ledger.apply(ctx.reference);
       },
     },
+    ...after,
     {
       name: 'notify',
       mode: 'background',
@@ -217,13 +224,17 @@ for (const kind of STORES) {
       const journey = await parked(e, flow);
       const { action } = await actions.request(alice, newKey('act'), retry(journey.id));
       await new Promise((r) => setTimeout(r, 5));
-      const expiredBefore = await counterValue(actionsTotal, { kind: 'RETRY_STEP', decision: 'expired', code: ErrorCode.ACTION_EXPIRED });
+      const refusedBefore = await counterValue(actionsTotal, { kind: 'RETRY_STEP', decision: 'refused', code: ErrorCode.ACTION_EXPIRED });
+      const expiredBefore = await counterValue(actionsTotal, { kind: 'RETRY_STEP', decision: 'expired', code: '' });
       await expect(actions.approve(bob, journey.id, action.id, null)).rejects.toMatchObject({ code: ErrorCode.ACTION_EXPIRED });
-      expect(await counterValue(actionsTotal, { kind: 'RETRY_STEP', decision: 'expired', code: ErrorCode.ACTION_EXPIRED })).toBe(expiredBefore + 1);
+      await expect(actions.approve(carol, journey.id, action.id, null)).rejects.toMatchObject({ code: ErrorCode.ACTION_EXPIRED });
+      expect(await counterValue(actionsTotal, { kind: 'RETRY_STEP', decision: 'refused', code: ErrorCode.ACTION_EXPIRED })).toBe(refusedBefore + 2);
       expect((await e.get(journey.id))!.status).toBe('NEEDS_ATTENTION');
-      // An expired action no longer blocks: asking again is allowed.
+      // An expired action no longer blocks: asking again is allowed, and records the expiry (counted once).
       const second = await actions.request(bob, newKey('act'), retry(journey.id));
       expect(second.action.status).toBe('AWAITING_APPROVAL');
+      expect(second.journey.actions?.map((a) => a.status)).toEqual(['EXPIRED', 'AWAITING_APPROVAL']);
+      expect(await counterValue(actionsTotal, { kind: 'RETRY_STEP', decision: 'expired', code: '' })).toBe(expiredBefore + 1);
     });
 
     it('a declined action changes nothing; the journey stays parked for another decision', async () => {
@@ -252,10 +263,19 @@ for (const kind of STORES) {
         resolution: 'COMPLETED',
         reason: 'rail desk confirms EndToEndId settled on their side (ticket 4711)',
       });
+      // While the rail cannot be asked, the approval cannot be carried out: try again later.
+      await expect(actions.approve(bob, journey.id, action.id, null)).rejects.toMatchObject({ code: ErrorCode.UPSTREAM_UNAVAILABLE });
+      rail.down = false;
       const { journey: done } = await actions.approve(bob, journey.id, action.id, null);
       expect(done.status).toBe('COMPLETED');
       expect(done.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'QUEUED']);
       expect(done.steps[1]!.manual).toMatchObject({ kind: 'resolved', actionId: action.id });
+      // The payout's output is the rail's own answer (asked, not run again), so the follow-ups and the result have it.
+      expect(done.state.payOut).toEqual({ paid: 25 });
+      expect(done.steps[1]!.attempts.slice(-2).map((a) => [a.kind, a.outcome])).toEqual([
+        ['recover', 'FAILED'],
+        ['recover', 'SUCCEEDED'],
+      ]);
       expect(rail.ledger.calls.length).toBe(calls);
       await eventually(async () => notified.includes(journey.id), 5_000, 'the follow-up');
     });
@@ -276,15 +296,76 @@ for (const kind of STORES) {
 
     it('UNDO undoes the completed steps with their undo references and leaves the stuck step failed', async () => {
       const rail = new Rail(new Ledger());
+      rail.lost = 'request';
       const flow = paymentFlow(rail, []);
       const { engine: e, actions } = setUp(flow);
       const journey = await parked(e, flow);
       const { action } = await actions.request(alice, newKey('act'), { journeyId: journey.id, kind: 'UNDO', resolution: null, reason: 'rail confirms it never received the payout' });
+      rail.down = false;
       const { journey: done } = await actions.approve(bob, journey.id, action.id, null);
       expect(done.status).toBe('COMPENSATED');
       expect(done.steps.map((s) => s.status)).toEqual(['COMPENSATED', 'FAILED', 'PENDING']);
+      // The rail was asked first, and had nothing under the payout's reference.
+      expect(done.steps[1]!.attempts.some((a) => a.kind === 'recover' && a.errorCode === ErrorCode.NOT_FOUND)).toBe(true);
       expect(rail.ledger.effectsEndingWith('.debit.undo')).toBe(1);
       expect(rail.ledger.effectsEndingWith('.payOut.undo')).toBe(0);
+    });
+
+    it('UNDO is refused when the rail has the payout (its effect happened): nothing is refunded', async () => {
+      const rail = new Rail(new Ledger());
+      const flow = paymentFlow(rail, []);
+      const { engine: e, actions } = setUp(flow);
+      const journey = await parked(e, flow);
+      const { action } = await actions.request(alice, newKey('act'), { journeyId: journey.id, kind: 'UNDO', resolution: null, reason: 'I think it never went out' });
+      await expect(actions.approve(bob, journey.id, action.id, null)).rejects.toMatchObject({ code: ErrorCode.UPSTREAM_UNAVAILABLE });
+      rail.down = false;
+      await expect(actions.approve(bob, journey.id, action.id, null)).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_APPLICABLE });
+      const after = (await e.get(journey.id))!;
+      expect(after.status).toBe('NEEDS_ATTENTION');
+      expect(after.actions?.[0]?.status).toBe('AWAITING_APPROVAL');
+      expect(rail.ledger.effectsEndingWith('.debit.undo')).toBe(0);
+    });
+
+    it('RESOLVE as COMPLETED is refused when the rail has no trace of the payout', async () => {
+      const rail = new Rail(new Ledger());
+      rail.lost = 'request';
+      const flow = paymentFlow(rail, []);
+      const { engine: e, actions } = setUp(flow);
+      const journey = await parked(e, flow);
+      const { action } = await actions.request(alice, newKey('act'), { journeyId: journey.id, kind: 'RESOLVE', resolution: 'COMPLETED', reason: 'looks paid to me' });
+      rail.down = false;
+      await expect(actions.approve(bob, journey.id, action.id, null)).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_APPLICABLE });
+      expect((await e.get(journey.id))!.status).toBe('NEEDS_ATTENTION');
+    });
+
+    it('RESOLVE as COMPLETED of a step with steps after it runs them: nothing is skipped on a person\'s word', async () => {
+      const rail = new Rail(new Ledger());
+      const flow = paymentFlow(rail, [], [ledgerStep(rail.ledger, 'settle')]);
+      const { engine: e, actions } = setUp(flow);
+      const journey = await parked(e, flow);
+      const { action } = await actions.request(alice, newKey('act'), { journeyId: journey.id, kind: 'RESOLVE', resolution: 'COMPLETED', reason: 'rail desk: paid' });
+      rail.down = false;
+      const { journey: done } = await actions.approve(bob, journey.id, action.id, null);
+      expect(done.status).toBe('COMPLETED');
+      expect(done.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'QUEUED']);
+      expect(rail.ledger.effectsEndingWith('.settle')).toBe(1);
+    });
+
+    it('UNDO is refused past the point of no return (the payout went out; only settlement is in doubt)', async () => {
+      const ledger = new Ledger();
+      const flow = toyFlow([
+        ledgerStep(ledger, 'debit'),
+        { name: 'payOut', retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, run: async (ctx) => ledger.apply(ctx.reference) },
+        { name: 'awaitSettlement', readOnly: true, onFailure: 'park', retry: { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 5 }, run: () => Promise.reject(unavailable()) },
+      ]);
+      const { engine: e, actions } = setUp(flow);
+      const journey = await parked(e, flow);
+      const story = await e.get(journey.id);
+      expect(availableActions(flow, story!)).toEqual(['RETRY_STEP', 'RESOLVE']);
+      await expect(actions.request(alice, newKey('act'), { journeyId: journey.id, kind: 'UNDO', resolution: null, reason: 'refund' })).rejects.toMatchObject({
+        code: ErrorCode.ACTION_NOT_APPLICABLE,
+      });
+      expect(ledger.effectsEndingWith('.debit.undo')).toBe(0);
     });
 
     it('a retry of an undo that kept failing runs that undo again and finishes the compensation', async () => {
@@ -312,6 +393,20 @@ for (const kind of STORES) {
       expect(done.steps.map((s) => s.status)).toEqual(['COMPENSATED', 'COMPENSATED', 'FAILED']);
       expect(ledger.effectsEndingWith('.debit.undo')).toBe(1);
       expect(ledger.effectsEndingWith('.openAccount.undo')).toBe(1);
+    });
+
+    it('a journey that was being undone cannot be resolved as COMPLETED', async () => {
+      const ledger = new Ledger();
+      const flow = toyFlow([
+        ledgerStep(ledger, 'openAccount'),
+        ledgerStep(ledger, 'debit', { compensate: async () => Promise.reject(unavailable()), compensateRetry: { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 5 } }),
+        ledgerStep(ledger, 'payOut', { run: async () => Promise.reject(new BankError(ErrorCode.UPSTREAM_REJECTED, 'no')) }),
+      ]);
+      const { engine: e, actions } = setUp(flow);
+      const journey = await parked(e, flow);
+      await expect(actions.request(alice, newKey('act'), { journeyId: journey.id, kind: 'RESOLVE', resolution: 'COMPLETED', reason: 'x' })).rejects.toMatchObject({
+        code: ErrorCode.ACTION_NOT_APPLICABLE,
+      });
     });
 
     it('an action that does not apply is refused: nothing to retry on a journey not stopped on a step', async () => {
