@@ -46,6 +46,8 @@ function renderActions(journey, decide) {
   $('action-resolution-label').hidden = kind.value !== 'RESOLVE';
 }
 
+const DECIDED = { APPLIED: 'Approved', DECLINED: 'Declined', WITHDRAWN: 'Withdrawn' };
+
 function actionView(journey, action, decide) {
   const mine = action.requestedBy === session.staffId;
   const what = [action.kind, action.step ? ` of ${action.step}` : '', action.resolution ? ` as ${action.resolution}` : ''].join('');
@@ -56,16 +58,17 @@ function actionView(journey, action, decide) {
     h('p', {}, 'Requested by ', h('strong', { class: 'requested-by' }, action.requestedBy), mine ? ' (you)' : '', ` at ${action.requestedAt}`),
     h('blockquote', { class: 'action-reason' }, action.reason),
     action.decidedBy
-      ? h('p', {}, `${action.status === 'DECLINED' ? 'Declined' : 'Approved'} by `, h('strong', { class: 'decided-by' }, action.decidedBy), ` at ${action.decidedAt ?? ''}`)
+      ? h('p', {}, `${DECIDED[action.status] ?? 'Decided'} by `, h('strong', { class: 'decided-by' }, action.decidedBy), ` at ${action.decidedAt ?? ''}`)
       : null,
     action.decisionReason ? h('blockquote', { class: 'decision-reason' }, action.decisionReason) : null,
     action.status === 'AWAITING_APPROVAL' ? h('p', { class: 'hint' }, `Awaiting approval by a second person; expires at ${action.expiresAt}.`) : null,
   );
   if (action.status === 'AWAITING_APPROVAL') {
-    const reason = h('input', { class: 'decision-input', placeholder: mine ? 'A second person must decide' : 'Your reason (required to decline)', maxlength: 1000 });
+    const reason = h('input', { class: 'decision-input', placeholder: mine ? 'A second person must approve; you may withdraw it (reason required)' : 'Your reason (required to decline)', maxlength: 1000 });
     const button = (approve, label) =>
       h('button', { type: 'button', class: approve ? 'approve' : 'decline', onclick: () => decide(journey, action, approve, reason.value.trim()) }, label);
-    item.append(h('div', { class: 'decision' }, reason, button(true, 'Approve'), button(false, 'Decline')));
+    // Your own request: approving it is refused (four eyes), so the page offers to withdraw it instead (the server says the same).
+    item.append(h('div', { class: 'decision' }, reason, button(true, 'Approve'), button(false, mine ? 'Withdraw' : 'Decline')));
   }
   return item;
 }

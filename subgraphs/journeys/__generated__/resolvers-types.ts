@@ -299,7 +299,9 @@ export type JourneyActionStatus =
   /** Declined by a second person. */
   | 'DECLINED'
   /** Nobody approved it in time; request it again if it is still needed. */
-  | 'EXPIRED';
+  | 'EXPIRED'
+  /** Withdrawn by the person who asked for it, before anyone decided. */
+  | 'WITHDRAWN';
 
 export type JourneyConnection = {
   __typename?: 'JourneyConnection';
@@ -443,7 +445,10 @@ export type Mutation = {
   approveJourneyAction: JourneyActionPayload;
   /** Converts between two pockets of the customer's wallet. */
   convertCurrency: ConvertCurrencyPayload;
-  /** Declines another person's action: operations staff, never the requester; the journey stays parked. */
+  /**
+   * Declines another person's action (DECLINED), or withdraws your own before anyone decided (WITHDRAWN): operations
+   * staff. The journey stays parked; another action may then be asked for.
+   */
   declineJourneyAction: JourneyActionPayload;
   freezeCard: CardJourneyPayload;
   issueCard: CardJourneyPayload;

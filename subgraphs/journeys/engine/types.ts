@@ -136,7 +136,7 @@ export interface JourneyActionRecord {
   readonly step: string | null;
   readonly reason: string;
   /** Stored status; AWAITING_APPROVAL past expiresAt reads as EXPIRED. */
-  readonly status: 'AWAITING_APPROVAL' | 'APPLIED' | 'DECLINED' | 'EXPIRED';
+  readonly status: 'AWAITING_APPROVAL' | 'APPLIED' | 'DECLINED' | 'WITHDRAWN' | 'EXPIRED';
   /** The requester's staff id. */
   readonly requestedBy: string;
   readonly requestedAt: string;

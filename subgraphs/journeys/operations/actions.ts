@@ -22,7 +22,8 @@ import type { FlowDefinition, Json, JourneyActionKind, JourneyActionRecord, Jour
  *             (ACTION_ALREADY_PENDING)
  *   approve   never by the requester (FOUR_EYES_REQUIRED); refused once expired (ACTION_EXPIRED) or decided by
  *             someone else (ACTION_NOT_PENDING); the same approver approving again answers as before
- *   decline   the same rules; the journey stays parked
+ *   decline   the same rules, except that the requester may withdraw their own (WITHDRAWN) while nobody decided;
+ *             the journey stays parked
  *
  * Each request and decision written is an audit event (kind `journey-action`) and counted in
  * bankgraph_journey_actions_total; refusals are counted by code.
@@ -198,16 +199,21 @@ export class JourneyActions {
       () =>
         this.o.engine.annotate(journeyId, (current) => {
           declined = false;
-          const action = decidable(current, actionId, staff, 'DECLINED');
-          kind = action?.kind ?? actionOf(current, actionId).kind;
+          const own = actionOf(current, actionId);
+          kind = own.kind;
+          // Four eyes are for carrying an action out; taking back your own request needs none.
+          const withdrawing = own.requestedBy === staff.staffId;
+          if (withdrawing && own.status === 'WITHDRAWN') return null;
+          const action = withdrawing ? pendingOwn(own) : decidable(current, actionId, staff, 'DECLINED');
           if (action === null) return null;
           declined = true;
-          return { ...current, actions: decided(current, action.id, { status: 'DECLINED', decidedBy: staff.staffId, decidedAt: now(), decisionReason: why }) };
+          const status = withdrawing ? ('WITHDRAWN' as const) : ('DECLINED' as const);
+          return { ...current, actions: decided(current, action.id, { status, decidedBy: staff.staffId, decidedAt: now(), decisionReason: why }) };
         }),
     );
     const action = actionOf(journey, actionId);
     if (declined) {
-      actionsTotal.inc({ kind: action.kind, decision: 'declined', code: '' });
+      actionsTotal.inc({ kind: action.kind, decision: action.status === 'WITHDRAWN' ? 'withdrawn' : 'declined', code: '' });
       await this.audited(staff, 'declineJourneyAction', journey, action, action.status, requestId);
     }
     return { action, journey };
@@ -272,6 +278,15 @@ function decidable(record: JourneyRecord, actionId: string, staff: Staff, decisi
   if (expired(action, Date.now())) {
     throw new BankError(ErrorCode.ACTION_EXPIRED, `The action expired at ${action.expiresAt} without approval: request it again if it is still needed.`);
   }
+  return action;
+}
+
+/** The requester's own action, while it still awaits a decision (ACTION_NOT_PENDING, ACTION_EXPIRED otherwise). */
+function pendingOwn(action: JourneyActionRecord): JourneyActionRecord {
+  if (action.status !== 'AWAITING_APPROVAL') {
+    throw new BankError(ErrorCode.ACTION_NOT_PENDING, `The action was ${action.status.toLowerCase()} already by ${action.decidedBy ?? 'someone else'}.`);
+  }
+  if (expired(action, Date.now())) throw new BankError(ErrorCode.ACTION_EXPIRED, `The action expired at ${action.expiresAt}: there is nothing to withdraw.`);
   return action;
 }
 

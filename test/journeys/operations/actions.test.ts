@@ -173,7 +173,6 @@ for (const kind of STORES) {
       });
 
       await expect(actions.approve(alice, journey.id, first.action.id, null)).rejects.toMatchObject({ code: ErrorCode.FOUR_EYES_REQUIRED });
-      await expect(actions.decline(alice, journey.id, first.action.id, 'changed my mind')).rejects.toMatchObject({ code: ErrorCode.FOUR_EYES_REQUIRED });
       await expect(actions.approve(support, journey.id, first.action.id, null)).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
       await expect(actions.approve(CUSTOMER, journey.id, first.action.id, null)).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
       await expect(actions.request(support, newKey('act'), retry(journey.id))).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
@@ -235,6 +234,21 @@ for (const kind of STORES) {
       expect(second.action.status).toBe('AWAITING_APPROVAL');
       expect(second.journey.actions?.map((a) => a.status)).toEqual(['EXPIRED', 'AWAITING_APPROVAL']);
       expect(await counterValue(actionsTotal, { kind: 'RETRY_STEP', decision: 'expired', code: '' })).toBe(expiredBefore + 1);
+    });
+
+    it('the requester may withdraw their own request (no second person needed); then another may be asked for', async () => {
+      const rail = new Rail(new Ledger());
+      const flow = paymentFlow(rail, []);
+      const { engine: e, actions } = setUp(flow);
+      const journey = await parked(e, flow);
+      const { action } = await actions.request(alice, newKey('act'), retry(journey.id));
+      const withdrawn = await actions.decline(alice, journey.id, action.id, 'asked too early: the rail desk has not answered yet');
+      expect(withdrawn.action).toMatchObject({ status: 'WITHDRAWN', decidedBy: 'ops-alice' });
+      expect((await actions.decline(alice, journey.id, action.id, 'again')).action).toEqual(withdrawn.action);
+      await expect(actions.approve(bob, journey.id, action.id, null)).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_PENDING });
+      const next = await actions.request(bob, newKey('act'), retry(journey.id));
+      expect(next.action.status).toBe('AWAITING_APPROVAL');
+      expect(audit.events.map((ev) => ev.operation)).toEqual(['requestJourneyAction:RETRY_STEP', 'declineJourneyAction:RETRY_STEP', 'requestJourneyAction:RETRY_STEP']);
     });
 
     it('a declined action changes nothing; the journey stays parked for another decision', async () => {
