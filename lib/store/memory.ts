@@ -71,6 +71,17 @@ export class MemoryStore implements KeyValueStore {
       .map(([member, score]) => ({ member, score }));
   }
 
+  async addToSorted(key: string, member: string, score: number): Promise<void> {
+    let set = this.sorted.get(key);
+    if (!set) this.sorted.set(key, (set = new Map()));
+    set.set(member, score);
+  }
+
+  async scanKeys(prefix: string, onBatch: (keys: string[]) => Promise<void>): Promise<void> {
+    const keys = [...this.entries.keys()].filter((key) => key.startsWith(prefix) && this.live(key));
+    for (let i = 0; i < keys.length; i += 500) await onBatch(keys.slice(i, i + 500));
+  }
+
   async sortedSize(key: string): Promise<number> {
     return this.sorted.get(key)?.size ?? 0;
   }

@@ -147,6 +147,24 @@ export class RedisStore implements KeyValueStore {
     return members;
   }
 
+  async addToSorted(key: string, member: string, score: number): Promise<void> {
+    await this.client.zadd(this.k(key), score, member);
+  }
+
+  async scanKeys(prefix: string, onBatch: (keys: string[]) => Promise<void>): Promise<void> {
+    // SCAN walks one server: on a Cluster, every master in turn.
+    const servers = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    const pattern = `${globEscape(this.k(prefix))}*`;
+    for (const server of servers) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) await onBatch(keys.map((key) => key.slice(this.prefix.length)));
+      } while (cursor !== '0');
+    }
+  }
+
   async sortedSize(key: string): Promise<number> {
     return this.client.zcard(this.k(key));
   }
@@ -278,4 +296,9 @@ export class RedisStore implements KeyValueStore {
 /** A score bound as Redis reads it: infinities are "+inf" and "-inf". */
 function bound(score: number): string {
   return score === Number.POSITIVE_INFINITY ? '+inf' : score === Number.NEGATIVE_INFINITY ? '-inf' : String(score);
+}
+
+/** A literal for a SCAN MATCH pattern: glob characters escaped. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }

@@ -85,6 +85,13 @@ export interface KeyValueStore {
    * indexes paged newest first.
    */
   rangeByScore(key: string, range: ScoreRange): Promise<ScoredMember[]>;
+  /** Adds (or moves) a member of a sorted set, on its own: for repairs and backfills of indexes (journeys:reindex). */
+  addToSorted(key: string, member: string, score: number): Promise<void>;
+  /**
+   * Every key that starts with `prefix` (without the store's own prefix), in batches, in no particular order: for
+   * one-off maintenance (a backfill), never on a request's path. Keys written meanwhile may or may not be seen.
+   */
+  scanKeys(prefix: string, onBatch: (keys: string[]) => Promise<void>): Promise<void>;
   /** How many members the sorted set has (0 when it does not exist). */
   sortedSize(key: string): Promise<number>;
   /** The values of several keys in one round trip, in the order asked (null where a key does not exist). */

@@ -192,6 +192,19 @@ export function storeContract(name: string, make: () => Promise<KeyValueStore>, 
       await expect(store.rangeByScore('range', { limit: 1001 })).rejects.toThrow(RangeError);
     });
 
+    it('adds sorted-set members on their own, and scans keys by prefix', async () => {
+      await store.addToSorted('added', 'x', 3);
+      await store.addToSorted('added', 'x', 4);
+      expect(await store.rangeByScore('added', { limit: 5 })).toEqual([{ member: 'x', score: 4 }]);
+      for (let i = 0; i < 30; i++) await store.set(`scan:[a]*:${i}`, String(i));
+      await store.set('scan-other', 'no');
+      const seen: string[] = [];
+      await store.scanKeys('scan:[a]*:', async (keys) => {
+        seen.push(...keys);
+      });
+      expect(seen.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `scan:[a]*:${i}`).sort());
+    });
+
     it('reads many values at once, in the order asked', async () => {
       await store.set('many-1', 'one');
       await store.set('many-3', 'three');

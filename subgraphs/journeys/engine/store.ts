@@ -1,7 +1,7 @@
 import { customerJourneyEventsChannel, encodeJourneyEvent, journeyEventsChannel } from '../../../lib/journey-events.js';
 import type { KeyValueStore, PublishedMessage, ScoredEntry } from '../../../lib/store/index.js';
 import { needsWork, now } from './record.js';
-import { countJourneys, listJourneys, queueEntries, statusSinceMs, statusTypeIndex, type JourneyPage, type JourneyQuery, type QueueCursor } from './queue-index.js';
+import { countJourneys, listJourneys, queueEntries, statusIndex, statusSinceMs, statusTypeIndex, type JourneyPage, type JourneyQuery, type QueueCursor } from './queue-index.js';
 import { isTerminal, type JourneyRecord, type JourneyStatus } from './types.js';
 
 /**
@@ -184,6 +184,31 @@ export class JourneyStore {
   /** Journeys per status and per type, and parked per type, from the indexes (no record read). */
   count(statuses: readonly JourneyStatus[], types: readonly string[]) {
     return countJourneys(this.kv, statuses, types);
+  }
+
+  /**
+   * Writes the work queue's index entries of every journey record in the store (queue-index.ts), for records written
+   * before the indexes existed or entries a Cluster crash left behind (`npm run journeys:reindex`). Idempotent: an entry
+   * is the record's own (its status now, its creation time). Returns how many records it indexed.
+   */
+  async reindexAll(): Promise<number> {
+    let indexed = 0;
+    await this.kv.scanKeys(journeyKey(''), async (keys) => {
+      const values = await this.kv.getMany(keys);
+      for (const [i, raw] of values.entries()) {
+        if (raw === null) continue;
+        const record = parse(raw, keys[i]!.slice(journeyKey('').length));
+        for (const entry of queueEntries(null, record)) if (entry.score !== null) await this.kv.addToSorted(entry.key, entry.member, entry.score);
+        // The entries of other statuses it may have left on a Cluster: it is in one status only.
+        for (const status of ['RUNNING', 'COMPENSATING', 'COMPLETED', 'REJECTED', 'COMPENSATED', 'NEEDS_ATTENTION'] as const) {
+          if (status === record.status) continue;
+          await this.kv.removeFromSorted(statusIndex(status), record.id);
+          await this.kv.removeFromSorted(statusTypeIndex(status, record.type), record.id);
+        }
+        indexed++;
+      }
+    });
+    return indexed;
   }
 
   /**
