@@ -18,7 +18,8 @@ import { isTerminal, type JourneyRecord } from './types.js';
  *   - `max(bankgraph_journeys_parked_oldest_seconds) > 4 * 3600`: page again. A parked journey has waited four hours for a
  *     person (the operations work queue, `journeys(filter: {status: NEEDS_ATTENTION})`, lists it).
  *   - `increase(bankgraph_journey_actions_total{decision="expired"}[1d]) > 0`: a ticket. An action was asked for and
- *     nobody approved it in time: the journey is still parked.
+ *     nobody approved it in time (recorded when the next one is asked for): the journey is still parked. One that nobody
+ *     touches again is caught by the parked-age page above.
  */
 export const journeysRegistry = new Registry();
 shareWithProcess(journeysRegistry);
@@ -53,7 +54,7 @@ export const stepRetriesTotal = new Counter({
 
 export const actionsTotal = new Counter({
   name: 'bankgraph_journey_actions_total',
-  help: 'People\'s actions on parked journeys, by kind (RETRY_STEP, RESOLVE, UNDO) and decision (requested, applied, declined, expired, refused); refused ones by code.',
+  help: 'People\'s actions on parked journeys, by kind (RETRY_STEP, RESOLVE, UNDO) and decision (requested, applied, declined, withdrawn, expired, refused); refused ones by code.',
   labelNames: ['kind', 'decision', 'code'] as const,
   registers: [journeysRegistry],
 });
