@@ -141,6 +141,17 @@ describe('operations console in Chromium', () => {
     return person;
   }
 
+  /** Finds the journey in the person's queue, opens its timeline, and waits for its pending action (when asked to). */
+  async function openFromQueue(person: Person, id: string, pending = false): Promise<Locator> {
+    const row = person.page.locator(`#queue-rows tr[data-journey-id="${id}"]`);
+    await shown(person, row);
+    await row.click();
+    await shown(person, person.page.locator(`#journey[data-journey-id="${id}"]`));
+    const action = person.page.locator('#actions li[data-status="AWAITING_APPROVAL"]');
+    if (pending) await shown(person, action);
+    return action;
+  }
+
   /** Waits for `locator`; when it does not come, the error says what the page's alert showed (a refused request). */
   async function shown(person: Person, locator: Locator, timeout = 30_000): Promise<void> {
     try {
@@ -196,11 +207,7 @@ describe('operations console in Chromium', () => {
 
     // --- ops-bob, in another browser context, approves: the journey runs again and completes
     const bob = await signedIn('ops-bob');
-    const bobsRow = bob.page.locator(`#queue-rows tr[data-journey-id="${id}"]`);
-    await shown(bob, bobsRow);
-    await bobsRow.click();
-    const bobsPending = bob.page.locator('#actions li[data-status="AWAITING_APPROVAL"]');
-    await shown(bob, bobsPending);
+    const bobsPending = await openFromQueue(bob, id, true);
     await bobsPending.locator('input.decision-input').fill('Checked the rail desk ticket myself: go ahead');
     // The rail answers the retry slower than the approval waits for the journey (journeyWaitMs, 1 s) but within the
     // connector's 2 s timeout: the approval answers with the journey RUNNING, and the page follows it to COMPLETED.
@@ -259,10 +266,7 @@ describe('operations console in Chromium', () => {
 
     // ops-alice asks to close it as undone out of band (RESOLVE, outcome UNDONE)
     const alice = await signedIn('ops-alice');
-    const row = alice.page.locator(`#queue-rows tr[data-journey-id="${id}"]`);
-    await shown(alice, row);
-    await row.click();
-    await shown(alice, alice.page.locator(`#journey[data-journey-id="${id}"]`));
+    await openFromQueue(alice, id);
     await alice.page.locator('#action-kind').selectOption('RESOLVE');
     await shown(alice, alice.page.locator('#action-resolution-label'));
     await alice.page.locator('#action-resolution').selectOption('UNDONE');
@@ -274,11 +278,7 @@ describe('operations console in Chromium', () => {
 
     // ops-bob signs in with a token he pasted, and declines: first without a reason (the page asks for one)
     const bob = await signedIn('ops-bob', { token: await mintSandboxToken({ staff: 'operations', staffId: 'ops-bob' }) });
-    const bobsRow = bob.page.locator(`#queue-rows tr[data-journey-id="${id}"]`);
-    await shown(bob, bobsRow);
-    await bobsRow.click();
-    const bobsPending = bob.page.locator('#actions li[data-status="AWAITING_APPROVAL"]');
-    await shown(bob, bobsPending);
+    const bobsPending = await openFromQueue(bob, id, true);
     await bobsPending.locator('button.decline').click();
     await shown(bob, bob.page.locator('#alert[data-kind="error"][data-code="BAD_USER_INPUT"]'));
     const why = 'No refund is booked on acc-5001: the rail holds the payout, ask the rail desk first';
@@ -309,10 +309,7 @@ describe('operations console in Chromium', () => {
     const { id } = parked.get('27.15')!;
     const mine = people.length;
     const alice = await signedIn('ops-alice');
-    const row = alice.page.locator(`#queue-rows tr[data-journey-id="${id}"]`);
-    await shown(alice, row);
-    await row.click();
-    await shown(alice, alice.page.locator(`#journey[data-journey-id="${id}"]`));
+    await openFromQueue(alice, id);
     await alice.page.locator('#action-kind').selectOption('RETRY_STEP');
     await alice.page.locator('#action-reason').fill('The rail desk now confirms they hold this payout too');
     await alice.page.locator('#action-submit').click();

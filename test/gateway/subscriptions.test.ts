@@ -82,6 +82,22 @@ async function follow(
   return results;
 }
 
+/** Follows the journey until it is COMPLETED, letting the rail settle once the first (current) state was heard. */
+async function followToCompletion(client: Client, id: string, settle: () => void): Promise<{ results: Result[]; statuses: (string | undefined)[] }> {
+  let settling = false;
+  const results = await follow(client, { query: FOLLOW, variables: { id } }, (r) => r.data?.journeyUpdated?.status === 'COMPLETED', {
+    // The first state heard is the current one (RUNNING): only then does the rail settle.
+    onResult: () => {
+      if (!settling) {
+        settling = true;
+        settle();
+      }
+    },
+  });
+  client.dispose();
+  return { results, statuses: statusesOf(results) };
+}
+
 async function post(url: string, body: unknown, token?: string) {
   const res = await fetch(url, {
     method: 'POST',
@@ -172,19 +188,7 @@ describe('journey subscriptions over SSE: two gateways, two journeys workers, on
     const started = await pay(gatewayA, token, 'acc-5001', key());
     expect(started.status).toBe('RUNNING');
 
-    const client = sseClient(gatewayB, token);
-    let settling = false;
-    const results = await follow(client, { query: FOLLOW, variables: { id: started.id } }, (r) => r.data?.journeyUpdated?.status === 'COMPLETED', {
-      // The first state heard is the current one (RUNNING): only then does the rail settle.
-      onResult: () => {
-        if (!settling) {
-          settling = true;
-          clock.settleEverything();
-        }
-      },
-    });
-    client.dispose();
-    const statuses = statusesOf(results);
+    const { results, statuses } = await followToCompletion(sseClient(gatewayB, token), started.id, () => clock.settleEverything());
     expect(statuses[0]).toBe('RUNNING');
     expect(statuses.at(-1)).toBe('COMPLETED');
     expect(statuses.slice(0, -1).every((s) => s === 'RUNNING')).toBe(true);
@@ -359,18 +363,7 @@ describe('journey subscriptions without Redis: the journeys subgraph streams its
     const token = await stack.customerToken('cust-0001');
     const started = await pay(stack.gateway, token, 'acc-5001', `mem-${Date.now()}`);
     expect(started.status).toBe('RUNNING');
-    const client = sseClient(stack.gateway, token);
-    let settling = false;
-    const results = await follow(client, { query: FOLLOW, variables: { id: started.id } }, (r) => r.data?.journeyUpdated?.status === 'COMPLETED', {
-      onResult: () => {
-        if (!settling) {
-          settling = true;
-          clock.settleEverything();
-        }
-      },
-    });
-    client.dispose();
-    const statuses = statusesOf(results);
+    const { statuses } = await followToCompletion(sseClient(stack.gateway, token), started.id, () => clock.settleEverything());
     expect(statuses[0]).toBe('RUNNING');
     expect(statuses.at(-1)).toBe('COMPLETED');
     await eventually('the gateway to stop following', async () => ((await activeSubscriptions(stack.gateway)) === 0 ? true : undefined));
