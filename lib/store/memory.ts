@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { checkBucket, refill } from './token-bucket.js';
 import { asList, checkRange } from './sorted.js';
+import { SortedSet } from './sorted-set.js';
 import type { KeyValueStore, ScoredMember, ScoreRange, SetOptions, TokenBucketResult, WriteOptions } from './types.js';
 
 interface Entry {
@@ -10,13 +11,14 @@ interface Entry {
 
 /**
  * The embedded default: one process's memory. Lost on restart; not shared between processes. Its clock is the
- * process's (the only clock there is); its sorted sets are maps scanned in memory; its pub/sub an EventEmitter.
+ * process's (the only clock there is); its sorted sets are ordered arrays read by binary search (sorted-set.ts); its
+ * pub/sub an EventEmitter.
  */
 export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly sets = new Map<string, Set<string>>();
-  private readonly sorted = new Map<string, Map<string, number>>();
+  private readonly sorted = new Map<string, SortedSet>();
   private readonly channels = new EventEmitter().setMaxListeners(0);
 
   async get(key: string): Promise<string | null> {
@@ -47,12 +49,7 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async dueMembers(key: string, limit: number): Promise<string[]> {
-    const now = Date.now();
-    return [...(this.sorted.get(key) ?? [])]
-      .filter(([, score]) => score <= now)
-      .sort((a, b) => a[1] - b[1])
-      .slice(0, limit)
-      .map(([member]) => member);
+    return (this.sorted.get(key)?.range(Number.NEGATIVE_INFINITY, Date.now(), true, 0, limit) ?? []).map((e) => e.member);
   }
 
   async removeFromSorted(key: string, member: string): Promise<void> {
@@ -63,18 +60,11 @@ export class MemoryStore implements KeyValueStore {
 
   async rangeByScore(key: string, range: ScoreRange): Promise<ScoredMember[]> {
     const { max, min, limit, lowestFirst, offset } = checkRange(range);
-    const sign = lowestFirst ? -1 : 1;
-    return [...(this.sorted.get(key) ?? [])]
-      .filter(([, score]) => score >= min && score <= max)
-      .sort((a, b) => sign * (b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0)))
-      .slice(offset, offset + limit)
-      .map(([member, score]) => ({ member, score }));
+    return this.sorted.get(key)?.range(min, max, lowestFirst, offset, limit) ?? [];
   }
 
   async addToSorted(key: string, member: string, score: number): Promise<void> {
-    let set = this.sorted.get(key);
-    if (!set) this.sorted.set(key, (set = new Map()));
-    set.set(member, score);
+    this.sortedSet(key).set(member, score);
   }
 
   async scanKeys(prefix: string, onBatch: (keys: string[]) => Promise<void>): Promise<void> {
@@ -155,16 +145,18 @@ export class MemoryStore implements KeyValueStore {
   private afterWrite(options: WriteOptions): void {
     for (const index of asList(options.index)) {
       if (index.score === null) void this.removeFromSorted(index.key, index.member);
-      else {
-        let set = this.sorted.get(index.key);
-        if (!set) this.sorted.set(index.key, (set = new Map()));
-        set.set(index.member, index.score);
-      }
+      else this.sortedSet(index.key).set(index.member, index.score);
     }
     for (const { channel, message } of asList(options.publish)) {
       // Listeners hear of it after the write has returned, as from Redis: a listener that reads sees the new value.
       queueMicrotask(() => this.channels.emit(channel, message));
     }
+  }
+
+  private sortedSet(key: string): SortedSet {
+    let set = this.sorted.get(key);
+    if (!set) this.sorted.set(key, (set = new SortedSet()));
+    return set;
   }
 
   private live(key: string): Entry | undefined {

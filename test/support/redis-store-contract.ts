@@ -205,6 +205,36 @@ export function storeContract(name: string, make: () => Promise<KeyValueStore>, 
       expect(seen.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `scan:[a]*:${i}`).sort());
     });
 
+    it('keeps a sorted set through random adds, moves and removals, and reads any range of it as a model would', async () => {
+      // A seeded generator: the same run every time.
+      let seed = 7;
+      const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+      const model = new Map<string, number>();
+      for (let i = 0; i < 300; i++) {
+        const member = `m${random(40).toString().padStart(2, '0')}`;
+        if (random(5) === 0) {
+          model.delete(member);
+          await store.removeFromSorted('model', member);
+        } else {
+          const score = random(20);
+          model.set(member, score);
+          await store.addToSorted('model', member, score);
+        }
+      }
+      expect(await store.sortedSize('model')).toBe(model.size);
+      const desc = [...model].map(([member, score]) => ({ member, score })).sort((a, b) => b.score - a.score || (a.member < b.member ? 1 : -1));
+      for (let i = 0; i < 40; i++) {
+        const min = random(20);
+        const max = min + random(8);
+        const offset = random(6);
+        const limit = 1 + random(12);
+        const lowestFirst = random(2) === 0;
+        const inRange = desc.filter((e) => e.score >= min && e.score <= max);
+        const ordered = lowestFirst ? [...inRange].reverse() : inRange;
+        expect(await store.rangeByScore('model', { min, max, offset, limit, lowestFirst })).toEqual(ordered.slice(offset, offset + limit));
+      }
+    });
+
     it('reads many values at once, in the order asked', async () => {
       await store.set('many-1', 'one');
       await store.set('many-3', 'three');
