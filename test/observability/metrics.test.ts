@@ -240,10 +240,12 @@ describe('Prometheus metrics at /metrics', () => {
     const failed = (outcome: string) =>
       after.value('bankgraph_legacy_call_errors_total', { system: 'card-processor', outcome }) -
       before.value('bankgraph_legacy_call_errors_total', { system: 'card-processor', outcome });
-    // Two failures open the breaker; the retries find it open.
+    // Two failures open the breaker; what comes after finds it open. Which two depends on timing: the two calls' first
+    // attempts (each then retried into the open breaker: 2 retries), or one call and its retry (the other call then
+    // meets the open breaker at once: 1 retry). Either way at least one retry, counted.
     expect(failed('unavailable')).toBe(2);
     expect(failed('breaker-open')).toBeGreaterThanOrEqual(1);
-    expect(after.value('bankgraph_legacy_call_retries_total', { system: 'card-processor' })).toBeGreaterThanOrEqual(2);
+    expect(after.value('bankgraph_legacy_call_retries_total', { system: 'card-processor' })).toBeGreaterThanOrEqual(1);
     expect(after.value('bankgraph_subgraph_requests_total', { subgraph: 'cards', outcome: 'partial' })).toBeGreaterThanOrEqual(1);
 
     // At the gateway, the dashboard is partial: everything but the cards.
