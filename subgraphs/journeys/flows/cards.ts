@@ -1,3 +1,4 @@
+import { notify } from '../blocks/notify.js';
 import { BankError, ErrorCode } from '../../../lib/errors.js';
 import type { FlowDefinition, Json } from '../engine/types.js';
 import type { JourneyDeps } from './deps.js';
@@ -37,17 +38,7 @@ export function issueCardFlow(deps: JourneyDeps): FlowDefinition<IssueCardInput>
           await deps.cardProcessor.setCardStatus((output as { cardId: string }).cardId, 'CLOSED', ctx.reference);
         },
       },
-      {
-        name: 'notifyCustomer',
-        mode: 'background',
-        retry: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 5000 },
-        async run(ctx) {
-          const [profile] = await deps.coreBanking.getCustomers([ctx.input.customerId]);
-          if (!profile?.email) return { sent: false, messageId: null };
-          const { messageId } = await deps.notifier.send({ channel: 'email', to: profile.email, template: 'card-issued', params: {}, reference: ctx.reference });
-          return { sent: true, messageId };
-        },
-      },
+      notify(deps, { name: 'notifyCustomer', template: 'card-issued', to: { customerOf: (ctx) => ctx.input.customerId } }),
     ],
     result: (rec): Json => ({ cardId: (rec.state.issueCard as { cardId?: string } | undefined)?.cardId ?? null }),
   };

@@ -1,4 +1,6 @@
 import type { FxWalletConnector } from '../../../connectors/fx-wallet/index.js';
+import type { Money } from '../../../lib/money.js';
+import type { QuoteTerms } from '../blocks/requote.js';
 import { toJsonMoney, type JsonMoney } from './inputs.js';
 
 /** A conversion a journey made: from its own quote, or from a re-quote after that one expired. */
@@ -16,4 +18,9 @@ export async function findConversion(fxWallet: FxWalletConnector, reference: str
     }
   }
   return null;
+}
+
+/** A wallet quote as the re-quote block weighs it. */
+export function quoteTerms(q: { id: string; sell: Money; buy: Money }): QuoteTerms {
+  return { quoteId: q.id, sellMinor: q.sell.minor, buyMinor: q.buy.minor };
 }

@@ -1,6 +1,7 @@
 import { badUserInput, BankError, ErrorCode } from '../../../lib/errors.js';
 import { StepRejected, type FlowDefinition, type Json } from '../engine/types.js';
-import { findConversion, type ConversionOut } from './conversions.js';
+import { convertWithRequote } from '../blocks/requote.js';
+import { findConversion, quoteTerms, type ConversionOut } from './conversions.js';
 import type { JourneyDeps } from './deps.js';
 import { amountInput, currencyCode, customerPrincipal, fromJsonMoney, record, text, toJsonMoney, type JsonMoney } from './inputs.js';
 
@@ -58,18 +59,16 @@ export function convertCurrencyFlow(deps: JourneyDeps): FlowDefinition<ConvertIn
               throw err;
             }
           };
-          try {
-            return await attempt(quote.quoteId, ctx.reference, false);
-          } catch (err) {
-            if (!(err instanceof BankError && err.code === ErrorCode.QUOTE_EXPIRED)) throw err;
-          }
           const sellAmount = fromJsonMoney(ctx.input.sellAmount);
-          const requote = await deps.fxWallet.createQuote({ sell: sellAmount.currency, buy: ctx.input.buy, sellAmount, reference: `${ctx.reference}.requote` });
-          const promised = BigInt(quote.buy.minor);
-          if (requote.buy.minor * 10_000n < promised * (10_000n - toleranceBp)) {
-            throw new StepRejected('QUOTE_EXPIRED', 'the quote expired and the exchange rate has moved beyond the tolerance');
-          }
-          return attempt(requote.id, `${ctx.reference}.requote`, true);
+          // The customer fixed what they sell: a re-quote must still buy what the first quote promised, less the tolerance.
+          return convertWithRequote({
+            reference: ctx.reference,
+            quoteId: quote.quoteId,
+            promised: { side: 'buy', minor: BigInt(quote.buy.minor) },
+            toleranceBp,
+            convert: attempt,
+            requote: async (reference) => quoteTerms(await deps.fxWallet.createQuote({ sell: sellAmount.currency, buy: ctx.input.buy, sellAmount, reference })),
+          });
         },
         recover: (ctx) => findConversion(deps.fxWallet, ctx.reference),
       },

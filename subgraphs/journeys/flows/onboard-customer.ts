@@ -1,3 +1,4 @@
+import { notify } from '../blocks/notify.js';
 import { badUserInput, forbidden } from '../../../lib/errors.js';
 import { StepPending, StepRejected, type FlowDefinition, type Json, type StepContext } from '../engine/types.js';
 import { SAVINGS_PRODUCTS, type SavingsProduct } from '../../../connectors/core-banking/index.js';
@@ -212,21 +213,7 @@ export function onboardCustomerFlow(deps: JourneyDeps): FlowDefinition<OnboardIn
           return { cardId: card.id };
         },
       },
-      {
-        name: 'sendWelcome',
-        mode: 'background',
-        retry: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 5000 },
-        async run(ctx) {
-          const { messageId } = await deps.notifier.send({
-            channel: 'email',
-            to: ctx.input.email,
-            template: 'welcome',
-            params: { firstName: ctx.input.firstName },
-            reference: ctx.reference,
-          });
-          return { messageId };
-        },
-      },
+      notify(deps, { name: 'sendWelcome', template: 'welcome', to: (ctx) => ctx.input.email, params: (ctx) => ({ firstName: ctx.input.firstName }) }),
     ],
 
     result(rec): Json {

@@ -3,7 +3,9 @@ import { ibanCountry, normaliseBic, normaliseIban } from '../../../lib/banking-i
 import { formatDecimal, toDecimalString, type Decimal, type Money } from '../../../lib/money.js';
 import { routePayment, type PaymentRail, type RailStatus } from '../../../connectors/payment-rail/index.js';
 import { StepPending, StepRejected, type FlowDefinition, type Json, type StepContext } from '../engine/types.js';
-import { findConversion, type ConversionOut } from './conversions.js';
+import { notify } from '../blocks/notify.js';
+import { convertWithRequote } from '../blocks/requote.js';
+import { findConversion, quoteTerms, type ConversionOut } from './conversions.js';
 import type { JourneyDeps } from './deps.js';
 import { afterEarlierCreations } from './kyc.js';
 import { amountInput, currencyCode, digest, fromJsonMoney, optionalText, payingCustomer, record, text, toJsonMoney, type JsonMoney } from './inputs.js';
@@ -151,26 +153,19 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
         skipIf: (ctx) => !needsFx(ctx),
         async run(ctx): Promise<ConvertOut> {
           const quote = ctx.state.quoteConversion as QuoteOut;
-          try {
-            return await convert(ctx, quote.quoteId, ctx.reference, false);
-          } catch (err) {
-            if (!(err instanceof BankError && err.code === ErrorCode.QUOTE_EXPIRED)) throw err;
-          }
-          // The quote expired between the debit and the conversion: re-quote once, and go ahead only if the new price
-          // is within the tolerance of what the customer was debited (the bank absorbs that small difference).
-          const requote = quoteOut(
-            await deps.fxWallet.createQuote({
-              sell: ctx.input.sourceCurrency,
-              buy: ctx.input.amount.currency,
-              buyAmount: fromJsonMoney(ctx.input.amount),
-              reference: `${ctx.reference}.requote`,
-            }),
-          );
-          const debited = fromJsonMoney((ctx.state.debitSourceAccount as DebitOut).amount).minor;
-          if (BigInt(requote.sell.minor) * 10_000n > debited * (10_000n + toleranceBp)) {
-            throw new StepRejected('QUOTE_EXPIRED', 'the quote expired and the exchange rate has moved beyond the tolerance');
-          }
-          return convert(ctx, requote.quoteId, `${ctx.reference}.requote`, true);
+          // A quote that expired between the debit and the conversion is re-quoted once, and goes ahead only if the new
+          // price is within the tolerance of what the customer was debited (the bank absorbs that small difference).
+          return convertWithRequote({
+            reference: ctx.reference,
+            quoteId: quote.quoteId,
+            promised: { side: 'sell', minor: fromJsonMoney((ctx.state.debitSourceAccount as DebitOut).amount).minor },
+            toleranceBp,
+            convert: (quoteId, reference, requoted) => convert(ctx, quoteId, reference, requoted),
+            requote: async (reference) =>
+              quoteTerms(
+                await deps.fxWallet.createQuote({ sell: ctx.input.sourceCurrency, buy: ctx.input.amount.currency, buyAmount: fromJsonMoney(ctx.input.amount), reference }),
+              ),
+          });
         },
         recover: (ctx) => findConversion(deps.fxWallet, ctx.reference),
         async compensate(ctx, output) {
@@ -257,29 +252,15 @@ export function sendInternationalPaymentFlow(deps: JourneyDeps): FlowDefinition<
           }
         },
       },
-      {
+      notify<PaymentInput>(deps, {
         name: 'notifyCustomer',
-        mode: 'background',
-        retry: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 5000 },
-        async run(ctx) {
-          const [profile] = await deps.coreBanking.getCustomers([ctx.input.customerId]);
-          if (!profile?.email) return { sent: false, messageId: null };
+        template: 'international-payment-sent',
+        to: { customerOf: (ctx) => ctx.input.customerId },
+        params: (ctx) => {
           const amount = fromJsonMoney(ctx.input.amount);
-          const { messageId } = await deps.notifier.send({
-            channel: 'email',
-            to: profile.email,
-            template: 'international-payment-sent',
-            params: {
-              amount: toDecimalString(amount),
-              currency: amount.currency,
-              beneficiary: ctx.input.beneficiary.name,
-              endToEndId: (ctx.state.payOut as PayOutOut).endToEndId,
-            },
-            reference: ctx.reference,
-          });
-          return { sent: true, messageId };
+          return { amount: toDecimalString(amount), currency: amount.currency, beneficiary: ctx.input.beneficiary.name, endToEndId: (ctx.state.payOut as PayOutOut).endToEndId };
         },
-      },
+      }),
     ],
 
     result(rec): Json {
