@@ -3,7 +3,7 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/
 import { GraphQLError } from 'graphql';
 import { BankError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import { readBody, sendJson, type BodyRead } from '../lib/http.js';
+import { errorBody, readBody, sendJson, type BodyRead } from '../lib/http.js';
 import { serveMetrics } from '../lib/metrics/http.js';
 import { traceHttpServer } from '../lib/telemetry/http-server.js';
 import type { GatewayContext, RequestRecord } from './context.js';
@@ -239,8 +239,4 @@ async function send(res: ServerResponse, response: HTTPGraphQLResponse): Promise
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
-}
-
-function errorBody(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-  return { errors: [{ message, extensions: { code, ...extensions } }] };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ErrorCode } from './errors.js';
 
 /**
  * The plain node:http pieces the gateway and the subgraphs share: reading a request body up to a limit, answering
@@ -57,6 +58,11 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
       if (!settled && !req.complete) reject(new Error('aborted'));
     });
   });
+}
+
+/** The body of a refusal outside GraphQL execution: GraphQL's error shape, with our code. */
+export function errorBody(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+  return { errors: [{ message, extensions: { code, ...extensions } }] };
 }
 
 /** Answers `body` as JSON with `status`, keeping the headers already set on `res` (request id, connection). */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Kind, parse, print, visit, type DefinitionNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { consoleEnabled, isProduction, SANDBOX_SECRETS, type AuthConfig } from '../../lib/config.js';
 import { ErrorCode } from '../../lib/errors.js';
-import { readBody, sendJson } from '../../lib/http.js';
+import { errorBody, readBody, sendJson } from '../../lib/http.js';
 import { mintSandboxToken } from '../../lib/tokens.js';
 
 /**
@@ -193,8 +193,4 @@ export function consoleOperations(source: string): Record<string, string> {
 function notAllowed(res: ServerResponse, allow: string, path: string): void {
   res.setHeader('allow', allow);
   sendJson(res, 405, errorBody(ErrorCode.BAD_REQUEST, `${path} accepts ${allow}.`));
-}
-
-function errorBody(code: ErrorCode, message: string) {
-  return { errors: [{ message, extensions: { code } }] };
 }

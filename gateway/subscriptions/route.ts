@@ -3,7 +3,7 @@ import type { ApolloServer } from '@apollo/server';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { createHandler, type ExecutionResult, type Handler, type RequestParams } from 'graphql-sse';
 import { BankError, ErrorCode, HTTP_STATUS } from '../../lib/errors.js';
-import { sendJson } from '../../lib/http.js';
+import { errorBody, sendJson } from '../../lib/http.js';
 import type { Logger } from '../../lib/log.js';
 import { describePrincipal, type Principal } from '../../lib/principal.js';
 import type { GatewayContext, RequestRecord } from '../context.js';
@@ -211,5 +211,5 @@ function failed(record: RequestRecord, errors: readonly GraphQLFormattedError[])
 
 function refuse(res: ServerResponse, record: RequestRecord, status: number, code: ErrorCode, message: string): void {
   record.errorCodes.push(code);
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+  sendJson(res, status, errorBody(code, message));
 }

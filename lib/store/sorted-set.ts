@@ -17,7 +17,7 @@ export class SortedSet {
   set(member: string, score: number): void {
     const previous = this.scores.get(member);
     if (previous === score) return;
-    if (previous !== undefined) this.order.splice(this.indexOf(previous, member), 1);
+    if (previous !== undefined) this.order.splice(this.insertionPoint(previous, member), 1);
     this.scores.set(member, score);
     this.order.splice(this.insertionPoint(score, member), 0, { member, score });
   }
@@ -25,7 +25,7 @@ export class SortedSet {
   delete(member: string): void {
     const score = this.scores.get(member);
     if (score === undefined) return;
-    this.order.splice(this.indexOf(score, member), 1);
+    this.order.splice(this.insertionPoint(score, member), 1);
     this.scores.delete(member);
   }
 
@@ -56,10 +56,6 @@ export class SortedSet {
       else hi = mid;
     }
     return lo;
-  }
-
-  private indexOf(score: number, member: string): number {
-    return this.insertionPoint(score, member);
   }
 
   /** The first index whose score is >= `score` (or > `score` when `after`). */

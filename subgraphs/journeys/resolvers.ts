@@ -7,27 +7,16 @@ import { attemptCount, countOf } from './engine/record.js';
 import type { FlowDefinition, Json, JourneyRecord } from './engine/types.js';
 import { fromJsonMoney, payingCustomer, type JsonMoney } from './flows/inputs.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
+import { checkedKey } from './idempotency-key.js';
 import { Consent, ConsentPayment, consentMutation, consentQuery, customerConsents } from './consents/graph.js';
 import { spendPaymentConsent } from './consents/payments.js';
 import { JourneyAction, journeyStory, operationsMutation, operationsQuery, stepStory } from './operations/graph.js';
-
-/** Longest idempotency key accepted (Stripe's limit). */
-const MAX_KEY_LENGTH = 255;
 
 /** Starts (or replays) a journey: the key is checked here, the input by the flow, before anything is written. */
 function start<I extends Json>(ctx: JourneysContext, flow: FlowDefinition<I>, idempotencyKey: string, input: unknown): Promise<JourneyRecord> {
   const key = checkedKey(idempotencyKey);
   // The engine runs any flow; a flow's input type is its own business (validated by flow.validate).
   return ctx.engine.start(flow as unknown as FlowDefinition, { principal: ctx.principal, idempotencyKey: key, input, waitMs: ctx.waitMs });
-}
-
-/** The idempotency key as journeys use it (trimmed); BAD_USER_INPUT when it is not 1 to 255 printable characters. */
-function checkedKey(idempotencyKey: string): string {
-  const key = idempotencyKey.trim();
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
-    throw badUserInput('idempotencyKey', `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} printable characters without spaces`);
-  }
-  return key;
 }
 
 /** The journey this principal already started with this key, if it is of this type. */

@@ -24,9 +24,6 @@ export const typeIndex = (type: string) => `journeys:index:type:${type}`;
 export const statusTypeIndex = (status: string, type: string) => `journeys:index:status:${status}:type:${type}`;
 export const customerIndex = (customerId: string) => `journeys:index:customer:${customerId}`;
 
-/** The record's key (store.ts journeyKey; repeated here so the two modules do not import each other). */
-const journeyKeyOf = (id: string) => `journey:${id}`;
-
 /** The most index entries one page reads before answering (short, with a cursor) if it has not filled up. */
 export const MAX_SCANNED = 500;
 /** Entries read from the index per round. */
@@ -110,7 +107,8 @@ export async function listJourneys(
   first: number,
   after: QueueCursor | null,
   now: number,
-  parse: (raw: string, id: string) => JourneyRecord,
+  /** The records of these ids in one call (the journey store's getMany). */
+  read: (ids: readonly string[]) => Promise<(JourneyRecord | null)[]>,
 ): Promise<JourneyPage> {
   const entries = entriesAfter(kv, indexFor(query), query.createdAfter ?? Number.NEGATIVE_INFINITY, query.createdBefore, after);
   const records: JourneyRecord[] = [];
@@ -124,16 +122,15 @@ export async function listJourneys(
       chunk.push(next.value);
     }
     if (chunk.length === 0) return { records, next: scanned >= MAX_SCANNED ? position : null };
-    const values = await kv.getMany(chunk.map((e) => journeyKeyOf(e.member)));
+    const found = await read(chunk.map((e) => e.member));
     for (let i = 0; i < chunk.length; i++) {
       const entry = chunk[i]!;
-      const raw = values[i];
+      const record = found[i];
       scanned++;
       position = { score: entry.score, member: entry.member };
       // A record gone (retention) or no longer in this index's status (a crash on a Cluster between value and index)
       // is skipped: the index is a way in, the record decides.
-      if (raw === null || raw === undefined) continue;
-      const record = parse(raw, entry.member);
+      if (!record) continue;
       if (!admits(query, record, now)) continue;
       records.push(record);
       if (records.length === first) return { records, next: position };

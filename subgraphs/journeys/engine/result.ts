@@ -8,7 +8,7 @@ import { errorCodeOf, type FlowDefinition, type JourneyRecord } from './types.js
  * included). A `result` that throws or returns something that is not JSON is a flow bug: logged as an error, the
  * result left null and the reason saying so, rather than leaving the journey unfinished.
  */
-export function withResult(ctx: EngineContext, flow: FlowDefinition, record: JourneyRecord): JourneyRecord {
+export function withResult(ctx: Pick<EngineContext, 'logger'>, flow: FlowDefinition, record: JourneyRecord): JourneyRecord {
   try {
     const result = flow.result(record);
     canonicalJson(result);

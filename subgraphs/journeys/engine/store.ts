@@ -2,7 +2,7 @@ import { customerJourneyEventsChannel, encodeJourneyEvent, journeyEventsChannel 
 import type { KeyValueStore, PublishedMessage, ScoredEntry } from '../../../lib/store/index.js';
 import { needsWork, now } from './record.js';
 import { countJourneys, listJourneys, queueEntries, statusIndex, statusSinceMs, statusTypeIndex, type JourneyPage, type JourneyQuery, type QueueCursor } from './queue-index.js';
-import { isTerminal, type JourneyRecord, type JourneyStatus } from './types.js';
+import { isTerminal, JOURNEY_STATUSES, type JourneyRecord, type JourneyStatus } from './types.js';
 
 /**
  * Journey records over the KeyValueStore, as JSON at `journey:<id>`.
@@ -84,6 +84,12 @@ export class JourneyStore {
   async get(id: string): Promise<JourneyRecord | null> {
     const raw = await this.kv.get(journeyKey(id));
     return raw === null ? null : parse(raw, id);
+  }
+
+  /** Several records in one store call, in the order asked (null where there is none). */
+  async getMany(ids: readonly string[]): Promise<(JourneyRecord | null)[]> {
+    const values = await this.kv.getMany(ids.map(journeyKey));
+    return values.map((raw, i) => (raw === null ? null : parse(raw, ids[i]!)));
   }
 
   /** The record and the store's clock (epoch ms), read at once. */
@@ -178,7 +184,7 @@ export class JourneyStore {
 
   /** One page of the operations work queue (queue-index.ts): newest first, at most `first`, after the cursor. */
   async list(query: JourneyQuery, first: number, after: QueueCursor | null): Promise<JourneyPage> {
-    return listJourneys(this.kv, query, first, after, Date.now(), parse);
+    return listJourneys(this.kv, query, first, after, Date.now(), (ids) => this.getMany(ids));
   }
 
   /** Journeys per status and per type, and parked per type, from the indexes (no record read). */
@@ -194,13 +200,11 @@ export class JourneyStore {
   async reindexAll(): Promise<number> {
     let indexed = 0;
     await this.kv.scanKeys(journeyKey(''), async (keys) => {
-      const values = await this.kv.getMany(keys);
-      for (const [i, raw] of values.entries()) {
-        if (raw === null) continue;
-        const record = parse(raw, keys[i]!.slice(journeyKey('').length));
+      for (const record of await this.getMany(keys.map((key) => key.slice(journeyKey('').length)))) {
+        if (record === null) continue;
         for (const entry of queueEntries(null, record)) if (entry.score !== null) await this.kv.addToSorted(entry.key, entry.member, entry.score);
         // The entries of other statuses it may have left on a Cluster: it is in one status only.
-        for (const status of ['RUNNING', 'COMPENSATING', 'COMPLETED', 'REJECTED', 'COMPENSATED', 'NEEDS_ATTENTION'] as const) {
+        for (const status of JOURNEY_STATUSES) {
           if (status === record.status) continue;
           await this.kv.removeFromSorted(statusIndex(status), record.id);
           await this.kv.removeFromSorted(statusTypeIndex(status, record.type), record.id);
@@ -223,11 +227,8 @@ export class JourneyStore {
       let oldestSince: number | null = null;
       if (count > 0) {
         const oldest = await this.kv.rangeByScore(key, { limit: 100, lowestFirst: true });
-        const values = await this.kv.getMany(oldest.map((e) => journeyKey(e.member)));
-        for (const [i, raw] of values.entries()) {
-          if (raw === null) continue;
-          const record = parse(raw, oldest[i]!.member);
-          if (record.status !== 'NEEDS_ATTENTION') continue;
+        for (const record of await this.getMany(oldest.map((e) => e.member))) {
+          if (record?.status !== 'NEEDS_ATTENTION') continue;
           const since = statusSinceMs(record);
           oldestSince = oldestSince === null ? since : Math.min(oldestSince, since);
         }

@@ -3,12 +3,14 @@ import type { AuditSink } from '../../../lib/audit.js';
 import { badUserInput, BankError, ErrorCode, forbidden } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/log.js';
 import { describePrincipal, type Principal } from '../../../lib/principal.js';
-import { canonicalJson } from '../engine/ids.js';
+import { requestHashOf } from '../engine/ids.js';
+import { withResult } from '../engine/result.js';
+import { checkedKey } from '../idempotency-key.js';
 import { applyIntervention, checkApplicable, stepToCheck, stuckStep, type Intervention } from '../engine/intervention.js';
 import { actionsTotal } from '../engine/metrics.js';
 import { now } from '../engine/record.js';
 import { JourneyNotFound } from '../engine/store.js';
-import type { FlowDefinition, Json, JourneyActionKind, JourneyActionRecord, JourneyEngine, JourneyRecord, JourneyResolution } from '../engine/types.js';
+import type { Json, JourneyActionKind, JourneyActionRecord, JourneyEngine, JourneyRecord, JourneyResolution } from '../engine/types.js';
 
 /**
  * Four-eyes actions on parked journeys. One operations staff member asks for an action (retry the stuck step, resolve
@@ -65,7 +67,7 @@ export class JourneyActions {
     if (input.kind !== 'RESOLVE' && input.resolution !== null) throw badUserInput('input.resolution', `A resolution goes with RESOLVE only, not ${input.kind}.`);
     const key = checkedKey(idempotencyKey);
     const id = actionIdOf(input.journeyId, staff.staffId, key);
-    const requestHash = hashOf({ kind: input.kind, resolution: input.resolution, reason });
+    const requestHash = requestHashOf(input.kind, { resolution: input.resolution, reason });
     let created: JourneyActionRecord | undefined;
     let expiredNow: JourneyActionRecord[] = [];
     const journey = await this.counted(input.kind, () =>
@@ -137,7 +139,7 @@ export class JourneyActions {
             kind = action?.kind ?? actionOf(current, actionId).kind;
             if (action === null) return null;
             if (!flow) throw new BankError(ErrorCode.ACTION_NOT_APPLICABLE, `No worker here knows journeys of type ${current.type}.`);
-            const next = applyIntervention(flow, current, interventionOf(action, output), action.id, (r) => withFlowResult(flow, r, this.o.logger));
+            const next = applyIntervention(flow, current, interventionOf(action, output), action.id, (r) => withResult(this.o, flow, r));
             applied = true;
             return { ...next, actions: decided(next, action.id, { status: 'APPLIED', decidedBy: staff.staffId, decidedAt: now(), decisionReason: why }) };
           },
@@ -199,16 +201,13 @@ export class JourneyActions {
       () =>
         this.o.engine.annotate(journeyId, (current) => {
           declined = false;
-          const own = actionOf(current, actionId);
-          kind = own.kind;
+          kind = actionOf(current, actionId).kind;
           // Four eyes are for carrying an action out; taking back your own request needs none.
-          const withdrawing = own.requestedBy === staff.staffId;
-          if (withdrawing && own.status === 'WITHDRAWN') return null;
-          const action = withdrawing ? pendingOwn(own) : decidable(current, actionId, staff, 'DECLINED');
+          const decision = actionOf(current, actionId).requestedBy === staff.staffId ? 'WITHDRAWN' : 'DECLINED';
+          const action = decidable(current, actionId, staff, decision);
           if (action === null) return null;
           declined = true;
-          const status = withdrawing ? ('WITHDRAWN' as const) : ('DECLINED' as const);
-          return { ...current, actions: decided(current, action.id, { status, decidedBy: staff.staffId, decidedAt: now(), decisionReason: why }) };
+          return { ...current, actions: decided(current, action.id, { status: decision, decidedBy: staff.staffId, decidedAt: now(), decisionReason: why }) };
         }),
     );
     const action = actionOf(journey, actionId);
@@ -266,10 +265,10 @@ function operations(principal: Principal): Staff {
  * The action as `staff` may decide it now, or null when `staff` already decided it so (a replay: nothing to write).
  * Refusals: ACTION_NOT_FOUND, FOUR_EYES_REQUIRED, ACTION_NOT_PENDING, ACTION_EXPIRED.
  */
-function decidable(record: JourneyRecord, actionId: string, staff: Staff, decision: 'APPLIED' | 'DECLINED'): JourneyActionRecord | null {
+function decidable(record: JourneyRecord, actionId: string, staff: Staff, decision: 'APPLIED' | 'DECLINED' | 'WITHDRAWN'): JourneyActionRecord | null {
   const action = actionOf(record, actionId);
   if (action.status === decision && action.decidedBy === staff.staffId) return null;
-  if (action.requestedBy === staff.staffId) {
+  if (decision !== 'WITHDRAWN' && action.requestedBy === staff.staffId) {
     throw new BankError(ErrorCode.FOUR_EYES_REQUIRED, 'You asked for this action: a second member of operations staff must approve or decline it.');
   }
   if (action.status !== 'AWAITING_APPROVAL') {
@@ -278,15 +277,6 @@ function decidable(record: JourneyRecord, actionId: string, staff: Staff, decisi
   if (expired(action, Date.now())) {
     throw new BankError(ErrorCode.ACTION_EXPIRED, `The action expired at ${action.expiresAt} without approval: request it again if it is still needed.`);
   }
-  return action;
-}
-
-/** The requester's own action, while it still awaits a decision (ACTION_NOT_PENDING, ACTION_EXPIRED otherwise). */
-function pendingOwn(action: JourneyActionRecord): JourneyActionRecord {
-  if (action.status !== 'AWAITING_APPROVAL') {
-    throw new BankError(ErrorCode.ACTION_NOT_PENDING, `The action was ${action.status.toLowerCase()} already by ${action.decidedBy ?? 'someone else'}.`);
-  }
-  if (expired(action, Date.now())) throw new BankError(ErrorCode.ACTION_EXPIRED, `The action expired at ${action.expiresAt}: there is nothing to withdraw.`);
   return action;
 }
 
@@ -314,33 +304,9 @@ function interventionOf(action: JourneyActionRecord, output: Json | undefined): 
   return { kind: action.kind };
 }
 
-/** The flow's result of a journey a person closed; a flow that cannot compute it leaves it null (logged). */
-function withFlowResult(flow: FlowDefinition, record: JourneyRecord, logger: Logger): JourneyRecord {
-  try {
-    const result = flow.result(record);
-    canonicalJson(result);
-    return { ...record, result: result === undefined ? null : result };
-  } catch (err) {
-    logger.error({ err, journeyId: record.id }, 'the flow failed to compute the result of a journey a person closed');
-    return { ...record, result: null };
-  }
-}
-
 /** `act_` + 128 bits of SHA-256(journey, requester, key), hex: the same request always names the same action. */
 export function actionIdOf(journeyId: string, staffId: string, key: string): string {
   return `act_${createHash('sha256').update(`${journeyId}\n${staffId}\n${key}`, 'utf8').digest('hex').slice(0, 32)}`;
-}
-
-function hashOf(value: Parameters<typeof canonicalJson>[0]): string {
-  return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
-}
-
-function checkedKey(idempotencyKey: string): string {
-  const key = idempotencyKey.trim();
-  if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
-    throw badUserInput('idempotencyKey', 'idempotencyKey must be 1 to 255 printable characters without spaces');
-  }
-  return key;
 }
 
 function checkedReason(reason: string, field: string, required: boolean): string {

@@ -1,8 +1,7 @@
 import { badUserInput } from '../../../lib/errors.js';
 import { availableActions, stuckStep } from '../engine/intervention.js';
 import { decodeCursor, encodeCursor, type JourneyQuery } from '../engine/queue-index.js';
-import type { JourneyRecord, JourneyStatus } from '../engine/types.js';
-import type { JourneysContext } from '../context.js';
+import type { JourneyStatus } from '../engine/types.js';
 import type {
   JourneyActionResolvers,
   JourneyFilter,
@@ -42,14 +41,14 @@ export const operationsQuery: Pick<QueryResolvers, 'journeys' | 'journeySummary'
 
 export const operationsMutation: Pick<MutationResolvers, 'requestJourneyAction' | 'approveJourneyAction' | 'declineJourneyAction'> = {
   requestJourneyAction: (_parent, { idempotencyKey, input }, ctx) =>
-    actionsOf(ctx).request(
+    ctx.actions.request(
       ctx.principal,
       idempotencyKey,
       { journeyId: input.journeyId, kind: input.kind, resolution: input.resolution ?? null, reason: input.reason },
       ctx.requestId,
     ),
-  approveJourneyAction: (_parent, { journeyId, actionId, reason }, ctx) => actionsOf(ctx).approve(ctx.principal, journeyId, actionId, reason ?? null, ctx.waitMs, ctx.requestId),
-  declineJourneyAction: (_parent, { journeyId, actionId, reason }, ctx) => actionsOf(ctx).decline(ctx.principal, journeyId, actionId, reason, ctx.requestId),
+  approveJourneyAction: (_parent, { journeyId, actionId, reason }, ctx) => ctx.actions.approve(ctx.principal, journeyId, actionId, reason ?? null, ctx.waitMs, ctx.requestId),
+  declineJourneyAction: (_parent, { journeyId, actionId, reason }, ctx) => ctx.actions.decline(ctx.principal, journeyId, actionId, reason, ctx.requestId),
 };
 
 /** The story fields of a journey. */
@@ -85,10 +84,6 @@ export const JourneyAction: JourneyActionResolvers = {
   status: (a) => visibleStatus(a),
 };
 
-function actionsOf(ctx: JourneysContext) {
-  return ctx.actions;
-}
-
 /** The filter as the store reads it; BAD_USER_INPUT naming the field for a date or duration that is not one. */
 function queryOf(filter: JourneyFilter): JourneyQuery {
   const at = (field: 'createdAfter' | 'createdBefore'): number | undefined => {
@@ -114,4 +109,3 @@ function queryOf(filter: JourneyFilter): JourneyQuery {
   };
 }
 
-export type { JourneyRecord };
